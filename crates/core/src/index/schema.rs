@@ -1,0 +1,155 @@
+//! What does the index store, and how is a page turned into index documents?
+//!
+//! A public page is one document. An internal (manual) page is one document per section, so an
+//! agent lands on the matching heading; each section document carries the page's title too.
+
+use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+use crate::analysis::tokenizer::names;
+use crate::content::{Audience, Page};
+
+/// The index's fields, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Unique per document: the page id, plus `#anchor` for a section document.
+    pub key: Field,
+    /// The page id.
+    pub id: Field,
+    /// The section's anchor, or empty for a whole page or the text before the first heading.
+    pub section: Field,
+    pub heading: Field,
+    pub title: Field,
+    pub aliases: Field,
+    pub tags: Field,
+    pub body: Field,
+    pub category: Field,
+    pub audience: Field,
+    /// Readings of title, aliases, heading and tags.
+    pub title_reading: Field,
+    pub body_reading: Field,
+    /// Character bigrams of title, aliases, heading and tags.
+    pub title_ngram: Field,
+    pub body_ngram: Field,
+    pub updated: Field,
+    pub review_by: Field,
+}
+
+fn text(tokenizer: &str, stored: bool) -> TextOptions {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    let options = TextOptions::default().set_indexing_options(indexing);
+    if stored { options.set_stored() } else { options }
+}
+
+/// Build the schema. The same function describes every index Kotae writes.
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        id: b.add_text_field("id", STRING | STORED),
+        section: b.add_text_field("section", STRING | STORED),
+        heading: b.add_text_field("heading", text(names::TERMS, true)),
+        title: b.add_text_field("title", text(names::TERMS, true)),
+        aliases: b.add_text_field("aliases", text(names::TERMS, true)),
+        tags: b.add_text_field("tags", text(names::TERMS, true)),
+        body: b.add_text_field("body", text(names::TERMS, true)),
+        category: b.add_text_field("category", STRING | STORED | FAST),
+        audience: b.add_text_field("audience", STRING | STORED | FAST),
+        title_reading: b.add_text_field("title_reading", text(names::READINGS, false)),
+        body_reading: b.add_text_field("body_reading", text(names::READINGS, false)),
+        title_ngram: b.add_text_field("title_ngram", text(names::NGRAMS, false)),
+        body_ngram: b.add_text_field("body_ngram", text(names::NGRAMS, false)),
+        updated: b.add_text_field("updated", STORED),
+        review_by: b.add_text_field("review_by", STORED),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    /// Resolve the fields of an existing index's schema.
+    pub fn from_schema(schema: &Schema) -> tantivy::Result<Self> {
+        let f = |name: &str| schema.get_field(name);
+        Ok(Fields {
+            key: f("key")?,
+            id: f("id")?,
+            section: f("section")?,
+            heading: f("heading")?,
+            title: f("title")?,
+            aliases: f("aliases")?,
+            tags: f("tags")?,
+            body: f("body")?,
+            category: f("category")?,
+            audience: f("audience")?,
+            title_reading: f("title_reading")?,
+            body_reading: f("body_reading")?,
+            title_ngram: f("title_ngram")?,
+            body_ngram: f("body_ngram")?,
+            updated: f("updated")?,
+            review_by: f("review_by")?,
+        })
+    }
+}
+
+/// The index documents of one page (see the module documentation).
+pub fn documents(page: &Page, fields: &Fields) -> Vec<TantivyDocument> {
+    let per_section = page.audience == Audience::Internal && page.sections.len() > 1;
+    if !per_section {
+        return vec![document(page, fields, None, None, &page.plain_text())];
+    }
+    page.sections
+        .iter()
+        .map(|s| document(page, fields, s.anchor.as_deref(), s.heading.as_deref(), &s.text))
+        .collect()
+}
+
+fn document(
+    page: &Page,
+    f: &Fields,
+    anchor: Option<&str>,
+    heading: Option<&str>,
+    body: &str,
+) -> TantivyDocument {
+    let mut doc = TantivyDocument::new();
+    let key = match anchor {
+        Some(a) => format!("{}#{a}", page.id),
+        None if heading.is_none() && page.audience == Audience::Internal && page.sections.len() > 1 => {
+            format!("{}#", page.id)
+        }
+        None => page.id.clone(),
+    };
+    doc.add_text(f.key, key);
+    doc.add_text(f.id, &page.id);
+    doc.add_text(f.section, anchor.unwrap_or(""));
+    doc.add_text(f.title, &page.title);
+    doc.add_text(f.title_reading, &page.title);
+    doc.add_text(f.title_ngram, &page.title);
+    if let Some(h) = heading {
+        doc.add_text(f.heading, h);
+        doc.add_text(f.title_reading, h);
+        doc.add_text(f.title_ngram, h);
+    }
+    for alias in &page.aliases {
+        doc.add_text(f.aliases, alias);
+        doc.add_text(f.title_reading, alias);
+        doc.add_text(f.title_ngram, alias);
+    }
+    for tag in &page.tags {
+        doc.add_text(f.tags, tag);
+    }
+    doc.add_text(f.body, body);
+    doc.add_text(f.body_reading, body);
+    doc.add_text(f.body_ngram, body);
+    doc.add_text(f.category, page.category.as_deref().unwrap_or(""));
+    doc.add_text(f.audience, page.audience.as_str());
+    if let Some(d) = page.updated {
+        doc.add_text(f.updated, d.to_string());
+    }
+    if let Some(d) = page.review_by {
+        doc.add_text(f.review_by, d.to_string());
+    }
+    doc
+}

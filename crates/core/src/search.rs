@@ -1,0 +1,397 @@
+//! How is a customer's question turned into ranked answers?
+//!
+//! The query goes through the same analyzer as the pages. Each content word is looked up in
+//! every text field with its weight (title and aliases above the body); the query's reading
+//! bigrams and character bigrams add weaker evidence, so kana-only, differently segmented or
+//! unknown words still find their page. The audience filter is applied inside the index query,
+//! so an internal page can never reach a public caller.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::tokenizer::{ngram_tokens, reading_tokens};
+use crate::analysis::{Analyzer, Morpheme, tokenizer};
+use crate::content::Audience;
+use crate::error::{Error, Result};
+use crate::index::schema::Fields;
+
+/// Queries longer than this many characters are cut: nobody types more, and analysis cost
+/// must stay bounded.
+pub const MAX_QUERY_CHARS: usize = 256;
+/// The most hits one request may ask for.
+pub const MAX_LIMIT: usize = 100;
+
+/// Which pages a search may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudienceFilter {
+    /// Customers: public pages only.
+    #[default]
+    Public,
+    /// The operator manual only.
+    Internal,
+    /// Agents: everything.
+    All,
+}
+
+impl AudienceFilter {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "internal" => Some(Self::Internal),
+            "all" => Some(Self::All),
+            _ => None,
+        }
+    }
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub query: &'a str,
+    pub audience: AudienceFilter,
+    pub category: Option<&'a str>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+impl<'a> SearchRequest<'a> {
+    /// A public search for `query` with 10 hits.
+    pub fn new(query: &'a str) -> Self {
+        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0 }
+    }
+}
+
+/// Field weights: how much a match in each field counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    pub title: f32,
+    pub aliases: f32,
+    pub heading: f32,
+    pub tags: f32,
+    pub body: f32,
+    pub title_reading: f32,
+    pub body_reading: f32,
+    pub title_ngram: f32,
+    pub body_ngram: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title: 3.0,
+            aliases: 2.5,
+            heading: 2.0,
+            tags: 1.5,
+            body: 1.0,
+            title_reading: 0.6,
+            body_reading: 0.2,
+            title_ngram: 0.5,
+            body_ngram: 0.15,
+        }
+    }
+}
+
+/// A short passage of a hit with the matching words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    pub text: String,
+    /// Byte ranges of `text` to highlight, sorted and disjoint.
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// HTML with the highlights in `<mark>`, everything else escaped.
+    pub fn to_html(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 16 * self.highlights.len());
+        let mut at = 0;
+        for r in &self.highlights {
+            escape_into(&self.text[at..r.start], &mut out);
+            out.push_str("<mark>");
+            escape_into(&self.text[r.clone()], &mut out);
+            out.push_str("</mark>");
+            at = r.end;
+        }
+        escape_into(&self.text[at..], &mut out);
+        out
+    }
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub category: Option<String>,
+    pub score: f32,
+    pub snippet: Snippet,
+    /// The anchor of the matching section of a manual page.
+    pub section: Option<String>,
+    /// The heading of that section.
+    pub heading: Option<String>,
+    pub audience: Audience,
+    pub updated: Option<String>,
+    pub review_by: Option<String>,
+}
+
+/// The results of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// How many documents matched in all.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// The content words the query was analyzed into.
+    pub terms: Vec<String>,
+}
+
+/// An index opened for searching.
+#[derive(Clone)]
+pub struct SearchIndex {
+    _index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+    weights: Weights,
+    path: PathBuf,
+}
+
+impl SearchIndex {
+    /// Open the tantivy index in `dir`.
+    pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<Self> {
+        let bad = |message: String| Error::BadIndex { path: dir.to_path_buf(), message };
+        let index = Index::open_in_dir(dir).map_err(|e| bad(e.to_string()))?;
+        tokenizer::register(&index, analyzer);
+        let fields = Fields::from_schema(&index.schema()).map_err(|e| bad(format!("unexpected schema: {e}")))?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), path: dir.to_path_buf() })
+    }
+
+    /// Use other field weights (for tuning).
+    pub fn with_weights(mut self, weights: Weights) -> Self {
+        self.weights = weights;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Number of index documents (pages and manual sections).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Run a search.
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        let morphemes = self.analyzer.analyze(&query_text);
+        let terms = unique(morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()));
+        let Some(relevance) = self.relevance_query(&query_text, &morphemes, &terms) else {
+            return Ok(SearchResults { total: 0, hits: Vec::new(), terms });
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, relevance)];
+        let audience = match request.audience {
+            AudienceFilter::Public => Some(Audience::Public),
+            AudienceFilter::Internal => Some(Audience::Internal),
+            AudienceFilter::All => None,
+        };
+        if let Some(a) = audience {
+            clauses.push((Occur::Must, filter(self.fields.audience, a.as_str())));
+        }
+        if let Some(c) = request.category.filter(|c| !c.is_empty()) {
+            clauses.push((Occur::Must, filter(self.fields.category, c)));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let searcher = self.reader.searcher();
+        let collector = (TopDocs::with_limit(limit).and_offset(request.offset.min(10_000)).order_by_score(), Count);
+        let (top, total) = searcher.search(&query, &collector)?;
+        let marker = Marker::new(&morphemes);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            hits.push(self.hit(&doc, score, &marker));
+        }
+        Ok(SearchResults { total, hits, terms })
+    }
+
+    fn relevance_query(&self, text: &str, morphemes: &[Morpheme], terms: &[String]) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        let w = &self.weights;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in terms {
+            for (field, weight) in [
+                (f.title, w.title),
+                (f.aliases, w.aliases),
+                (f.heading, w.heading),
+                (f.tags, w.tags),
+                (f.body, w.body),
+            ] {
+                should.push((Occur::Should, weighted(field, term, weight)));
+            }
+        }
+        let readings = unique(reading_tokens(morphemes).into_iter().map(|t| t.text));
+        for r in &readings {
+            should.push((Occur::Should, weighted(f.title_reading, r, w.title_reading)));
+            should.push((Occur::Should, weighted(f.body_reading, r, w.body_reading)));
+        }
+        let ngrams = unique(ngram_tokens(text).into_iter().map(|t| t.text));
+        for g in &ngrams {
+            should.push((Occur::Should, weighted(f.title_ngram, g, w.title_ngram)));
+            should.push((Occur::Should, weighted(f.body_ngram, g, w.body_ngram)));
+        }
+        (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
+    }
+
+    fn hit(&self, doc: &TantivyDocument, score: f32, marker: &Marker) -> Hit {
+        let f = &self.fields;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let nonempty = |field: Field| text(field).filter(|s| !s.is_empty());
+        let body = text(f.body).unwrap_or_default();
+        Hit {
+            id: text(f.id).unwrap_or_default(),
+            title: text(f.title).unwrap_or_default(),
+            category: nonempty(f.category),
+            score,
+            snippet: marker.snippet(&self.analyzer, &body, SNIPPET_CHARS),
+            section: nonempty(f.section),
+            heading: nonempty(f.heading),
+            audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),
+            updated: text(f.updated),
+            review_by: text(f.review_by),
+        }
+    }
+}
+
+/// Characters in a snippet.
+pub const SNIPPET_CHARS: usize = 90;
+
+fn weighted(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    Box::new(BoostQuery::new(Box::new(q), weight))
+}
+
+/// A filter that does not change scores.
+fn filter(field: Field, value: &str) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+    Box::new(BoostQuery::new(Box::new(q), 0.0))
+}
+
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    items.filter(|i| seen.insert(i.clone())).collect()
+}
+
+/// Finds the words of a text that match the query, to highlight them.
+pub struct Marker {
+    terms: BTreeSet<String>,
+    readings: BTreeSet<String>,
+}
+
+impl Marker {
+    pub fn new(query: &[Morpheme]) -> Self {
+        let content = query.iter().filter(|m| m.content);
+        Marker {
+            terms: content.clone().map(|m| m.term.clone()).collect(),
+            readings: content.map(|m| m.reading.clone()).filter(|r| r.chars().count() >= 2).collect(),
+        }
+    }
+
+    /// Byte ranges of `text`'s words that match the query.
+    pub fn ranges(&self, analyzer: &Analyzer, text: &str) -> Vec<Range<usize>> {
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        for m in analyzer.analyze(text).into_iter().filter(|m| m.content) {
+            if self.terms.contains(&m.term) || self.readings.contains(&m.reading) {
+                match ranges.last_mut() {
+                    Some(last) if last.end >= m.start => last.end = last.end.max(m.end),
+                    _ => ranges.push(m.start..m.end),
+                }
+            }
+        }
+        ranges
+    }
+
+    /// The passage of about `max_chars` characters of `text` with the most matches, starting at
+    /// a sentence start where one is near.
+    pub fn snippet(&self, analyzer: &Analyzer, text: &str, max_chars: usize) -> Snippet {
+        let text = text.trim();
+        let ranges = self.ranges(analyzer, text);
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let chars = boundaries.len() - 1;
+        if chars <= max_chars {
+            return Snippet { text: flatten(text), highlights: ranges };
+        }
+        // Choose the window start (in characters) covering the most highlights.
+        let char_of = |byte: usize| boundaries.partition_point(|&b| b < byte);
+        let starts: Vec<usize> = ranges.iter().map(|r| char_of(r.start)).collect();
+        let mut best = (0usize, 0usize);
+        for (i, &s) in starts.iter().enumerate() {
+            let covered = starts[i..].iter().take_while(|&&t| t < s + max_chars).count();
+            if covered > best.1 {
+                best = (s, covered);
+            }
+        }
+        // Back up to the start of the sentence, a little context at most.
+        let mut start = best.0;
+        let floor = start.saturating_sub(max_chars / 3);
+        while start > floor {
+            let prev = &text[boundaries[start - 1]..boundaries[start]];
+            if matches!(prev, "。" | "\n" | "！" | "？" | "!" | "?") {
+                break;
+            }
+            start -= 1;
+        }
+        let end = (start + max_chars).min(chars);
+        let (from, to) = (boundaries[start], boundaries[end]);
+        let mut snippet_text = String::new();
+        if start > 0 {
+            snippet_text.push('…');
+        }
+        let shift = snippet_text.len();
+        snippet_text.push_str(&flatten(&text[from..to]));
+        let highlights = ranges
+            .iter()
+            .filter(|r| r.start >= from && r.end <= to)
+            .map(|r| r.start - from + shift..r.end - from + shift)
+            .collect();
+        if end < chars {
+            snippet_text.push('…');
+        }
+        Snippet { text: snippet_text, highlights }
+    }
+}
+
+/// Newlines become spaces, keeping byte offsets unchanged.
+fn flatten(text: &str) -> String {
+    text.replace(['\n', '\t', '\r'], " ")
+}
