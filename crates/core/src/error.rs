@@ -17,6 +17,9 @@ pub enum Error {
     /// The index exists but cannot be opened or read.
     #[error("index at {}: {message}", path.display())]
     BadIndex { path: PathBuf, message: String },
+    /// An input file (queries, judgments, records) is malformed; the message names the place.
+    #[error("{0}")]
+    BadInput(String),
     /// An error from tantivy while writing or searching.
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

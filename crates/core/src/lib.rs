@@ -22,6 +22,7 @@
 pub mod analysis;
 pub mod content;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod search;
 

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::tokenizer::{ngram_tokens, reading_tokens};
+use crate::analysis::tokenizer::{kana_bigrams, ngram_tokens, reading_tokens};
 use crate::analysis::{Analyzer, Morpheme, tokenizer};
 use crate::content::Audience;
 use crate::error::{Error, Result};
@@ -70,7 +70,8 @@ impl<'a> SearchRequest<'a> {
 }
 
 /// Field weights: how much a match in each field counts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Weights {
     pub title: f32,
     pub aliases: f32,
@@ -81,6 +82,8 @@ pub struct Weights {
     pub body_reading: f32,
     pub title_ngram: f32,
     pub body_ngram: f32,
+    /// How much the fields other than a word's best one add (0: only the best counts).
+    pub tie_breaker: f32,
 }
 
 impl Default for Weights {
@@ -95,6 +98,7 @@ impl Default for Weights {
             body_reading: 0.2,
             title_ngram: 0.5,
             body_ngram: 0.15,
+            tie_breaker: 0.1,
         }
     }
 }
@@ -214,7 +218,7 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
         let morphemes = self.analyzer.analyze(&query_text);
-        let terms = unique(morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()));
+        let terms = unique(tokenizer::term_tokens(&morphemes).into_iter().map(|t| t.text));
         let Some(relevance) = self.relevance_query(&query_text, &morphemes, &terms) else {
             return Ok(SearchResults { total: 0, hits: Vec::new(), terms });
         };
@@ -249,26 +253,25 @@ impl SearchIndex {
         let f = &self.fields;
         let w = &self.weights;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Each word counts by its best field (plus a share of the others), so a page that
+        // matches every word of the question beats one that repeats a single word everywhere.
+        let mut per_word = |word: &str, fields: &[(Field, f32)]| {
+            let disjuncts: Vec<Box<dyn Query>> = fields.iter().map(|(field, weight)| weighted(*field, word, *weight)).collect();
+            should.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, w.tie_breaker))));
+        };
+        let term_fields = [(f.title, w.title), (f.aliases, w.aliases), (f.heading, w.heading), (f.tags, w.tags), (f.body, w.body)];
         for term in terms {
-            for (field, weight) in [
-                (f.title, w.title),
-                (f.aliases, w.aliases),
-                (f.heading, w.heading),
-                (f.tags, w.tags),
-                (f.body, w.body),
-            ] {
-                should.push((Occur::Should, weighted(field, term, weight)));
-            }
+            per_word(term, &term_fields);
         }
-        let readings = unique(reading_tokens(morphemes).into_iter().map(|t| t.text));
+        let readings = unique(
+            reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).map(|t| t.text),
+        );
         for r in &readings {
-            should.push((Occur::Should, weighted(f.title_reading, r, w.title_reading)));
-            should.push((Occur::Should, weighted(f.body_reading, r, w.body_reading)));
+            per_word(r, &[(f.title_reading, w.title_reading), (f.body_reading, w.body_reading)]);
         }
         let ngrams = unique(ngram_tokens(text).into_iter().map(|t| t.text));
         for g in &ngrams {
-            should.push((Occur::Should, weighted(f.title_ngram, g, w.title_ngram)));
-            should.push((Occur::Should, weighted(f.body_ngram, g, w.body_ngram)));
+            per_word(g, &[(f.title_ngram, w.title_ngram), (f.body_ngram, w.body_ngram)]);
         }
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
     }

@@ -1,1 +1,169 @@
+//! Kotae's indexer: check a content folder, then build a new index generation and publish it
+//! atomically.
+//!
+//! [`build`] never touches the generation being served: it loads and validates the content
+//! (any error stops it before anything is written), writes a new generation beside the old
+//! one, reopens it to verify it, and only then switches `CURRENT` to it. A failed, interrupted
+//! or killed build leaves the previous index serving; its leftovers are removed by the next
+//! build.
 
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use kotae_core::content::{self, Diagnostic, Loaded};
+use kotae_core::index::{self, IndexRoot, Snapshot, StoredCorpus, layout};
+use kotae_core::{Analyzer, analysis::tokenizer};
+
+/// Why a build did not publish a new index.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The content has errors; they are listed, one `path:line: message` each.
+    #[error("the content has {} error(s); the index was not changed", .0.iter().filter(|d| d.is_error()).count())]
+    Invalid(Vec<Diagnostic>),
+    #[error(transparent)]
+    Core(#[from] kotae_core::Error),
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("the new index failed verification: {0}")]
+    Verify(String),
+}
+
+/// What to build, from where, to where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub content: PathBuf,
+    pub index: PathBuf,
+    /// The date review deadlines are compared with.
+    pub today: NaiveDate,
+    /// Show a progress bar on standard error (only drawn on a terminal).
+    pub progress: bool,
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub generation: PathBuf,
+    pub pages: usize,
+    pub documents: usize,
+    pub elapsed: Duration,
+    /// Warnings found in the content (errors stop the build).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Load and validate a content folder.
+pub fn check(content: &Path, today: NaiveDate) -> Loaded {
+    content::load(content, today)
+}
+
+/// Build and publish a new index generation from `options.content`.
+pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let loaded = check(&options.content, options.today);
+    if loaded.has_errors() {
+        return Err(BuildError::Invalid(loaded.diagnostics));
+    }
+    std::fs::create_dir_all(&options.index).map_err(|e| io(&options.index, e))?;
+    let _lock = lock(&options.index)?;
+    let root = IndexRoot::new(&options.index);
+    // Leftovers of builds that were killed before they published.
+    let _ = root.collect_garbage(1);
+
+    let generation = root.new_generation()?;
+    let result = write_generation(&generation, &loaded, analyzer, options.progress);
+    let documents = match result {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&generation);
+            return Err(e);
+        }
+    };
+    root.publish(&generation)?;
+    let _ = root.collect_garbage(1);
+    Ok(BuildReport {
+        generation,
+        pages: loaded.corpus.pages.len(),
+        documents,
+        elapsed: started.elapsed(),
+        warnings: loaded.diagnostics,
+    })
+}
+
+/// Write the tantivy index and `corpus.json` of a generation, then reopen it to verify it.
+fn write_generation(
+    generation: &Path,
+    loaded: &Loaded,
+    analyzer: &Analyzer,
+    progress: bool,
+) -> Result<usize, BuildError> {
+    let corpus = &loaded.corpus;
+    let (schema, fields) = index::schema();
+    let tantivy_dir = generation.join(layout::TANTIVY_DIR);
+    let tindex = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
+    tokenizer::register(&tindex, analyzer);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let mut writer: tantivy::IndexWriter = tindex.writer_with_num_threads(threads, threads * 64_000_000)?;
+
+    let bar = progress_bar(corpus.pages.len() as u64, progress);
+    let mut documents = 0;
+    for page in &corpus.pages {
+        for doc in index::documents(page, &fields) {
+            writer.add_document(doc)?;
+            documents += 1;
+        }
+        bar.inc(1);
+    }
+    bar.set_message("committing");
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    bar.finish_and_clear();
+
+    let stored = StoredCorpus { categories: corpus.categories.clone(), pages: corpus.pages.clone() };
+    let corpus_path = generation.join(layout::CORPUS_FILE);
+    let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
+    write_durably(&corpus_path, &json)?;
+
+    let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
+    let found = snapshot.search.num_docs() as usize;
+    if found != documents || snapshot.corpus.pages.len() != corpus.pages.len() {
+        return Err(BuildError::Verify(format!("wrote {documents} documents but read back {found}")));
+    }
+    IndexRoot::new(generation.parent().unwrap_or(generation)).mark_ready(generation)?;
+    Ok(documents)
+}
+
+fn progress_bar(len: u64, visible: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(len),
+        if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} indexing [{bar:30}] {pos}/{len} pages {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    use std::io::Write;
+    let mut f = File::create(path).map_err(|e| io(path, e))?;
+    f.write_all(bytes).map_err(|e| io(path, e))?;
+    f.sync_all().map_err(|e| io(path, e))
+}
+
+/// Builds of one index folder run one at a time.
+fn lock(index: &Path) -> Result<File, BuildError> {
+    let path = index.join(".lock");
+    let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(|e| io(&path, e))?;
+    file.lock().map_err(|e| io(&path, e))?;
+    Ok(file)
+}
+
+fn io(path: &Path, source: std::io::Error) -> BuildError {
+    BuildError::Io { path: path.to_path_buf(), source }
+}

@@ -44,6 +44,13 @@ pub struct Morpheme {
     pub end: usize,
 }
 
+impl Morpheme {
+    /// Whether this is a verb or an adjective, whose term is its base form.
+    pub fn conjugates(&self) -> bool {
+        matches!(self.pos.as_str(), "動詞" | "形容詞")
+    }
+}
+
 /// The Japanese analyzer: cheap to clone, safe to share between threads.
 #[derive(Clone)]
 pub struct Analyzer {
@@ -165,12 +172,33 @@ impl Parts {
             _ => self.surface.clone(),
         };
         let content = is_content(&self.pos, &self.pos_detail, &term, &self.surface);
-        let reading = match self.reading {
-            Some(r) => kana::to_katakana(&normalize_str(&r)),
+        let surface_reading = match &self.reading {
+            Some(r) => kana::to_katakana(&normalize_str(r)),
             None => kana::to_katakana(&self.surface),
+        };
+        // Conjugated words are read in their base form, so that 付きません and つかない
+        // share the reading ツク.
+        let reading = match (&self.base, conjugates) {
+            (Some(base), true) => base_reading(&self.surface, &normalize_str(base), &surface_reading)
+                .unwrap_or(surface_reading),
+            _ => surface_reading,
         };
         Morpheme { term, surface: self.surface, reading, pos: self.pos, content, start, end }
     }
+}
+
+/// The reading of a conjugated word's base form, from the reading of its surface: the surface
+/// and the base share a stem, and the reading ends with the surface's kana ending, which is
+/// replaced by the base's (付き, ツキ, 付く → ツク).
+fn base_reading(surface: &str, base: &str, reading: &str) -> Option<String> {
+    let stem = surface.chars().zip(base.chars()).take_while(|(a, b)| a == b).count();
+    let surface_tail = kana::to_katakana(&surface.chars().skip(stem).collect::<String>());
+    let base_tail = kana::to_katakana(&base.chars().skip(stem).collect::<String>());
+    if !kana::is_kana(&base_tail) && !base_tail.is_empty() {
+        return None;
+    }
+    let head = reading.strip_suffix(surface_tail.as_str())?;
+    Some(format!("{head}{base_tail}"))
 }
 
 fn is_content(pos: &str, detail: &str, term: &str, surface: &str) -> bool {
@@ -180,5 +208,67 @@ fn is_content(pos: &str, detail: &str, term: &str, surface: &str) -> bool {
         "動詞" if detail == "非自立" || STOP_BASE_FORMS.contains(&term) => false,
         "形容詞" if detail == "非自立" => false,
         _ => surface.chars().any(char::is_alphanumeric),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    /// The analyzer over the dictionary the environment names (Debian's IPADIC by default).
+    pub(crate) fn analyzer() -> &'static Analyzer {
+        static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::from_env().expect("IPADIC is installed (apt-get install -y mecab-ipadic)"))
+    }
+
+    fn terms(text: &str) -> Vec<String> {
+        analyzer().terms(text)
+    }
+
+    #[test]
+    fn particles_and_auxiliaries_are_not_search_terms() {
+        assert_eq!(terms("パスワードを忘れてしまいました"), ["パスワード", "忘れる"]);
+    }
+
+    #[test]
+    fn conjugated_words_use_their_base_form() {
+        assert!(terms("ログインできない").contains(&"できる".to_string()));
+        assert_eq!(terms("届かない"), terms("届きます"));
+    }
+
+    #[test]
+    fn width_variants_give_the_same_terms() {
+        assert_eq!(terms("ｷｬﾝｾﾙ"), terms("キャンセル"));
+        assert_eq!(terms("ＰＣ"), terms("pc"));
+        assert_eq!(terms("ダメ"), terms("ﾀﾞﾒ"));
+    }
+
+    #[test]
+    fn readings_are_katakana_and_base_form_for_verbs() {
+        let m = analyzer().analyze("返品が付きません");
+        assert_eq!(m[0].reading, "ヘンピン");
+        let verb = m.iter().find(|m| m.term == "付く").expect("付く");
+        assert_eq!(verb.reading, "ツク");
+        let kana = analyzer().analyze("つかない");
+        assert_eq!(kana[0].reading, "ツク");
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "ﾊﾟｽﾜｰﾄﾞを忘れた";
+        let m = analyzer().analyze(text);
+        assert_eq!(&text[m[0].start..m[0].end], "ﾊﾟｽﾜｰﾄﾞ");
+        assert_eq!(m[0].term, "パスワード");
+    }
+
+    #[test]
+    fn base_readings() {
+        assert_eq!(base_reading("付き", "付く", "ツキ").as_deref(), Some("ツク"));
+        assert_eq!(base_reading("できな", "できる", "デキナ").as_deref(), Some("デキル"));
+        assert_eq!(base_reading("行っ", "行く", "イッ").as_deref(), Some("イク"));
+        assert_eq!(base_reading("見", "見る", "ミ").as_deref(), Some("ミル"));
+        assert_eq!(base_reading("でき", "できる", "デキ").as_deref(), Some("デキル"));
+        assert_eq!(base_reading("届か", "届く", "トドカ").as_deref(), Some("トドク"));
     }
 }

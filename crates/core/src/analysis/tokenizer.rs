@@ -88,13 +88,18 @@ impl Tokenizer for TermTokenizer {
 
 /// The term tokens of analyzed text: content words, numbered without gaps so that
 /// `パスワードの変更` and `パスワード変更` are both the phrase `パスワード 変更`.
+///
+/// A conjugating word (verb, adjective) also yields its base-form reading at the same position,
+/// so that `つかない` meets `付きません` (both ツク) in the fields that count most.
 pub fn term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
-    morphemes
-        .iter()
-        .filter(|m| m.content)
-        .enumerate()
-        .map(|(i, m)| token(m.term.clone(), i, m.start, m.end))
-        .collect()
+    let mut tokens = Vec::new();
+    for (i, m) in morphemes.iter().filter(|m| m.content).enumerate() {
+        tokens.push(token(m.term.clone(), i, m.start, m.end));
+        if m.conjugates() && m.reading != m.term && !m.reading.is_empty() {
+            tokens.push(token(m.reading.clone(), i, m.start, m.end));
+        }
+    }
+    tokens
 }
 
 impl Tokenizer for ReadingTokenizer {
@@ -161,7 +166,9 @@ pub fn ngram_tokens(text: &str) -> Vec<Token> {
     let mut run: Vec<(char, usize, usize)> = Vec::new();
     let chars = normalized.text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8()));
     for (c, from, to) in chars {
-        if c.is_alphanumeric() || c == 'ー' {
+        // Hiragana is left to the readings and terms: its bigrams are mostly particles and
+        // endings, and would match everywhere.
+        if (c.is_alphanumeric() || c == 'ー') && !is_hiragana(c) {
             let (ofrom, oto) = normalized.original_range(from, to);
             run.push((c, ofrom, oto));
         } else {
@@ -171,6 +178,35 @@ pub fn ngram_tokens(text: &str) -> Vec<Token> {
     }
     bigrams_into(&run, &mut tokens);
     tokens
+}
+
+/// Katakana bigrams of the kana runs of `text`, whatever the morphology makes of them: a query
+/// typed in kana (`あかうんと`) is often segmented into nonsense, but its sounds still match the
+/// readings of the words it stands for.
+pub fn kana_bigrams(text: &str) -> Vec<Token> {
+    let normalized = normalize(text);
+    let mut tokens = Vec::new();
+    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    for (from, c) in normalized.text.char_indices() {
+        if super::kana::is_kana(c.encode_utf8(&mut [0; 4])) {
+            let k = super::kana::to_katakana(c.encode_utf8(&mut [0; 4]));
+            let (ofrom, oto) = normalized.original_range(from, from + c.len_utf8());
+            run.extend(k.chars().map(|k| (k, ofrom, oto)));
+        } else {
+            if run.len() >= 2 {
+                bigrams_into(&run, &mut tokens);
+            }
+            run.clear();
+        }
+    }
+    if run.len() >= 2 {
+        bigrams_into(&run, &mut tokens);
+    }
+    tokens
+}
+
+fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{309F}')
 }
 
 #[cfg(test)]
@@ -188,6 +224,12 @@ mod tests {
         let green = ngram_tokens("グリーン");
         assert!(tokens.iter().all(|t| !green.iter().any(|g| g.text == t.text)));
         assert!(ngram_tokens("の").is_empty());
+    }
+
+    #[test]
+    fn kana_runs_become_katakana_bigrams() {
+        assert_eq!(texts(&kana_bigrams("あかうんと ろっく")), ["アカ", "カウ", "ウン", "ント", "ロッ", "ック"]);
+        assert!(kana_bigrams("返品").is_empty());
     }
 
     #[test]

@@ -82,12 +82,16 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
         diagnostics.push(Diagnostic::error(root, 1, "no such content folder"));
     }
 
+    // Ids of files whose front matter could not be read at all: links to them are not
+    // reported again as unknown.
+    let mut unreadable = Vec::new();
     for path in files {
-        if let Some(page) = load_page(root, &path, &categories, today, &mut diagnostics) {
-            pages.push(page);
+        match load_page(root, &path, &categories, today, &mut diagnostics) {
+            Some(page) => pages.push(page),
+            None => unreadable.push(default_id(path.strip_prefix(root).unwrap_or(&path))),
         }
     }
-    check_links(root, &pages, &mut diagnostics);
+    check_links(root, &pages, &unreadable, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages }, diagnostics }
 }
@@ -159,6 +163,11 @@ pub fn is_valid_id(id: &str) -> bool {
         })
 }
 
+/// The id of a page without an `id` field: its path without `.md`.
+fn default_id(relative: &Path) -> String {
+    relative.with_extension("").to_string_lossy().replace('\\', "/")
+}
+
 fn load_page(
     root: &Path,
     path: &Path,
@@ -201,23 +210,19 @@ fn load_page(
     };
     let (yaml, yl) = (split.yaml, split.yaml_line);
     let line_of = |key: &str| frontmatter::key_line(yaml, yl, key).unwrap_or(1);
-    let mut ok = true;
 
     let title = raw.title.as_deref().map(str::trim).unwrap_or("").to_string();
     if title.is_empty() {
         let line = frontmatter::key_line(yaml, yl, "title").unwrap_or(1);
         report(line, "missing `title`: the question as customers ask it".into());
-        ok = false;
     }
 
-    let default_id = relative.with_extension("").to_string_lossy().replace('\\', "/");
-    let id = raw.id.clone().map(|s| s.trim().to_string()).unwrap_or(default_id);
+    let id = raw.id.clone().map(|s| s.trim().to_string()).unwrap_or_else(|| default_id(&relative));
     if !is_valid_id(&id) {
         let how = if raw.id.is_some() { "" } else { " (taken from the file name; rename the file or set `id`)" };
         report(line_of("id"), format!(
             "invalid id `{id}`{how}: use lower-case ASCII letters, digits, `-`, `_` and `/`"
         ));
-        ok = false;
     }
 
     let audience = match raw.audience.as_deref().map(str::trim) {
@@ -226,8 +231,7 @@ fn load_page(
             Some(a) => a,
             None => {
                 report(line_of("audience"), format!("unknown audience `{a}`: use `public` or `internal`"));
-                ok = false;
-                Audience::Public
+                        Audience::Public
             }
         },
     };
@@ -236,22 +240,19 @@ fn load_page(
     match &category {
         None if audience == Audience::Public => {
             report(line_of("category"), "missing `category`: every public page needs one".into());
-            ok = false;
-        }
+            }
         Some(c) if !categories.is_empty() => match categories.iter().find(|k| &k.id == c) {
             None => {
                 let known: Vec<&str> = categories.iter().map(|k| k.id.as_str()).collect();
                 report(line_of("category"), format!(
                     "unknown category `{c}` (known: {}; see {CATEGORIES_FILE})", known.join(", ")
                 ));
-                ok = false;
-            }
+                    }
             Some(k) if k.audience == Audience::Internal && audience == Audience::Public => {
                 report(line_of("category"), format!(
                     "category `{c}` is internal but this page is public: set `audience: internal` or pick a public category"
                 ));
-                ok = false;
-            }
+                    }
             Some(_) => {}
         },
         _ => {}
@@ -260,8 +261,7 @@ fn load_page(
     for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related)] {
         if list.iter().any(|v| v.trim().is_empty()) {
             report(line_of(key), format!("`{key}` has an empty entry"));
-            ok = false;
-        }
+            }
     }
 
     let mut date = |key: &str, value: &Option<String>| -> Option<NaiveDate> {
@@ -270,8 +270,7 @@ fn load_page(
             Ok(d) => Some(d),
             Err(_) => {
                 report(line_of(key), format!("`{key}`: `{v}` is not a date written YYYY-MM-DD"));
-                ok = false;
-                None
+                        None
             }
         }
     };
@@ -281,7 +280,6 @@ fn load_page(
     let parsed = markdown::analyze(split.body, split.body_line);
     if parsed.sections.iter().all(|s| s.text.is_empty() && s.heading.is_none()) {
         report(split.body_line, "the answer is empty: write it below the front matter".into());
-        ok = false;
     }
     if let Some(d) = review_by.filter(|d| *d < today) {
         diagnostics.push(Diagnostic::warning(path, line_of("review_by"), format!("review date {d} has passed: check the page and move the date")));
@@ -290,7 +288,9 @@ fn load_page(
         diagnostics.push(Diagnostic::warning(path, *line, "raw HTML is removed when the page is shown: use Markdown instead"));
     }
 
-    ok.then(|| Page {
+    // A page with errors is still returned, so corpus-wide checks see its links; the errors
+    // already recorded keep it out of any index.
+    Some(Page {
         id,
         path: relative,
         title,
@@ -309,7 +309,7 @@ fn load_page(
 }
 
 /// Corpus-wide checks: unique ids, `related` ids and `/articles/...` links that exist.
-fn check_links(root: &Path, pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
+fn check_links(root: &Path, pages: &[Page], unreadable: &[String], diagnostics: &mut Vec<Diagnostic>) {
     let mut by_id: HashMap<&str, &Page> = HashMap::new();
     for page in pages {
         if let Some(first) = by_id.get(page.id.as_str()) {
@@ -325,6 +325,9 @@ fn check_links(root: &Path, pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
     for page in pages {
         let path = root.join(&page.path);
         for related in &page.related {
+            if unreadable.contains(related) {
+                continue;
+            }
             let target = by_id.get(related.as_str());
             let problem = match target {
                 None => format!("unknown related id `{related}`"),
@@ -340,6 +343,9 @@ fn check_links(root: &Path, pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
         for link in markdown::analyze(&page.body, page.body_line).links {
             let Some(rest) = link.dest.strip_prefix("/articles/") else { continue };
             let target_id = rest.split(['#', '?']).next().unwrap_or("");
+            if unreadable.iter().any(|u| u == target_id) {
+                continue;
+            }
             match by_id.get(target_id) {
                 None => diagnostics.push(Diagnostic::error(&path, link.line, format!(
                     "link to unknown article `{target_id}`"

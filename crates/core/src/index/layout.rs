@@ -20,6 +20,8 @@ pub const CORPUS_FILE: &str = "corpus.json";
 pub const TANTIVY_DIR: &str = "tantivy";
 /// Prefix of generation folders.
 pub const GENERATION_PREFIX: &str = "gen-";
+/// Written into a generation once it is complete and verified.
+pub const READY: &str = "READY";
 
 /// An index folder.
 #[derive(Debug, Clone)]
@@ -65,6 +67,12 @@ impl IndexRoot {
         Ok(dir)
     }
 
+    /// Mark `generation` complete: only ready generations are ever published or kept.
+    pub fn mark_ready(&self, generation: &Path) -> Result<()> {
+        let path = generation.join(READY);
+        fs::write(&path, b"").map_err(|e| Error::io(path, e))
+    }
+
     /// Serve `generation` from now on: write `CURRENT` beside it and rename it into place.
     pub fn publish(&self, generation: &Path) -> Result<()> {
         let name = generation
@@ -86,9 +94,10 @@ impl IndexRoot {
         write().map_err(|e| Error::io(self.path.join(CURRENT), e))
     }
 
-    /// Delete generations other than the served one and the `keep` newest others.
-    /// Readers that still have an older generation open keep working: its files stay
-    /// readable until they close them.
+    /// Delete generations other than the served one and the `keep` newest other ready ones;
+    /// incomplete generations (left by killed builds) always go. Call it only while holding
+    /// the build lock. Readers that still have an older generation open keep working: its
+    /// files stay readable until they close them.
     pub fn collect_garbage(&self, keep: usize) -> Result<Vec<PathBuf>> {
         let current = self.current_name()?;
         let mut generations: Vec<PathBuf> = fs::read_dir(&self.path)
@@ -103,9 +112,11 @@ impl IndexRoot {
             })
             .collect();
         generations.sort();
-        let remove = generations.len().saturating_sub(keep);
+        let (ready, incomplete): (Vec<PathBuf>, Vec<PathBuf>) =
+            generations.into_iter().partition(|g| g.join(READY).is_file());
+        let remove = ready.len().saturating_sub(keep);
         let mut removed = Vec::new();
-        for dir in generations.into_iter().take(remove) {
+        for dir in incomplete.into_iter().chain(ready.into_iter().take(remove)) {
             if fs::remove_dir_all(&dir).is_ok() {
                 removed.push(dir);
             }
@@ -124,13 +135,18 @@ mod tests {
         let root = IndexRoot::new(dir.path());
         assert!(matches!(root.current(), Err(Error::NoIndex(_))));
         let a = root.new_generation().unwrap();
+        root.mark_ready(&a).unwrap();
         root.publish(&a).unwrap();
         assert_eq!(root.current().unwrap(), a);
         let b = root.new_generation().unwrap();
+        root.mark_ready(&b).unwrap();
         let c = root.new_generation().unwrap();
+        root.mark_ready(&c).unwrap();
+        let killed = root.new_generation().unwrap();
         root.publish(&b).unwrap();
         let removed = root.collect_garbage(1).unwrap();
-        assert_eq!(removed, vec![a]);
+        assert_eq!(removed, vec![killed.clone(), a.clone()]);
+        assert!(!a.exists() && !killed.exists());
         assert!(b.is_dir() && c.is_dir());
         assert_eq!(root.current().unwrap(), b);
     }

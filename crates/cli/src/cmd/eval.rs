@@ -1,0 +1,117 @@
+//! `kotae eval`: measure ranking quality on judged queries.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use kotae_core::eval::{self, Report};
+use kotae_core::index::layout;
+use kotae_core::{AudienceFilter, IndexRoot, SearchIndex};
+use kotae_indexer::BuildOptions;
+
+use super::{IndexArg, today};
+
+/// Print MRR@10, nDCG@10, Recall@1/5/10 and the queries that failed.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Queries, JSON lines {"qid": "...", "text": "..."}.
+    #[arg(long)]
+    queries: PathBuf,
+    /// Judgments, TSV lines qid<TAB>doc_id<TAB>relevance.
+    #[arg(long)]
+    qrels: PathBuf,
+    #[command(flatten)]
+    index: IndexArg,
+    /// Build a fresh index of this content folder (in a temporary folder) and evaluate it
+    /// instead of the one in --index.
+    #[arg(long)]
+    content: Option<PathBuf>,
+    /// Which pages may be returned: public, internal or all.
+    #[arg(long, default_value = "public")]
+    audience: String,
+    /// How many failed queries to list (no relevant page in the top 5).
+    #[arg(long, default_value_t = 20)]
+    show_failures: usize,
+    /// Field weights to try, as JSON (e.g. '{"title": 4.0}'); unnamed fields keep their defaults.
+    #[arg(long)]
+    weights: Option<String>,
+    /// Print the whole report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(audience) = AudienceFilter::parse(&args.audience) else {
+        bail!("--audience must be public, internal or all, not `{}`", args.audience);
+    };
+    let queries = eval::read_queries(&args.queries)?;
+    let qrels = eval::read_qrels(&args.qrels)?;
+    let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
+
+    let temp;
+    let index_dir = match &args.content {
+        Some(content) => {
+            temp = tempfile::tempdir()?;
+            let options = BuildOptions {
+                content: content.clone(),
+                index: temp.path().to_path_buf(),
+                today: today(),
+                progress: true,
+            };
+            let report = kotae_indexer::build(&options, &analyzer).map_err(|e| match e {
+                kotae_indexer::BuildError::Invalid(d) => {
+                    let lines: Vec<String> = d.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
+                    anyhow::anyhow!("{}\nthe content has errors", lines.join("\n"))
+                }
+                other => anyhow::Error::new(other),
+            })?;
+            eprintln!("indexed {} pages in {:.2}s", report.pages, report.elapsed.as_secs_f64());
+            temp.path().to_path_buf()
+        }
+        None => args.index.index.clone(),
+    };
+    let generation = IndexRoot::new(&index_dir).current()?;
+    let mut index = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), &analyzer)?;
+    if let Some(weights) = &args.weights {
+        index = index.with_weights(serde_json::from_str(weights).context("--weights")?);
+    }
+
+    let started = std::time::Instant::now();
+    let report = eval::evaluate(&index, &queries, &qrels, audience)?;
+    let elapsed = started.elapsed();
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_report(&report, args.show_failures);
+        eprintln!(
+            "{} queries in {:.2}s ({:.2} ms/query)",
+            report.metrics.queries,
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1000.0 / report.metrics.queries.max(1) as f64
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(report: &Report, show: usize) {
+    let m = &report.metrics;
+    println!("queries      {}", m.queries);
+    println!("MRR@10       {:.4}", m.mrr_at_10);
+    println!("nDCG@10      {:.4}", m.ndcg_at_10);
+    println!("Recall@1     {:.4}", m.recall_at_1);
+    println!("Recall@5     {:.4}", m.recall_at_5);
+    println!("Recall@10    {:.4}", m.recall_at_10);
+    if report.unjudged > 0 {
+        println!("(skipped {} queries without judgments)", report.unjudged);
+    }
+    let failures: Vec<_> = report.outcomes.iter().filter(|o| o.first_relevant.is_none_or(|r| r > 5)).collect();
+    if failures.is_empty() {
+        return;
+    }
+    println!("\n{} queries without a relevant page in the top 5:", failures.len());
+    for o in failures.iter().take(show) {
+        let rank = o.first_relevant.map_or("-".to_string(), |r| r.to_string());
+        let top: Vec<&str> = o.ranked.iter().take(3).map(String::as_str).collect();
+        println!("  {} rank {rank:>2}  {}  want {}  got {}", o.qid, o.text, o.relevant.join(","), top.join(", "));
+    }
+}

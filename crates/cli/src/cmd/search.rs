@@ -1,0 +1,111 @@
+//! `kotae search`: search the index from the command line.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use kotae_core::search::Snippet;
+use kotae_core::{AudienceFilter, IndexRoot, SearchIndex, SearchRequest};
+use kotae_core::index::layout;
+use serde_json::json;
+
+use super::IndexArg;
+
+/// Search the index.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    index: IndexArg,
+    /// Which pages to search: public (customers), internal (operator manual) or all.
+    #[arg(long, default_value = "public")]
+    audience: String,
+    /// Only this category.
+    #[arg(long)]
+    category: Option<String>,
+    /// How many hits to show.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Print one JSON object: {"total":N,"hits":[...]}.
+    #[arg(long)]
+    json: bool,
+    /// The question, as a customer would type it.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(audience) = AudienceFilter::parse(&args.audience) else {
+        bail!("--audience must be public, internal or all, not `{}`", args.audience);
+    };
+    let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
+    let generation = IndexRoot::new(&args.index.index).current()?;
+    let index = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), &analyzer)?;
+    let query = args.query.join(" ");
+    let request = SearchRequest {
+        query: &query,
+        audience,
+        category: args.category.as_deref(),
+        limit: args.limit,
+        offset: 0,
+    };
+    let results = index.search(&request)?;
+
+    if args.json {
+        let hits: Vec<_> = results
+            .hits
+            .iter()
+            .map(|h| {
+                json!({
+                    "id": h.id,
+                    "title": h.title,
+                    "category": h.category,
+                    "score": h.score,
+                    "snippet": h.snippet.text,
+                    "section": h.section,
+                    "heading": h.heading,
+                    "audience": h.audience,
+                })
+            })
+            .collect();
+        println!("{}", json!({ "total": results.total, "hits": hits }));
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let color = std::io::stdout().is_terminal();
+    if results.hits.is_empty() {
+        println!("no results for 「{query}」");
+    }
+    for (rank, hit) in results.hits.iter().enumerate() {
+        let location = match &hit.section {
+            Some(anchor) => format!("{}#{anchor}", hit.id),
+            None => hit.id.clone(),
+        };
+        let heading = hit.heading.as_deref().map(|h| format!(" › {h}")).unwrap_or_default();
+        println!(
+            "{:>2}. {}{heading}  [{}] {location}  ({:.2})",
+            rank + 1,
+            hit.title,
+            hit.category.as_deref().unwrap_or("-"),
+            hit.score
+        );
+        println!("    {}", render(&hit.snippet, color));
+    }
+    eprintln!("{} match(es)", results.total);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The snippet with its highlights in bold on a terminal, or in 【】 otherwise.
+fn render(snippet: &Snippet, color: bool) -> String {
+    let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("【", "】") };
+    let mut out = String::new();
+    let mut at = 0;
+    for r in &snippet.highlights {
+        out.push_str(&snippet.text[at..r.start]);
+        out.push_str(open);
+        out.push_str(&snippet.text[r.clone()]);
+        out.push_str(close);
+        at = r.end;
+    }
+    out.push_str(&snippet.text[at..]);
+    out
+}

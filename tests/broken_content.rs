@@ -1,0 +1,87 @@
+//! A broken content file is reported as `path:line: message`, and the serving index survives.
+
+use std::fs;
+
+use crate::util::{copy_dir, kotae, sample_content, stderr, stdout};
+
+fn current(index: &std::path::Path) -> String {
+    fs::read_to_string(index.join("CURRENT")).expect("CURRENT exists")
+}
+
+#[test]
+fn a_broken_file_fails_the_build_with_its_line_and_keeps_the_old_index() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_content(), &dir.path().join("content"));
+    let ok = kotae(dir.path(), &["index", "--quiet"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = current(&dir.path().join("index"));
+
+    // Break three files in three ways.
+    let faq = dir.path().join("content/orders/cancel.md");
+    let text = fs::read_to_string(&faq).unwrap();
+    fs::write(&faq, text.replacen("title:", "title: [unclosed", 1)).unwrap();
+    fs::write(
+        dir.path().join("content/shipping/new-page.md"),
+        "---\ncategory: shipping\nrelated: [shipping/fee, shipping/nowhere]\n---\n本文です。\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("content/shipping/no-front-matter.md"), "# 見出しだけ\n").unwrap();
+
+    let out = kotae(dir.path(), &["index", "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("content/orders/cancel.md:2: front matter:"), "{err}");
+    assert!(err.contains("content/shipping/new-page.md:1: missing `title`: the question as customers ask it"), "{err}");
+    assert!(err.contains("content/shipping/new-page.md:3: unknown related id `shipping/nowhere`"), "{err}");
+    assert!(err.contains("content/shipping/no-front-matter.md:1: missing front matter"), "{err}");
+    assert!(err.contains("the index was not changed"), "{err}");
+
+    // The previous index is still the one served, and it still answers.
+    assert_eq!(current(&dir.path().join("index")), before);
+    let search = kotae(dir.path(), &["search", "--json", "キャンセル"]);
+    assert!(search.status.success(), "{}", stderr(&search));
+    assert!(stdout(&search).contains("orders/cancel"));
+
+    // `check` reports the same problems and exits 1.
+    let check = kotae(dir.path(), &["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stdout(&check).contains("content/shipping/new-page.md:3: unknown related id `shipping/nowhere`"));
+}
+
+#[test]
+fn a_duplicate_id_is_reported_at_the_id_line() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_content(), &dir.path().join("content"));
+    fs::write(
+        dir.path().join("content/orders/copy.md"),
+        "---\nid: orders/cancel\ntitle: 複製\ncategory: orders\n---\n本文\n",
+    )
+    .unwrap();
+    let check = kotae(dir.path(), &["check"]);
+    assert_eq!(check.status.code(), Some(1));
+    let out = stdout(&check);
+    assert!(
+        out.contains("content/orders/copy.md:2: duplicate id `orders/cancel`: content/orders/cancel.md uses it too"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_rebuild_publishes_a_new_generation_and_removes_old_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_content(), &dir.path().join("content"));
+    let index = dir.path().join("index");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let out = kotae(dir.path(), &["index", "--quiet"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        seen.push(current(&index));
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 4, "every build publishes a new generation");
+    let generations = fs::read_dir(&index)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("gen-"))
+        .count();
+    assert_eq!(generations, 2, "the served generation and one previous one are kept");
+}

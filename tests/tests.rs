@@ -1,0 +1,9 @@
+//! Integration tests of the `kotae` command on the sample corpus, one module per area.
+
+mod util;
+
+mod audience;
+mod broken_content;
+mod cli;
+mod customer_queries;
+mod relevance;
