@@ -6,4 +6,5 @@ mod audience;
 mod broken_content;
 mod cli;
 mod customer_queries;
+mod import;
 mod relevance;

@@ -18,6 +18,7 @@ struct Cli {
 enum Command {
     Check(cmd::check::Args),
     Eval(cmd::eval::Args),
+    Import(cmd::import::Args),
     Index(cmd::index::Args),
     Search(cmd::search::Args),
     Serve(cmd::serve::Args),
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cmd::check::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
+        Command::Import(args) => cmd::import::execute(args),
         Command::Index(args) => cmd::index::execute(args),
         Command::Search(args) => cmd::search::execute(args),
         Command::Serve(args) => cmd::serve::execute(args),

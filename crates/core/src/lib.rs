@@ -23,6 +23,7 @@ pub mod analysis;
 pub mod content;
 pub mod error;
 pub mod eval;
+pub mod import;
 pub mod index;
 pub mod search;
 

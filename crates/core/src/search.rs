@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -157,6 +157,9 @@ pub struct Hit {
     pub audience: Audience,
     pub updated: Option<String>,
     pub review_by: Option<String>,
+    /// The text of the page (or of the section, for a manual section hit).
+    #[serde(skip)]
+    pub body: String,
 }
 
 /// The results of a search.
@@ -263,15 +266,25 @@ impl SearchIndex {
         for term in terms {
             per_word(term, &term_fields);
         }
-        let readings = unique(
-            reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).map(|t| t.text),
-        );
+        // Readings: each bigram on its own, since the sounds of a kana query rarely line up
+        // with the readings' word boundaries.
+        let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).map(|t| t.text));
         for r in &readings {
             per_word(r, &[(f.title_reading, w.title_reading), (f.body_reading, w.body_reading)]);
         }
-        let ngrams = unique(ngram_tokens(text).into_iter().map(|t| t.text));
-        for g in &ngrams {
-            per_word(g, &[(f.title_ngram, w.title_ngram), (f.body_ngram, w.body_ngram)]);
+        // Characters: three in a row must match (see `chained`).
+        for (a, b) in chained(&ngram_tokens(text)) {
+            let clause = |field: Field, weight: f32| -> Box<dyn Query> {
+                match &b {
+                    Some(b) => {
+                        let terms = vec![Term::from_field_text(field, &a), Term::from_field_text(field, b)];
+                        Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight))
+                    }
+                    None => weighted(field, &a, weight),
+                }
+            };
+            let disjuncts = vec![clause(f.title_ngram, w.title_ngram), clause(f.body_ngram, w.body_ngram)];
+            should.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, w.tie_breaker))));
         }
         (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
     }
@@ -287,17 +300,70 @@ impl SearchIndex {
             category: nonempty(f.category),
             score,
             snippet: marker.snippet(&self.analyzer, &body, SNIPPET_CHARS),
-            section: nonempty(f.section),
             heading: nonempty(f.heading),
+            section: nonempty(f.section),
             audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),
             updated: text(f.updated),
             review_by: text(f.review_by),
+            body,
         }
     }
 }
 
+impl SearchIndex {
+    /// How sure we are that `hit` answers `query`, from 0 to 1: how much of the question the
+    /// page covers (its words, or the sounds of kana typed), and how far it leads the runner-up.
+    pub fn confidence(&self, query: &str, hit: &Hit, runner_up: Option<&Hit>) -> f32 {
+        let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
+        let q = self.analyzer.analyze(&query);
+        let page_text = format!("{}\n{}\n{}", hit.title, hit.heading.as_deref().unwrap_or(""), hit.body);
+        let page = self.analyzer.analyze(&page_text);
+        let page_terms: BTreeSet<String> = tokenizer::term_tokens(&page).into_iter().map(|t| t.text).collect();
+        let query_terms = unique(tokenizer::term_tokens(&q).into_iter().map(|t| t.text));
+        let term_cover = fraction(&query_terms, |t| page_terms.contains(t));
+        let page_readings: BTreeSet<String> = reading_tokens(&page).into_iter().map(|t| t.text).collect();
+        let query_readings = unique(kana_bigrams(&query).into_iter().map(|t| t.text));
+        let reading_cover = fraction(&query_readings, |r| page_readings.contains(r));
+        let coverage = term_cover.max(reading_cover);
+        let margin = match runner_up {
+            Some(r) if hit.score > 0.0 => (1.0 - r.score / hit.score).clamp(0.0, 1.0),
+            _ => 1.0,
+        };
+        (0.75 * coverage + 0.25 * margin).clamp(0.0, 1.0)
+    }
+}
+
+fn fraction(items: &[String], hit: impl Fn(&String) -> bool) -> f32 {
+    if items.is_empty() {
+        return 0.0;
+    }
+    items.iter().filter(|i| hit(i)).count() as f32 / items.len() as f32
+}
+
 /// Characters in a snippet.
 pub const SNIPPET_CHARS: usize = 90;
+
+/// Bigram evidence as pairs of overlapping bigrams (three characters in a row must match, so
+/// `コンピュータ` does not match `データ` on `ータ` alone), or a lone bigram where a run is only
+/// two characters long.
+fn chained(tokens: &[tantivy::tokenizer::Token]) -> Vec<(String, Option<String>)> {
+    let links = |a: &tantivy::tokenizer::Token, b: &tantivy::tokenizer::Token| {
+        b.position == a.position + 1 && a.text.chars().last() == b.text.chars().next()
+    };
+    let mut out = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).filter(|n| links(t, n));
+        let prev = i.checked_sub(1).map(|p| &tokens[p]).filter(|p| links(p, t));
+        match (next, prev) {
+            (Some(n), _) => out.push((t.text.clone(), Some(n.text.clone()))),
+            (None, None) => out.push((t.text.clone(), None)),
+            (None, Some(_)) => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    out
+}
 
 fn weighted(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
     let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);

@@ -122,7 +122,11 @@ fn write_generation(
     writer.wait_merging_threads()?;
     bar.finish_and_clear();
 
-    let stored = StoredCorpus { categories: corpus.categories.clone(), pages: corpus.pages.clone() };
+    let stored = StoredCorpus {
+        categories: corpus.categories.clone(),
+        pages: corpus.pages.clone(),
+        site: corpus.site.clone(),
+    };
     let corpus_path = generation.join(layout::CORPUS_FILE);
     let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&corpus_path, &json)?;

@@ -1,1 +1,190 @@
+//! Kotae's HTTP service: the customers' help page, the agents' console and the JSON API.
+//!
+//! - [`config`]: settings from one TOML file plus environment overrides.
+//! - [`state`]: what handlers share, above all the served [`kotae_core::Snapshot`], swapped
+//!   atomically by [`reload`] when `kotae index` publishes a new generation.
+//! - [`pages`]: the help page (HTML), [`ops`]: the console, [`api`]: JSON, [`openapi`]: its
+//!   description.
+//!
+//! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
+//! port. [`run`] serves it until Ctrl-C or SIGTERM.
 
+pub mod api;
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod html;
+pub mod openapi;
+pub mod ops;
+pub mod pages;
+pub mod reload;
+pub mod state;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kotae_core::{Analyzer, IndexRoot, Snapshot};
+use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// The longest URL accepted (path and query).
+pub const MAX_URI_BYTES: usize = 4096;
+
+/// The whole service.
+pub fn app(state: AppState) -> Router {
+    let ops_protected = Router::new()
+        .route("/ops", get(ops::console))
+        .route("/ops/articles/{*id}", get(ops::article))
+        .route("/ops/api/search", get(ops::api_search))
+        .route("/ops/api/suggest", get(ops::api_suggest))
+        .route("/ops/api/articles/{*id}", get(ops::api_article))
+        .route("/ops/api/answer", get(ops::api_answer))
+        .route_layer(middleware::from_fn_with_state(state.clone(), ops::require_operator));
+
+    let timeout = Duration::from_millis(state.config.request_timeout_ms);
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/articles/{*id}", get(pages::article))
+        .route("/categories/{id}", get(pages::category))
+        .route("/contact", get(pages::contact))
+        .route("/feedback", post(pages::vote))
+        .route("/sitemap.xml", get(pages::sitemap))
+        .route("/opensearch.xml", get(pages::opensearch))
+        .route("/robots.txt", get(pages::robots))
+        .route("/assets/{name}", get(assets::serve))
+        .route("/healthz", get(health))
+        .route("/api/search", get(api::public_search))
+        .route("/api/suggest", get(api::public_suggest))
+        .route("/api/articles/{*id}", get(api::public_article))
+        .route("/api/answer", get(api::public_answer))
+        .route("/api/feedback", post(api::feedback))
+        .route("/api/categories", get(api::categories))
+        .route("/api/openapi.json", get(openapi::serve))
+        .route("/ops/login", get(ops::login_page).post(ops::login))
+        .route("/ops/logout", post(ops::logout))
+        .merge(ops_protected)
+        .fallback(fallback)
+        .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn(limit_uri))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let snapshot = state.snapshot();
+    axum::Json(json!({
+        "status": "ok",
+        "generation": snapshot.generation.file_name().and_then(|n| n.to_str()),
+        "pages": snapshot.corpus.pages.len(),
+        "documents": snapshot.search.num_docs(),
+    }))
+    .into_response()
+}
+
+async fn fallback(state: State<AppState>, request: Request) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/ops/api/") {
+        error::AppError::NotFound(format!("no endpoint {path}")).into_response()
+    } else {
+        pages::not_found(state).await
+    }
+}
+
+/// Refuse overlong URLs before any handler parses them.
+async fn limit_uri(request: Request, next: Next) -> Response {
+    let len = request.uri().path().len() + request.uri().query().map_or(0, str::len);
+    if len > MAX_URI_BYTES {
+        let body = json!({ "error": { "status": 414, "message": format!("the URL is longer than {MAX_URI_BYTES} bytes") } });
+        return (StatusCode::URI_TOO_LONG, axum::Json(body)).into_response();
+    }
+    next.run(request).await
+}
+
+/// Security and caching headers on every response.
+async fn headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    );
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    let cache = if path.starts_with("/ops") {
+        "no-store"
+    } else if path.starts_with("/api/") || path == "/feedback" {
+        "no-cache"
+    } else {
+        "public, max-age=60"
+    };
+    set(h, header::CACHE_CONTROL, cache);
+    response
+}
+
+/// Open the served index, start reloading, and serve on `config.addr` until Ctrl-C or
+/// SIGTERM; requests in flight are finished before returning.
+pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
+    let root = IndexRoot::new(&config.index);
+    let snapshot = {
+        let analyzer = analyzer.clone();
+        tokio::task::spawn_blocking(move || Snapshot::open(&root, &analyzer)).await??
+    };
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let interval = Duration::from_millis(config.reload_interval_ms.max(50));
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        generation = %snapshot.generation.display(),
+        pages = snapshot.corpus.pages.len(),
+        "serving the help center at http://{}/ (console at /ops)",
+        listener.local_addr()?
+    );
+    let state = AppState::new(config, analyzer, snapshot);
+    let reloader = reload::spawn(state.clone(), interval);
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    reloader.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

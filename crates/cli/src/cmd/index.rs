@@ -17,6 +17,9 @@ pub struct Args {
     /// Do not draw a progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Keep running, and rebuild whenever a file under the content folder changes.
+    #[arg(long)]
+    watch: bool,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -27,7 +30,40 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         today: today(),
         progress: !args.quiet,
     };
-    match kotae_indexer::build(&options, &analyzer) {
+    if args.watch {
+        return watch(&options, &analyzer);
+    }
+    build_once(&options, &analyzer)
+}
+
+/// Rebuild on every change under the content folder, until interrupted. Changes arriving
+/// within a short quiet period are built together; a broken file is reported and the served
+/// index stays as it was.
+fn watch(options: &BuildOptions, analyzer: &kotae_core::Analyzer) -> anyhow::Result<ExitCode> {
+    use notify::{RecursiveMode, Watcher};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !event.kind.is_access()
+        {
+            let _ = tx.send(());
+        }
+    })?;
+    watcher
+        .watch(&options.content, RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", options.content.display()))?;
+    let _ = build_once(options, analyzer);
+    eprintln!("watching {} for changes (Ctrl-C to stop)", options.content.display());
+    while rx.recv().is_ok() {
+        // Let a burst of saves settle.
+        while rx.recv_timeout(std::time::Duration::from_millis(300)).is_ok() {}
+        let _ = build_once(options, analyzer);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_once(options: &BuildOptions, analyzer: &kotae_core::Analyzer) -> anyhow::Result<ExitCode> {
+    match kotae_indexer::build(options, analyzer) {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("{w}");
@@ -49,6 +85,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             eprintln!("error: the content has {errors} error(s); the index was not changed");
             Ok(ExitCode::from(1))
         }
-        Err(e) => Err(anyhow::Error::new(e).context("the index was not changed")),
+        Err(e) => {
+            eprintln!("error: {e}; the index was not changed");
+            Ok(ExitCode::from(2))
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod import;
 pub mod index;
 pub mod search;
 pub mod serve;

@@ -1,23 +1,70 @@
 //! `kotae serve`: run the help page, console and API.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::IndexArg;
+use anyhow::Context;
+use kotae_core::IndexRoot;
+use kotae_indexer::BuildOptions;
+use kotae_server::Config;
 
-/// Serve the index over HTTP.
+use super::today;
+
+/// Serve the index over HTTP (builds it from the content folder first if there is none).
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[command(flatten)]
-    index: IndexArg,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    addr: String,
+    /// Settings file (TOML); `kotae.toml` in the current folder is read if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// The index folder [default: index].
+    #[arg(long)]
+    index: Option<PathBuf>,
+    /// The content folder, used when there is no index yet [default: content].
+    #[arg(long)]
+    content: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    addr: Option<String>,
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!(
-        "the service is not built yet (would serve {} on {})",
-        args.index.index.display(),
-        args.addr
-    )
+    let file = args.config.or_else(|| Some(PathBuf::from("kotae.toml")).filter(|p| p.is_file()));
+    let mut config = Config::load(file.as_deref())?;
+    if let Some(index) = args.index {
+        config.index = index;
+    }
+    if let Some(content) = args.content {
+        config.content = content;
+    }
+    if let Some(addr) = args.addr {
+        config.addr = addr;
+    }
+    if config.operators.is_empty() {
+        let token = kotae_server::state::random_token();
+        eprintln!(
+            "no operators configured (KOTAE_OPERATORS or [operators] in kotae.toml): for this run, \
+             log in to /ops as `admin` with the token {token}"
+        );
+        config.operators.insert("admin".into(), token);
+    }
+    let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
+
+    if IndexRoot::new(&config.index).current_name()?.is_none() {
+        eprintln!("no index at {}: building it from {}", config.index.display(), config.content.display());
+        let options = BuildOptions { content: config.content.clone(), index: config.index.clone(), today: today(), progress: true };
+        match kotae_indexer::build(&options, &analyzer) {
+            Ok(report) => eprintln!("indexed {} pages in {:.2}s", report.pages, report.elapsed.as_secs_f64()),
+            Err(kotae_indexer::BuildError::Invalid(diagnostics)) => {
+                for d in diagnostics.iter().filter(|d| d.is_error()) {
+                    eprintln!("{d}");
+                }
+                anyhow::bail!("the content has errors; fix them and run `kotae index`");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(kotae_server::run(config, analyzer))?;
+    Ok(ExitCode::SUCCESS)
 }

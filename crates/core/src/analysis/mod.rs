@@ -11,6 +11,7 @@
 pub mod dictionary;
 pub mod kana;
 pub mod normalize;
+pub mod romaji;
 pub mod tokenizer;
 
 use std::cell::RefCell;

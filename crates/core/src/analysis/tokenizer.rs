@@ -126,7 +126,13 @@ pub fn reading_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
             flush(&mut run, &mut tokens);
             continue;
         }
-        for c in m.reading.chars().filter(|c| c.is_alphanumeric() || *c == 'ー') {
+        // Only sounds: words without a kana reading (Latin letters, digits) are left to the
+        // terms and character bigrams.
+        if !super::kana::is_kana(&m.reading) {
+            flush(&mut run, &mut tokens);
+            continue;
+        }
+        for c in m.reading.chars() {
             run.push((c, m.start, m.end));
         }
     }

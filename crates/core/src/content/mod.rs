@@ -16,10 +16,12 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use model::{Audience, Category, Page, Section};
+pub use model::{Audience, Category, ContactChannel, Page, Section, Site};
 
 /// The name of the categories file at the root of the content folder.
 pub const CATEGORIES_FILE: &str = "categories.yml";
+/// The name of the help center settings file at the root of the content folder.
+pub const SITE_FILE: &str = "site.yml";
 
 /// Every page and category of a content folder.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +32,8 @@ pub struct Corpus {
     pub categories: Vec<Category>,
     /// Pages in path order.
     pub pages: Vec<Page>,
+    /// The help center's name and contact channels.
+    pub site: Site,
 }
 
 /// A loaded corpus and the problems found while loading it.
@@ -60,6 +64,7 @@ impl Corpus {
 pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     let mut diagnostics = Vec::new();
     let categories = load_categories(root, &mut diagnostics);
+    let site = load_site(root, &mut diagnostics);
     let mut pages = Vec::new();
 
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
@@ -93,7 +98,7 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     }
     check_links(root, &pages, &unreadable, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages }, diagnostics }
+    Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages, site }, diagnostics }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -116,6 +121,27 @@ struct RawCategory {
     audience: Option<String>,
 }
 
+fn yaml_error(path: &Path, e: &serde_yaml_ng::Error) -> Diagnostic {
+    let line = e.location().map_or(1, |l| l.line());
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+    Diagnostic::error(path, line, message)
+}
+
+fn load_site(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Site {
+    let path = root.join(SITE_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Site::default();
+    };
+    match serde_yaml_ng::from_str(&text) {
+        Ok(site) => site,
+        Err(e) => {
+            diagnostics.push(yaml_error(&path, &e));
+            Site::default()
+        }
+    }
+}
+
 fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Category> {
     let path = root.join(CATEGORIES_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
@@ -124,10 +150,7 @@ fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Catego
     let raw: Vec<RawCategory> = match serde_yaml_ng::from_str(&text) {
         Ok(raw) => raw,
         Err(e) => {
-            let line = e.location().map_or(1, |l| l.line());
-            let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            diagnostics.push(Diagnostic::error(&path, line, message));
+            diagnostics.push(yaml_error(&path, &e));
             return Vec::new();
         }
     };

@@ -99,3 +99,35 @@ impl Page {
         self.review_by.is_some_and(|d| d < today)
     }
 }
+
+/// The help center itself, from `site.yml`: its name and the human channels customers are
+/// handed to when search does not help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    pub name: String,
+    #[serde(default)]
+    pub contact: Vec<ContactChannel>,
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site { name: "ヘルプセンター".to_string(), contact: Vec::new() }
+    }
+}
+
+/// One way to reach a human.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactChannel {
+    /// `phone`, `chat`, `email` or anything else.
+    pub kind: String,
+    pub label: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub hours: String,
+    /// Where the channel is reached; the customer's question is added as `q`.
+    #[serde(default)]
+    pub url: Option<String>,
+}

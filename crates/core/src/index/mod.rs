@@ -6,7 +6,7 @@ pub mod schema;
 use std::path::PathBuf;
 
 use crate::analysis::Analyzer;
-use crate::content::{Category, Corpus, Page};
+use crate::content::{Category, Corpus, Page, Site};
 use crate::error::{Error, Result};
 use crate::search::SearchIndex;
 
@@ -18,6 +18,8 @@ pub use schema::{Fields, documents, schema};
 pub struct StoredCorpus {
     pub categories: Vec<Category>,
     pub pages: Vec<Page>,
+    #[serde(default)]
+    pub site: Site,
 }
 
 /// One generation opened for reading: its search index and its pages, consistent together.
@@ -41,7 +43,7 @@ impl Snapshot {
         let text = std::fs::read_to_string(&corpus_path).map_err(|e| Error::io(&corpus_path, e))?;
         let stored: StoredCorpus = serde_json::from_str(&text)
             .map_err(|e| Error::BadIndex { path: corpus_path.clone(), message: e.to_string() })?;
-        let corpus = Corpus { root: PathBuf::new(), categories: stored.categories, pages: stored.pages };
+        let corpus = Corpus { root: PathBuf::new(), categories: stored.categories, pages: stored.pages, site: stored.site };
         Ok(Self { generation, search, corpus })
     }
 }

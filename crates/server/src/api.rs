@@ -1,0 +1,342 @@
+//! The JSON API: search, suggestions, articles, feedback and a single best answer for chatbots.
+//!
+//! The same handlers serve the public API (`/api/...`, public pages only) and the agents' API
+//! (`/ops/api/...`, behind authentication, any audience); the [`Scope`] decides which pages
+//! can be seen, and it is fixed by the router, never by the request.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use kotae_core::content::{Audience, ContactChannel, Page};
+use kotae_core::search::{Hit, MAX_LIMIT};
+use kotae_core::{AudienceFilter, Snapshot};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Who is asking: customers see public pages only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Public,
+    Ops,
+}
+
+impl Scope {
+    pub fn can_see(self, page: &Page) -> bool {
+        self == Scope::Ops || page.audience == Audience::Public
+    }
+
+    fn article_url(self, id: &str, section: Option<&str>) -> String {
+        let base = match self {
+            Scope::Public => "/articles/",
+            Scope::Ops => "/ops/articles/",
+        };
+        match section {
+            Some(s) => format!("{base}{id}#{}", urlencode(s)),
+            None => format!("{base}{id}"),
+        }
+    }
+}
+
+/// Query parameters, all optional strings so that no shape of input is rejected by the
+/// extractor; each handler validates what it uses.
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub limit: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl Params {
+    pub fn query(&self) -> Result<String, AppError> {
+        self.q.clone().ok_or_else(|| AppError::BadRequest("missing query parameter `q`".into()))
+    }
+
+    pub fn limit(&self, default: usize) -> Result<usize, AppError> {
+        match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| AppError::BadRequest(format!("`limit` must be a whole number from 1 to {MAX_LIMIT}"))),
+        }
+    }
+
+    /// The audience filter: always public for customers; agents may choose.
+    pub fn audience(&self, scope: Scope) -> Result<AudienceFilter, AppError> {
+        match (scope, self.audience.as_deref().filter(|s| !s.is_empty())) {
+            (Scope::Public, _) => Ok(AudienceFilter::Public),
+            (Scope::Ops, None) => Ok(AudienceFilter::All),
+            (Scope::Ops, Some(a)) => AudienceFilter::parse(a)
+                .ok_or_else(|| AppError::BadRequest("`audience` must be public, internal or all".into())),
+        }
+    }
+
+    /// The category filter; a category the caller may not see is unknown to them.
+    pub fn category(&self, snapshot: &Snapshot, scope: Scope) -> Result<Option<String>, AppError> {
+        let Some(id) = self.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
+        match snapshot.corpus.category(id) {
+            Some(c) if scope == Scope::Ops || c.audience == Audience::Public => Ok(Some(id.to_string())),
+            _ => Err(AppError::BadRequest(format!("unknown category `{id}`"))),
+        }
+    }
+}
+
+/// Query parameters as an extractor whose failures are JSON 400s, never plain-text rejections.
+pub struct Q(pub Params);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Q {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, AppError> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Params>(raw)
+            .map(Q)
+            .map_err(|e| AppError::BadRequest(format!("invalid query string: {e}")))
+    }
+}
+
+fn hit_json(scope: Scope, snapshot: &Snapshot, hit: &Hit) -> Value {
+    let category_name = hit.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map(|c| c.name.clone());
+    let mut v = json!({
+        "id": hit.id,
+        "title": hit.title,
+        "category": hit.category,
+        "category_name": category_name,
+        "score": hit.score,
+        "snippet": hit.snippet.text,
+        "snippet_html": hit.snippet.to_html(),
+        "section": hit.section,
+        "heading": hit.heading,
+        "updated": hit.updated,
+        "url": scope.article_url(&hit.id, hit.section.as_deref()),
+    });
+    if scope == Scope::Ops {
+        v["audience"] = json!(hit.audience);
+        v["review_by"] = json!(hit.review_by);
+    }
+    v
+}
+
+pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
+    let q = params.query()?;
+    let limit = params.limit(10)?;
+    let audience = params.audience(scope)?;
+    let category = params.category(&state.snapshot(), scope)?;
+    let (snapshot, results) = state.search(q.clone(), audience, category, limit).await?;
+    let hits: Vec<Value> = results.hits.iter().map(|h| hit_json(scope, &snapshot, h)).collect();
+    Ok(Json(json!({ "query": q, "total": results.total, "hits": hits })))
+}
+
+pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
+    let q = params.query()?;
+    let audience = params.audience(scope)?;
+    let (_, results) = state.search(q.clone(), audience, None, 8).await?;
+    let mut seen = std::collections::HashSet::new();
+    let suggestions: Vec<Value> = results
+        .hits
+        .iter()
+        .filter(|h| seen.insert(h.id.clone()))
+        .take(6)
+        .map(|h| json!({ "id": h.id, "title": h.title, "heading": h.heading, "url": scope.article_url(&h.id, h.section.as_deref()) }))
+        .collect();
+    Ok(Json(json!({ "query": q, "suggestions": suggestions })))
+}
+
+/// The page `id` if the scope may see it; 404 otherwise, so internal pages are not even
+/// confirmed to exist.
+pub fn visible_page<'a>(snapshot: &'a Snapshot, scope: Scope, id: &str) -> Result<&'a Page, AppError> {
+    snapshot
+        .corpus
+        .page(id)
+        .filter(|p| scope.can_see(p))
+        .ok_or_else(|| AppError::NotFound(format!("no article `{id}`")))
+}
+
+pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
+    let related: Vec<Value> = page
+        .related
+        .iter()
+        .filter_map(|id| snapshot.corpus.page(id))
+        .filter(|p| scope.can_see(p))
+        .map(|p| json!({ "id": p.id, "title": p.title, "url": scope.article_url(&p.id, None) }))
+        .collect();
+    let sections: Vec<Value> = page
+        .sections
+        .iter()
+        .filter_map(|s| Some(json!({ "anchor": s.anchor.as_ref()?, "heading": s.heading })))
+        .collect();
+    let category_name = page.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map(|c| c.name.clone());
+    let mut v = json!({
+        "id": page.id,
+        "title": page.title,
+        "category": page.category,
+        "category_name": category_name,
+        "tags": page.tags,
+        "updated": page.updated,
+        "html": kotae_core::content::markdown::render_html(&page.body),
+        "text": page.plain_text(),
+        "sections": sections,
+        "related": related,
+        "url": scope.article_url(&page.id, None),
+    });
+    if scope == Scope::Ops {
+        v["audience"] = json!(page.audience);
+        v["review_by"] = json!(page.review_by);
+        v["aliases"] = json!(page.aliases);
+    }
+    v
+}
+
+pub async fn article(scope: Scope, state: AppState, id: String) -> Result<Json<Value>, AppError> {
+    let snapshot = state.snapshot();
+    let page = visible_page(&snapshot, scope, &id)?;
+    if scope == Scope::Public {
+        state.stats.view(&page.id);
+    }
+    Ok(Json(article_json(scope, &snapshot, page)))
+}
+
+/// A helpful / not helpful vote.
+#[derive(Debug, Deserialize)]
+pub struct Feedback {
+    pub id: String,
+    pub helpful: bool,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Longest comment kept with a vote.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// Record a vote; a "no" answers with the contact channels, the customer's question carried.
+pub fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback) -> Result<Value, AppError> {
+    let snapshot = state.snapshot();
+    let page = visible_page(&snapshot, scope, &feedback.id)?;
+    if feedback.comment.as_deref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
+        return Err(AppError::BadRequest(format!("`comment` is longer than {MAX_COMMENT_CHARS} characters")));
+    }
+    state.stats.vote(&page.id, feedback.helpful);
+    let mut v = json!({ "ok": true, "id": page.id, "helpful": feedback.helpful });
+    if !feedback.helpful {
+        let query = feedback.query.clone().unwrap_or_else(|| page.title.clone());
+        v["contact"] = contact_json(&snapshot.corpus.site.contact, &query);
+    }
+    Ok(v)
+}
+
+pub async fn feedback(
+    State(state): State<AppState>,
+    body: Result<Json<Feedback>, JsonRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    let Json(feedback) = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        _ => AppError::BadRequest(format!("invalid feedback: {}", e.body_text())),
+    })?;
+    let v = record_feedback(&state, Scope::Public, &feedback)?;
+    Ok((StatusCode::ACCEPTED, Json(v)))
+}
+
+/// The contact channels, with the customer's question added to channel links as `q`.
+pub fn contact_json(channels: &[ContactChannel], query: &str) -> Value {
+    let list: Vec<Value> = channels
+        .iter()
+        .map(|c| {
+            json!({
+                "kind": c.kind,
+                "label": c.label,
+                "value": c.value,
+                "hours": c.hours,
+                "url": c.url.as_deref().map(|u| with_query(u, query)),
+            })
+        })
+        .collect();
+    json!(list)
+}
+
+/// `url` with `q=query` appended.
+pub fn with_query(url: &str, query: &str) -> String {
+    if query.is_empty() {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}q={}", urlencode(query))
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
+}
+
+pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
+    let q = params.query()?;
+    let audience = params.audience(scope)?;
+    let (snapshot, results) = state.search(q.clone(), audience, None, 2).await?;
+    let (confidence, top) = match results.hits.first() {
+        Some(top) => (snapshot.search.confidence(&q, top, results.hits.get(1)), Some(top)),
+        None => (0.0, None),
+    };
+    let escalate = confidence < state.config.answer_threshold;
+    let answer = top.and_then(|hit| {
+        let page = snapshot.corpus.page(&hit.id).filter(|p| scope.can_see(p))?;
+        let (text, html) = match hit.section.as_deref() {
+            Some(anchor) => {
+                let section = page.sections.iter().find(|s| s.anchor.as_deref() == Some(anchor))?;
+                let html = crate::html::escape(&section.text).replace('\n', "<br>");
+                (section.text.clone(), html)
+            }
+            None => (page.plain_text(), kotae_core::content::markdown::render_html(&page.body)),
+        };
+        Some(json!({
+            "id": page.id,
+            "title": page.title,
+            "section": hit.section,
+            "text": text,
+            "html": html,
+            "url": scope.article_url(&page.id, hit.section.as_deref()),
+        }))
+    });
+    let mut v = json!({ "query": q, "answer": answer, "confidence": confidence, "escalate": escalate });
+    if escalate {
+        v["contact"] = contact_json(&snapshot.corpus.site.contact, &q);
+    }
+    Ok(Json(v))
+}
+
+pub async fn categories(State(state): State<AppState>) -> Json<Value> {
+    let snapshot = state.snapshot();
+    let list: Vec<Value> = snapshot
+        .corpus
+        .categories
+        .iter()
+        .filter(|c| c.audience == Audience::Public)
+        .map(|c| {
+            let count = snapshot.corpus.pages.iter().filter(|p| p.category.as_deref() == Some(&c.id) && p.audience == Audience::Public).count();
+            json!({ "id": c.id, "name": c.name, "description": c.description, "articles": count })
+        })
+        .collect();
+    Json(json!({ "categories": list }))
+}
+
+// Public routes: the scope is fixed here.
+pub async fn public_search(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
+    search(Scope::Public, s, p).await
+}
+pub async fn public_suggest(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
+    suggest(Scope::Public, s, p).await
+}
+pub async fn public_article(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    article(Scope::Public, s, id).await
+}
+pub async fn public_answer(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
+    answer(Scope::Public, s, p).await
+}
