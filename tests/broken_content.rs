@@ -85,3 +85,49 @@ fn a_rebuild_publishes_a_new_generation_and_removes_old_ones() {
         .count();
     assert_eq!(generations, 2, "the served generation and one previous one are kept");
 }
+
+#[test]
+fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&sample_content(), &dir.path().join("content"));
+    let index = dir.path().join("index");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["index", "--watch", "--quiet"])
+        .current_dir(dir.path())
+        .env("KOTAE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for_change = |from: Option<String>| -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let now = fs::read_to_string(index.join("CURRENT")).ok();
+            if now.is_some() && now != from {
+                return now;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    };
+    let first = wait_for_change(None);
+    // A broken save is reported, not published; the fix that follows is.
+    let page = dir.path().join("content/shipping/fee.md");
+    let good = fs::read_to_string(&page).unwrap();
+    fs::write(&page, "---\ntitle: [broken\n").unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let after_broken = fs::read_to_string(index.join("CURRENT")).ok();
+    fs::write(&page, good.replace("送料はいくらですか？", "送料について教えてください")).unwrap();
+    let second = wait_for_change(first.clone());
+    let _ = child.kill();
+    let _ = child.wait();
+
+    assert!(first.is_some(), "the first build published an index");
+    assert_eq!(after_broken, first, "a broken save does not replace the served index");
+    assert!(second.is_some(), "the fixed save was rebuilt and published");
+    let out = kotae(dir.path(), &["search", "--json", "送料について教えてください"]);
+    assert!(stdout(&out).contains("送料について教えてください"), "{}", stdout(&out));
+}
