@@ -493,7 +493,8 @@ impl<'a> LineCounter<'a> {
 fn finish(path: &Path, line: usize, raw: RawRecord, mut problems: Vec<String>, out: &mut Records) {
     let text = |v: Option<String>| v.map(|s| s.replace("\r\n", "\n").trim().to_string()).filter(|s| !s.is_empty());
     let id = text(raw.id);
-    let title = text(raw.title).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+    // A title is one line: line breaks inside it become spaces.
+    let title = text(raw.title).map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "));
     let body = raw.body.map(|b| clean_body(&b)).filter(|b| !b.is_empty());
     let missing: Vec<String> = [("id", id.is_none()), ("title", title.is_none()), ("body", body.is_none())]
         .iter()

@@ -25,6 +25,7 @@ pub mod error;
 pub mod eval;
 pub mod import;
 pub mod index;
+pub mod lexicon;
 pub mod search;
 
 pub use analysis::Analyzer;

@@ -19,7 +19,10 @@ use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 use crate::analysis::tokenizer::{kana_bigrams, ngram_tokens, reading_tokens};
 use crate::analysis::{Analyzer, Morpheme, tokenizer};
 use crate::content::Audience;
+use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
+use std::sync::Arc;
 use crate::index::schema::Fields;
 
 /// Queries longer than this many characters are cut: nobody types more, and analysis cost
@@ -60,13 +63,36 @@ pub struct SearchRequest<'a> {
     pub category: Option<&'a str>,
     pub limit: usize,
     pub offset: usize,
+    /// Attach to each hit which evidence matched it, in which field (see [`Hit::explain`]).
+    pub explain: bool,
 }
 
 impl<'a> SearchRequest<'a> {
     /// A public search for `query` with 10 hits.
     pub fn new(query: &'a str) -> Self {
-        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0 }
+        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false }
     }
+}
+
+/// One piece of evidence a query looks for: a word, a synonym, a word recognized from kana or
+/// romaji, a reading bigram, or a character trigram.
+struct Evidence {
+    kind: &'static str,
+    text: String,
+    /// What it stands for, when it is a variant (the synonym or kana it came from).
+    from: Option<String>,
+    /// The weighted query per field, by field name.
+    fields: Vec<(&'static str, Box<dyn Query>)>,
+}
+
+/// Why a hit matched: one line per matching evidence and field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explained {
+    pub kind: String,
+    pub text: String,
+    pub from: Option<String>,
+    pub field: String,
+    pub score: f32,
 }
 
 /// Field weights: how much a match in each field counts.
@@ -160,6 +186,9 @@ pub struct Hit {
     /// The text of the page (or of the section, for a manual section hit).
     #[serde(skip)]
     pub body: String,
+    /// Filled when the request asked to explain.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub explain: Vec<Explained>,
 }
 
 /// The results of a search.
@@ -170,6 +199,8 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// The content words the query was analyzed into.
     pub terms: Vec<String>,
+    /// A corrected query, when this one found little and a correction is likely.
+    pub did_you_mean: Option<String>,
 }
 
 /// An index opened for searching.
@@ -180,6 +211,7 @@ pub struct SearchIndex {
     fields: Fields,
     analyzer: Analyzer,
     weights: Weights,
+    lexicon: Arc<Lexicon>,
     path: PathBuf,
 }
 
@@ -195,7 +227,13 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), path: dir.to_path_buf() })
+    }
+
+    /// Use the readings and synonyms of the generation (see [`Lexicon`]).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = Arc::new(lexicon);
+        self
     }
 
     /// Use other field weights (for tuning).
@@ -222,10 +260,18 @@ impl SearchIndex {
         let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
         let morphemes = self.analyzer.analyze(&query_text);
         let terms = unique(tokenizer::term_tokens(&morphemes).into_iter().map(|t| t.text));
-        let Some(relevance) = self.relevance_query(&query_text, &morphemes, &terms) else {
-            return Ok(SearchResults { total: 0, hits: Vec::new(), terms });
-        };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, relevance)];
+        let evidence = self.evidence(&query_text, &morphemes, &terms);
+        if evidence.is_empty() {
+            return Ok(SearchResults { total: 0, hits: Vec::new(), terms, did_you_mean: None });
+        }
+        let should: Vec<(Occur, Box<dyn Query>)> = evidence
+            .iter()
+            .map(|e| {
+                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
+                (Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, self.weights.tie_breaker)) as Box<dyn Query>)
+            })
+            .collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
         let audience = match request.audience {
             AudienceFilter::Public => Some(Audience::Public),
             AudienceFilter::Internal => Some(Audience::Internal),
@@ -247,30 +293,82 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            hits.push(self.hit(&doc, score, &marker));
+            let mut hit = self.hit(&doc, score, &marker);
+            if request.explain {
+                let key = doc.get_first(self.fields.key).and_then(|v| v.as_str()).unwrap_or_default();
+                hit.explain = explain(&searcher, self.fields.key, key, &evidence);
+            }
+            hits.push(hit);
         }
-        Ok(SearchResults { total, hits, terms })
+        let did_you_mean = if total < 3 { self.did_you_mean(&query_text, &morphemes, &searcher) } else { None };
+        Ok(SearchResults { total, hits, terms, did_you_mean })
     }
 
-    fn relevance_query(&self, text: &str, morphemes: &[Morpheme], terms: &[String]) -> Option<Box<dyn Query>> {
+    /// Everything the query looks for, with the weight of each field.
+    fn evidence(&self, text: &str, morphemes: &[Morpheme], terms: &[String]) -> Vec<Evidence> {
         let f = &self.fields;
         let w = &self.weights;
-        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // Each word counts by its best field (plus a share of the others), so a page that
-        // matches every word of the question beats one that repeats a single word everywhere.
-        let mut per_word = |word: &str, fields: &[(Field, f32)]| {
-            let disjuncts: Vec<Box<dyn Query>> = fields.iter().map(|(field, weight)| weighted(*field, word, *weight)).collect();
-            should.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, w.tie_breaker))));
+        let term_fields = [
+            ("title", f.title, w.title),
+            ("aliases", f.aliases, w.aliases),
+            ("heading", f.heading, w.heading),
+            ("tags", f.tags, w.tags),
+            ("body", f.body, w.body),
+        ];
+        let words = |kind, word: &str, from: Option<String>, factor: f32| Evidence {
+            kind,
+            text: word.to_string(),
+            from,
+            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor))).collect(),
         };
-        let term_fields = [(f.title, w.title), (f.aliases, w.aliases), (f.heading, w.heading), (f.tags, w.tags), (f.body, w.body)];
-        for term in terms {
-            per_word(term, &term_fields);
+        let mut out: Vec<Evidence> = terms.iter().map(|t| words("word", t, None, 1.0)).collect();
+        let mut known: BTreeSet<String> = terms.iter().cloned().collect();
+
+        // Kana and romaji typed for words of the corpus: へんぴん, henpin → 返品.
+        let normalized = normalize_str(text);
+        let runs = kana_runs(&normalized);
+        for (typed, run) in &runs {
+            for r in self.lexicon.recognize(run) {
+                if known.insert(r.word.clone()) {
+                    let kind = if typed.is_ascii() { "romaji" } else { "kana" };
+                    out.push(words(kind, &r.word, Some(typed.clone()), 1.0));
+                }
+            }
+        }
+        // Synonyms, as whole words: a multi-word synonym must match as a phrase.
+        for (found, others) in self.lexicon.synonyms_in(&normalized) {
+            for other in others {
+                let parts = self.analyzer.terms(&other);
+                if parts.is_empty() || parts.iter().all(|p| known.contains(p)) {
+                    continue;
+                }
+                if let [single] = parts.as_slice() {
+                    known.insert(single.clone());
+                    out.push(words("synonym", single, Some(found.clone()), SYNONYM_FACTOR));
+                } else {
+                    let fields = term_fields
+                        .iter()
+                        .map(|(name, field, weight)| {
+                            let phrase = PhraseQuery::new(parts.iter().map(|p| Term::from_field_text(*field, p)).collect());
+                            // A phrase scores every word in it: count it as one word.
+                            let boost = weight * SYNONYM_FACTOR / parts.len() as f32;
+                            (*name, Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>)
+                        })
+                        .collect();
+                    out.push(Evidence { kind: "synonym", text: parts.join(" "), from: Some(found.clone()), fields });
+                }
+            }
         }
         // Readings: each bigram on its own, since the sounds of a kana query rarely line up
         // with the readings' word boundaries.
-        let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).map(|t| t.text));
-        for r in &readings {
-            per_word(r, &[(f.title_reading, w.title_reading), (f.body_reading, w.body_reading)]);
+        let romaji_kana = runs.iter().filter(|(typed, _)| typed.is_ascii()).flat_map(|(_, run)| kana_bigrams(run));
+        let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).chain(romaji_kana).map(|t| t.text));
+        for r in readings {
+            let fields = vec![
+                ("title_reading", weighted(f.title_reading, &r, w.title_reading)),
+                ("body_reading", weighted(f.body_reading, &r, w.body_reading)),
+            ];
+            out.push(Evidence { kind: "reading", text: r, from: None, fields });
         }
         // Characters: three in a row must match (see `chained`).
         for (a, b) in chained(&ngram_tokens(text)) {
@@ -283,10 +381,40 @@ impl SearchIndex {
                     None => weighted(field, &a, weight),
                 }
             };
-            let disjuncts = vec![clause(f.title_ngram, w.title_ngram), clause(f.body_ngram, w.body_ngram)];
-            should.push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, w.tie_breaker))));
+            let text = match &b {
+                Some(b) => format!("{a}{}", b.chars().skip(1).collect::<String>()),
+                None => a.clone(),
+            };
+            let fields = vec![("title_ngram", clause(f.title_ngram, w.title_ngram)), ("body_ngram", clause(f.body_ngram, w.body_ngram))];
+            out.push(Evidence { kind: "characters", text, from: None, fields });
         }
-        (!should.is_empty()).then(|| Box::new(BooleanQuery::new(should)) as Box<dyn Query>)
+        out
+    }
+
+    /// A corrected query: words the index does not know, replaced by the corpus word that
+    /// sounds closest (パスワート → パスワード).
+    fn did_you_mean(&self, text: &str, morphemes: &[Morpheme], searcher: &tantivy::Searcher) -> Option<String> {
+        let f = &self.fields;
+        let known = |term: &str| {
+            [f.title, f.body, f.aliases].iter().any(|field| searcher.doc_freq(&Term::from_field_text(*field, term)).unwrap_or(0) > 0)
+        };
+        let mut corrected = String::new();
+        let mut changed = false;
+        let mut at = 0;
+        for m in morphemes.iter().filter(|m| m.content) {
+            if known(&m.term) || m.start < at {
+                continue;
+            }
+            let fix = self.lexicon.correct(&kana::to_katakana(&m.reading)).filter(|r| known(&r.word));
+            if let Some(fix) = fix {
+                corrected.push_str(&text[at..m.start]);
+                corrected.push_str(&fix.word);
+                at = m.end;
+                changed = true;
+            }
+        }
+        corrected.push_str(&text[at..]);
+        changed.then_some(corrected)
     }
 
     fn hit(&self, doc: &TantivyDocument, score: f32, marker: &Marker) -> Hit {
@@ -306,6 +434,7 @@ impl SearchIndex {
             updated: text(f.updated),
             review_by: text(f.review_by),
             body,
+            explain: Vec::new(),
         }
     }
 }
@@ -362,6 +491,59 @@ fn chained(tokens: &[tantivy::tokenizer::Token]) -> Vec<(String, Option<String>)
     }
     let mut seen = BTreeSet::new();
     out.retain(|p| seen.insert(p.clone()));
+    out
+}
+
+/// How much a synonym counts next to the word typed.
+const SYNONYM_FACTOR: f32 = 0.8;
+
+/// Runs of kana in normalized text, and romaji words turned into kana: (as typed, katakana).
+fn kana_runs(normalized: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut Vec<(String, String)>| {
+        if run.chars().count() >= 2 {
+            out.push((run.clone(), kana::to_katakana(run)));
+        }
+        run.clear();
+    };
+    for c in normalized.chars() {
+        if kana::is_kana(c.encode_utf8(&mut [0; 4])) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+        }
+    }
+    flush(&mut run, &mut out);
+    for word in normalized.split(|c: char| !c.is_ascii_alphabetic() && c != '-' && c != '\'') {
+        if word.len() >= 3
+            && romaji::is_romaji_word(word)
+            && let Some(hiragana) = romaji::to_hiragana(word)
+        {
+            out.push((word.to_string(), kana::to_katakana(&hiragana)));
+        }
+    }
+    out
+}
+
+/// Which evidence matched the document `key`, field by field. Each clause is run again,
+/// restricted to that document (tantivy's own `explain` can panic on phrase queries).
+fn explain(searcher: &tantivy::Searcher, key_field: Field, key: &str, evidence: &[Evidence]) -> Vec<Explained> {
+    let mut out = Vec::new();
+    for e in evidence {
+        for (field, q) in &e.fields {
+            let only_this = BooleanQuery::new(vec![(Occur::Must, q.box_clone()), (Occur::Must, filter(key_field, key))]);
+            let score = searcher
+                .search(&only_this, &TopDocs::with_limit(1).order_by_score())
+                .ok()
+                .and_then(|top| top.first().map(|(s, _)| *s))
+                .unwrap_or(0.0);
+            if score > 0.0 {
+                out.push(Explained { kind: e.kind.into(), text: e.text.clone(), from: e.from.clone(), field: (*field).into(), score });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
 }
 

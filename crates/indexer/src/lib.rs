@@ -120,17 +120,22 @@ fn write_generation(
     bar.set_message("committing");
     writer.commit()?;
     writer.wait_merging_threads()?;
-    bar.finish_and_clear();
 
     let stored = StoredCorpus {
         categories: corpus.categories.clone(),
         pages: corpus.pages.clone(),
         site: corpus.site.clone(),
+        synonyms: corpus.synonyms.clone(),
     };
     let corpus_path = generation.join(layout::CORPUS_FILE);
     let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&corpus_path, &json)?;
+    bar.set_message("lexicon");
+    let lexicon = kotae_core::lexicon::Lexicon::build(analyzer, &corpus.pages, &corpus.synonyms);
+    let lexicon_json = serde_json::to_vec(&lexicon).map_err(|e| BuildError::Verify(e.to_string()))?;
+    write_durably(&generation.join(layout::LEXICON_FILE), &lexicon_json)?;
 
+    bar.finish_and_clear();
     let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
     let found = snapshot.search.num_docs() as usize;
     if found != documents || snapshot.corpus.pages.len() != corpus.pages.len() {

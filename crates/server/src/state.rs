@@ -67,7 +67,7 @@ impl AppState {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         let results = tokio::task::spawn_blocking(move || {
-            let request = SearchRequest { query: &query, audience, category: category.as_deref(), limit, offset: 0 };
+            let request = SearchRequest { query: &query, audience, category: category.as_deref(), limit, offset: 0, explain: false };
             snap.search.search(&request)
         })
         .await

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use kotae_core::eval::{self, Report};
-use kotae_core::index::layout;
-use kotae_core::{AudienceFilter, IndexRoot, SearchIndex};
+use kotae_core::{AudienceFilter, IndexRoot, Snapshot};
 use kotae_indexer::BuildOptions;
 
 use super::{IndexArg, today};
@@ -70,8 +69,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
         None => args.index.index.clone(),
     };
-    let generation = IndexRoot::new(&index_dir).current()?;
-    let mut index = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), &analyzer)?;
+    let snapshot = Snapshot::open(&IndexRoot::new(&index_dir), &analyzer)?;
+    let mut index = snapshot.search;
     if let Some(weights) = &args.weights {
         index = index.with_weights(serde_json::from_str(weights).context("--weights")?);
     }

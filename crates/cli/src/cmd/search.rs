@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use kotae_core::search::Snippet;
-use kotae_core::{AudienceFilter, IndexRoot, SearchIndex, SearchRequest};
-use kotae_core::index::layout;
+use kotae_core::{AudienceFilter, IndexRoot, SearchRequest, Snapshot};
 use serde_json::json;
 
 use super::IndexArg;
@@ -28,6 +27,10 @@ pub struct Args {
     /// Print one JSON object: {"total":N,"hits":[...]}.
     #[arg(long)]
     json: bool,
+    /// Show, per hit, which words matched in which field, and which variants (kana, romaji,
+    /// synonyms) were applied.
+    #[arg(long)]
+    explain: bool,
     /// The question, as a customer would type it.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
@@ -38,8 +41,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         bail!("--audience must be public, internal or all, not `{}`", args.audience);
     };
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
-    let generation = IndexRoot::new(&args.index.index).current()?;
-    let index = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), &analyzer)?;
+    let snapshot = Snapshot::open(&IndexRoot::new(&args.index.index), &analyzer)?;
+    let index = &snapshot.search;
     let query = args.query.join(" ");
     let request = SearchRequest {
         query: &query,
@@ -47,6 +50,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         category: args.category.as_deref(),
         limit: args.limit,
         offset: 0,
+        explain: args.explain,
     };
     let results = index.search(&request)?;
 
@@ -64,16 +68,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                     "section": h.section,
                     "heading": h.heading,
                     "audience": h.audience,
+                    "explain": if args.explain { json!(h.explain) } else { serde_json::Value::Null },
                 })
             })
             .collect();
-        println!("{}", json!({ "total": results.total, "hits": hits }));
+        println!("{}", json!({ "total": results.total, "hits": hits, "did_you_mean": results.did_you_mean }));
         return Ok(ExitCode::SUCCESS);
     }
 
     let color = std::io::stdout().is_terminal();
     if results.hits.is_empty() {
         println!("no results for 「{query}」");
+    }
+    if let Some(suggestion) = &results.did_you_mean {
+        println!("did you mean: {suggestion}");
     }
     for (rank, hit) in results.hits.iter().enumerate() {
         let location = match &hit.section {
@@ -89,6 +97,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             hit.score
         );
         println!("    {}", render(&hit.snippet, color));
+        for e in &hit.explain {
+            let from = e.from.as_deref().map(|f| format!(" (from {f})")).unwrap_or_default();
+            println!("      {:>7.3}  {:<10} {:<14} {}{from}", e.score, e.kind, e.field, e.text);
+        }
     }
     eprintln!("{} match(es)", results.total);
     Ok(ExitCode::SUCCESS)

@@ -22,6 +22,8 @@ pub use model::{Audience, Category, ContactChannel, Page, Section, Site};
 pub const CATEGORIES_FILE: &str = "categories.yml";
 /// The name of the help center settings file at the root of the content folder.
 pub const SITE_FILE: &str = "site.yml";
+/// The name of the synonyms file at the root of the content folder.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// Every page and category of a content folder.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,8 @@ pub struct Corpus {
     pub pages: Vec<Page>,
     /// The help center's name and contact channels.
     pub site: Site,
+    /// Synonym groups from `synonyms.txt`.
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// A loaded corpus and the problems found while loading it.
@@ -65,6 +69,7 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     let mut diagnostics = Vec::new();
     let categories = load_categories(root, &mut diagnostics);
     let site = load_site(root, &mut diagnostics);
+    let synonyms = load_synonyms(root, &mut diagnostics);
     let mut pages = Vec::new();
 
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root)
@@ -98,7 +103,7 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     }
     check_links(root, &pages, &unreadable, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages, site }, diagnostics }
+    Loaded { corpus: Corpus { root: root.to_path_buf(), categories, pages, site, synonyms }, diagnostics }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -126,6 +131,30 @@ fn yaml_error(path: &Path, e: &serde_yaml_ng::Error) -> Diagnostic {
     let message = e.to_string();
     let message = message.split(" at line ").next().unwrap_or(&message).to_string();
     Diagnostic::error(path, line, message)
+}
+
+/// `synonyms.txt`: one group per line, members separated by commas (`,` or `、`).
+fn load_synonyms(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
+    let path = root.join(SYNONYMS_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Vec::new();
+    };
+    let mut groups = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let members: Vec<String> = line.split([',', '、', '，']).map(|m| m.trim().to_string()).collect();
+        if members.iter().any(String::is_empty) {
+            diagnostics.push(Diagnostic::error(&path, i + 1, "empty synonym: remove the extra comma"));
+        } else if members.len() < 2 {
+            diagnostics.push(Diagnostic::error(&path, i + 1, "a synonym group needs at least two words, separated by commas"));
+        } else {
+            groups.push(members);
+        }
+    }
+    groups
 }
 
 fn load_site(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Site {

@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub const CURRENT: &str = "CURRENT";
 /// The pages and categories of a generation.
 pub const CORPUS_FILE: &str = "corpus.json";
+/// The readings and synonyms of a generation.
+pub const LEXICON_FILE: &str = "lexicon.json";
 /// The tantivy index inside a generation.
 pub const TANTIVY_DIR: &str = "tantivy";
 /// Prefix of generation folders.

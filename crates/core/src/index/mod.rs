@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::analysis::Analyzer;
 use crate::content::{Category, Corpus, Page, Site};
 use crate::error::{Error, Result};
+use crate::lexicon::Lexicon;
 use crate::search::SearchIndex;
 
 pub use layout::IndexRoot;
@@ -20,6 +21,8 @@ pub struct StoredCorpus {
     pub pages: Vec<Page>,
     #[serde(default)]
     pub site: Site,
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// One generation opened for reading: its search index and its pages, consistent together.
@@ -38,12 +41,25 @@ impl Snapshot {
 
     /// Open a given generation folder.
     pub fn open_generation(generation: PathBuf, analyzer: &Analyzer) -> Result<Self> {
-        let search = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), analyzer)?;
+        let lexicon_path = generation.join(layout::LEXICON_FILE);
+        let lexicon = match std::fs::read_to_string(&lexicon_path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| Error::BadIndex { path: lexicon_path.clone(), message: e.to_string() })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lexicon::default(),
+            Err(e) => return Err(Error::io(lexicon_path, e)),
+        };
+        let search = SearchIndex::open(&generation.join(layout::TANTIVY_DIR), analyzer)?.with_lexicon(lexicon);
         let corpus_path = generation.join(layout::CORPUS_FILE);
         let text = std::fs::read_to_string(&corpus_path).map_err(|e| Error::io(&corpus_path, e))?;
         let stored: StoredCorpus = serde_json::from_str(&text)
             .map_err(|e| Error::BadIndex { path: corpus_path.clone(), message: e.to_string() })?;
-        let corpus = Corpus { root: PathBuf::new(), categories: stored.categories, pages: stored.pages, site: stored.site };
+        let corpus = Corpus {
+            root: PathBuf::new(),
+            categories: stored.categories,
+            pages: stored.pages,
+            site: stored.site,
+            synonyms: stored.synonyms,
+        };
         Ok(Self { generation, search, corpus })
     }
 }

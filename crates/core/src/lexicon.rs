@@ -1,0 +1,203 @@
+//! Which corpus words does a customer mean when they type sounds, a variant or a synonym?
+//!
+//! The lexicon is built with each index generation from the pages and `content/synonyms.txt`:
+//! - **readings**: katakana reading → the corpus word most often read that way (ヘンピン → 返品),
+//!   so a query typed in kana or romaji can be turned into the words the pages use;
+//! - **synonym groups**: writer-maintained groups (スマホ, スマートフォン, 携帯) applied at query
+//!   time as whole terms, after normalization.
+//!
+//! It also proposes corrections for "did you mean" from the same readings, with an edit
+//! distance on readings (sounds), not on kanji bytes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Analyzer, kana, normalize_str};
+use crate::content::Page;
+
+/// Shortest reading (in kana) a typed run is matched against: two-kana readings are too
+/// ambiguous (カイ: 会, 回, 貝...).
+const MIN_READING_CHARS: usize = 3;
+/// Longest reading tried when splitting a typed run.
+const MAX_READING_CHARS: usize = 12;
+
+/// Readings and synonyms of one generation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Lexicon {
+    /// Katakana reading → corpus word.
+    readings: HashMap<String, String>,
+    /// Groups of normalized synonyms.
+    synonyms: Vec<Vec<String>>,
+}
+
+/// A span of typed kana recognized as a corpus word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognized {
+    pub reading: String,
+    pub word: String,
+}
+
+impl Lexicon {
+    /// Build the lexicon of `pages`, with the writers' synonym groups.
+    pub fn build(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>]) -> Self {
+        let mut counts: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
+        for page in pages {
+            let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
+            for m in analyzer.analyze(&text) {
+                if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) {
+                    continue;
+                }
+                if m.reading.chars().count() < MIN_READING_CHARS || m.term == m.reading {
+                    // A katakana word is its own reading: matched directly, nothing to learn.
+                    if !(kana::is_kana(&m.term) && m.term != m.reading) {
+                        continue;
+                    }
+                }
+                *counts.entry(m.reading.clone()).or_default().entry(m.term.clone()).or_default() += 1;
+            }
+        }
+        let readings = counts
+            .into_iter()
+            .filter_map(|(reading, words)| {
+                let (word, _) = words.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+                Some((reading, word))
+            })
+            .collect();
+        let synonyms = synonyms
+            .iter()
+            .map(|g| g.iter().map(|s| normalize_str(s.trim())).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+            .filter(|g| g.len() >= 2)
+            .collect();
+        Lexicon { readings, synonyms }
+    }
+
+    pub fn len(&self) -> usize {
+        self.readings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.readings.is_empty()
+    }
+
+    /// Split a typed kana run (katakana) into corpus words by their readings, longest first.
+    /// Parts that match nothing are skipped.
+    pub fn recognize(&self, run: &str) -> Vec<Recognized> {
+        let chars: Vec<char> = run.chars().collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let longest = (chars.len() - i).min(MAX_READING_CHARS);
+            let found = (MIN_READING_CHARS..=longest).rev().find_map(|len| {
+                let reading: String = chars[i..i + len].iter().collect();
+                self.readings.get(&reading).map(|w| (len, Recognized { reading, word: w.clone() }))
+            });
+            match found {
+                Some((len, r)) => {
+                    out.push(r);
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+
+    /// The corpus word whose reading is closest to `reading` (at most one edit for readings of
+    /// four to six kana, two from seven), if it is not already a known reading.
+    pub fn correct(&self, reading: &str) -> Option<Recognized> {
+        let n = reading.chars().count();
+        if n < 4 || self.readings.contains_key(reading) {
+            return None;
+        }
+        let max = if n >= 7 { 2 } else { 1 };
+        self.readings
+            .iter()
+            .filter(|(r, _)| r.chars().count().abs_diff(n) <= max)
+            .filter_map(|(r, w)| {
+                let d = edit_distance(reading, r);
+                (d <= max).then_some((d, r, w))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+            .map(|(_, r, w)| Recognized { reading: r.clone(), word: w.clone() })
+    }
+
+    /// The synonym groups with a member in `normalized_query`: (member found, the others).
+    pub fn synonyms_in(&self, normalized_query: &str) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for group in &self.synonyms {
+            // The longest member found stands for the group (携帯電話 before 携帯).
+            let found = group.iter().filter(|m| normalized_query.contains(m.as_str())).max_by_key(|m| m.chars().count());
+            if let Some(found) = found {
+                let others = group.iter().filter(|m| *m != found && !normalized_query.contains(m.as_str())).cloned().collect();
+                out.push((found.clone(), others));
+            }
+        }
+        out
+    }
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon() -> Lexicon {
+        let readings = [("ヘンピン", "返品"), ("カイヤク", "解約"), ("パスワード", "パスワード"), ("ハイソウ", "配送"), ("ソウリョウ", "送料")]
+            .into_iter()
+            .map(|(r, w)| (r.to_string(), w.to_string()))
+            .collect();
+        let synonyms = vec![vec!["スマホ".into(), "スマートフォン".into(), "携帯電話".into(), "携帯".into()]];
+        Lexicon { readings, synonyms }
+    }
+
+    #[test]
+    fn kana_runs_become_corpus_words() {
+        let l = lexicon();
+        let words: Vec<String> = l.recognize("カイヤクシタイ").into_iter().map(|r| r.word).collect();
+        assert_eq!(words, ["解約"]);
+        let words: Vec<String> = l.recognize("ヘンピンノソウリョウ").into_iter().map(|r| r.word).collect();
+        assert_eq!(words, ["返品", "送料"]);
+    }
+
+    #[test]
+    fn corrections_are_by_sound() {
+        let l = lexicon();
+        assert_eq!(l.correct("パスワート").map(|r| r.word).as_deref(), Some("パスワード"));
+        assert_eq!(l.correct("ヘンピソ").map(|r| r.word).as_deref(), Some("返品"));
+        assert_eq!(l.correct("ヘンピン"), None, "known readings need no correction");
+        assert_eq!(l.correct("アイウエオ"), None);
+    }
+
+    #[test]
+    fn synonyms_match_whole_members_longest_first() {
+        let l = lexicon();
+        let found = l.synonyms_in("携帯電話がこわれた");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "携帯電話");
+        assert!(found[0].1.contains(&"スマホ".to_string()));
+        assert!(!found[0].1.contains(&"携帯".to_string()), "members inside the query are not added again");
+        assert!(l.synonyms_in("携").is_empty(), "no partial members");
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("サーバ", "サーバー"), 1);
+        assert_eq!(edit_distance("ヘンピン", "ヘンピン"), 0);
+        assert_eq!(edit_distance("", "アイ"), 2);
+    }
+}
