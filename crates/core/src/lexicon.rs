@@ -45,14 +45,8 @@ impl Lexicon {
         for page in pages {
             let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
             for m in analyzer.analyze(&text) {
-                if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) {
+                if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) || m.reading.chars().count() < MIN_READING_CHARS {
                     continue;
-                }
-                if m.reading.chars().count() < MIN_READING_CHARS || m.term == m.reading {
-                    // A katakana word is its own reading: matched directly, nothing to learn.
-                    if !(kana::is_kana(&m.term) && m.term != m.reading) {
-                        continue;
-                    }
                 }
                 *counts.entry(m.reading.clone()).or_default().entry(m.term.clone()).or_default() += 1;
             }

@@ -65,6 +65,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                     "category": h.category,
                     "score": h.score,
                     "snippet": h.snippet.text,
+                    "snippet_html": h.snippet.to_html(),
                     "section": h.section,
                     "heading": h.heading,
                     "audience": h.audience,

@@ -19,6 +19,42 @@ pub fn is_kana(text: &str) -> bool {
         && text.chars().all(|c| matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'))
 }
 
+/// Whether `text` is a katakana word (katakana letters and long-vowel marks only).
+pub fn is_katakana_word(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}'))
+}
+
+/// Fold spelling variants of katakana words, as Japanese style guides allow both:
+/// a final long-vowel mark on words of four or more characters (サーバー → サーバ,
+/// プリンター → プリンタ), and ヴ spellings (ヴァイオリン → バイオリン).
+pub fn fold_katakana(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != 'ヴ' {
+            out.push(c);
+            continue;
+        }
+        let next = chars.peek().copied();
+        let (replacement, consumed) = match next {
+            Some('ァ') => ('バ', true),
+            Some('ィ') => ('ビ', true),
+            Some('ゥ') => ('ブ', true),
+            Some('ェ') => ('ベ', true),
+            Some('ォ') => ('ボ', true),
+            _ => ('ブ', false),
+        };
+        out.push(replacement);
+        if consumed {
+            chars.next();
+        }
+    }
+    while out.chars().count() >= 4 && out.ends_with('ー') {
+        out.pop();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +64,16 @@ mod tests {
         assert_eq!(to_katakana("へんぴん"), "ヘンピン");
         assert_eq!(to_katakana("ぱすわーど"), "パスワード");
         assert_eq!(to_katakana("返品abc"), "返品abc");
+    }
+
+    #[test]
+    fn katakana_variants_fold() {
+        assert_eq!(fold_katakana("サーバー"), "サーバ");
+        assert_eq!(fold_katakana("サーバ"), "サーバ");
+        assert_eq!(fold_katakana("プリンター"), "プリンタ");
+        assert_eq!(fold_katakana("メール"), "メール", "three characters: the mark stays");
+        assert_eq!(fold_katakana("ヴァイオリン"), "バイオリン");
+        assert_eq!(fold_katakana("ヴィーガン"), "ビーガン");
     }
 
     #[test]

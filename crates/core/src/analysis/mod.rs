@@ -172,6 +172,7 @@ impl Parts {
             (Some(base), true) => normalize_str(base),
             _ => self.surface.clone(),
         };
+        let term = if kana::is_katakana_word(&term) { kana::fold_katakana(&term) } else { term };
         let content = is_content(&self.pos, &self.pos_detail, &term, &self.surface);
         let surface_reading = match &self.reading {
             Some(r) => kana::to_katakana(&normalize_str(r)),
@@ -184,6 +185,7 @@ impl Parts {
                 .unwrap_or(surface_reading),
             _ => surface_reading,
         };
+        let reading = kana::fold_katakana(&reading);
         Morpheme { term, surface: self.surface, reading, pos: self.pos, content, start, end }
     }
 }
@@ -261,6 +263,15 @@ pub(crate) mod tests {
         let m = analyzer().analyze(text);
         assert_eq!(&text[m[0].start..m[0].end], "ﾊﾟｽﾜｰﾄﾞ");
         assert_eq!(m[0].term, "パスワード");
+    }
+
+    #[test]
+    fn long_vowel_and_vu_variants_meet() {
+        assert_eq!(terms("サーバ"), terms("サーバー"));
+        assert_eq!(terms("プリンタ"), terms("プリンター"));
+        assert_eq!(terms("ヴァイオリン"), terms("バイオリン"));
+        assert_eq!(terms("ダメ")[0], "ダメ");
+        assert_eq!(analyzer().analyze("だめ")[0].reading, analyzer().analyze("ダメ")[0].reading);
     }
 
     #[test]
