@@ -4,7 +4,9 @@ mod util;
 
 mod audience;
 mod broken_content;
+mod browser;
 mod cli;
 mod customer_queries;
 mod import;
+mod japanese;
 mod relevance;

@@ -110,21 +110,27 @@ pub struct Weights {
     pub body_ngram: f32,
     /// How much the fields other than a word's best one add (0: only the best counts).
     pub tie_breaker: f32,
+    /// How much a writer synonym of a query word counts, next to the word itself.
+    pub synonym: f32,
+    /// How much a corpus word recognized from kana or romaji counts.
+    pub recognized: f32,
 }
 
 impl Default for Weights {
     fn default() -> Self {
         Weights {
-            title: 3.0,
-            aliases: 2.5,
-            heading: 2.0,
-            tags: 1.5,
+            title: 1.3,
+            aliases: 1.3,
+            heading: 1.3,
+            tags: 1.0,
             body: 1.0,
-            title_reading: 0.6,
-            body_reading: 0.2,
-            title_ngram: 0.5,
-            body_ngram: 0.15,
+            title_reading: 0.4,
+            body_reading: 0.4,
+            title_ngram: 0.4,
+            body_ngram: 0.4,
             tie_breaker: 0.1,
+            synonym: 0.8,
+            recognized: 1.0,
         }
     }
 }
@@ -331,7 +337,7 @@ impl SearchIndex {
             for r in self.lexicon.recognize(run) {
                 if known.insert(r.word.clone()) {
                     let kind = if typed.is_ascii() { "romaji" } else { "kana" };
-                    out.push(words(kind, &r.word, Some(typed.clone()), 1.0));
+                    out.push(words(kind, &r.word, Some(typed.clone()), w.recognized));
                 }
             }
         }
@@ -344,14 +350,14 @@ impl SearchIndex {
                 }
                 if let [single] = parts.as_slice() {
                     known.insert(single.clone());
-                    out.push(words("synonym", single, Some(found.clone()), SYNONYM_FACTOR));
+                    out.push(words("synonym", single, Some(found.clone()), w.synonym));
                 } else {
                     let fields = term_fields
                         .iter()
                         .map(|(name, field, weight)| {
                             let phrase = PhraseQuery::new(parts.iter().map(|p| Term::from_field_text(*field, p)).collect());
                             // A phrase scores every word in it: count it as one word.
-                            let boost = weight * SYNONYM_FACTOR / parts.len() as f32;
+                            let boost = weight * w.synonym / parts.len() as f32;
                             (*name, Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>)
                         })
                         .collect();
@@ -448,12 +454,25 @@ impl SearchIndex {
         let page_text = format!("{}\n{}\n{}", hit.title, hit.heading.as_deref().unwrap_or(""), hit.body);
         let page = self.analyzer.analyze(&page_text);
         let page_terms: BTreeSet<String> = tokenizer::term_tokens(&page).into_iter().map(|t| t.text).collect();
-        let query_terms = unique(tokenizer::term_tokens(&q).into_iter().map(|t| t.text));
+        // The words of the question: for a question typed in kana, the corpus words its sounds
+        // were recognized as; otherwise its content words.
+        let normalized = normalize_str(&query);
+        let recognized: Vec<String> = kana_runs(&normalized)
+            .iter()
+            .flat_map(|(_, run)| self.lexicon.recognize(run))
+            .map(|r| r.word)
+            .collect();
+        let query_terms = if kana::is_kana(&normalized.replace([' ', '　'], "")) && !recognized.is_empty() {
+            unique(recognized.into_iter())
+        } else {
+            unique(tokenizer::term_tokens(&q).into_iter().map(|t| t.text).chain(recognized))
+        };
         let term_cover = fraction(&query_terms, |t| page_terms.contains(t));
+        // Sounds of the content words, for words written differently than on the page.
         let page_readings: BTreeSet<String> = reading_tokens(&page).into_iter().map(|t| t.text).collect();
-        let query_readings = unique(kana_bigrams(&query).into_iter().map(|t| t.text));
+        let query_readings = unique(reading_tokens(&q).into_iter().map(|t| t.text));
         let reading_cover = fraction(&query_readings, |r| page_readings.contains(r));
-        let coverage = term_cover.max(reading_cover);
+        let coverage = term_cover.max(0.8 * reading_cover);
         let margin = match runner_up {
             Some(r) if hit.score > 0.0 => (1.0 - r.score / hit.score).clamp(0.0, 1.0),
             _ => 1.0,
@@ -493,9 +512,6 @@ fn chained(tokens: &[tantivy::tokenizer::Token]) -> Vec<(String, Option<String>)
     out.retain(|p| seen.insert(p.clone()));
     out
 }
-
-/// How much a synonym counts next to the word typed.
-const SYNONYM_FACTOR: f32 = 0.8;
 
 /// Runs of kana in normalized text, and romaji words turned into kana: (as typed, katakana).
 fn kana_runs(normalized: &str) -> Vec<(String, String)> {

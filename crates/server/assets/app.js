@@ -60,8 +60,12 @@
         .then(function (r) {
           if (!r.ok) throw new Error("vote failed");
           vote.hidden = true;
-          document.querySelector(".feedback .thanks").hidden = false;
+          var thanks = document.querySelector(".feedback .thanks");
+          thanks.hidden = false;
           if (!helpful) document.querySelector(".feedback .after-no").hidden = false;
+          // Keep keyboard focus where the buttons were.
+          thanks.setAttribute("tabindex", "-1");
+          thanks.focus();
         })
         .catch(function () { vote.submit(); });
     });

@@ -1,4 +1,5 @@
-// Console enhancements: '/' focuses the search box, copy buttons, and the same suggestions.
+// Console enhancements: '/' focuses the search box, and copy buttons. Suggestions come from
+// app.js, which the console loads too.
 (function () {
   "use strict";
   var input = document.getElementById("q");
@@ -30,31 +31,5 @@
     area.select();
     try { document.execCommand("copy"); } catch (err) { /* nothing more to try */ }
     document.body.removeChild(area);
-  }
-  var list = document.getElementById("suggestions");
-  if (input && list) {
-    var timer = null;
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        var q = input.value.trim();
-        if (!q) { list.hidden = true; return; }
-        fetch("/ops/api/suggest?q=" + encodeURIComponent(q), { credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-          .then(function (data) {
-            list.innerHTML = "";
-            (data.suggestions || []).forEach(function (s, i) {
-              var li = document.createElement("li");
-              li.id = "suggestion-" + i; li.setAttribute("role", "option");
-              li.textContent = s.heading ? s.title + " › " + s.heading : s.title;
-              li.addEventListener("mousedown", function (ev) { ev.preventDefault(); window.location.href = s.url; });
-              list.appendChild(li);
-            });
-            list.hidden = !list.children.length;
-            input.setAttribute("aria-expanded", list.hidden ? "false" : "true");
-          });
-      }, 120);
-    });
-    input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 100); });
   }
 })();

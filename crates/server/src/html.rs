@@ -46,6 +46,8 @@ pub struct Page {
     pub body: String,
     /// Whether this is the agents' console.
     pub console: bool,
+    /// Hidden fields the header search form carries (the console's filters).
+    pub carry: Vec<(String, String)>,
 }
 
 impl Page {
@@ -58,6 +60,7 @@ impl Page {
             head: String::new(),
             body,
             console: false,
+            carry: Vec::new(),
         }
     }
 
@@ -71,11 +74,21 @@ impl Page {
             .canonical
             .map(|c| format!(r#"<link rel="canonical" href="{}">"#, escape(&c)))
             .unwrap_or_else(|| r#"<meta name="robots" content="noindex">"#.to_string());
-        let (home, action, script, label) = if self.console {
-            ("/ops", "/ops", assets::OPS_JS_URL.as_str(), "オペレーターコンソール")
+        let (home, action, label) = if self.console {
+            ("/ops", "/ops", "社内マニュアルと公開FAQを検索")
         } else {
-            ("/", "/search", assets::APP_JS_URL.as_str(), "ヘルプセンター内を検索")
+            ("/", "/search", "ヘルプセンター内を検索")
         };
+        let scripts = if self.console {
+            format!(r#"<script src="{}" defer></script><script src="{}" defer></script>"#, assets::APP_JS_URL.as_str(), assets::OPS_JS_URL.as_str())
+        } else {
+            format!(r#"<script src="{}" defer></script>"#, assets::APP_JS_URL.as_str())
+        };
+        let carry: String = self
+            .carry
+            .iter()
+            .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, escape(k), escape(v)))
+            .collect();
         let suggest = if self.console { "/ops/api/suggest" } else { "/api/suggest" };
         let logout = if self.console {
             r#"<form method="post" action="/ops/logout" class="logout"><button type="submit">ログアウト</button></form>"#
@@ -90,6 +103,7 @@ impl Page {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 {canonical}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{css}">
 <link rel="search" type="application/opensearchdescription+xml" title="{site}" href="/opensearch.xml">
 {head}
@@ -102,7 +116,7 @@ impl Page {
     <label for="q" class="visually-hidden">{label}</label>
     <input id="q" name="q" type="search" value="{query}" placeholder="{label}" autocomplete="off"
       role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggestions" data-suggest="{suggest}">
-    <button type="submit">検索</button>
+    {carry}<button type="submit">検索</button>
     <ul id="suggestions" role="listbox" aria-label="検索候補" hidden></ul>
   </form>
   {logout}
@@ -111,7 +125,7 @@ impl Page {
 {body}
 </main>
 <footer class="site"><a href="/contact">お問い合わせ</a> · <a href="/">ヘルプセンター トップ</a></footer>
-<script src="{script}" defer></script>
+{scripts}
 </body>
 </html>
 "##,

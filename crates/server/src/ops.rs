@@ -73,10 +73,11 @@ pub async fn require_operator(State(state): State<AppState>, mut request: Reques
     }
 }
 
-fn console_page(state: &AppState, title: &str, body: String, query: &str) -> Html<String> {
+fn console_page(state: &AppState, title: &str, body: String, query: &str, carry: Vec<(String, String)>) -> Html<String> {
     let mut page = html::Page::new(&state.snapshot().corpus.site.name, title.to_string(), body);
     page.console = true;
     page.query = query.to_string();
+    page.carry = carry;
     page.render()
 }
 
@@ -211,7 +212,12 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
         }
         body.push_str("</ol>");
     }
-    Ok(console_page(&state, "ナレッジ検索", body, &q))
+    // The header search box keeps the filters chosen here.
+    let mut carry = vec![("audience".to_string(), aud.clone())];
+    if !cat.is_empty() {
+        carry.push(("category".to_string(), cat.clone()));
+    }
+    Ok(console_page(&state, "ナレッジ検索", body, &q, carry))
 }
 
 pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
@@ -242,7 +248,7 @@ pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> R
         escape(&page.plain_text()),
         kotae_core::content::markdown::render_html(&page.body)
     );
-    Ok(console_page(&state, &page.title, body, ""))
+    Ok(console_page(&state, &page.title, body, "", Vec::new()))
 }
 
 pub async fn api_search(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {

@@ -1,0 +1,126 @@
+// The customers' help page in a real browser: suggestions by keyboard, the article, the
+// "no" vote that hands the customer to a human, and a search with no result.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { launchBrowser, openPage, pathOf, screenshot } from './harness.mjs';
+
+let chromium;
+before(async () => {
+  chromium = await launchBrowser();
+});
+after(async () => {
+  await chromium?.close();
+});
+
+test('customer: a vague query, a suggestion chosen by keyboard, a "no" vote shows the contact options', async () => {
+  const { context, page, errors } = await openPage(chromium.browser);
+  try {
+    await page.goto('/');
+    // What works without JavaScript: the language, and a labelled search box in a search landmark.
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+    const label = page.locator('label[for="q"]');
+    assert.equal(await label.count(), 1, 'the search box has one <label for="q">');
+    assert.ok((await label.textContent()).trim().length > 0, 'the label has text');
+    const box = page.getByRole('search').getByLabel((await label.textContent()).trim(), { exact: true });
+    assert.equal(await box.getAttribute('id'), 'q', 'the label names the search box');
+    await page.getByRole('heading', { level: 1, name: '何かお困りですか？' }).waitFor();
+    await page.getByRole('heading', { name: 'カテゴリから探す' }).waitFor();
+    await screenshot(page, 'help-home');
+
+    // Type as a person does, one character at a time; wait for the suggestions of the whole query.
+    const query = 'へんぴん';
+    const suggested = page.waitForResponse((r) => {
+      const u = new URL(r.url());
+      return u.pathname === '/api/suggest' && u.searchParams.get('q') === query;
+    });
+    await box.click();
+    await box.pressSequentially(query, { delay: 50 });
+    const response = await suggested;
+    assert.equal(response.status(), 200);
+    const { suggestions } = await response.json();
+    assert.ok(suggestions.length > 0, `no suggestion for ${query}`);
+    assert.ok(
+      suggestions.some((s) => s.title.includes('返品')),
+      `the reading へんぴん should suggest a 返品 page, got ${suggestions.map((s) => s.title).join(' / ')}`,
+    );
+    const list = page.locator('#suggestions');
+    await list.waitFor({ state: 'visible' });
+    const options = list.getByRole('option');
+    // The list shows exactly the suggestions of the whole query (not of a prefix typed earlier).
+    const expected = suggestions.map((s) => (s.heading ? `${s.title} › ${s.heading}` : s.title));
+    await page.waitForFunction(
+      (texts) => JSON.stringify([...document.querySelectorAll('#suggestions [role=option]')].map((li) => li.textContent)) === JSON.stringify(texts),
+      expected,
+    );
+    assert.equal(await options.first().textContent(), suggestions[0].title);
+    assert.equal(await box.getAttribute('aria-expanded'), 'true');
+
+    // ArrowDown selects the first suggestion; Enter opens it.
+    await box.press('ArrowDown');
+    assert.equal(await box.getAttribute('aria-activedescendant'), 'suggestion-0');
+    assert.equal(await options.first().getAttribute('aria-selected'), 'true');
+    await Promise.all([page.waitForURL((u) => u.pathname.startsWith('/articles/')), box.press('Enter')]);
+    assert.equal(pathOf(page), new URL(suggestions[0].url, page.url()).pathname);
+
+    const title = page.locator('article.answer h1');
+    await title.waitFor({ state: 'visible' });
+    assert.equal((await title.textContent()).trim(), suggestions[0].title);
+
+    // 「いいえ」: the vote is sent without leaving the page, and the ways to reach a human appear.
+    const feedback = page.getByRole('region', { name: 'この回答は役に立ちましたか？' });
+    await feedback.waitFor({ state: 'visible' });
+    const phone = feedback.getByText('0120-870-870');
+    const chat = feedback.locator('li.channel-chat');
+    assert.equal(await phone.isVisible(), false, 'the phone number is hidden before the vote');
+    assert.equal(await chat.isVisible(), false, 'the chat channel is hidden before the vote');
+    const articleUrl = page.url();
+    const [vote] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/feedback'),
+      feedback.getByRole('button', { name: 'いいえ', exact: true }).click(),
+    ]);
+    assert.ok(vote.ok(), `POST /api/feedback answered ${vote.status()}`);
+    await phone.waitFor({ state: 'visible' });
+    await chat.waitFor({ state: 'visible' });
+    assert.match(await chat.textContent(), /チャット/);
+    await feedback.getByRole('status').filter({ hasText: 'ご回答ありがとうございました' }).waitFor({ state: 'visible' });
+    assert.equal(await feedback.getByRole('button', { name: 'いいえ', exact: true }).isVisible(), false, 'the vote buttons are gone');
+    assert.equal(page.url(), articleUrl, 'the vote did not leave the article');
+    await screenshot(page, 'article-voted-no');
+
+    assert.deepEqual(errors, [], 'no script or console errors');
+  } finally {
+    await context.close();
+  }
+});
+
+test('customer: a search with no result says so and offers a human, with the query carried', async () => {
+  const { context, page, errors } = await openPage(chromium.browser);
+  try {
+    await page.goto('/');
+    const query = 'qwertyuiop';
+    await page.locator('#q').fill(query);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/search'),
+      page.getByRole('search').getByRole('button', { name: '検索', exact: true }).click(),
+    ]);
+    assert.equal(new URL(page.url()).searchParams.get('q'), query);
+    assert.equal(await page.locator('#q').inputValue(), query, 'the search box keeps the query');
+    await page.getByRole('heading', { level: 1, name: `「${query}」の検索結果` }).waitFor();
+    await page.getByText(`「${query}」に一致する回答は見つかりませんでした。`).waitFor({ state: 'visible' });
+    assert.equal(await page.locator('ol.results li').count(), 0, 'no result is listed');
+
+    const contact = page.getByRole('region', { name: '解決しない場合はお問い合わせください' });
+    await contact.waitFor({ state: 'visible' });
+    assert.equal((await contact.locator('.carried .q').textContent()).trim(), query, 'the query is carried to the contact block');
+    await contact.getByText('0120-870-870').waitFor({ state: 'visible' });
+    await contact.locator('li.channel-chat').waitFor({ state: 'visible' });
+    const form = contact.locator('li.channel-email a');
+    assert.equal(new URL(await form.getAttribute('href')).searchParams.get('q'), query, 'the contact form link carries the query');
+
+    assert.deepEqual(errors, [], 'no script or console errors');
+  } finally {
+    await context.close();
+  }
+});
