@@ -7,6 +7,7 @@ mod broken_content;
 mod browser;
 mod cli;
 mod customer_queries;
+mod events;
 mod import;
 mod japanese;
 mod relevance;

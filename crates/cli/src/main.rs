@@ -20,6 +20,7 @@ enum Command {
     Eval(cmd::eval::Args),
     Import(cmd::import::Args),
     Index(cmd::index::Args),
+    Report(cmd::report::Args),
     Search(cmd::search::Args),
     Serve(cmd::serve::Args),
 }
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cmd::eval::execute(args),
         Command::Import(args) => cmd::import::execute(args),
         Command::Index(args) => cmd::index::execute(args),
+        Command::Report(args) => cmd::report::execute(args),
         Command::Search(args) => cmd::search::execute(args),
         Command::Serve(args) => cmd::serve::execute(args),
     };

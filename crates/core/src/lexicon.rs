@@ -40,15 +40,30 @@ pub struct Recognized {
 
 impl Lexicon {
     /// Build the lexicon of `pages`, with the writers' synonym groups.
+    ///
+    /// Analyzing every page is most of the cost, so pages are counted in parallel chunks (one
+    /// per core, at most 8) and the counts summed: the result does not depend on the split.
     pub fn build(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>]) -> Self {
-        let mut counts: HashMap<String, BTreeMap<String, usize>> = HashMap::new();
-        for page in pages {
-            let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
-            for m in analyzer.analyze(&text) {
-                if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) || m.reading.chars().count() < MIN_READING_CHARS {
-                    continue;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = pages.len().div_ceil(threads).max(64);
+        let mut counts: Counts = HashMap::new();
+        if pages.len() <= chunk {
+            counts = count_readings(analyzer, pages);
+        } else {
+            let parts: Vec<Counts> = std::thread::scope(|scope| {
+                let handles: Vec<_> = pages
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(move || count_readings(analyzer, part)))
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            });
+            for part in parts {
+                for (reading, words) in part {
+                    let entry = counts.entry(reading).or_default();
+                    for (word, n) in words {
+                        *entry.entry(word).or_default() += n;
+                    }
                 }
-                *counts.entry(m.reading.clone()).or_default().entry(m.term.clone()).or_default() += 1;
             }
         }
         let readings = counts
@@ -129,6 +144,24 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// Katakana reading → corpus word → how often the word is read that way.
+type Counts = HashMap<String, BTreeMap<String, usize>>;
+
+/// Count the readings of the nouns of `pages`.
+fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counts {
+    let mut counts: Counts = HashMap::new();
+    for page in pages {
+        let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
+        for m in analyzer.analyze(&text) {
+            if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) || m.reading.chars().count() < MIN_READING_CHARS {
+                continue;
+            }
+            *counts.entry(m.reading).or_default().entry(m.term).or_default() += 1;
+        }
+    }
+    counts
 }
 
 /// Levenshtein distance over characters.

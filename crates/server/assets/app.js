@@ -1,6 +1,30 @@
 // Help page enhancements: suggestions while typing, and feedback without leaving the page.
 (function () {
   "use strict";
+  // A random id for this browser tab (sessionStorage, never a cookie), sent with searches, votes
+  // and questions so that a reformulated search can be linked to the one before it.
+  var session = "";
+  if (!document.body.classList.contains("console")) {
+    try {
+      session = window.sessionStorage.getItem("kotae-session") || "";
+      if (!session && window.crypto && window.crypto.getRandomValues) {
+        var bytes = new Uint8Array(12);
+        window.crypto.getRandomValues(bytes);
+        session = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+        window.sessionStorage.setItem("kotae-session", session);
+      }
+    } catch (e) { session = ""; }
+    if (session) {
+      var forms = document.querySelectorAll("form.search, form.vote, form.question");
+      for (var f = 0; f < forms.length; f++) {
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "s";
+        field.value = session;
+        forms[f].appendChild(field);
+      }
+    }
+  }
   var input = document.getElementById("q");
   var list = document.getElementById("suggestions");
   if (input && list) {
@@ -55,7 +79,8 @@
       if (!button) return;
       e.preventDefault();
       var helpful = button.value === "yes";
-      var body = { id: vote.elements.id.value, helpful: helpful, query: vote.elements.q.value || undefined };
+      var sid = vote.elements.sid ? vote.elements.sid.value : "";
+      var body = { id: vote.elements.id.value, helpful: helpful, query: vote.elements.q.value || undefined, search_id: sid || undefined, session: session || undefined };
       fetch("/api/feedback", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
         .then(function (r) {
           if (!r.ok) throw new Error("vote failed");

@@ -50,6 +50,11 @@ pub struct Params {
     pub category: Option<String>,
     pub limit: Option<String>,
     pub audience: Option<String>,
+    /// A per-tab session id made up by the client (optional; for linking searches).
+    #[serde(rename = "s")]
+    pub session: Option<String>,
+    /// The search this one follows (optional).
+    pub prev: Option<String>,
 }
 
 impl Params {
@@ -126,14 +131,46 @@ fn hit_json(scope: Scope, snapshot: &Snapshot, hit: &Hit) -> Value {
     v
 }
 
+impl Scope {
+    /// Where a search came from, as the events database records it.
+    pub fn source(self) -> &'static str {
+        match self {
+            Scope::Public => "api",
+            Scope::Ops => "console",
+        }
+    }
+}
+
+pub fn audience_name(audience: AudienceFilter) -> &'static str {
+    match audience {
+        AudienceFilter::Public => "public",
+        AudienceFilter::Internal => "internal",
+        AudienceFilter::All => "all",
+    }
+}
+
 pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
+    let started = std::time::Instant::now();
     let q = params.query()?;
     let limit = params.limit(10)?;
     let audience = params.audience(scope)?;
     let category = params.category(&state.snapshot(), scope)?;
     let (snapshot, results) = state.search(q.clone(), audience, category, limit).await?;
+    let sid = crate::events::new_search_id();
+    crate::events::record_search(
+        &state,
+        &sid,
+        scope.source(),
+        audience_name(audience),
+        &q,
+        results.total,
+        results.hits.iter().map(|h| h.id.clone()),
+        started,
+        crate::events::clean_id(params.session.as_deref()),
+        crate::events::clean_id(params.prev.as_deref()),
+    );
     let hits: Vec<Value> = results.hits.iter().map(|h| hit_json(scope, &snapshot, h)).collect();
-    Ok(Json(json!({ "query": q, "total": results.total, "hits": hits })))
+    Ok(Json(json!({ "query": q, "total": results.total, "hits": hits, "search_id": sid })))
 }
 
 pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
@@ -200,7 +237,7 @@ pub async fn article(scope: Scope, state: AppState, id: String) -> Result<Json<V
     let snapshot = state.snapshot();
     let page = visible_page(&snapshot, scope, &id)?;
     if scope == Scope::Public {
-        state.stats.view(&page.id);
+        state.events.send(kotae_events::Event::View { ts: kotae_events::now(), session: None, search_id: None, article: page.id.clone() });
     }
     Ok(Json(article_json(scope, &snapshot, page)))
 }
@@ -214,19 +251,40 @@ pub struct Feedback {
     pub query: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
+    /// The search the article was opened from.
+    #[serde(default, alias = "sid")]
+    pub search_id: Option<String>,
+    /// The client's per-tab session id.
+    #[serde(default)]
+    pub session: Option<String>,
 }
 
 /// Longest comment kept with a vote.
 pub const MAX_COMMENT_CHARS: usize = 500;
 
-/// Record a vote; a "no" answers with the contact channels, the customer's question carried.
-pub fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback) -> Result<Value, AppError> {
+/// Record a vote (committed to the events database before this returns); a "no" answers with
+/// the contact channels, the customer's question carried.
+pub async fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback) -> Result<Value, AppError> {
     let snapshot = state.snapshot();
     let page = visible_page(&snapshot, scope, &feedback.id)?;
     if feedback.comment.as_deref().is_some_and(|c| c.chars().count() > MAX_COMMENT_CHARS) {
         return Err(AppError::BadRequest(format!("`comment` is longer than {MAX_COMMENT_CHARS} characters")));
     }
-    state.stats.vote(&page.id, feedback.helpful);
+    let sid = crate::events::clean_id(feedback.search_id.as_deref());
+    let vote = kotae_events::Vote {
+        ts: kotae_events::now(),
+        session: crate::events::clean_id(feedback.session.as_deref()),
+        search_id: sid.clone(),
+        article: page.id.clone(),
+        helpful: feedback.helpful,
+        query: feedback.query.clone().filter(|q| !q.is_empty()),
+        comment: feedback.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+    };
+    crate::events::record_vote(state, vote).await?;
+    if !feedback.helpful {
+        let query = feedback.query.clone().unwrap_or_default();
+        crate::events::record_shown(state, sid.as_deref(), &query, "no_vote", Some(&page.id));
+    }
     let mut v = json!({ "ok": true, "id": page.id, "helpful": feedback.helpful });
     if !feedback.helpful {
         let query = feedback.query.clone().unwrap_or_else(|| page.title.clone());
@@ -243,7 +301,7 @@ pub async fn feedback(
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         _ => AppError::BadRequest(format!("invalid feedback: {}", e.body_text())),
     })?;
-    let v = record_feedback(&state, Scope::Public, &feedback)?;
+    let v = record_feedback(&state, Scope::Public, &feedback).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }
 
@@ -278,9 +336,23 @@ pub fn urlencode(s: &str) -> String {
 }
 
 pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
+    let started = std::time::Instant::now();
     let q = params.query()?;
     let audience = params.audience(scope)?;
     let (snapshot, results) = state.search(q.clone(), audience, None, 2).await?;
+    let sid = crate::events::new_search_id();
+    crate::events::record_search(
+        &state,
+        &sid,
+        scope.source(),
+        audience_name(audience),
+        &q,
+        results.total,
+        results.hits.iter().map(|h| h.id.clone()),
+        started,
+        crate::events::clean_id(params.session.as_deref()),
+        None,
+    );
     let (confidence, top) = match results.hits.first() {
         Some(top) => (snapshot.search.confidence(&q, top, results.hits.get(1)), Some(top)),
         None => (0.0, None),
@@ -305,8 +377,11 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
             "url": scope.article_url(&page.id, hit.section.as_deref()),
         }))
     });
-    let mut v = json!({ "query": q, "answer": answer, "confidence": confidence, "escalate": escalate });
+    let mut v = json!({ "query": q, "answer": answer, "confidence": confidence, "escalate": escalate, "search_id": sid });
     if escalate {
+        if scope == Scope::Public {
+            crate::events::record_shown(&state, Some(&sid), &q, if top.is_none() { "zero" } else { "low" }, None);
+        }
         v["contact"] = contact_json(&snapshot.corpus.site.contact, &q);
     }
     Ok(Json(v))

@@ -7,12 +7,15 @@
 //! base_url = "https://help.example.com"   # for canonical URLs and the sitemap
 //! reload_interval_ms = 500
 //! request_timeout_ms = 10000
+//! events_db = "kotae-events.sqlite3"      # default: beside the index folder
+//! retention_days = 365
 //!
 //! [operators]                              # console logins: name = token
 //! tanaka = "a-long-random-token"
 //! ```
 //!
-//! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`, and
+//! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
+//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, and
 //! `KOTAE_OPERATORS` (`name:token,name:token`), which replaces the file's operators.
 
 use std::collections::BTreeMap;
@@ -40,6 +43,10 @@ pub struct Config {
     pub operators: BTreeMap<String, String>,
     /// Confidence below which `/api/answer` hands the customer to a human.
     pub answer_threshold: f32,
+    /// The events database (SQLite); when unset, `kotae-events.sqlite3` beside the index folder.
+    pub events_db: Option<PathBuf>,
+    /// Events older than this many days are deleted (at start and daily).
+    pub retention_days: u32,
 }
 
 impl Default for Config {
@@ -54,6 +61,8 @@ impl Default for Config {
             max_body_bytes: 16 * 1024,
             operators: BTreeMap::new(),
             answer_threshold: 0.5,
+            events_db: None,
+            retention_days: 365,
         }
     }
 }
@@ -72,6 +81,14 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the events database is: `events_db`, else a sibling of the index folder.
+    pub fn events_path(&self) -> PathBuf {
+        match &self.events_db {
+            Some(p) => p.clone(),
+            None => self.index.parent().unwrap_or(Path::new("")).join(kotae_events::DEFAULT_FILE),
+        }
+    }
+
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
         if let Some(v) = var("KOTAE_ADDR") {
             self.addr = v;
@@ -84,6 +101,12 @@ impl Config {
         }
         if let Some(v) = var("KOTAE_BASE_URL") {
             self.base_url = v.trim_end_matches('/').to_string();
+        }
+        if let Some(v) = var("KOTAE_EVENTS_DB").filter(|v| !v.is_empty()) {
+            self.events_db = Some(v.into());
+        }
+        if let Some(v) = var("KOTAE_RETENTION_DAYS") {
+            self.retention_days = v.trim().parse().with_context(|| format!("KOTAE_RETENTION_DAYS: `{v}` is not a number of days"))?;
         }
         if let Some(v) = var("KOTAE_OPERATORS") {
             self.operators = parse_operators(&v)?;
@@ -124,6 +147,23 @@ mod tests {
         assert_eq!(config.operators.len(), 1);
         assert_eq!(config.operators["tanaka"], "abcdefghijklmnop");
         assert_eq!(config.base_url, "https://help.example.com");
+    }
+
+    #[test]
+    fn events_database_sits_beside_the_index() {
+        let mut config = Config { index: "/srv/kotae/index".into(), ..Config::default() };
+        assert_eq!(config.events_path(), Path::new("/srv/kotae/kotae-events.sqlite3"));
+        assert_eq!(Config::default().events_path(), Path::new("kotae-events.sqlite3"));
+        assert_eq!(config.retention_days, 365);
+        config
+            .apply_env(|k| match k {
+                "KOTAE_EVENTS_DB" => Some("/var/lib/kotae/e.db".into()),
+                "KOTAE_RETENTION_DAYS" => Some("90".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.events_path(), Path::new("/var/lib/kotae/e.db"));
+        assert_eq!(config.retention_days, 90);
     }
 
     #[test]

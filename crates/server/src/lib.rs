@@ -13,6 +13,7 @@ pub mod api;
 pub mod assets;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod html;
 pub mod openapi;
 pub mod ops;
@@ -51,6 +52,8 @@ pub fn app(state: AppState) -> Router {
         .route("/ops/api/suggest", get(ops::api_suggest))
         .route("/ops/api/articles/{*id}", get(ops::api_article))
         .route("/ops/api/answer", get(ops::api_answer))
+        .route("/ops/insights", get(events::insights))
+        .route("/ops/insights.csv", get(events::insights_csv))
         .route_layer(middleware::from_fn_with_state(state.clone(), ops::require_operator));
 
     let timeout = Duration::from_millis(state.config.request_timeout_ms);
@@ -61,6 +64,8 @@ pub fn app(state: AppState) -> Router {
         .route("/articles/{*id}", get(pages::article))
         .route("/categories/{id}", get(pages::category))
         .route("/contact", get(pages::contact))
+        .route("/contact/go", get(events::contact_go))
+        .route("/questions", post(events::submit_question))
         .route("/feedback", post(pages::vote))
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/opensearch.xml", get(pages::opensearch))
@@ -133,8 +138,11 @@ async fn headers(request: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    let cache = if path.starts_with("/ops") {
+    let cache = if path.starts_with("/ops") || path == "/questions" || path == "/contact/go" {
         "no-store"
+    } else if path == "/search" {
+        // Each results page carries its own search id: shared caches must not hand it around.
+        "private, max-age=60"
     } else if path.starts_with("/api/") || path == "/feedback" {
         "no-cache"
     } else {
@@ -163,10 +171,20 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
         "serving the help center at http://{}/ (console at /ops)",
         listener.local_addr()?
     );
-    let state = AppState::new(config, analyzer, snapshot);
+    let events_path = config.events_path();
+    let events = {
+        let path = events_path.clone();
+        tokio::task::spawn_blocking(move || events::Events::open(&path)).await??
+    };
+    tracing::info!(events = %events_path.display(), retention_days = config.retention_days, "recording events");
+    let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let retention = events::spawn_retention(state.clone());
+    axum::serve(listener, app(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
     reloader.abort();
+    retention.abort();
+    let flushing = state.clone();
+    let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
     tracing::info!("stopped");
     Ok(())
 }

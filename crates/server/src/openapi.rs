@@ -95,7 +95,7 @@ pub fn document() -> Value {
                 "escalate": { "type": "boolean", "description": "True when the answer is too uncertain: hand the customer to a human" },
                 "contact": contact } },
             "ContactChannel": { "type": "object", "required": ["kind", "label"], "properties": { "kind": { "type": "string" }, "label": { "type": "string" }, "value": { "type": "string" }, "hours": { "type": "string" }, "url": { "type": ["string", "null"] } } },
-            "Feedback": { "type": "object", "required": ["id", "helpful"], "properties": { "id": { "type": "string" }, "helpful": { "type": "boolean" }, "query": { "type": "string" }, "comment": { "type": "string", "maxLength": 500 } } }
+            "Feedback": { "type": "object", "required": ["id", "helpful"], "properties": { "id": { "type": "string" }, "helpful": { "type": "boolean" }, "query": { "type": "string" }, "comment": { "type": "string", "maxLength": 500 }, "search_id": { "type": "string", "description": "the search the article was opened from (search_id of /api/search)" }, "session": { "type": "string", "description": "a random per-tab id made up by the client" } } }
         } }
     })
 }

@@ -171,7 +171,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
     let snapshot = state.snapshot();
     let category = params.category(&snapshot, Scope::Ops)?;
 
-    let mut body = String::from(r#"<h1>ナレッジ検索</h1>"#);
+    let mut body = String::from(r#"<h1>ナレッジ検索</h1><p class="insights-link"><a href="/ops/insights">検索インサイト（お客様の検索と問い合わせの傾向）</a></p>"#);
     let selected = |v: &str, cur: &str| if v == cur { " selected" } else { "" };
     let aud = params.audience.clone().unwrap_or_else(|| "all".into());
     let cat = category.clone().unwrap_or_default();
@@ -191,7 +191,20 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
     body.push_str(r#"</select></label> <button type="submit">絞り込む</button></form><p class="hint">「/」キーで検索欄に移動します。</p>"#);
 
     if !q.trim().is_empty() {
+        let started = std::time::Instant::now();
         let (snapshot, results) = state.search(q.clone(), audience, category, 30).await?;
+        crate::events::record_search(
+            &state,
+            &crate::events::new_search_id(),
+            "console",
+            api::audience_name(audience),
+            &q,
+            results.total,
+            results.hits.iter().map(|h| h.id.clone()),
+            started,
+            None,
+            None,
+        );
         let _ = write!(body, r#"<p class="count">「{}」: {}件</p><ol class="results">"#, escape(&q), results.total);
         for hit in &results.hits {
             let Some(page) = snapshot.corpus.page(&hit.id) else { continue };

@@ -60,8 +60,17 @@ fn public_pages_in<'a>(snapshot: &'a Snapshot, category: &'a str) -> impl Iterat
         .filter(move |p| p.audience == Audience::Public && p.category.as_deref() == Some(category))
 }
 
-/// The contact block: how to reach a human, with the customer's question carried along.
-pub fn contact_block(channels: &[ContactChannel], query: &str, heading: &str) -> String {
+/// Where the contact block's links go through to record the hand-over: the site's absolute
+/// base URL and the search the customer came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Go<'a> {
+    pub base: &'a str,
+    pub sid: Option<&'a str>,
+}
+
+/// The contact block: how to reach a human, with the customer's question carried along. With
+/// `go`, channel links pass through `/contact/go` so that the hand-over is recorded.
+pub fn contact_block(channels: &[ContactChannel], query: &str, heading: &str, go: Option<Go<'_>>) -> String {
     let mut out = format!(r#"<section class="contact" aria-labelledby="contact-h"><h2 id="contact-h">{}</h2>"#, escape(heading));
     if !query.is_empty() {
         let _ = write!(out, r#"<p class="carried">ご質問「<span class="q">{}</span>」をお伝えいただくと、スムーズにご案内できます。</p>"#, escape(query));
@@ -69,7 +78,13 @@ pub fn contact_block(channels: &[ContactChannel], query: &str, heading: &str) ->
     out.push_str("<ul>");
     for c in channels {
         let value = match &c.url {
-            Some(url) => format!(r#"<a href="{}">{}</a>"#, escape(&with_query(url, query)), escape(if c.value.is_empty() { &c.label } else { &c.value })),
+            Some(url) => {
+                let href = match go {
+                    Some(g) => format!("{}{}", g.base, crate::events::contact_link(&c.kind, query, g.sid)),
+                    None => with_query(url, query),
+                };
+                format!(r#"<a href="{}">{}</a>"#, escape(&href), escape(if c.value.is_empty() { &c.label } else { &c.value }))
+            }
             None => escape(&c.value),
         };
         let _ = write!(
@@ -87,7 +102,8 @@ pub fn contact_block(channels: &[ContactChannel], query: &str, heading: &str) ->
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
     let snapshot = state.snapshot();
     let mut body = String::from(r#"<section class="hero"><h1>何かお困りですか？</h1><p>キーワードやご質問を入力して検索してください。例: 「返品したい」「パスワードを忘れた」</p></section>"#);
-    let popular = state.stats.popular(&snapshot.corpus.pages, 6);
+    let scores = state.events.popularity().await;
+    let popular = crate::events::popular(&scores, &snapshot.corpus.pages, 6);
     if !popular.is_empty() {
         body.push_str(r#"<section class="popular" aria-labelledby="popular-h"><h2 id="popular-h">よくあるご質問</h2><ol>"#);
         for p in popular {
@@ -116,7 +132,22 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<Str
     page.render()
 }
 
-pub async fn search(State(state): State<AppState>, params: Result<Q, AppError>) -> Result<Response, PageError> {
+/// Cookie-free links between a customer's searches: `s` is a random per-tab session id the
+/// help page's script adds, `prev` the search whose results page the new query was typed on.
+#[derive(Debug, Default, Deserialize)]
+pub struct Chain {
+    pub s: Option<String>,
+    pub prev: Option<String>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Q, AppError>,
+    chain: Result<axum::extract::Query<Chain>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PageError> {
+    let started = std::time::Instant::now();
+    let chain = chain.map(|c| c.0).unwrap_or_default();
     let snapshot = state.snapshot();
     let site = site_name(&snapshot);
     let params = params.map_err(|e| PageError(e, site.clone()))?.0;
@@ -131,6 +162,21 @@ pub async fn search(State(state): State<AppState>, params: Result<Q, AppError>) 
         .search(q.clone(), AudienceFilter::Public, category.clone(), 20)
         .await
         .map_err(|e| PageError(e, site.clone()))?;
+    let sid = crate::events::new_search_id();
+    crate::events::record_search(
+        &state,
+        &sid,
+        "help",
+        "public",
+        &q,
+        results.total,
+        results.hits.iter().map(|h| h.id.clone()),
+        started,
+        crate::events::clean_id(chain.s.as_deref()),
+        crate::events::clean_id(chain.prev.as_deref()),
+    );
+    let base = base_url(&state, &headers);
+    let go = Some(Go { base: &base, sid: Some(&sid) });
 
     let mut body = String::new();
     let _ = write!(body, r#"<h1 class="results-title">「{}」の検索結果</h1>"#, escape(&q));
@@ -140,7 +186,9 @@ pub async fn search(State(state): State<AppState>, params: Result<Q, AppError>) 
             r#"<section class="no-results"><p>「{}」に一致する回答は見つかりませんでした。</p><ul><li>キーワードを短くするか、別の言葉でお試しください（例: 「注文 取り消し」→「キャンセル」）。</li><li><a href="/">カテゴリから探す</a>こともできます。</li></ul></section>"#,
             escape(&q)
         );
-        body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "解決しない場合はお問い合わせください"));
+        body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "解決しない場合はお問い合わせください", go));
+        body.push_str(&crate::events::question_form(&q, Some(&sid), None));
+        crate::events::record_shown(&state, Some(&sid), &q, "zero", None);
     } else {
         let mut counts: Vec<(String, usize)> = Vec::new();
         for h in &all.hits {
@@ -164,14 +212,15 @@ pub async fn search(State(state): State<AppState>, params: Result<Q, AppError>) 
         let top = &results.hits[0];
         let unsure = snapshot.search.confidence(&q, top, results.hits.get(1)) < state.config.answer_threshold;
         if unsure {
-            body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "ぴったりの回答が見つからない場合は、お気軽にお問い合わせください"));
+            body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "ぴったりの回答が見つからない場合は、お気軽にお問い合わせください", go));
+            crate::events::record_shown(&state, Some(&sid), &q, "low", None);
         }
         body.push_str("<ol class=\"results\">");
         for (rank, hit) in results.hits.iter().enumerate() {
             let cat = hit.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map_or(String::new(), |c| c.name.clone());
             let _ = write!(
                 body,
-                r#"<li class="result"><a class="title" href="/articles/{id}?q={q_enc}&amp;rank={rank}">{title}</a> <span class="cat">{cat}</span><p class="snippet">{snippet}</p></li>"#,
+                r#"<li class="result"><a class="title" href="/articles/{id}?q={q_enc}&amp;rank={rank}&amp;sid={sid}">{title}</a> <span class="cat">{cat}</span><p class="snippet">{snippet}</p></li>"#,
                 id = hit.id,
                 rank = rank + 1,
                 title = escape(&hit.title),
@@ -181,17 +230,23 @@ pub async fn search(State(state): State<AppState>, params: Result<Q, AppError>) 
         }
         body.push_str("</ol>");
         if !unsure {
-            body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "お探しの回答が見つからない場合"));
+            body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "お探しの回答が見つからない場合", go));
         }
     }
     let mut page = html::Page::new(&site, format!("「{q}」の検索結果"), body);
     page.query = q;
+    // A new query typed here is linked to this search (reformulations, alias suggestions).
+    page.carry = vec![("prev".to_string(), sid)];
     Ok(page.render().into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ArticleParams {
     pub q: Option<String>,
+    /// 1-based rank in the results the article was opened from.
+    pub rank: Option<String>,
+    /// The search it was opened from.
+    pub sid: Option<String>,
 }
 
 pub async fn article(
@@ -203,8 +258,21 @@ pub async fn article(
     let snapshot = state.snapshot();
     let site = site_name(&snapshot);
     let page = visible_page(&snapshot, Scope::Public, &id).map_err(|e| PageError(e, site.clone()))?;
-    state.stats.view(&page.id);
-    let query = params.ok().and_then(|p| p.0.q).unwrap_or_default();
+    let params = params.map(|p| p.0).unwrap_or_default();
+    let sid = crate::events::clean_id(params.sid.as_deref());
+    let query = params.q.unwrap_or_default();
+    let now = kotae_events::now();
+    if let Some(rank) = params.rank.as_deref().and_then(|r| r.trim().parse::<u32>().ok()).filter(|r| (1..=1000).contains(r)) {
+        state.events.send(kotae_events::Event::Click {
+            ts: now,
+            session: None,
+            search_id: sid.clone(),
+            article: page.id.clone(),
+            rank,
+            query: Some(query.clone()).filter(|q| !q.is_empty()),
+        });
+    }
+    state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
     let base = base_url(&state, &headers);
     let html_body = kotae_core::content::markdown::render_html(&page.body);
 
@@ -225,13 +293,20 @@ pub async fn article(
     let _ = write!(
         body,
         r#"<section class="feedback" aria-labelledby="fb-h"><h2 id="fb-h">この回答は役に立ちましたか？</h2>
-<form method="post" action="/feedback" class="vote"><input type="hidden" name="id" value="{id}"><input type="hidden" name="q" value="{q}">
+<form method="post" action="/feedback" class="vote"><input type="hidden" name="id" value="{id}"><input type="hidden" name="q" value="{q}"><input type="hidden" name="sid" value="{sid}">
 <button type="submit" name="helpful" value="yes">はい</button> <button type="submit" name="helpful" value="no">いいえ</button></form>
 <p class="thanks" role="status" hidden>ご回答ありがとうございました。</p>
-<div class="after-no" hidden>{contact}</div></section>"#,
+<div class="after-no" hidden>{contact}{ask}</div></section>"#,
         id = escape(&page.id),
         q = escape(&query),
-        contact = contact_block(&snapshot.corpus.site.contact, if query.is_empty() { &page.title } else { &query }, "解決しない場合はお問い合わせください"),
+        sid = escape(sid.as_deref().unwrap_or("")),
+        contact = contact_block(
+            &snapshot.corpus.site.contact,
+            if query.is_empty() { &page.title } else { &query },
+            "解決しない場合はお問い合わせください",
+            Some(Go { base: &base, sid: sid.as_deref() })
+        ),
+        ask = crate::events::question_form(&query, sid.as_deref(), Some(&page.id)),
     );
     let related: Vec<&Page> = page.related.iter().filter_map(|r| snapshot.corpus.page(r)).filter(|p| p.audience == Audience::Public).collect();
     if !related.is_empty() {
@@ -284,7 +359,7 @@ pub async fn contact(State(state): State<AppState>, params: Result<axum::extract
     let q = params.ok().and_then(|p| p.0.q).unwrap_or_default();
     let body = format!(
         r#"<h1>お問い合わせ</h1><p>ヘルプセンターで解決しない場合は、次の窓口からご連絡ください。</p>{}"#,
-        contact_block(&snapshot.corpus.site.contact, &q, "お問い合わせ窓口")
+        contact_block(&snapshot.corpus.site.contact, &q, "お問い合わせ窓口", None)
     );
     html::Page::new(&site_name(&snapshot), "お問い合わせ", body).render()
 }
@@ -296,10 +371,15 @@ pub struct VoteForm {
     pub helpful: String,
     #[serde(default)]
     pub q: Option<String>,
+    #[serde(default)]
+    pub sid: Option<String>,
+    #[serde(default)]
+    pub s: Option<String>,
 }
 
 pub async fn vote(
     State(state): State<AppState>,
+    headers: HeaderMap,
     form: Result<Form<VoteForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Html<String>, PageError> {
     let snapshot = state.snapshot();
@@ -308,15 +388,25 @@ pub async fn vote(
         return Err(PageError(AppError::BadRequest("invalid vote".into()), site));
     };
     let helpful = form.helpful == "yes";
-    let feedback = crate::api::Feedback { id: form.id, helpful, query: form.q.clone(), comment: None };
-    crate::api::record_feedback(&state, Scope::Public, &feedback).map_err(|e| PageError(e, site.clone()))?;
+    let feedback = crate::api::Feedback {
+        id: form.id,
+        helpful,
+        query: form.q.clone().filter(|q| !q.is_empty()),
+        comment: None,
+        search_id: form.sid.clone(),
+        session: form.s.clone(),
+    };
+    crate::api::record_feedback(&state, Scope::Public, &feedback).await.map_err(|e| PageError(e, site.clone()))?;
+    let sid = crate::events::clean_id(form.sid.as_deref());
+    let base = base_url(&state, &headers);
     let body = if helpful {
         format!(r#"<h1>ご回答ありがとうございました</h1><p><a href="/articles/{}">回答に戻る</a> · <a href="/">ヘルプセンター トップ</a></p>"#, escape(&feedback.id))
     } else {
         let q = form.q.filter(|q| !q.is_empty()).unwrap_or_else(|| snapshot.corpus.page(&feedback.id).map(|p| p.title.clone()).unwrap_or_default());
         format!(
-            "<h1>ご回答ありがとうございました</h1><p>お役に立てず申し訳ありません。</p>{}",
-            contact_block(&snapshot.corpus.site.contact, &q, "解決しない場合はお問い合わせください")
+            "<h1>ご回答ありがとうございました</h1><p>お役に立てず申し訳ありません。</p>{}{}",
+            contact_block(&snapshot.corpus.site.contact, &q, "解決しない場合はお問い合わせください", Some(Go { base: &base, sid: sid.as_deref() })),
+            crate::events::question_form(&q, sid.as_deref(), Some(&feedback.id)),
         )
     };
     Ok(html::Page::new(&site, "ご回答ありがとうございました", body).render())

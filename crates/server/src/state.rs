@@ -1,5 +1,5 @@
-//! What does every handler share? The served snapshot, the analyzer, settings, page statistics
-//! and console sessions.
+//! What does every handler share? The served snapshot, the analyzer, settings, the events
+//! database and console sessions.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use kotae_core::search::{SearchResults, SearchRequest};
-use kotae_core::{Analyzer, AudienceFilter, IndexRoot, Page, Snapshot};
+use kotae_core::{Analyzer, AudienceFilter, IndexRoot, Snapshot};
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::events::Events;
 
 /// Shared state; cheap to clone.
 #[derive(Clone)]
@@ -21,7 +22,8 @@ pub struct Inner {
     pub analyzer: Analyzer,
     pub index_root: IndexRoot,
     snapshot: ArcSwap<Snapshot>,
-    pub stats: Stats,
+    /// The events database: what customers searched, found and did not find.
+    pub events: Events,
     pub sessions: Sessions,
 }
 
@@ -33,14 +35,24 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// Shared state; opens the events database of `config` (if it cannot be opened, the error
+    /// is logged and nothing is recorded: [`crate::run`] refuses to start in that case).
     pub fn new(config: Config, analyzer: Analyzer, snapshot: Snapshot) -> Self {
+        let events = Events::open(&config.events_path()).unwrap_or_else(|e| {
+            tracing::error!(error = format!("{e:#}"), "the events database cannot be opened: nothing will be recorded");
+            Events::disabled()
+        });
+        Self::with_events(config, analyzer, snapshot, events)
+    }
+
+    pub fn with_events(config: Config, analyzer: Analyzer, snapshot: Snapshot, events: Events) -> Self {
         let index_root = IndexRoot::new(&config.index);
         AppState(Arc::new(Inner {
             config,
             analyzer,
             index_root,
             snapshot: ArcSwap::from_pointee(snapshot),
-            stats: Stats::default(),
+            events,
             sessions: Sessions::default(),
         }))
     }
@@ -73,59 +85,6 @@ impl AppState {
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))??;
         Ok((snapshot, results))
-    }
-}
-
-/// Views and helpful votes per page, counted since the service started.
-#[derive(Default)]
-pub struct Stats {
-    pages: Mutex<HashMap<String, PageStats>>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PageStats {
-    pub views: u64,
-    pub helpful: u64,
-    pub unhelpful: u64,
-}
-
-impl Stats {
-    pub fn view(&self, id: &str) {
-        self.with(id, |s| s.views += 1);
-    }
-
-    pub fn vote(&self, id: &str, helpful: bool) {
-        self.with(id, |s| if helpful { s.helpful += 1 } else { s.unhelpful += 1 });
-    }
-
-    pub fn get(&self, id: &str) -> PageStats {
-        self.pages.lock().map(|p| p.get(id).copied().unwrap_or_default()).unwrap_or_default()
-    }
-
-    fn with(&self, id: &str, f: impl FnOnce(&mut PageStats)) {
-        if let Ok(mut pages) = self.pages.lock() {
-            f(pages.entry(id.to_string()).or_default());
-        }
-    }
-
-    /// The `n` most popular public pages: by helpful votes and views once there are any,
-    /// by the writers' `featured` order before that (and as the tie-break).
-    pub fn popular<'a>(&self, pages: &'a [Page], n: usize) -> Vec<&'a Page> {
-        let mut candidates: Vec<(&Page, u64)> = pages
-            .iter()
-            .filter(|p| p.audience == kotae_core::Audience::Public)
-            .map(|p| {
-                let s = self.get(&p.id);
-                (p, s.views + 3 * s.helpful)
-            })
-            .filter(|(p, score)| *score > 0 || p.featured.is_some())
-            .collect();
-        candidates.sort_by(|(a, sa), (b, sb)| {
-            sb.cmp(sa)
-                .then(a.featured.unwrap_or(u32::MAX).cmp(&b.featured.unwrap_or(u32::MAX)))
-                .then(a.id.cmp(&b.id))
-        });
-        candidates.into_iter().take(n).map(|(p, _)| p).collect()
     }
 }
 

@@ -79,8 +79,9 @@ async fn feedback_records_votes_and_a_no_brings_the_contact_channels() {
     let r = send(&s, post(r#"{"id":"orders/cancel","helpful":false,"query":"キャンセルしたい"}"#)).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert!(!r.json()["contact"].as_array().unwrap().is_empty());
-    let stats = s.stats.get("orders/cancel");
-    assert_eq!((stats.helpful, stats.unhelpful), (1, 1));
+    let store = s.events.store().unwrap();
+    assert_eq!(store.count("events", "kind = 'vote' AND article = 'orders/cancel' AND helpful = 1").unwrap(), 1);
+    assert_eq!(store.count("events", "kind = 'vote' AND article = 'orders/cancel' AND helpful = 0").unwrap(), 1);
 
     for (body, status) in [
         (r#"{"id":"nope","helpful":true}"#, StatusCode::NOT_FOUND),

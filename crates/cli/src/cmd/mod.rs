@@ -4,6 +4,7 @@ pub mod check;
 pub mod eval;
 pub mod import;
 pub mod index;
+pub mod report;
 pub mod search;
 pub mod serve;
 

@@ -103,12 +103,13 @@ fn emit(
     last: &mut Option<char>,
 ) {
     let norm_start = text.len();
-    for ch in cluster.nfkc() {
-        for folded in ch.to_lowercase() {
-            let out = fold(folded, *last);
-            text.push(out);
-            *last = Some(out);
-        }
+    // Lower-casing can produce combining marks (İ → i + U+0307), so the cluster is brought
+    // back to normal form after it: otherwise a second pass would reorder the marks.
+    let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).collect();
+    for ch in lowered.nfkc() {
+        let out = fold(ch, *last);
+        text.push(out);
+        *last = Some(out);
     }
     if text.len() > norm_start {
         spans.push(Span { norm_start, orig_start, orig_end });
@@ -159,7 +160,7 @@ mod tests {
 
     #[test]
     fn idempotent() {
-        for s in ["ｷｬﾝｾﾙ", "ＰａｙＰａｙ", "サーバ−", "Ⅻ㍻", "ﾊﾟｽﾜｰﾄﾞを忘れた", "ÀÉ", "ｶﾞ゛"] {
+        for s in ["ｷｬﾝｾﾙ", "ＰａｙＰａｙ", "サーバ−", "Ⅻ㍻", "ﾊﾟｽﾜｰﾄﾞを忘れた", "ÀÉ", "ｶﾞ゛", "İ\u{ff9e}"] {
             let once = normalize_str(s);
             assert_eq!(normalize_str(&once), once, "{s}");
         }

@@ -44,8 +44,16 @@ pub fn sample_index() -> &'static Path {
     .path()
 }
 
+/// A fresh events database path for each state, in a folder kept for the test binary's run.
+pub fn fresh_events_db() -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    dir.path().join(format!("events-{}.sqlite3", N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
+}
+
 pub fn config(index: &Path) -> Config {
-    let mut config = Config { index: index.to_path_buf(), ..Config::default() };
+    let mut config = Config { index: index.to_path_buf(), events_db: Some(fresh_events_db()), ..Config::default() };
     config.operators.insert("tanaka".into(), TOKEN.into());
     config
 }

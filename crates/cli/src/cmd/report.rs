@@ -1,0 +1,89 @@
+//! `kotae report`: what customers searched, found and did not find, from the events database.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use kotae_core::IndexRoot;
+use kotae_core::index::StoredCorpus;
+use kotae_core::index::layout::CORPUS_FILE;
+use kotae_events::report::{self, SECTIONS};
+
+use super::IndexArg;
+
+/// Top queries, zero-result queries, hand-overs, helpful ratios, articles never found,
+/// self-resolution per day, alias suggestions and submitted questions.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The events database [default: kotae-events.sqlite3 beside the index folder].
+    #[arg(long, env = "KOTAE_EVENTS_DB")]
+    events: Option<PathBuf>,
+    #[command(flatten)]
+    index: IndexArg,
+    /// Start of the period: a duration back from now (30d, 12h, 2w) or a date (2026-11-01).
+    #[arg(long, default_value = "30d")]
+    since: String,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    format: String,
+    /// With --format csv: the one section to print (top_queries, zero_results, handovers,
+    /// worst_helpful, never_found, self_resolution, questions, aliases); all by default.
+    #[arg(long)]
+    report: Option<String>,
+    /// Longest list in the ranked sections.
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+}
+
+/// The public article ids of the served index generation, for "never found".
+fn public_ids(index: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let generation = IndexRoot::new(index).current()?;
+    let path = generation.join(CORPUS_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let corpus: StoredCorpus = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    Ok(corpus.pages.into_iter().filter(|p| p.audience == kotae_core::Audience::Public).map(|p| p.id).collect())
+}
+
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let path = args.events.clone().unwrap_or_else(|| {
+        args.index.index.parent().unwrap_or(std::path::Path::new("")).join(kotae_events::DEFAULT_FILE)
+    });
+    anyhow::ensure!(path.is_file(), "no events database at {} (run `kotae serve` first, or pass --events)", path.display());
+    if let Some(r) = &args.report {
+        anyhow::ensure!(SECTIONS.contains(&r.as_str()), "--report must be one of {}", SECTIONS.join(", "));
+    }
+    let now = kotae_events::now();
+    let from = report::parse_since(&args.since, now)?;
+    let ids = match public_ids(&args.index.index) {
+        Ok(ids) => ids,
+        Err(e) => {
+            eprintln!("warning: no index at {} ({e:#}): articles never found are not listed", args.index.index.display());
+            Vec::new()
+        }
+    };
+    let store = kotae_events::Store::open(&path)?;
+    let options = report::Options { from, to: now + 1, limit: args.limit, public_ids: ids };
+    let mut r = store.with(|c| report::build(c, &options))?;
+    // Contact addresses customers left are shown only in the console (/ops/insights).
+    r.redact_contacts();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format.as_str() {
+        "json" => writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?,
+        "csv" => match &args.report {
+            Some(section) => r.write_csv(section, &mut out)?,
+            None => {
+                for (i, section) in SECTIONS.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "# {section}")?;
+                    r.write_csv(section, &mut out)?;
+                }
+            }
+        },
+        _ => r.write_text(&mut out)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
