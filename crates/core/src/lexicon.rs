@@ -66,13 +66,7 @@ impl Lexicon {
                 }
             }
         }
-        let readings = counts
-            .into_iter()
-            .filter_map(|(reading, words)| {
-                let (word, _) = words.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-                Some((reading, word))
-            })
-            .collect();
+        let readings = most_frequent(counts);
         let synonyms = synonyms
             .iter()
             .map(|g| g.iter().map(|s| normalize_str(s.trim())).filter(|s| !s.is_empty()).collect::<Vec<_>>())
@@ -149,6 +143,17 @@ impl Lexicon {
 /// Katakana reading → corpus word → how often the word is read that way.
 type Counts = HashMap<String, BTreeMap<String, usize>>;
 
+/// Each reading's most frequent word (ties: the smallest word, so the result is stable).
+fn most_frequent(counts: Counts) -> HashMap<String, String> {
+    counts
+        .into_iter()
+        .filter_map(|(reading, words)| {
+            let (word, _) = words.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+            Some((reading, word))
+        })
+        .collect()
+}
+
 /// Count the readings of the nouns of `pages`.
 fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counts {
     let mut counts: Counts = HashMap::new();
@@ -219,6 +224,34 @@ mod tests {
         assert!(found[0].1.contains(&"スマホ".to_string()));
         assert!(!found[0].1.contains(&"携帯".to_string()), "members inside the query are not added again");
         assert!(l.synonyms_in("携").is_empty(), "no partial members");
+    }
+
+    #[test]
+    fn parallel_build_equals_one_pass() {
+        use crate::content::{Audience, Section};
+        let analyzer = crate::analysis::tests::analyzer();
+        let words = ["返品の手続き", "パスワードの再設定", "配送料金の確認", "解約の方法", "ポイント交換", "領収書の発行"];
+        let pages: Vec<Page> = (0..300)
+            .map(|i| Page {
+                id: format!("p{i}"),
+                path: format!("p{i}.md").into(),
+                title: words[i % words.len()].to_string(),
+                category: None,
+                tags: Vec::new(),
+                audience: Audience::Public,
+                aliases: Vec::new(),
+                related: Vec::new(),
+                updated: None,
+                review_by: None,
+                featured: None,
+                body: String::new(),
+                body_line: 1,
+                sections: vec![Section { anchor: None, heading: None, text: words[(i * 7) % words.len()].repeat(i % 3 + 1), line: 1 }],
+            })
+            .collect();
+        let built = Lexicon::build(analyzer, &pages, &[]);
+        assert_eq!(built.readings, most_frequent(count_readings(analyzer, &pages)));
+        assert_eq!(built.readings.get("ヘンピン").map(String::as_str), Some("返品"));
     }
 
     #[test]

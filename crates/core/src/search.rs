@@ -65,12 +65,14 @@ pub struct SearchRequest<'a> {
     pub offset: usize,
     /// Attach to each hit which evidence matched it, in which field (see [`Hit::explain`]).
     pub explain: bool,
+    /// Build a snippet for each hit (most of a search's cost); off when only ids are needed.
+    pub snippets: bool,
 }
 
 impl<'a> SearchRequest<'a> {
     /// A public search for `query` with 10 hits.
     pub fn new(query: &'a str) -> Self {
-        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false }
+        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false, snippets: true }
     }
 }
 
@@ -299,7 +301,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let mut hit = self.hit(&doc, score, &marker);
+            let mut hit = self.hit(&doc, score, request.snippets.then_some(&marker));
             if request.explain {
                 let key = doc.get_first(self.fields.key).and_then(|v| v.as_str()).unwrap_or_default();
                 hit.explain = explain(&searcher, self.fields.key, key, &evidence);
@@ -423,7 +425,7 @@ impl SearchIndex {
         changed.then_some(corrected)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, marker: &Marker) -> Hit {
+    fn hit(&self, doc: &TantivyDocument, score: f32, marker: Option<&Marker>) -> Hit {
         let f = &self.fields;
         let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let nonempty = |field: Field| text(field).filter(|s| !s.is_empty());
@@ -433,7 +435,10 @@ impl SearchIndex {
             title: text(f.title).unwrap_or_default(),
             category: nonempty(f.category),
             score,
-            snippet: marker.snippet(&self.analyzer, &body, SNIPPET_CHARS),
+            snippet: match marker {
+                Some(marker) => marker.snippet(&self.analyzer, &body, SNIPPET_CHARS),
+                None => Snippet { text: String::new(), highlights: Vec::new() },
+            },
             heading: nonempty(f.heading),
             section: nonempty(f.section),
             audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),

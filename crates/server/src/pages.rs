@@ -157,7 +157,10 @@ pub async fn search(
         return Ok(Redirect::to("/").into_response());
     }
     // All matches by category, for the filter; then the page of results.
-    let (_, all) = state.search(q.clone(), AudienceFilter::Public, None, 100).await.map_err(|e| PageError(e, site.clone()))?;
+    let (_, all) = state
+        .search_with(q.clone(), AudienceFilter::Public, None, 100, false)
+        .await
+        .map_err(|e| PageError(e, site.clone()))?;
     let (_, results) = state
         .search(q.clone(), AudienceFilter::Public, category.clone(), 20)
         .await

@@ -76,10 +76,30 @@ impl AppState {
         category: Option<String>,
         limit: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
+        self.search_with(query, audience, category, limit, true).await
+    }
+
+    /// [`AppState::search`], optionally without snippets (when only ids and categories count).
+    pub async fn search_with(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        category: Option<String>,
+        limit: usize,
+        snippets: bool,
+    ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         let results = tokio::task::spawn_blocking(move || {
-            let request = SearchRequest { query: &query, audience, category: category.as_deref(), limit, offset: 0, explain: false };
+            let request = SearchRequest {
+                query: &query,
+                audience,
+                category: category.as_deref(),
+                limit,
+                offset: 0,
+                explain: false,
+                snippets,
+            };
             snap.search.search(&request)
         })
         .await
