@@ -149,6 +149,35 @@ pub fn audience_name(audience: AudienceFilter) -> &'static str {
     }
 }
 
+/// Record an API search in the event log; returns its id. `chained` links it to the search the
+/// client says came before (`prev`).
+#[allow(clippy::too_many_arguments)]
+fn record(
+    state: &AppState,
+    scope: Scope,
+    audience: AudienceFilter,
+    q: &str,
+    results: &kotae_core::SearchResults,
+    started: std::time::Instant,
+    params: &Params,
+    chained: bool,
+) -> String {
+    let sid = crate::events::new_search_id();
+    crate::events::record_search(
+        state,
+        &sid,
+        scope.source(),
+        audience_name(audience),
+        q,
+        results.total,
+        results.hits.iter().map(|h| h.id.clone()),
+        started,
+        crate::events::clean_id(params.session.as_deref()),
+        if chained { crate::events::clean_id(params.prev.as_deref()) } else { None },
+    );
+    sid
+}
+
 pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
     let started = std::time::Instant::now();
     let q = params.query()?;
@@ -156,19 +185,7 @@ pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let audience = params.audience(scope)?;
     let category = params.category(&state.snapshot(), scope)?;
     let (snapshot, results) = state.search(q.clone(), audience, category, limit).await?;
-    let sid = crate::events::new_search_id();
-    crate::events::record_search(
-        &state,
-        &sid,
-        scope.source(),
-        audience_name(audience),
-        &q,
-        results.total,
-        results.hits.iter().map(|h| h.id.clone()),
-        started,
-        crate::events::clean_id(params.session.as_deref()),
-        crate::events::clean_id(params.prev.as_deref()),
-    );
+    let sid = record(&state, scope, audience, &q, &results, started, &params, true);
     let hits: Vec<Value> = results.hits.iter().map(|h| hit_json(scope, &snapshot, h)).collect();
     Ok(Json(json!({ "query": q, "total": results.total, "hits": hits, "search_id": sid })))
 }
@@ -340,19 +357,7 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let q = params.query()?;
     let audience = params.audience(scope)?;
     let (snapshot, results) = state.search(q.clone(), audience, None, 2).await?;
-    let sid = crate::events::new_search_id();
-    crate::events::record_search(
-        &state,
-        &sid,
-        scope.source(),
-        audience_name(audience),
-        &q,
-        results.total,
-        results.hits.iter().map(|h| h.id.clone()),
-        started,
-        crate::events::clean_id(params.session.as_deref()),
-        None,
-    );
+    let sid = record(&state, scope, audience, &q, &results, started, &params, false);
     let (confidence, top) = match results.hits.first() {
         Some(top) => (snapshot.search.confidence(&q, top, results.hits.get(1)), Some(top)),
         None => (0.0, None),
