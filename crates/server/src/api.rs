@@ -110,7 +110,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Q {
 }
 
 fn hit_json(scope: Scope, snapshot: &Snapshot, hit: &Hit) -> Value {
-    let category_name = hit.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map(|c| c.name.clone());
+    let category_name = snapshot.corpus.category_name(hit.category.as_deref());
     let mut v = json!({
         "id": hit.id,
         "title": hit.title,
@@ -228,7 +228,7 @@ pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
         .iter()
         .filter_map(|s| Some(json!({ "anchor": s.anchor.as_ref()?, "heading": s.heading })))
         .collect();
-    let category_name = page.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map(|c| c.name.clone());
+    let category_name = snapshot.corpus.category_name(page.category.as_deref());
     let mut v = json!({
         "id": page.id,
         "title": page.title,

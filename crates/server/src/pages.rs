@@ -45,13 +45,6 @@ fn site_name(snapshot: &Snapshot) -> String {
     snapshot.corpus.site.name.clone()
 }
 
-fn category_name<'a>(snapshot: &'a Snapshot, page: &'a Page) -> &'a str {
-    page.category
-        .as_deref()
-        .and_then(|c| snapshot.corpus.category(c))
-        .map_or("", |c| c.name.as_str())
-}
-
 fn public_pages_in<'a>(snapshot: &'a Snapshot, category: &'a str) -> impl Iterator<Item = &'a Page> {
     snapshot
         .corpus
@@ -220,7 +213,7 @@ pub async fn search(
         }
         body.push_str("<ol class=\"results\">");
         for (rank, hit) in results.hits.iter().enumerate() {
-            let cat = hit.category.as_deref().and_then(|c| snapshot.corpus.category(c)).map_or(String::new(), |c| c.name.clone());
+            let cat = snapshot.corpus.category_name(hit.category.as_deref()).unwrap_or("");
             let _ = write!(
                 body,
                 r#"<li class="result"><a class="title" href="/articles/{id}?q={q_enc}&amp;rank={rank}&amp;sid={sid}">{title}</a> <span class="cat">{cat}</span><p class="snippet">{snippet}</p></li>"#,
@@ -280,7 +273,7 @@ pub async fn article(
     let html_body = kotae_core::content::markdown::render_html(&page.body);
 
     let mut body = String::new();
-    let cat = category_name(&snapshot, page);
+    let cat = snapshot.corpus.category_name(page.category.as_deref()).unwrap_or("");
     let _ = write!(
         body,
         r#"<nav class="breadcrumb" aria-label="パンくずリスト"><ol><li><a href="/">ホーム</a></li><li><a href="/categories/{cid}">{cat}</a></li><li aria-current="page">{title}</li></ol></nav>"#,

@@ -53,13 +53,7 @@ impl Snapshot {
         let text = std::fs::read_to_string(&corpus_path).map_err(|e| Error::io(&corpus_path, e))?;
         let stored: StoredCorpus = serde_json::from_str(&text)
             .map_err(|e| Error::BadIndex { path: corpus_path.clone(), message: e.to_string() })?;
-        let corpus = Corpus {
-            root: PathBuf::new(),
-            categories: stored.categories,
-            pages: stored.pages,
-            site: stored.site,
-            synonyms: stored.synonyms,
-        };
+        let corpus = Corpus::new(PathBuf::new(), stored.categories, stored.pages, stored.site, stored.synonyms);
         Ok(Self { generation, search, corpus })
     }
 }
