@@ -66,8 +66,11 @@ fn build(content: &Path, dir: &Path, analyzer: &Analyzer) -> Snapshot {
     Snapshot::open(&IndexRoot::new(dir), analyzer).expect("open the index")
 }
 
+/// Every request searched for real: the result cache is off, as for a question asked for the
+/// first time.
 fn queries(c: &mut Criterion, group: &str, snapshot: &Snapshot, held: &[String]) {
-    let search = &snapshot.search;
+    let uncached = snapshot.search.clone().with_cache_capacity(0);
+    let search = &uncached;
     let mut g = c.benchmark_group(group);
     for q in QUERIES {
         g.bench_with_input(BenchmarkId::new("query", q), q, |b, q| {
@@ -98,12 +101,27 @@ fn queries(c: &mut Criterion, group: &str, snapshot: &Snapshot, held: &[String])
     g.finish();
 }
 
+/// Questions asked again (the result cache of a served index, as in a traffic spike).
+fn cached(c: &mut Criterion, group: &str, snapshot: &Snapshot) {
+    let search = &snapshot.search;
+    let mut g = c.benchmark_group(group);
+    g.bench_function("repeated_query", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i += 1;
+            search.search(&SearchRequest::new(QUERIES[i % QUERIES.len()])).expect("search").hits.len()
+        })
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
     let held = heldout();
     let dir = tempfile::tempdir().expect("tempdir");
     let sample = build(&root().join("content"), dir.path(), &analyzer);
     queries(c, "sample", &sample, &held);
+    cached(c, "sample_cached", &sample);
 
     if let Some(large) = std::env::var_os("KOTAE_BENCH_CORPUS").filter(|v| !v.is_empty()).map(PathBuf::from) {
         let large_dir = tempfile::tempdir().expect("tempdir");
@@ -114,6 +132,7 @@ fn bench(c: &mut Criterion) {
         };
         eprintln!("search bench: large corpus has {} index documents", snapshot.search.num_docs());
         queries(c, "large", &snapshot, &held);
+        cached(c, "large_cached", &snapshot);
     }
 }
 

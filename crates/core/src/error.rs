@@ -14,6 +14,9 @@ pub enum Error {
     /// There is no index to search yet.
     #[error("no index at {}: build one with `kotae index`", .0.display())]
     NoIndex(PathBuf),
+    /// The index was written by a version of Kotae whose index format differs.
+    #[error("index at {}: written by another version of kotae; rebuild it with `kotae index`", .0.display())]
+    OtherFormat(PathBuf),
     /// The index exists but cannot be opened or read.
     #[error("index at {}: {message}", path.display())]
     BadIndex { path: PathBuf, message: String },

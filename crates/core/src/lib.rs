@@ -20,12 +20,14 @@
 //! ```
 
 pub mod analysis;
+pub mod cache;
 pub mod content;
 pub mod error;
 pub mod eval;
 pub mod import;
 pub mod index;
 pub mod lexicon;
+pub mod scoring;
 pub mod search;
 
 pub use analysis::Analyzer;

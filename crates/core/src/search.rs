@@ -16,12 +16,14 @@ use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Phras
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::tokenizer::{kana_bigrams, ngram_tokens, reading_tokens};
+use crate::analysis::tokenizer::{kana_bigrams, query_ngrams, reading_tokens};
 use crate::analysis::{Analyzer, Morpheme, tokenizer};
 use crate::content::Audience;
 use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
+use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
+use crate::scoring::{Bm25, Bm25TermQuery};
 use std::sync::Arc;
 use crate::index::schema::Fields;
 
@@ -32,7 +34,7 @@ pub const MAX_QUERY_CHARS: usize = 256;
 pub const MAX_LIMIT: usize = 100;
 
 /// Which pages a search may return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AudienceFilter {
     /// Customers: public pages only.
@@ -116,6 +118,16 @@ pub struct Weights {
     pub synonym: f32,
     /// How much a corpus word recognized from kana or romaji counts.
     pub recognized: f32,
+    /// BM25 term-frequency saturation for word and reading matches (see [`crate::scoring`]).
+    pub k1: f32,
+    /// BM25 length normalization.
+    pub b: f32,
+}
+
+impl Weights {
+    fn bm25(&self) -> Bm25 {
+        Bm25 { k1: self.k1, b: self.b }
+    }
 }
 
 impl Default for Weights {
@@ -128,11 +140,13 @@ impl Default for Weights {
             body: 1.0,
             title_reading: 0.4,
             body_reading: 0.4,
-            title_ngram: 0.4,
-            body_ngram: 0.4,
+            title_ngram: 0.6,
+            body_ngram: 0.6,
             tie_breaker: 0.1,
             synonym: 0.8,
             recognized: 1.0,
+            k1: Bm25::default().k1,
+            b: Bm25::default().b,
         }
     }
 }
@@ -220,6 +234,7 @@ pub struct SearchIndex {
     analyzer: Analyzer,
     weights: Weights,
     lexicon: Arc<Lexicon>,
+    cache: Arc<ResultCache>,
     path: PathBuf,
 }
 
@@ -228,6 +243,9 @@ impl SearchIndex {
     pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<Self> {
         let bad = |message: String| Error::BadIndex { path: dir.to_path_buf(), message };
         let index = Index::open_in_dir(dir).map_err(|e| bad(e.to_string()))?;
+        if index.schema() != crate::index::schema().0 {
+            return Err(Error::OtherFormat(dir.to_path_buf()));
+        }
         tokenizer::register(&index, analyzer);
         let fields = Fields::from_schema(&index.schema()).map_err(|e| bad(format!("unexpected schema: {e}")))?;
         let reader = index
@@ -235,7 +253,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), path: dir.to_path_buf() })
     }
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
@@ -247,6 +265,13 @@ impl SearchIndex {
     /// Use other field weights (for tuning).
     pub fn with_weights(mut self, weights: Weights) -> Self {
         self.weights = weights;
+        self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
+        self
+    }
+
+    /// Remember the results of up to `capacity` recent requests (0: search every time).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache = Arc::new(ResultCache::new(capacity));
         self
     }
 
@@ -266,6 +291,16 @@ impl SearchIndex {
     /// Run a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        if let Some(cached) = self.cache.get(&query_text, request) {
+            return Ok(cached);
+        }
+        let results = self.search_uncached(&query_text, request)?;
+        self.cache.put(&query_text, request, &results);
+        Ok(results)
+    }
+
+    fn search_uncached(&self, query_text: &str, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        let query_text = query_text.to_string();
         let morphemes = self.analyzer.analyze(&query_text);
         let terms = unique(tokenizer::term_tokens(&morphemes).into_iter().map(|t| t.text));
         let evidence = self.evidence(&query_text, &morphemes, &terms);
@@ -316,6 +351,7 @@ impl SearchIndex {
     fn evidence(&self, text: &str, morphemes: &[Morpheme], terms: &[String]) -> Vec<Evidence> {
         let f = &self.fields;
         let w = &self.weights;
+        let bm25 = w.bm25();
         let term_fields = [
             ("title", f.title, w.title),
             ("aliases", f.aliases, w.aliases),
@@ -327,7 +363,7 @@ impl SearchIndex {
             kind,
             text: word.to_string(),
             from,
-            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor))).collect(),
+            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor, bm25))).collect(),
         };
         let mut out: Vec<Evidence> = terms.iter().map(|t| words("word", t, None, 1.0)).collect();
         let mut known: BTreeSet<String> = terms.iter().cloned().collect();
@@ -373,28 +409,18 @@ impl SearchIndex {
         let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).chain(romaji_kana).map(|t| t.text));
         for r in readings {
             let fields = vec![
-                ("title_reading", weighted(f.title_reading, &r, w.title_reading)),
-                ("body_reading", weighted(f.body_reading, &r, w.body_reading)),
+                ("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25)),
+                ("body_reading", weighted(f.body_reading, &r, w.body_reading, bm25)),
             ];
             out.push(Evidence { kind: "reading", text: r, from: None, fields });
         }
-        // Characters: three in a row must match (see `chained`).
-        for (a, b) in chained(&ngram_tokens(text)) {
-            let clause = |field: Field, weight: f32| -> Box<dyn Query> {
-                match &b {
-                    Some(b) => {
-                        let terms = vec![Term::from_field_text(field, &a), Term::from_field_text(field, b)];
-                        Box::new(BoostQuery::new(Box::new(PhraseQuery::new(terms)), weight))
-                    }
-                    None => weighted(field, &a, weight),
-                }
-            };
-            let text = match &b {
-                Some(b) => format!("{a}{}", b.chars().skip(1).collect::<String>()),
-                None => a.clone(),
-            };
-            let fields = vec![("title_ngram", clause(f.title_ngram, w.title_ngram)), ("body_ngram", clause(f.body_ngram, w.body_ngram))];
-            out.push(Evidence { kind: "characters", text, from: None, fields });
+        // Characters: three in a row, indexed as trigrams (see `query_ngrams`).
+        for n in query_ngrams(text) {
+            let fields = vec![
+                ("title_ngram", weighted(f.title_ngram, &n, w.title_ngram, bm25)),
+                ("body_ngram", weighted(f.body_ngram, &n, w.body_ngram, bm25)),
+            ];
+            out.push(Evidence { kind: "characters", text: n, from: None, fields });
         }
         out
     }
@@ -496,28 +522,6 @@ fn fraction(items: &[String], hit: impl Fn(&String) -> bool) -> f32 {
 /// Characters in a snippet.
 pub const SNIPPET_CHARS: usize = 90;
 
-/// Bigram evidence as pairs of overlapping bigrams (three characters in a row must match, so
-/// `コンピュータ` does not match `データ` on `ータ` alone), or a lone bigram where a run is only
-/// two characters long.
-fn chained(tokens: &[tantivy::tokenizer::Token]) -> Vec<(String, Option<String>)> {
-    let links = |a: &tantivy::tokenizer::Token, b: &tantivy::tokenizer::Token| {
-        b.position == a.position + 1 && a.text.chars().last() == b.text.chars().next()
-    };
-    let mut out = Vec::new();
-    for (i, t) in tokens.iter().enumerate() {
-        let next = tokens.get(i + 1).filter(|n| links(t, n));
-        let prev = i.checked_sub(1).map(|p| &tokens[p]).filter(|p| links(p, t));
-        match (next, prev) {
-            (Some(n), _) => out.push((t.text.clone(), Some(n.text.clone()))),
-            (None, None) => out.push((t.text.clone(), None)),
-            (None, Some(_)) => {}
-        }
-    }
-    let mut seen = BTreeSet::new();
-    out.retain(|p| seen.insert(p.clone()));
-    out
-}
-
 /// Runs of kana in normalized text, and romaji words turned into kana: (as typed, katakana).
 fn kana_runs(normalized: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -568,8 +572,8 @@ fn explain(searcher: &tantivy::Searcher, key_field: Field, key: &str, evidence: 
     out
 }
 
-fn weighted(field: Field, text: &str, weight: f32) -> Box<dyn Query> {
-    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+fn weighted(field: Field, text: &str, weight: f32, bm25: Bm25) -> Box<dyn Query> {
+    let q = Bm25TermQuery::new(Term::from_field_text(field, text), bm25);
     Box::new(BoostQuery::new(Box::new(q), weight))
 }
 
@@ -588,14 +592,29 @@ fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
 pub struct Marker {
     terms: BTreeSet<String>,
     readings: BTreeSet<String>,
+    /// Strings whose occurrence in a text hints at a match (the query's surfaces, base forms
+    /// and the stems of its conjugated words, in ASCII lower case): they choose the snippet's
+    /// window without analyzing the whole text.
+    needles: Vec<String>,
 }
 
 impl Marker {
     pub fn new(query: &[Morpheme]) -> Self {
-        let content = query.iter().filter(|m| m.content);
+        let content: Vec<&Morpheme> = query.iter().filter(|m| m.content).collect();
+        let mut needles = BTreeSet::new();
+        for m in &content {
+            let stem: String = m.surface.chars().zip(m.term.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
+            for n in [m.surface.as_str(), m.term.as_str(), stem.as_str()] {
+                let worth = n.chars().count() >= 2 || n.chars().any(|c| !c.is_ascii() && !crate::analysis::kana::is_kana(c.encode_utf8(&mut [0; 4])));
+                if worth {
+                    needles.insert(n.to_ascii_lowercase());
+                }
+            }
+        }
         Marker {
-            terms: content.clone().map(|m| m.term.clone()).collect(),
-            readings: content.map(|m| m.reading.clone()).filter(|r| r.chars().count() >= 2).collect(),
+            terms: content.iter().map(|m| m.term.clone()).collect(),
+            readings: content.iter().map(|m| m.reading.clone()).filter(|r| r.chars().count() >= 2).collect(),
+            needles: needles.into_iter().collect(),
         }
     }
 
@@ -613,17 +632,31 @@ impl Marker {
         ranges
     }
 
+    /// Where the needles occur in `text`: byte ranges, sorted by start.
+    fn hints(&self, text: &str) -> Vec<Range<usize>> {
+        let lower = text.to_ascii_lowercase();
+        let mut found: Vec<Range<usize>> =
+            self.needles.iter().flat_map(|n| lower.match_indices(n.as_str()).map(|(i, m)| i..i + m.len())).collect();
+        found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        found
+    }
+
     /// The passage of about `max_chars` characters of `text` with the most matches, starting at
     /// a sentence start where one is near.
+    ///
+    /// Only the chosen passage is analyzed: the window is chosen from where the query's words
+    /// occur as plain strings, and only when none does is the whole text analyzed (a match by
+    /// reading alone).
     pub fn snippet(&self, analyzer: &Analyzer, text: &str, max_chars: usize) -> Snippet {
         let text = text.trim();
-        let ranges = self.ranges(analyzer, text);
         let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         let chars = boundaries.len() - 1;
         if chars <= max_chars {
-            return Snippet { text: flatten(text), highlights: ranges };
+            return Snippet { text: flatten(text), highlights: self.ranges(analyzer, text) };
         }
-        // Choose the window start (in characters) covering the most highlights.
+        let hints = self.hints(text);
+        let (ranges, analyzed_whole) = if hints.is_empty() { (self.ranges(analyzer, text), true) } else { (hints, false) };
+        // Choose the window start (in characters) covering the most matches.
         let char_of = |byte: usize| boundaries.partition_point(|&b| b < byte);
         let starts: Vec<usize> = ranges.iter().map(|r| char_of(r.start)).collect();
         let mut best = (0usize, 0usize);
@@ -645,17 +678,18 @@ impl Marker {
         }
         let end = (start + max_chars).min(chars);
         let (from, to) = (boundaries[start], boundaries[end]);
+        let ranges = if analyzed_whole {
+            ranges.into_iter().filter(|r| r.start >= from && r.end <= to).collect()
+        } else {
+            self.ranges(analyzer, &text[from..to]).into_iter().map(|r| r.start + from..r.end + from).collect::<Vec<_>>()
+        };
         let mut snippet_text = String::new();
         if start > 0 {
             snippet_text.push('…');
         }
         let shift = snippet_text.len();
         snippet_text.push_str(&flatten(&text[from..to]));
-        let highlights = ranges
-            .iter()
-            .filter(|r| r.start >= from && r.end <= to)
-            .map(|r| r.start - from + shift..r.end - from + shift)
-            .collect();
+        let highlights = ranges.iter().map(|r| r.start - from + shift..r.end - from + shift).collect();
         if end < chars {
             snippet_text.push('…');
         }

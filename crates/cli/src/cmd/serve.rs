@@ -49,8 +49,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
 
-    if IndexRoot::new(&config.index).current_name()?.is_none() {
-        eprintln!("no index at {}: building it from {}", config.index.display(), config.content.display());
+    let root = IndexRoot::new(&config.index);
+    let missing = root.current_name()?.is_none();
+    let outdated = !missing && matches!(kotae_core::Snapshot::open(&root, &analyzer), Err(kotae_core::Error::OtherFormat(_)));
+    if missing || outdated {
+        let why = if missing { "no index" } else { "an index from another version of kotae" };
+        eprintln!("{why} at {}: building it from {}", config.index.display(), config.content.display());
         let options = BuildOptions { content: config.content.clone(), index: config.index.clone(), today: today(), progress: true };
         match kotae_indexer::build(&options, &analyzer) {
             Ok(report) => eprintln!("indexed {} pages in {:.2}s", report.pages, report.elapsed.as_secs_f64()),

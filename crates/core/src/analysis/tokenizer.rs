@@ -161,14 +161,15 @@ impl Tokenizer for NgramTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(ngram_tokens(text))
+        VecTokenStream::new(indexed_ngrams(text))
     }
 }
 
-/// Character bigrams over runs of letters and digits of the normalized text.
-pub fn ngram_tokens(text: &str) -> Vec<Token> {
+/// Runs of letters and digits of the normalized text (hiragana excluded), each character with
+/// its byte range in the original text.
+fn char_runs(text: &str) -> Vec<Vec<(char, usize, usize)>> {
     let normalized = normalize(text);
-    let mut tokens = Vec::new();
+    let mut runs = Vec::new();
     let mut run: Vec<(char, usize, usize)> = Vec::new();
     let chars = normalized.text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8()));
     for (c, from, to) in chars {
@@ -177,13 +178,55 @@ pub fn ngram_tokens(text: &str) -> Vec<Token> {
         if (c.is_alphanumeric() || c == 'ー') && !is_hiragana(c) {
             let (ofrom, oto) = normalized.original_range(from, to);
             run.push((c, ofrom, oto));
-        } else {
-            bigrams_into(&run, &mut tokens);
-            run.clear();
+        } else if !run.is_empty() {
+            runs.push(std::mem::take(&mut run));
         }
     }
-    bigrams_into(&run, &mut tokens);
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    runs
+}
+
+/// Character bigrams over runs of letters and digits of the normalized text.
+pub fn ngram_tokens(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    for run in char_runs(text) {
+        bigrams_into(&run, &mut tokens);
+    }
     tokens
+}
+
+/// What the character fields index: the bigrams of each run, and its trigrams.
+pub fn indexed_ngrams(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    for run in char_runs(text) {
+        bigrams_into(&run, &mut tokens);
+        for three in run.windows(3) {
+            let text: String = three.iter().map(|c| c.0).collect();
+            tokens.push(token(text, tokens.len(), three[0].1, three[2].2.max(three[0].1)));
+        }
+    }
+    tokens
+}
+
+/// What a query looks for in the character fields: three characters in a row must match (so
+/// `コンピュータ` does not match `データ` on `ータ` alone); a run of two is looked up as its
+/// bigram, a lone character that is not kana as itself.
+pub fn query_ngrams(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in char_runs(text) {
+        if run.len() >= 3 {
+            out.extend(run.windows(3).map(|three| three.iter().map(|c| c.0).collect::<String>()));
+        } else {
+            let mut tokens = Vec::new();
+            bigrams_into(&run, &mut tokens);
+            out.extend(tokens.into_iter().map(|t| t.text));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|t| seen.insert(t.clone()));
+    out
 }
 
 /// Katakana bigrams of the kana runs of `text`, whatever the morphology makes of them: a query
@@ -230,6 +273,18 @@ mod tests {
         let green = ngram_tokens("グリーン");
         assert!(tokens.iter().all(|t| !green.iter().any(|g| g.text == t.text)));
         assert!(ngram_tokens("の").is_empty());
+    }
+
+    #[test]
+    fn queries_look_for_trigrams_which_the_index_has_beside_bigrams() {
+        assert_eq!(query_ngrams("リング"), ["リング"]);
+        assert_eq!(query_ngrams("空港"), ["空港"]);
+        assert_eq!(query_ngrams("色が"), ["色"]);
+        assert!(query_ngrams("が").is_empty());
+        let indexed = texts(&indexed_ngrams("関西国際空港")).into_iter().map(str::to_string).collect::<Vec<_>>();
+        assert!(indexed.contains(&"空港".to_string()) && indexed.contains(&"際空港".to_string()));
+        let green: Vec<String> = indexed_ngrams("グリーン").into_iter().map(|t| t.text).collect();
+        assert!(!green.contains(&"リング".to_string()) && !green.iter().any(|g| g == "ング"));
     }
 
     #[test]

@@ -37,12 +37,19 @@ pub struct Fields {
     pub review_by: Field,
 }
 
+/// A field of words: positions are kept, for phrases (multi-word synonyms).
 fn text(tokenizer: &str, stored: bool) -> TextOptions {
     let indexing = TextFieldIndexing::default()
         .set_tokenizer(tokenizer)
         .set_index_option(IndexRecordOption::WithFreqsAndPositions);
     let options = TextOptions::default().set_indexing_options(indexing);
     if stored { options.set_stored() } else { options }
+}
+
+/// A field of sounds or characters, only ever looked up one token at a time: no positions.
+fn grams(tokenizer: &str) -> TextOptions {
+    let indexing = TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs);
+    TextOptions::default().set_indexing_options(indexing)
 }
 
 /// Build the schema. The same function describes every index Kotae writes.
@@ -59,10 +66,10 @@ pub fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", text(names::TERMS, true)),
         category: b.add_text_field("category", STRING | STORED | FAST),
         audience: b.add_text_field("audience", STRING | STORED | FAST),
-        title_reading: b.add_text_field("title_reading", text(names::READINGS, false)),
-        body_reading: b.add_text_field("body_reading", text(names::READINGS, false)),
-        title_ngram: b.add_text_field("title_ngram", text(names::NGRAMS, false)),
-        body_ngram: b.add_text_field("body_ngram", text(names::NGRAMS, false)),
+        title_reading: b.add_text_field("title_reading", grams(names::READINGS)),
+        body_reading: b.add_text_field("body_reading", grams(names::READINGS)),
+        title_ngram: b.add_text_field("title_ngram", grams(names::NGRAMS)),
+        body_ngram: b.add_text_field("body_ngram", grams(names::NGRAMS)),
         updated: b.add_text_field("updated", STORED),
         review_by: b.add_text_field("review_by", STORED),
     };
