@@ -135,3 +135,48 @@ fn a_query_that_finds_nothing_proposes_a_correction() {
     let v = search("パスワートー", &[]);
     assert!(v["did_you_mean"].as_str().is_some_and(|s| s.contains("パスワード")), "{v}");
 }
+
+#[test]
+fn general_synonyms_from_sudachis_dictionary_reach_the_corpus_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("content");
+    fs::create_dir_all(&c).unwrap();
+    fs::write(c.join("categories.yml"), "- id: help\n  name: ヘルプ\n").unwrap();
+    page(&c, "hours", "営業時間のご案内", "平日の閉店時間は十八時です。");
+    page(&c, "parking", "駐車場について", "駐車場は店舗の裏にございます。");
+    // The shape of the npm package sudachi-synonyms-dictionary: クローズ and 店じまい mean 閉店.
+    let item = |word: &str, control: u8| {
+        format!(r#"{{"taigenYogen": "体言", "expandControl": {control}, "vocabularyNumber": 1, "gokeiSyubetsu": "代表語", "ryakusyou": "代表語形", "hyoukiYure": "未定義", "bunya": [], "midashi": "{word}"}}"#)
+    };
+    let dict = dir.path().join("sudachi.json");
+    fs::write(&dict, format!(r#"[{{"id": "000001", "items": [{}, {}, {}]}}]"#, item("閉店", 0), item("クローズ", 0), item("店じまい", 0))).unwrap();
+    let run = |args: &[&str], with_dict: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kotae"));
+        command.args(args).current_dir(dir.path()).env("KOTAE_LOG", "warn").env_remove("KOTAE_CONTENT").env_remove("KOTAE_INDEX");
+        if with_dict {
+            command.env("KOTAE_SYNONYM_DICT", &dict);
+        } else {
+            command.env_remove("KOTAE_SYNONYM_DICT");
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let found = |query: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&run(&["search", "--json", "--", query], false)).unwrap();
+        v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+    };
+    run(&["index", "--quiet"], false);
+    assert!(!found("店じまい").contains(&"hours".to_string()), "without the dictionary 店じまい is unknown");
+    run(&["index", "--quiet"], true);
+    assert_eq!(found("店じまい").first().map(String::as_str), Some("hours"));
+    assert_eq!(found("クローズ").first().map(String::as_str), Some("hours"));
+
+    // A file that is not the dictionary stops the build with its path, and the index stays.
+    fs::write(&dict, "{}").unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kotae"));
+    let out = command.args(["index", "--quiet"]).current_dir(dir.path()).env("KOTAE_SYNONYM_DICT", &dict).env_remove("KOTAE_CONTENT").env_remove("KOTAE_INDEX").output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("sudachi.json:1:"), "{}", stderr(&out));
+    assert_eq!(found("クローズ").first().map(String::as_str), Some("hours"));
+}

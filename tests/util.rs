@@ -22,6 +22,7 @@ pub fn kotae(dir: &Path, args: &[&str]) -> Output {
         .env("KOTAE_LOG", "warn")
         .env_remove("KOTAE_CONTENT")
         .env_remove("KOTAE_INDEX")
+        .env_remove("KOTAE_SYNONYM_DICT")
         .output()
         .expect("run kotae")
 }

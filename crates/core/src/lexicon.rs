@@ -4,17 +4,20 @@
 //! - **readings**: katakana reading → the corpus word most often read that way (ヘンピン → 返品),
 //!   so a query typed in kana or romaji can be turned into the words the pages use;
 //! - **synonym groups**: writer-maintained groups (スマホ, スマートフォン, 携帯) applied at query
-//!   time as whole terms, after normalization.
+//!   time as whole terms, after normalization;
+//! - **general synonyms**: from a [`Thesaurus`] (Sudachi's dictionary) when one is given, kept
+//!   only where they lead to words the corpus contains.
 //!
 //! It also proposes corrections for "did you mean" from the same readings, with an edit
 //! distance on readings (sounds), not on kanji bytes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analyzer, kana, normalize_str};
 use crate::content::Page;
+use crate::thesaurus::Thesaurus;
 
 /// Shortest reading (in kana) a typed run is matched against: two-kana readings are too
 /// ambiguous (カイ: 会, 回, 貝...).
@@ -29,6 +32,10 @@ pub struct Lexicon {
     readings: HashMap<String, String>,
     /// Groups of normalized synonyms.
     synonyms: Vec<Vec<String>>,
+    /// General synonyms: a word's terms (joined by spaces) → the terms of each synonym the
+    /// corpus contains.
+    #[serde(default)]
+    general: HashMap<String, Vec<Vec<String>>>,
 }
 
 /// A span of typed kana recognized as a corpus word.
@@ -44,20 +51,27 @@ impl Lexicon {
     /// Analyzing every page is most of the cost, so pages are counted in parallel chunks (one
     /// per core, at most 8) and the counts summed: the result does not depend on the split.
     pub fn build(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>]) -> Self {
+        Self::build_with(analyzer, pages, synonyms, None)
+    }
+
+    /// [`Lexicon::build`], with general synonyms from `thesaurus`.
+    pub fn build_with(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>], thesaurus: Option<&Thesaurus>) -> Self {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = pages.len().div_ceil(threads).max(64);
         let mut counts: Counts = HashMap::new();
+        let mut vocabulary: HashSet<String> = HashSet::new();
         if pages.len() <= chunk {
-            counts = count_readings(analyzer, pages);
+            (counts, vocabulary) = count_readings(analyzer, pages);
         } else {
-            let parts: Vec<Counts> = std::thread::scope(|scope| {
+            let parts: Vec<(Counts, HashSet<String>)> = std::thread::scope(|scope| {
                 let handles: Vec<_> = pages
                     .chunks(chunk)
                     .map(|part| scope.spawn(move || count_readings(analyzer, part)))
                     .collect();
                 handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
             });
-            for part in parts {
+            for (part, words) in parts {
+                vocabulary.extend(words);
                 for (reading, words) in part {
                     let entry = counts.entry(reading).or_default();
                     for (word, n) in words {
@@ -72,7 +86,31 @@ impl Lexicon {
             .map(|g| g.iter().map(|s| normalize_str(s.trim())).filter(|s| !s.is_empty()).collect::<Vec<_>>())
             .filter(|g| g.len() >= 2)
             .collect();
-        Lexicon { readings, synonyms }
+        let general = thesaurus.map(|t| general_synonyms(analyzer, t, &vocabulary)).unwrap_or_default();
+        Lexicon { readings, synonyms, general }
+    }
+
+    /// How many words have general synonyms in this corpus.
+    pub fn general_len(&self) -> usize {
+        self.general.len()
+    }
+
+    /// General synonyms of the words of a query (its content terms, in order): for each run of
+    /// up to four terms that is a known word, (that word, the terms of each synonym).
+    pub fn general_synonyms_of(&self, terms: &[String]) -> Vec<(String, Vec<Vec<String>>)> {
+        let mut out = Vec::new();
+        if self.general.is_empty() {
+            return out;
+        }
+        for start in 0..terms.len() {
+            for len in 1..=4.min(terms.len() - start) {
+                let key = terms[start..start + len].join(" ");
+                if let Some(synonyms) = self.general.get(&key) {
+                    out.push((terms[start..start + len].concat(), synonyms.clone()));
+                }
+            }
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -154,19 +192,57 @@ fn most_frequent(counts: Counts) -> HashMap<String, String> {
         .collect()
 }
 
-/// Count the readings of the nouns of `pages`.
-fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counts {
+/// Count the readings of the nouns of `pages`, and collect the terms they use.
+fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<String>) {
     let mut counts: Counts = HashMap::new();
+    let mut vocabulary = HashSet::new();
     for page in pages {
         let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
         for m in analyzer.analyze(&text) {
+            if m.content && !vocabulary.contains(&m.term) {
+                vocabulary.insert(m.term.clone());
+            }
             if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) || m.reading.chars().count() < MIN_READING_CHARS {
                 continue;
             }
             *counts.entry(m.reading).or_default().entry(m.term).or_default() += 1;
         }
     }
-    counts
+    (counts, vocabulary)
+}
+
+/// The thesaurus cut down to this corpus: each trigger word's terms → the terms of its
+/// synonyms whose every term occurs in the corpus.
+fn general_synonyms(analyzer: &Analyzer, thesaurus: &Thesaurus, vocabulary: &HashSet<String>) -> HashMap<String, Vec<Vec<String>>> {
+    let mut out: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    for group in &thesaurus.groups {
+        let analyzed: Vec<(Vec<String>, bool)> =
+            group.iter().map(|e| (analyzer.terms(&e.word), e.trigger)).filter(|(t, _)| !t.is_empty()).collect();
+        // A synonym the corpus contains, and that is a word rather than loose characters (an
+        // abbreviation like 名大 splits into 名 + 大, which would match anywhere).
+        let present: Vec<&Vec<String>> = analyzed
+            .iter()
+            .map(|(t, _)| t)
+            .filter(|t| t.iter().all(|w| vocabulary.contains(w)))
+            .filter(|t| t.iter().any(|w| w.chars().count() >= 2))
+            .collect();
+        if present.is_empty() {
+            continue;
+        }
+        for (terms, _) in analyzed.iter().filter(|(_, trigger)| *trigger) {
+            let targets: Vec<Vec<String>> = present.iter().filter(|p| **p != terms).map(|p| (*p).clone()).collect();
+            if targets.is_empty() {
+                continue;
+            }
+            let entry = out.entry(terms.join(" ")).or_default();
+            for t in targets {
+                if !entry.contains(&t) {
+                    entry.push(t);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Levenshtein distance over characters.
@@ -194,7 +270,27 @@ mod tests {
             .map(|(r, w)| (r.to_string(), w.to_string()))
             .collect();
         let synonyms = vec![vec!["スマホ".into(), "スマートフォン".into(), "携帯電話".into(), "携帯".into()]];
-        Lexicon { readings, synonyms }
+        Lexicon { readings, synonyms, general: HashMap::new() }
+    }
+
+    fn page(id: &str, title: &str, text: &str) -> Page {
+        use crate::content::{Audience, Section};
+        Page {
+            id: id.to_string(),
+            path: format!("{id}.md").into(),
+            title: title.to_string(),
+            category: None,
+            tags: Vec::new(),
+            audience: Audience::Public,
+            aliases: Vec::new(),
+            related: Vec::new(),
+            updated: None,
+            review_by: None,
+            featured: None,
+            body: String::new(),
+            body_line: 1,
+            sections: vec![Section { anchor: None, heading: None, text: text.to_string(), line: 1 }],
+        }
     }
 
     #[test]
@@ -228,30 +324,35 @@ mod tests {
 
     #[test]
     fn parallel_build_equals_one_pass() {
-        use crate::content::{Audience, Section};
         let analyzer = crate::analysis::tests::analyzer();
         let words = ["返品の手続き", "パスワードの再設定", "配送料金の確認", "解約の方法", "ポイント交換", "領収書の発行"];
-        let pages: Vec<Page> = (0..300)
-            .map(|i| Page {
-                id: format!("p{i}"),
-                path: format!("p{i}.md").into(),
-                title: words[i % words.len()].to_string(),
-                category: None,
-                tags: Vec::new(),
-                audience: Audience::Public,
-                aliases: Vec::new(),
-                related: Vec::new(),
-                updated: None,
-                review_by: None,
-                featured: None,
-                body: String::new(),
-                body_line: 1,
-                sections: vec![Section { anchor: None, heading: None, text: words[(i * 7) % words.len()].repeat(i % 3 + 1), line: 1 }],
-            })
-            .collect();
+        let pages: Vec<Page> =
+            (0..300).map(|i| page(&format!("p{i}"), words[i % words.len()], &words[(i * 7) % words.len()].repeat(i % 3 + 1))).collect();
         let built = Lexicon::build(analyzer, &pages, &[]);
-        assert_eq!(built.readings, most_frequent(count_readings(analyzer, &pages)));
+        assert_eq!(built.readings, most_frequent(count_readings(analyzer, &pages).0));
         assert_eq!(built.readings.get("ヘンピン").map(String::as_str), Some("返品"));
+    }
+
+    #[test]
+    fn general_synonyms_lead_only_to_words_the_corpus_has() {
+        use crate::thesaurus::{Entry, Thesaurus};
+        let entry = |w: &str, trigger| Entry { word: w.into(), trigger };
+        let thesaurus = Thesaurus {
+            groups: vec![
+                vec![entry("ワーニング", true), entry("注意", true), entry("警告", true)],
+                vec![entry("閉店", true), entry("クローズ", false)],
+                vec![entry("名古屋大学", true), entry("名大", true)],
+            ],
+        };
+        let analyzer = crate::analysis::tests::analyzer();
+        let pages = [page("a", "営業時間", "ご注意ください。閉店時間は十八時です。"), page("b", "配送", "名古屋へのお届け")];
+        let lexicon = Lexicon::build_with(analyzer, &pages, &[], Some(&thesaurus));
+        let of = |word: &str| lexicon.general_synonyms_of(&[word.to_string()]);
+        assert_eq!(of("ワーニング"), [("ワーニング".to_string(), vec![vec!["注意".to_string()]])], "警告 is not in the corpus");
+        assert!(of("クローズ").is_empty(), "クローズ may be reached but does not expand");
+        assert!(of("名古屋大学").is_empty(), "名大 would only be loose characters");
+        let plain = Lexicon::build(analyzer, &pages, &[]);
+        assert!(plain.general_synonyms_of(&["ワーニング".to_string()]).is_empty());
     }
 
     #[test]

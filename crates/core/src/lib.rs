@@ -29,6 +29,7 @@ pub mod index;
 pub mod lexicon;
 pub mod scoring;
 pub mod search;
+pub mod thesaurus;
 
 pub use analysis::Analyzer;
 pub use content::{Audience, Corpus, Diagnostic, Page};

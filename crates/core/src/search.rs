@@ -116,6 +116,8 @@ pub struct Weights {
     pub tie_breaker: f32,
     /// How much a writer synonym of a query word counts, next to the word itself.
     pub synonym: f32,
+    /// How much a general synonym (Sudachi's dictionary, when the index has one) counts.
+    pub general_synonym: f32,
     /// How much a corpus word recognized from kana or romaji counts.
     pub recognized: f32,
     /// BM25 term-frequency saturation for word and reading matches (see [`crate::scoring`]).
@@ -144,6 +146,7 @@ impl Default for Weights {
             body_ngram: 0.6,
             tie_breaker: 0.1,
             synonym: 0.8,
+            general_synonym: 0.5,
             recognized: 1.0,
             k1: Bm25::default().k1,
             b: Bm25::default().b,
@@ -380,27 +383,40 @@ impl SearchIndex {
             }
         }
         // Synonyms, as whole words: a multi-word synonym must match as a phrase.
+        let synonym = |parts: &[String], found: &str, factor: f32| -> Evidence {
+            if let [single] = parts {
+                return words("synonym", single, Some(found.to_string()), factor);
+            }
+            let fields = term_fields
+                .iter()
+                .map(|(name, field, weight)| {
+                    let phrase = PhraseQuery::new(parts.iter().map(|p| Term::from_field_text(*field, p)).collect());
+                    // A phrase scores every word in it: count it as one word.
+                    let boost = weight * factor / parts.len() as f32;
+                    (*name, Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>)
+                })
+                .collect();
+            Evidence { kind: "synonym", text: parts.join(" "), from: Some(found.to_string()), fields }
+        };
+        let mut expand = |parts: Vec<String>, found: &str, factor: f32, out: &mut Vec<Evidence>| {
+            if parts.is_empty() || parts.iter().all(|p| known.contains(p)) {
+                return;
+            }
+            if let [single] = parts.as_slice() {
+                known.insert(single.clone());
+            }
+            out.push(synonym(&parts, found, factor));
+        };
         for (found, others) in self.lexicon.synonyms_in(&normalized) {
             for other in others {
-                let parts = self.analyzer.terms(&other);
-                if parts.is_empty() || parts.iter().all(|p| known.contains(p)) {
-                    continue;
-                }
-                if let [single] = parts.as_slice() {
-                    known.insert(single.clone());
-                    out.push(words("synonym", single, Some(found.clone()), w.synonym));
-                } else {
-                    let fields = term_fields
-                        .iter()
-                        .map(|(name, field, weight)| {
-                            let phrase = PhraseQuery::new(parts.iter().map(|p| Term::from_field_text(*field, p)).collect());
-                            // A phrase scores every word in it: count it as one word.
-                            let boost = weight * w.synonym / parts.len() as f32;
-                            (*name, Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>)
-                        })
-                        .collect();
-                    out.push(Evidence { kind: "synonym", text: parts.join(" "), from: Some(found.clone()), fields });
-                }
+                expand(self.analyzer.terms(&other), &found, w.synonym, &mut out);
+            }
+        }
+        // General synonyms (Sudachi's), for the query's own words only, weaker than the writers'.
+        let content_terms: Vec<String> = morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()).collect();
+        for (found, synonyms) in self.lexicon.general_synonyms_of(&content_terms) {
+            for parts in synonyms {
+                expand(parts, &found, w.general_synonym, &mut out);
             }
         }
         // Readings: each bigram on its own, since the sounds of a kana query rarely line up

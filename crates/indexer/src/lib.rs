@@ -67,6 +67,8 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
     if loaded.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
+    // General synonyms, when KOTAE_SYNONYM_DICT names Sudachi's dictionary.
+    let thesaurus = kotae_core::thesaurus::Thesaurus::from_env()?;
     std::fs::create_dir_all(&options.index).map_err(|e| io(&options.index, e))?;
     let _lock = lock(&options.index)?;
     let root = IndexRoot::new(&options.index);
@@ -74,7 +76,7 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
     let _ = root.collect_garbage(1);
 
     let generation = root.new_generation()?;
-    let result = write_generation(&generation, &loaded, analyzer, options.progress);
+    let result = write_generation(&generation, &loaded, analyzer, thesaurus.as_ref(), options.progress);
     let documents = match result {
         Ok(n) => n,
         Err(e) => {
@@ -98,6 +100,7 @@ fn write_generation(
     generation: &Path,
     loaded: &Loaded,
     analyzer: &Analyzer,
+    thesaurus: Option<&kotae_core::thesaurus::Thesaurus>,
     progress: bool,
 ) -> Result<usize, BuildError> {
     let corpus = &loaded.corpus;
@@ -131,7 +134,7 @@ fn write_generation(
     let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&corpus_path, &json)?;
     bar.set_message("lexicon");
-    let lexicon = kotae_core::lexicon::Lexicon::build(analyzer, &corpus.pages, &corpus.synonyms);
+    let lexicon = kotae_core::lexicon::Lexicon::build_with(analyzer, &corpus.pages, &corpus.synonyms, thesaurus);
     let lexicon_json = serde_json::to_vec(&lexicon).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::LEXICON_FILE), &lexicon_json)?;
 
