@@ -9,14 +9,21 @@
 //! request_timeout_ms = 10000
 //! events_db = "kotae-events.sqlite3"      # default: beside the index folder
 //! retention_days = 365
+//! rate_limit_per_second = 20.0             # per client on /api/* and /search; 0 = off
+//! rate_limit_burst = 60
+//! login_failures_per_minute = 5            # per client; 0 = off
+//! trust_forwarded_for = false              # take the client from X-Forwarded-For
 //!
-//! [operators]                              # console logins: name = token
+//! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
+//! sato = "$argon2id$v=19$m=19456,t=2,p=1$..."   # from `kotae hash-password`
 //! ```
 //!
 //! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
-//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, and
-//! `KOTAE_OPERATORS` (`name:token,name:token`), which replaces the file's operators.
+//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`0` or `off`, `RATE`, or
+//! `RATE,BURST`), `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR`
+//! (`true`/`false`), and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the
+//! file's operators.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -47,6 +54,16 @@ pub struct Config {
     pub events_db: Option<PathBuf>,
     /// Events older than this many days are deleted (at start and daily).
     pub retention_days: u32,
+    /// Requests a second each client may make to `/api/*` and `/search` (0: no limit).
+    pub rate_limit_per_second: f64,
+    /// How many of those requests may come at once (0: no limit).
+    pub rate_limit_burst: u32,
+    /// Failed console logins (or wrong bearer tokens) each client may make a minute before it
+    /// gets 429 (0: no limit).
+    pub login_failures_per_minute: u32,
+    /// Identify clients by the last address of `X-Forwarded-For` (set by the reverse proxy in
+    /// front of Kotae) instead of the socket peer. Only turn on behind such a proxy.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Config {
@@ -63,6 +80,10 @@ impl Default for Config {
             answer_threshold: 0.5,
             events_db: None,
             retention_days: 365,
+            rate_limit_per_second: 20.0,
+            rate_limit_burst: 60,
+            login_failures_per_minute: 5,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -78,6 +99,7 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
         Ok(config)
     }
 
@@ -87,6 +109,18 @@ impl Config {
             Some(p) => p.clone(),
             None => self.index.parent().unwrap_or(Path::new("")).join(kotae_events::DEFAULT_FILE),
         }
+    }
+
+    /// Refuse settings that cannot work: a malformed operator password hash, a negative rate.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (name, secret) in &self.operators {
+            crate::auth::Secret::parse(secret).with_context(|| format!("operator `{name}`"))?;
+        }
+        anyhow::ensure!(
+            self.rate_limit_per_second >= 0.0 && self.rate_limit_per_second.is_finite(),
+            "rate_limit_per_second must be 0 (off) or a positive number"
+        );
+        Ok(())
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -108,6 +142,24 @@ impl Config {
         if let Some(v) = var("KOTAE_RETENTION_DAYS") {
             self.retention_days = v.trim().parse().with_context(|| format!("KOTAE_RETENTION_DAYS: `{v}` is not a number of days"))?;
         }
+        if let Some(v) = var("KOTAE_RATE_LIMIT") {
+            let (rate, burst) = parse_rate_limit(&v)?;
+            self.rate_limit_per_second = rate;
+            if let Some(burst) = burst {
+                self.rate_limit_burst = burst;
+            }
+        }
+        if let Some(v) = var("KOTAE_LOGIN_FAILURES_PER_MINUTE") {
+            self.login_failures_per_minute =
+                v.trim().parse().with_context(|| format!("KOTAE_LOGIN_FAILURES_PER_MINUTE: `{v}` is not a whole number"))?;
+        }
+        if let Some(v) = var("KOTAE_TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" | "" => false,
+                _ => anyhow::bail!("KOTAE_TRUST_FORWARDED_FOR: `{v}` is not true or false"),
+            };
+        }
         if let Some(v) = var("KOTAE_OPERATORS") {
             self.operators = parse_operators(&v)?;
         }
@@ -115,17 +167,67 @@ impl Config {
     }
 }
 
-/// Parse `name:token,name:token`.
+/// Parse `KOTAE_RATE_LIMIT`: `0` or `off` (no limit), `RATE` (requests a second), or
+/// `RATE,BURST`. Returns the rate and the burst if given.
+pub fn parse_rate_limit(spec: &str) -> anyhow::Result<(f64, Option<u32>)> {
+    let spec = spec.trim();
+    if spec.is_empty() || spec.eq_ignore_ascii_case("off") {
+        return Ok((0.0, None));
+    }
+    let (rate, burst) = match spec.split_once(',') {
+        Some((r, b)) => (r.trim(), Some(b.trim())),
+        None => (spec, None),
+    };
+    let rate: f64 = rate
+        .parse()
+        .ok()
+        .filter(|r: &f64| *r >= 0.0 && r.is_finite())
+        .with_context(|| format!("KOTAE_RATE_LIMIT: `{spec}` is not `off`, RATE or RATE,BURST"))?;
+    let burst = match burst {
+        Some(b) => Some(b.parse().with_context(|| format!("KOTAE_RATE_LIMIT: the burst `{b}` is not a whole number"))?),
+        None => None,
+    };
+    Ok((rate, burst))
+}
+
+/// Parse `name:secret,name:secret`; a secret is a token (12 characters or more) or an argon2
+/// hash from `kotae hash-password`. An argon2 hash contains commas, so pairs are split at a
+/// comma only where the next part looks like `name:`.
 pub fn parse_operators(spec: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut pairs: Vec<String> = Vec::new();
+    for part in spec.split(',') {
+        match pairs.last_mut() {
+            Some(last) if last.contains(":$argon2") && !starts_a_pair(part) => {
+                last.push(',');
+                last.push_str(part);
+            }
+            _ => pairs.push(part.to_string()),
+        }
+    }
     let mut operators = BTreeMap::new();
-    for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, token) = pair
+    for pair in pairs.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        let (name, secret) = pair
             .split_once(':')
             .with_context(|| format!("KOTAE_OPERATORS: `{pair}` is not name:token"))?;
-        anyhow::ensure!(token.len() >= 12, "KOTAE_OPERATORS: the token of `{name}` is shorter than 12 characters");
-        operators.insert(name.trim().to_string(), token.trim().to_string());
+        let (name, secret) = (name.trim(), secret.trim());
+        crate::auth::Secret::parse(secret).with_context(|| format!("KOTAE_OPERATORS: operator `{name}`"))?;
+        anyhow::ensure!(
+            crate::auth::is_hash(secret) || secret.len() >= 12,
+            "KOTAE_OPERATORS: the token of `{name}` is shorter than 12 characters"
+        );
+        operators.insert(name.to_string(), secret.to_string());
     }
     Ok(operators)
+}
+
+/// Whether `part` begins a new `name:secret` pair (rather than continuing an argon2 hash's
+/// `m=…,t=…,p=…` parameters).
+fn starts_a_pair(part: &str) -> bool {
+    let part = part.trim_start();
+    match part.split_once(':') {
+        Some((name, _)) => !name.is_empty() && !name.contains(['=', '$']),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +272,45 @@ mod tests {
     fn short_tokens_and_unknown_keys_are_refused() {
         assert!(parse_operators("a:short").is_err());
         assert!(toml::from_str::<Config>("adress = \"x\"").is_err());
+        assert!(parse_operators("a:$argon2id$v=19$broken").is_err(), "a malformed hash is refused at start");
+        let config: Config = toml::from_str("[operators]\nsato = \"$argon2id$nope\"\n").unwrap();
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn operators_may_have_argon2_hashes_with_commas() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+        let ops = parse_operators(&format!("sato:{hash},tanaka:abcdefghijklmnop")).unwrap();
+        assert_eq!(ops["sato"], hash);
+        assert_eq!(ops["tanaka"], "abcdefghijklmnop");
+        let ops = parse_operators(&format!("tanaka:abcdefghijklmnop, sato:{hash}")).unwrap();
+        assert_eq!(ops["sato"], hash);
+    }
+
+    #[test]
+    fn rate_limits_have_safe_defaults_and_can_be_switched_off() {
+        let config = Config::default();
+        assert_eq!((config.rate_limit_per_second, config.rate_limit_burst), (20.0, 60));
+        assert_eq!(config.login_failures_per_minute, 5);
+        assert!(!config.trust_forwarded_for);
+        for (spec, expected) in [("0", (0.0, None)), ("off", (0.0, None)), ("50", (50.0, None)), ("5, 10", (5.0, Some(10)))] {
+            assert_eq!(parse_rate_limit(spec).unwrap(), expected, "{spec}");
+        }
+        assert!(parse_rate_limit("fast").is_err());
+        assert!(parse_rate_limit("-1").is_err());
+        let mut config = Config::default();
+        config
+            .apply_env(|k| match k {
+                "KOTAE_RATE_LIMIT" => Some("0".into()),
+                "KOTAE_LOGIN_FAILURES_PER_MINUTE" => Some("3".into()),
+                "KOTAE_TRUST_FORWARDED_FOR" => Some("true".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.rate_limit_per_second, 0.0);
+        assert_eq!(config.login_failures_per_minute, 3);
+        assert!(config.trust_forwarded_for);
+        let file: Config = toml::from_str("rate_limit_per_second = 5\nrate_limit_burst = 10\ntrust_forwarded_for = true\n").unwrap();
+        assert_eq!((file.rate_limit_per_second, file.rate_limit_burst, file.trust_forwarded_for), (5.0, 10, true));
     }
 }

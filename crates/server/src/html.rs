@@ -90,10 +90,15 @@ impl Page {
             .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, escape(k), escape(v)))
             .collect();
         let suggest = if self.console { "/ops/api/suggest" } else { "/api/suggest" };
-        let logout = if self.console {
-            r#"<form method="post" action="/ops/logout" class="logout"><button type="submit">ログアウト</button></form>"#
-        } else {
-            ""
+        // Only a signed-in operator's pages have a logout form, carrying the session's CSRF
+        // token (see `csrf`).
+        let logout = match crate::csrf::console_token().filter(|_| self.console) {
+            Some(token) => format!(
+                r#"<form method="post" action="/ops/logout" class="logout"><input type="hidden" name="{}" value="{}"><button type="submit">ログアウト</button></form>"#,
+                crate::csrf::FIELD,
+                escape(&token)
+            ),
+            None => String::new(),
         };
         Html(format!(
             r##"<!doctype html>

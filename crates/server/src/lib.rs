@@ -6,21 +6,30 @@
 //! - [`pages`]: the help page (HTML), [`ops`]: the console, [`api`]: JSON, [`openapi`]: its
 //!   description.
 //!
+//! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
+//!   checks and form tokens), [`limit`] (per-client rate limits); request size, URL length and
+//!   time limits and the security headers are set here.
+//!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
-//! port. [`run`] serves it until Ctrl-C or SIGTERM.
+//! port. [`run`] serves it until Ctrl-C or SIGTERM, with each connection's peer address (for
+//! the per-client limits).
 
 pub mod api;
 pub mod assets;
+pub mod auth;
 pub mod config;
+pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod html;
+pub mod limit;
 pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod reload;
 pub mod state;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -34,7 +43,6 @@ use kotae_core::{Analyzer, IndexRoot, Snapshot};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -56,8 +64,14 @@ pub fn app(state: AppState) -> Router {
         .route("/ops/insights.csv", get(events::insights_csv))
         .route_layer(middleware::from_fn_with_state(state.clone(), ops::require_operator));
 
-    let timeout = Duration::from_millis(state.config.request_timeout_ms);
     let body_limit = state.config.max_body_bytes;
+    let ops = Router::new()
+        .route("/ops/login", get(ops::login_page).post(ops::login))
+        .route("/ops/logout", post(ops::logout))
+        .merge(ops_protected)
+        .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console));
+    // Layers run from the last added (outermost) to the first: every response, the 413, 414,
+    // 429 and 503 ones included, gets the security headers.
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
@@ -79,14 +93,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/feedback", post(api::feedback))
         .route("/api/categories", get(api::categories))
         .route("/api/openapi.json", get(openapi::serve))
-        .route("/ops/login", get(ops::login_page).post(ops::login))
-        .route("/ops/logout", post(ops::logout))
-        .merge(ops_protected)
+        .merge(ops)
         .fallback(fallback)
-        .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::same_origin))
+        .layer(middleware::from_fn_with_state(state.clone(), limit::public_api))
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_time))
+        .layer(middleware::from_fn(headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -120,6 +134,26 @@ async fn limit_uri(request: Request, next: Next) -> Response {
         return (StatusCode::URI_TOO_LONG, axum::Json(body)).into_response();
     }
     next.run(request).await
+}
+
+/// Answer 503 when a request takes longer than `request_timeout_ms` (JSON for APIs, a
+/// Japanese page otherwise); the handler is dropped.
+async fn limit_time(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limit = Duration::from_millis(state.config.request_timeout_ms);
+    let path = request.uri().path().to_string();
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path, timeout_ms = state.config.request_timeout_ms, "request timed out");
+            if path.starts_with("/api/") || path.starts_with("/ops/api/") {
+                let body = json!({ "error": { "status": 503, "message": "the request took too long; try again shortly" } });
+                (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+            } else {
+                let site = state.snapshot().corpus.site.name.clone();
+                pages::status_page(StatusCode::SERVICE_UNAVAILABLE, &site, "ただいま混み合っているため表示できませんでした。しばらくしてからもう一度お試しください。")
+            }
+        }
+    }
 }
 
 /// Security and caching headers on every response.
@@ -180,13 +214,25 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());
-    axum::serve(listener, app(state.clone())).with_graceful_shutdown(shutdown_signal()).await?;
+    serve(listener, state.clone(), shutdown_signal()).await?;
     reloader.abort();
     retention.abort();
     let flushing = state.clone();
     let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serve [`app`] on `listener` until `shutdown` completes, finishing the requests in flight.
+/// Handlers see each connection's peer address (`ConnectInfo<SocketAddr>`), which the
+/// per-client limits ([`limit`]) count by.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 async fn shutdown_signal() {

@@ -2,9 +2,13 @@
 //! deep links, copy buttons, review flags; and the agents' JSON API (`/ops/api/...`).
 //!
 //! Everything here sits behind [`require_operator`]: a session cookie from the login form, or
-//! `Authorization: Bearer <token>` for programs. Tokens are compared in constant time.
+//! `Authorization: Bearer <token>` for programs. Secrets are checked by [`crate::auth`]
+//! (tokens in constant time, argon2 hashes); failed attempts are limited per client
+//! ([`crate::limit`]); forms carry CSRF tokens ([`crate::csrf`]).
 
 use std::fmt::Write;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Instant;
 
 use axum::Form;
 use axum::extract::{Path, Request, State};
@@ -15,11 +19,12 @@ use axum::Json;
 use kotae_core::content::{Audience, Page};
 use serde::Deserialize;
 use serde_json::Value;
-use subtle::ConstantTimeEq;
 
 use crate::api::{self, Q, Scope, urlencode};
+use crate::csrf;
 use crate::error::AppError;
 use crate::html::{self, escape, japanese_date};
+use crate::limit;
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -29,47 +34,55 @@ pub const COOKIE: &str = "kotae_session";
 #[derive(Debug, Clone)]
 pub struct Operator(pub String);
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+/// Who is trying to log in, for the failed-login limit; clients whose address is unknown
+/// share one bucket.
+fn login_client(state: &AppState, headers: &HeaderMap, extensions: &axum::http::Extensions) -> IpAddr {
+    limit::client_ip(&state.config, headers, extensions).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-/// The operator whose token this is, compared in constant time against every operator.
-pub fn operator_for_token(state: &AppState, token: &str) -> Option<String> {
-    let mut found = None;
-    for (name, expected) in &state.config.operators {
-        if bool::from(expected.as_bytes().ct_eq(token.as_bytes())) {
-            found = Some(name.clone());
-        }
-    }
-    found
+/// Whether `client` has failed too often: how long it must wait.
+fn login_blocked(state: &AppState, client: IpAddr) -> Option<std::time::Duration> {
+    state.limits.login.as_ref()?.check(client, Instant::now()).err()
 }
 
-fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    if let Some(id) = cookie_value(headers, COOKIE)
-        && let Some(session) = state.sessions.get(id)
-    {
-        return Some(session.operator);
+/// Count a failed attempt by `client`.
+fn login_failed(state: &AppState, client: IpAddr) {
+    if let Some(limiter) = state.limits.login.as_ref() {
+        let _ = limiter.take(client, Instant::now());
     }
-    let bearer = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ")?;
-    operator_for_token(state, bearer.trim())
 }
 
 /// Middleware: let operators through; send others to the login form (pages) or a 401 (API).
+/// A session's pages get its CSRF token ([`csrf::console_token`]) for their forms.
 pub async fn require_operator(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    match authenticate(&state, request.headers()) {
-        Some(name) => {
-            request.extensions_mut().insert(Operator(name));
-            next.run(request).await
+    let session = csrf::cookie(request.headers(), COOKIE).and_then(|id| state.sessions.get(id));
+    if let Some(session) = session {
+        request.extensions_mut().insert(Operator(session.operator));
+        return csrf::with_console_token(session.csrf, next.run(request)).await;
+    }
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    if let Some(token) = bearer {
+        let client = login_client(&state, request.headers(), request.extensions());
+        if let Some(wait) = login_blocked(&state, client) {
+            return limit::too_many_json(wait);
         }
-        None if request.uri().path().starts_with("/ops/api/") => AppError::Unauthorized.into_response(),
-        None => Redirect::to("/ops/login").into_response(),
+        match crate::auth::verify_bearer(&state.config.operators, &token).await {
+            Some(name) => {
+                request.extensions_mut().insert(Operator(name));
+                return next.run(request).await;
+            }
+            None => login_failed(&state, client),
+        }
+    }
+    if request.uri().path().starts_with("/ops/api/") {
+        AppError::Unauthorized.into_response()
+    } else {
+        Redirect::to("/ops/login").into_response()
     }
 }
 
@@ -81,22 +94,43 @@ fn console_page(state: &AppState, title: &str, body: String, query: &str, carry:
     page.render()
 }
 
-fn login_form(state: &AppState, error: Option<&str>) -> Html<String> {
+fn login_form(state: &AppState, error: Option<&str>, token: &str) -> Html<String> {
     let error = error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e))).unwrap_or_default();
     let body = format!(
         r#"<h1>オペレーターログイン</h1>{error}
-<form method="post" action="/ops/login" class="login">
+<form method="post" action="/ops/login" class="login"><input type="hidden" name="{field}" value="{token}">
 <p><label for="name">オペレーター名</label><br><input id="name" name="name" autocomplete="username" required></p>
 <p><label for="token">トークン</label><br><input id="token" name="token" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">ログイン</button></p></form>"#
+<p><button type="submit">ログイン</button></p></form>"#,
+        field = csrf::FIELD,
+        token = escape(token),
     );
     let mut page = html::Page::new(&state.snapshot().corpus.site.name, "オペレーターログイン", body);
     page.console = true;
     page.render()
 }
 
-pub async fn login_page(State(state): State<AppState>) -> Html<String> {
-    login_form(&state, None)
+/// The login form with `status` and an optional error. Its CSRF token is the one in the
+/// browser's `kotae_login_csrf` cookie if that looks like ours (and `fresh` is false), else a
+/// new one, set as that cookie.
+pub fn login_response(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<&str>, fresh: bool) -> Response {
+    let existing = csrf::cookie(headers, csrf::LOGIN_COOKIE)
+        .filter(|t| !fresh && t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string);
+    let token = existing.clone().unwrap_or_else(crate::state::random_token);
+    let mut response = (status, login_form(state, error, &token)).into_response();
+    if existing.is_none() {
+        let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
+        let cookie = format!("{}={token}; Path=/ops/login; HttpOnly; SameSite=Strict{secure}", csrf::LOGIN_COOKIE);
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_response(&state, &headers, StatusCode::OK, None, false)
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,27 +139,42 @@ pub struct LoginForm {
     pub token: String,
 }
 
-pub async fn login(State(state): State<AppState>, form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>) -> Response {
-    let ok = form.as_ref().ok().and_then(|Form(f)| {
-        let name = operator_for_token(&state, &f.token)?;
-        (name == f.name.trim()).then_some(name)
-    });
+pub async fn login(State(state): State<AppState>, request: Request) -> Response {
+    let client = login_client(&state, request.headers(), request.extensions());
+    let headers = request.headers().clone();
+    if let Some(wait) = login_blocked(&state, client) {
+        let secs = limit::retry_after_secs(wait);
+        tracing::warn!(client = %client, "console login refused: too many failures");
+        let message = format!("ログインの失敗が続いたため、一時的にログインを受け付けていません。{secs}秒ほど待ってから、もう一度お試しください。");
+        return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(&message), false), secs);
+    }
+    let form = <Form<LoginForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await;
+    let ok = match &form {
+        Ok(Form(f)) => crate::auth::verify_login(&state.config.operators, &f.name, &f.token).await,
+        Err(_) => None,
+    };
     let Some(name) = ok else {
-        tracing::warn!("failed console login");
-        return (StatusCode::UNAUTHORIZED, login_form(&state, Some("オペレーター名またはトークンが正しくありません。"))).into_response();
+        tracing::warn!(client = %client, "failed console login");
+        login_failed(&state, client);
+        return login_response(&state, &headers, StatusCode::UNAUTHORIZED, Some("オペレーター名またはトークンが正しくありません。"), false);
     };
     let id = state.sessions.open(&name);
     let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", crate::state::SESSION_TTL.as_secs());
     let mut response = Redirect::to("/ops").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    // The login form's token has done its job.
+    let clear = format!("{}=; Path=/ops/login; HttpOnly; SameSite=Strict; Max-Age=0", csrf::LOGIN_COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        response.headers_mut().append(header::SET_COOKIE, v);
     }
     response
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie_value(&headers, COOKIE) {
+    if let Some(id) = csrf::cookie(&headers, COOKIE) {
         state.sessions.close(id);
     }
     let mut response = Redirect::to("/ops/login").into_response();

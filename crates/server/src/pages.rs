@@ -220,7 +220,7 @@ pub async fn search(
                 id = hit.id,
                 rank = rank + 1,
                 title = escape(&hit.title),
-                cat = escape(&cat),
+                cat = escape(cat),
                 snippet = hit.snippet.to_html(),
             );
         }

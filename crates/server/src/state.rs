@@ -25,6 +25,8 @@ pub struct Inner {
     /// The events database: what customers searched, found and did not find.
     pub events: Events,
     pub sessions: Sessions,
+    /// Per-client rate limits (public API, failed logins).
+    pub limits: crate::limit::Limits,
 }
 
 impl std::ops::Deref for AppState {
@@ -48,12 +50,13 @@ impl AppState {
     pub fn with_events(config: Config, analyzer: Analyzer, snapshot: Snapshot, events: Events) -> Self {
         let index_root = IndexRoot::new(&config.index);
         AppState(Arc::new(Inner {
-            config,
             analyzer,
             index_root,
             snapshot: ArcSwap::from_pointee(snapshot),
             events,
             sessions: Sessions::default(),
+            limits: crate::limit::Limits::new(&config),
+            config,
         }))
     }
 

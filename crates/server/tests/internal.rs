@@ -82,12 +82,8 @@ async fn the_console_requires_authentication() {
 #[tokio::test]
 async fn operators_log_in_search_both_audiences_and_log_out() {
     let s = state();
-    let login = |token: &str| {
-        Request::post("/ops/login")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from(format!("name=tanaka&token={token}")))
-            .unwrap()
-    };
+    let (form_cookie, csrf) = login_form(&s).await;
+    let login = |token: &str| login_request(&form_cookie, &format!("name=tanaka&token={token}&csrf={csrf}"));
     let bad = send(&s, login("wrong-token-000000000")).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.body.contains("正しくありません"));
@@ -106,7 +102,8 @@ async fn operators_log_in_search_both_audiences_and_log_out() {
     assert!(r.body.contains("要見直し"), "pages past review_by are flagged");
     assert_eq!(r.headers["cache-control"], "no-store");
 
-    let out = Request::post("/ops/logout").header("cookie", &session).body(Body::empty()).unwrap();
+    let logout_token = csrf_field(&r.body).expect("the logout form carries the session's token");
+    let out = Request::post("/ops/logout").header("cookie", &session).header("x-csrf-token", logout_token).body(Body::empty()).unwrap();
     assert_eq!(send(&s, out).await.status, StatusCode::SEE_OTHER);
     let again = Request::get("/ops").header("cookie", &session).body(Body::empty()).unwrap();
     assert_eq!(send(&s, again).await.status, StatusCode::SEE_OTHER, "the session is gone after logout");

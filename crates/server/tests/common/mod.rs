@@ -99,3 +99,57 @@ pub async fn get_as_operator(state: &AppState, uri: &str) -> Reply {
 pub fn q(text: &str) -> String {
     serde_urlencoded::to_string([("q", text)]).unwrap()
 }
+
+/// `request` as if it came over a socket from `ip` (what `into_make_service_with_connect_info`
+/// gives handlers in the real service).
+pub fn from_peer(mut request: Request<Body>, ip: &str) -> Request<Body> {
+    let addr = std::net::SocketAddr::new(ip.parse().expect("an IP address"), 40_000);
+    request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    request
+}
+
+/// A `Set-Cookie` value of `reply` for cookie `name`, as `name=value` (for a `Cookie` header).
+pub fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+        .find(|kv| kv.split_once('=').is_some_and(|(k, v)| k == name && !v.is_empty()))
+}
+
+/// The value of the hidden form field `csrf` in an HTML page (the first one).
+pub fn csrf_field(html: &str) -> Option<String> {
+    let at = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+/// What the login form hands a browser: its token cookie (`kotae_login_csrf=…`) and the
+/// token in its hidden field.
+pub async fn login_form(state: &AppState) -> (String, String) {
+    let page = get(state, "/ops/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let cookie = set_cookie(&page, "kotae_login_csrf").expect("the login page sets its token cookie");
+    let token = csrf_field(&page.body).expect("the login form has a csrf field");
+    (cookie, token)
+}
+
+/// A login form submission with the form's token cookie and `body` (url-encoded).
+pub fn login_request(cookie: &str, body: &str) -> Request<Body> {
+    Request::post("/ops/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", cookie)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// Log in as `name` with `secret` through the console form; returns the session cookie
+/// (`kotae_session=…`).
+pub async fn log_in(state: &AppState, name: &str, secret: &str) -> String {
+    let (cookie, token) = login_form(state).await;
+    let body = serde_urlencoded::to_string([("name", name), ("token", secret), ("csrf", token.as_str())]).unwrap();
+    let r = send(state, login_request(&cookie, &body)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "login as {name}: {}", r.body);
+    set_cookie(&r, "kotae_session").expect("a session cookie")
+}

@@ -1,0 +1,230 @@
+//! How are forms protected against cross-site request forgery?
+//!
+//! Three layers, from the outside in:
+//!
+//! 1. [`same_origin`], on every route: a state-changing request (any method but GET, HEAD,
+//!    OPTIONS) whose `Sec-Fetch-Site` says it comes from another site, or whose `Origin` is
+//!    neither the request's own host nor `base_url`, gets 403. Browsers send at least one of
+//!    the two on every cross-origin POST; programs (curl, the tests) send neither and pass.
+//!    This is all the public anonymous forms (`/feedback`, `/questions`) and
+//!    `POST /api/feedback` need: they carry no session an attacker could ride, so a forged
+//!    vote is no more than what anyone can send directly, and the check keeps other sites
+//!    from making visitors' browsers send them.
+//! 2. [`console`], on every `/ops` route: a state-changing request must also carry a token in
+//!    the form field `csrf` (or the `X-CSRF-Token` header):
+//!    - `/ops/login`: the value of the `kotae_login_csrf` cookie the login page set (a
+//!      double-submit token: another site can neither read the cookie nor set it, as it is
+//!      HttpOnly and SameSite=Strict, so it cannot fill the field);
+//!    - anything else with a session cookie: the session's own token
+//!      ([`crate::state::Session::csrf`]), which console pages put into their forms.
+//!
+//!    Requests authenticated with `Authorization: Bearer` and no session cookie are programs,
+//!    not browsers riding a cookie: they need no token.
+//! 3. The session cookie itself is `SameSite=Strict`.
+//!
+//! A refused request gets 403 with a Japanese page (the login form again, with a fresh token,
+//! for `/ops/login`) or a JSON error under `/api/` and `/ops/api/`.
+
+use std::future::Future;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+use crate::ops;
+use crate::state::AppState;
+
+/// The cookie holding the login form's token.
+pub const LOGIN_COOKIE: &str = "kotae_login_csrf";
+/// The form field carrying the token.
+pub const FIELD: &str = "csrf";
+/// The header carrying the token, for scripts.
+pub const HEADER: &str = "x-csrf-token";
+
+tokio::task_local! {
+    /// The signed-in operator's session token while a console request is handled.
+    static CONSOLE_TOKEN: String;
+}
+
+/// The current console session's token, for forms rendered during this request.
+pub fn console_token() -> Option<String> {
+    CONSOLE_TOKEN.try_with(Clone::clone).ok()
+}
+
+/// Run `f` with `token` as the console session's token ([`console_token`]).
+pub async fn with_console_token<F: Future>(token: String, f: F) -> F::Output {
+    CONSOLE_TOKEN.scope(token, f).await
+}
+
+/// Whether a request may change state (and so needs these checks).
+pub fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A value of the `Cookie` header.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Why a request is refused as cross-site, if it is.
+pub fn cross_site(state: &AppState, headers: &HeaderMap) -> Option<&'static str> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site.trim().to_ascii_lowercase().as_str(), "same-origin" | "none")
+    {
+        return Some("Sec-Fetch-Site is not same-origin");
+    }
+    let origin = headers.get(header::ORIGIN)?;
+    let Ok(origin) = origin.to_str() else { return Some("the Origin header is not readable") };
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let base = state.config.base_url.trim_end_matches('/').to_ascii_lowercase();
+    if !base.is_empty() && origin == origin_of(&base) {
+        return None;
+    }
+    let authority = origin.split_once("://").map(|(_, a)| a);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| h.trim().to_ascii_lowercase());
+    match (authority, host) {
+        (Some(a), Some(h)) if !a.is_empty() && a == h => None,
+        _ => Some("the Origin is another site"),
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
+        None => url.to_string(),
+    }
+}
+
+/// A 403 in the form the path calls for: JSON for APIs, a Japanese page otherwise.
+fn forbidden(state: &AppState, path: &str, json: &str, japanese: &str) -> Response {
+    if path.starts_with("/api/") || path.starts_with("/ops/api/") {
+        return AppError::Forbidden(json.to_string()).into_response();
+    }
+    let site = state.snapshot().corpus.site.name.clone();
+    crate::pages::status_page(StatusCode::FORBIDDEN, &site, japanese)
+}
+
+/// Middleware on every route: refuse cross-site state-changing requests.
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if changes_state(request.method())
+        && let Some(reason) = cross_site(&state, request.headers())
+    {
+        tracing::warn!(path = request.uri().path(), reason, "cross-site request refused");
+        return forbidden(
+            &state,
+            request.uri().path(),
+            "cross-site request refused",
+            "別のサイトから送信されたため、このリクエストは受け付けられませんでした。ヘルプセンターのページからもう一度お試しください。",
+        );
+    }
+    next.run(request).await
+}
+
+/// The token a request carries: the `X-CSRF-Token` header, else the form field `csrf`.
+fn presented_token(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Some(v) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
+        return Some(v.trim().to_string());
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return None;
+    }
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v)
+}
+
+fn same_token(expected: &str, presented: Option<&str>) -> bool {
+    match presented {
+        Some(p) if !expected.is_empty() => bool::from(expected.as_bytes().ct_eq(p.as_bytes())),
+        _ => false,
+    }
+}
+
+/// Middleware on `/ops` routes: state-changing requests must carry the right token.
+pub async fn console(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !changes_state(request.method()) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return AppError::TooLarge.into_response(),
+    };
+    let path = parts.uri.path().to_string();
+    let presented = presented_token(&parts.headers, &bytes);
+    let expected = if path == "/ops/login" {
+        Some(cookie(&parts.headers, LOGIN_COOKIE).unwrap_or("").to_string())
+    } else if let Some(session) = cookie(&parts.headers, ops::COOKIE).and_then(|id| state.sessions.get(id)) {
+        Some(session.csrf)
+    } else {
+        // No session: nothing a forged request could act as. Bearer requests are checked by
+        // `require_operator`; anything else is turned away there or changes nothing.
+        None
+    };
+    if let Some(expected) = expected
+        && !same_token(&expected, presented.as_deref())
+    {
+        tracing::warn!(path, "console request without a valid CSRF token refused");
+        if path == "/ops/login" {
+            return ops::login_response(
+                &state,
+                &parts.headers,
+                StatusCode::FORBIDDEN,
+                Some("フォームの有効期限が切れたか、正しくない送信元からのリクエストです。もう一度ログインしてください。"),
+                true,
+            );
+        }
+        return forbidden(
+            &state,
+            &path,
+            "missing or wrong CSRF token",
+            "このフォームは受け付けられませんでした（確認用トークンが一致しません）。ページを再読み込みしてから、もう一度お試しください。",
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_come_from_the_header_or_the_form() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, "application/x-www-form-urlencoded".parse().unwrap());
+        assert_eq!(presented_token(&h, b"name=a&csrf=abc%21").as_deref(), Some("abc!"));
+        assert_eq!(presented_token(&h, b"name=a"), None);
+        h.insert(HEADER, "xyz".parse().unwrap());
+        assert_eq!(presented_token(&h, b"csrf=abc").as_deref(), Some("xyz"));
+        let mut json = HeaderMap::new();
+        json.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        assert_eq!(presented_token(&json, b"csrf=abc"), None);
+        assert!(!same_token("", Some("")), "an empty expected token never matches");
+        assert!(!same_token("abc", None));
+        assert!(same_token("abc", Some("abc")));
+    }
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(origin_of("https://help.example.com/faq"), "https://help.example.com");
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+    }
+}
