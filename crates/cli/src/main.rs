@@ -18,11 +18,38 @@ struct Cli {
 enum Command {
     Check(cmd::check::Args),
     Eval(cmd::eval::Args),
+    HashPassword(HashPasswordArgs),
     Import(cmd::import::Args),
     Index(cmd::index::Args),
     Report(cmd::report::Args),
     Search(cmd::search::Args),
     Serve(cmd::serve::Args),
+}
+
+/// Hash an operator's password (read from standard input) for `[operators]` or
+/// KOTAE_OPERATORS, e.g. `printf '%s' "$PASSWORD" | kotae hash-password`.
+#[derive(clap::Args)]
+struct HashPasswordArgs {}
+
+/// Print the argon2id PHC string of the first line of standard input.
+fn hash_password() -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("password (shown as typed; or pipe it in): ");
+    }
+    let password = read_password(std::io::stdin().lock())?;
+    println!("{}", kotae_server::auth::hash_password(&password)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first line of `input`, without its line ending; at least 12 characters.
+fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    anyhow::ensure!(password.chars().count() >= 12, "the password must be at least 12 characters long");
+    Ok(password.to_string())
 }
 
 fn main() -> ExitCode {
@@ -39,6 +66,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cmd::check::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
+        Command::HashPassword(_) => hash_password(),
         Command::Import(args) => cmd::import::execute(args),
         Command::Index(args) => cmd::index::execute(args),
         Command::Report(args) => cmd::report::execute(args),
@@ -51,5 +79,19 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hash_password_reads_one_line_and_its_hash_verifies() {
+        let password = super::read_password("パスワードは十二文字以上です\r\nnext line".as_bytes()).unwrap();
+        assert_eq!(password, "パスワードは十二文字以上です");
+        assert!(super::read_password("short\n".as_bytes()).is_err());
+        assert!(super::read_password("".as_bytes()).is_err());
+        let hash = kotae_server::auth::hash_password(&password).unwrap();
+        let ops = [("sato".to_string(), hash)].into();
+        assert_eq!(kotae_server::auth::check_login(&ops, "sato", &password).as_deref(), Some("sato"));
     }
 }
