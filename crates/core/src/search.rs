@@ -335,7 +335,9 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let collector = (TopDocs::with_limit(limit).and_offset(request.offset.min(10_000)).order_by_score(), Count);
         let (top, total) = searcher.search(&query, &collector)?;
-        let marker = Marker::new(&morphemes);
+        // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
+        let understood = evidence.iter().filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym")).map(|e| e.text.as_str());
+        let marker = Marker::new(&morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -606,72 +608,82 @@ fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
 
 /// Finds the words of a text that match the query, to highlight them.
 pub struct Marker {
-    terms: BTreeSet<String>,
-    readings: BTreeSet<String>,
-    /// Strings whose occurrence in a text hints at a match (the query's surfaces, base forms
-    /// and the stems of its conjugated words, in ASCII lower case): they choose the snippet's
-    /// window without analyzing the whole text.
+    /// Normalized strings to highlight: the query's content words as typed and in their base
+    /// form, the stems of its conjugated words (できない → でき), and the corpus words it was
+    /// understood as ([`Marker::with_words`]).
     needles: Vec<String>,
 }
 
 impl Marker {
     pub fn new(query: &[Morpheme]) -> Self {
-        let content: Vec<&Morpheme> = query.iter().filter(|m| m.content).collect();
-        let mut needles = BTreeSet::new();
-        for m in &content {
+        let mut marker = Marker { needles: Vec::new() };
+        for m in query.iter().filter(|m| m.content) {
             let stem: String = m.surface.chars().zip(m.term.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
             for n in [m.surface.as_str(), m.term.as_str(), stem.as_str()] {
-                let worth = n.chars().count() >= 2 || n.chars().any(|c| !c.is_ascii() && !crate::analysis::kana::is_kana(c.encode_utf8(&mut [0; 4])));
-                if worth {
-                    needles.insert(n.to_ascii_lowercase());
-                }
+                marker.add(n);
             }
         }
-        Marker {
-            terms: content.iter().map(|m| m.term.clone()).collect(),
-            readings: content.iter().map(|m| m.reading.clone()).filter(|r| r.chars().count() >= 2).collect(),
-            needles: needles.into_iter().collect(),
+        marker
+    }
+
+    /// Also highlight these words (several words separated by spaces are taken one by one).
+    pub fn with_words<'w>(mut self, words: impl Iterator<Item = &'w str>) -> Self {
+        for word in words.flat_map(str::split_whitespace) {
+            self.add(word);
+        }
+        self
+    }
+
+    /// A needle of one kana would light up every particle: two characters at least, or one
+    /// that is not kana (a kanji such as 色).
+    fn add(&mut self, needle: &str) {
+        let worth = needle.chars().count() >= 2
+            || needle.chars().any(|c| !c.is_ascii() && !crate::analysis::kana::is_kana(c.encode_utf8(&mut [0; 4])));
+        if worth && !needle.trim().is_empty() && !self.needles.iter().any(|n| n == needle) {
+            self.needles.push(needle.to_string());
         }
     }
 
-    /// Byte ranges of `text`'s words that match the query.
-    pub fn ranges(&self, analyzer: &Analyzer, text: &str) -> Vec<Range<usize>> {
-        let mut ranges: Vec<Range<usize>> = Vec::new();
-        for m in analyzer.analyze(text).into_iter().filter(|m| m.content) {
-            if self.terms.contains(&m.term) || self.readings.contains(&m.reading) {
-                match ranges.last_mut() {
-                    Some(last) if last.end >= m.start => last.end = last.end.max(m.end),
-                    _ => ranges.push(m.start..m.end),
-                }
-            }
-        }
-        ranges
-    }
-
-    /// Where the needles occur in `text`: byte ranges, sorted by start.
-    fn hints(&self, text: &str) -> Vec<Range<usize>> {
-        let lower = text.to_ascii_lowercase();
-        let mut found: Vec<Range<usize>> =
-            self.needles.iter().flat_map(|n| lower.match_indices(n.as_str()).map(|(i, m)| i..i + m.len())).collect();
+    /// Where the needles occur in `text`: byte ranges of the original text, sorted and merged.
+    /// The text is normalized first, so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
+    pub fn matches(&self, text: &str) -> Vec<Range<usize>> {
+        let normalized = crate::analysis::normalize(text);
+        let mut found: Vec<Range<usize>> = self
+            .needles
+            .iter()
+            .flat_map(|n| normalized.text.match_indices(n.as_str()).map(|(i, m)| i..i + m.len()).collect::<Vec<_>>())
+            .map(|r| {
+                let (start, end) = normalized.original_range(r.start, r.end);
+                start..end
+            })
+            .filter(|r| r.start < r.end)
+            .collect();
         found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-        found
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
+        for r in found {
+            match merged.last_mut() {
+                Some(last) if last.end >= r.start => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
     }
 
     /// The passage of about `max_chars` characters of `text` with the most matches, starting at
     /// a sentence start where one is near.
     ///
-    /// Only the chosen passage is analyzed: the window is chosen from where the query's words
-    /// occur as plain strings, and only when none does is the whole text analyzed (a match by
-    /// reading alone).
-    pub fn snippet(&self, analyzer: &Analyzer, text: &str, max_chars: usize) -> Snippet {
+    /// Matches are found as strings in the normalized text, not by analyzing it: a snippet costs
+    /// microseconds, not the hundreds a morphological analysis of the page would. When nothing
+    /// matches as a string (a match by sound or characters alone), the passage is the
+    /// beginning of the text.
+    pub fn snippet(&self, _analyzer: &Analyzer, text: &str, max_chars: usize) -> Snippet {
         let text = text.trim();
         let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         let chars = boundaries.len() - 1;
+        let ranges = self.matches(text);
         if chars <= max_chars {
-            return Snippet { text: flatten(text), highlights: self.ranges(analyzer, text) };
+            return Snippet { text: flatten(text), highlights: ranges };
         }
-        let hints = self.hints(text);
-        let (ranges, analyzed_whole) = if hints.is_empty() { (self.ranges(analyzer, text), true) } else { (hints, false) };
         // Choose the window start (in characters) covering the most matches.
         let char_of = |byte: usize| boundaries.partition_point(|&b| b < byte);
         let starts: Vec<usize> = ranges.iter().map(|r| char_of(r.start)).collect();
@@ -694,18 +706,17 @@ impl Marker {
         }
         let end = (start + max_chars).min(chars);
         let (from, to) = (boundaries[start], boundaries[end]);
-        let ranges = if analyzed_whole {
-            ranges.into_iter().filter(|r| r.start >= from && r.end <= to).collect()
-        } else {
-            self.ranges(analyzer, &text[from..to]).into_iter().map(|r| r.start + from..r.end + from).collect::<Vec<_>>()
-        };
         let mut snippet_text = String::new();
         if start > 0 {
             snippet_text.push('…');
         }
         let shift = snippet_text.len();
         snippet_text.push_str(&flatten(&text[from..to]));
-        let highlights = ranges.iter().map(|r| r.start - from + shift..r.end - from + shift).collect();
+        let highlights = ranges
+            .iter()
+            .filter(|r| r.start >= from && r.end <= to)
+            .map(|r| r.start - from + shift..r.end - from + shift)
+            .collect();
         if end < chars {
             snippet_text.push('…');
         }

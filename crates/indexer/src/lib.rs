@@ -122,6 +122,13 @@ fn write_generation(
     }
     bar.set_message("committing");
     writer.commit()?;
+    // One segment: every query term is then looked up once, not once per indexing thread's
+    // segment.
+    let segments = tindex.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        bar.set_message("merging");
+        writer.merge(&segments).wait()?;
+    }
     writer.wait_merging_threads()?;
 
     let stored = StoredCorpus {

@@ -15,6 +15,7 @@ pub mod romaji;
 pub mod tokenizer;
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use lindera::mode::Mode;
@@ -66,7 +67,19 @@ impl std::fmt::Debug for Analyzer {
 
 thread_local! {
     static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+    static RECENT: RefCell<Recent> = RefCell::new(Recent::default());
 }
+
+/// The last few texts a thread analyzed, with their morphemes. Indexing analyzes each text of a
+/// document twice in a row (for its word field, then for its reading field, on the same
+/// thread); the second time is a lookup.
+#[derive(Default)]
+struct Recent {
+    entries: std::collections::VecDeque<(String, Rc<Vec<Morpheme>>)>,
+}
+
+/// How many texts [`Recent`] keeps: a document's title, heading, aliases, tags and body.
+const RECENT_TEXTS: usize = 12;
 
 /// Base forms of verbs that appear in almost every question and mean nothing on their own.
 const STOP_BASE_FORMS: &[&str] = &["する", "ある", "いる", "なる", "れる", "られる", "せる", "させる", "くださる", "いただく"];
@@ -88,6 +101,24 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Vec<Morpheme> {
         let normalized = normalize(text);
         self.analyze_normalized(&normalized)
+    }
+
+    /// [`Analyzer::analyze`], reusing the result when this thread analyzed the same text
+    /// moments ago (see [`Recent`]).
+    pub fn analyze_shared(&self, text: &str) -> Rc<Vec<Morpheme>> {
+        let hit = RECENT.with(|r| r.borrow().entries.iter().find(|(t, _)| t == text).map(|(_, m)| m.clone()));
+        if let Some(morphemes) = hit {
+            return morphemes;
+        }
+        let morphemes = Rc::new(self.analyze(text));
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.entries.len() == RECENT_TEXTS {
+                r.entries.pop_front();
+            }
+            r.entries.push_back((text.to_string(), morphemes.clone()));
+        });
+        morphemes
     }
 
     /// Analyze text that was already normalized with [`normalize`].

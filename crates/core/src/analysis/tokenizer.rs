@@ -81,7 +81,7 @@ impl Tokenizer for TermTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = term_tokens(&self.0.analyze(text));
+        let tokens = term_tokens(&self.0.analyze_shared(text));
         VecTokenStream::new(tokens)
     }
 }
@@ -106,7 +106,7 @@ impl Tokenizer for ReadingTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        VecTokenStream::new(reading_tokens(&self.0.analyze(text)))
+        VecTokenStream::new(reading_tokens(&self.0.analyze_shared(text)))
     }
 }
 
