@@ -1,5 +1,6 @@
 // The agents' console in a real browser: login, '/' to search, the audience filter, a manual
-// section's deep link, the copy button (read back from the clipboard), and logout.
+// section's deep link, the copy button (read back from the clipboard), CSRF tokens in the forms,
+// and logout.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -22,6 +23,12 @@ test('agent: login, "/" to search the manual, copy a section, logout', async () 
     await page.goto('/ops');
     assert.equal(pathOf(page), '/ops/login');
     await page.getByRole('heading', { level: 1, name: 'オペレーターログイン' }).waitFor();
+    // The login form carries its CSRF token, which the server also set as a cookie.
+    const loginToken = await page.locator('form.login input[name="csrf"]').getAttribute('value');
+    assert.match(loginToken, /^[0-9a-f]{64}$/);
+    const tokenCookie = (await context.cookies()).find((c) => c.name === 'kotae_login_csrf');
+    assert.equal(tokenCookie?.value, loginToken);
+    assert.equal(tokenCookie?.httpOnly, true);
 
     // A wrong token is refused.
     await page.getByLabel('オペレーター名').fill(OPERATOR.name);
@@ -34,6 +41,10 @@ test('agent: login, "/" to search the manual, copy a section, logout', async () 
     await page.getByLabel('トークン').fill(OPERATOR.token);
     await Promise.all([page.waitForURL((u) => u.pathname === '/ops'), page.getByRole('button', { name: 'ログイン', exact: true }).click()]);
     await page.getByRole('heading', { level: 1, name: 'ナレッジ検索' }).waitFor();
+    // Console forms carry the session's own token, not the login form's.
+    const sessionToken = await page.locator('form.logout input[name="csrf"]').getAttribute('value');
+    assert.match(sessionToken, /^[0-9a-f]{64}$/);
+    assert.notEqual(sessionToken, loginToken);
 
     // '/' anywhere on the page moves to the search box, and is not typed into it.
     assert.notEqual(await page.evaluate(() => document.activeElement?.id), 'q');
