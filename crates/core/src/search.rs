@@ -238,6 +238,7 @@ pub struct SearchIndex {
     weights: Weights,
     lexicon: Arc<Lexicon>,
     cache: Arc<ResultCache>,
+    page_words: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<PageWords>>>>,
     path: PathBuf,
 }
 
@@ -256,7 +257,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), path: dir.to_path_buf() })
     }
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
@@ -500,9 +501,8 @@ impl SearchIndex {
     pub fn confidence(&self, query: &str, hit: &Hit, runner_up: Option<&Hit>) -> f32 {
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let q = self.analyzer.analyze(&query);
-        let page_text = format!("{}\n{}\n{}", hit.title, hit.heading.as_deref().unwrap_or(""), hit.body);
-        let page = self.analyzer.analyze(&page_text);
-        let page_terms: BTreeSet<String> = tokenizer::term_tokens(&page).into_iter().map(|t| t.text).collect();
+        let page = self.page_words(hit);
+        let page_terms = &page.terms;
         // The words of the question: for a question typed in kana, the corpus words its sounds
         // were recognized as; otherwise its content words.
         let normalized = normalize_str(&query);
@@ -518,7 +518,7 @@ impl SearchIndex {
         };
         let term_cover = fraction(&query_terms, |t| page_terms.contains(t));
         // Sounds of the content words, for words written differently than on the page.
-        let page_readings: BTreeSet<String> = reading_tokens(&page).into_iter().map(|t| t.text).collect();
+        let page_readings = &page.readings;
         let query_readings = unique(reading_tokens(&q).into_iter().map(|t| t.text));
         let reading_cover = fraction(&query_readings, |r| page_readings.contains(r));
         let coverage = term_cover.max(0.8 * reading_cover);
@@ -527,6 +527,35 @@ impl SearchIndex {
             _ => 1.0,
         };
         (0.75 * coverage + 0.25 * margin).clamp(0.0, 1.0)
+    }
+}
+
+/// The words and reading bigrams of a hit's page (or section), for [`SearchIndex::confidence`].
+#[derive(Debug, Default)]
+pub struct PageWords {
+    terms: BTreeSet<String>,
+    readings: BTreeSet<String>,
+}
+
+impl SearchIndex {
+    /// Analyzing a whole page costs about a millisecond, and the best hits are asked about
+    /// again and again: each page is analyzed once per generation (a few hundred bytes per page
+    /// that ever ranked first).
+    fn page_words(&self, hit: &Hit) -> Arc<PageWords> {
+        let key = format!("{}#{}", hit.id, hit.section.as_deref().unwrap_or(""));
+        if let Some(words) = self.page_words.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return words;
+        }
+        let page_text = format!("{}\n{}\n{}", hit.title, hit.heading.as_deref().unwrap_or(""), hit.body);
+        let page = self.analyzer.analyze(&page_text);
+        let words = Arc::new(PageWords {
+            terms: tokenizer::term_tokens(&page).into_iter().map(|t| t.text).collect(),
+            readings: reading_tokens(&page).into_iter().map(|t| t.text).collect(),
+        });
+        if let Ok(mut m) = self.page_words.lock() {
+            m.insert(key, words.clone());
+        }
+        words
     }
 }
 
