@@ -101,7 +101,9 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), limit_time))
         .layer(middleware::from_fn(headers))
-        .layer(CompressionLayer::new())
+        // The fastest deflate level: at the default level gzip was a third of the service's CPU
+        // under load, for responses a few percent smaller.
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
