@@ -6,6 +6,10 @@
 //!   hand-overs) in transactions, so recording never slows a search.
 //! - Votes and questions are written synchronously with [`Store::record_vote`] and
 //!   [`Store::record_question`]: once they return, the row is committed.
+//! - When the database cannot store anything (the disk is full), votes and questions return
+//!   the error, so the service can say so; batched events are dropped with a warning in the
+//!   log, and recording resumes by itself once there is room again. [`faults`] simulates a
+//!   full disk for tests.
 //! - [`report`]: the figures (top queries, zero-result queries, corpus gaps, helpful ratios,
 //!   articles never found, self-resolution, questions, alias suggestions).
 
@@ -14,9 +18,10 @@ pub mod report;
 pub use rusqlite;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -157,7 +162,7 @@ fn insert(conn: &Connection, event: &Event) -> rusqlite::Result<()> {
 /// The events database: one connection for synchronous writes and reads.
 pub struct Store {
     path: PathBuf,
-    conn: Mutex<Connection>,
+    conn: Mutex<(Connection, faults::Seen)>,
 }
 
 impl Store {
@@ -165,7 +170,7 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), conn: Mutex::new(conn) })
+        Ok(Store { path: path.to_path_buf(), conn: Mutex::new((conn, faults::Seen::new(path))) })
     }
 
     pub fn path(&self) -> &Path {
@@ -174,8 +179,10 @@ impl Store {
 
     /// Run `f` with the store's connection.
     pub fn with<T>(&self, f: impl FnOnce(&mut Connection) -> anyhow::Result<T>) -> anyhow::Result<T> {
-        let mut conn = self.conn.lock().map_err(|_| anyhow::anyhow!("the events connection is poisoned"))?;
-        f(&mut conn)
+        let mut guard = self.conn.lock().map_err(|_| anyhow::anyhow!("the events connection is poisoned"))?;
+        let (conn, seen) = &mut *guard;
+        seen.apply(conn);
+        f(conn)
     }
 
     /// Write events in one committed transaction.
@@ -264,7 +271,30 @@ enum Message {
 #[derive(Clone)]
 pub struct Writer {
     tx: SyncSender<Message>,
+    stats: Arc<WriterStats>,
 }
+
+/// What the writer thread did since it started.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    written: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl WriterStats {
+    /// Events committed to the database.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Events lost: the queue was full, or the database could not store them.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// While the database keeps failing, at most one warning per this interval.
+const FAILURE_LOG_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Events waiting beyond this are dropped (and logged) rather than slowing requests.
 pub const QUEUE: usize = 10_000;
@@ -276,16 +306,30 @@ impl Writer {
     pub fn start(path: &Path) -> anyhow::Result<Self> {
         let conn = connect(path)?;
         let (tx, rx) = mpsc::sync_channel(QUEUE);
-        std::thread::Builder::new().name("kotae-events".into()).spawn(move || run_writer(conn, rx))?;
-        Ok(Writer { tx })
+        let stats = Arc::new(WriterStats::default());
+        let seen = faults::Seen::new(path);
+        let thread_stats = stats.clone();
+        std::thread::Builder::new().name("kotae-events".into()).spawn(move || run_writer(conn, seen, rx, &thread_stats))?;
+        Ok(Writer { tx, stats })
+    }
+
+    /// What the writer did so far.
+    pub fn stats(&self) -> &WriterStats {
+        &self.stats
     }
 
     /// Queue an event; never blocks.
     pub fn send(&self, event: Event) {
         match self.tx.try_send(Message::Event(Box::new(event))) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => tracing::warn!("the events queue is full: an event was dropped"),
-            Err(TrySendError::Disconnected(_)) => tracing::warn!("the events writer has stopped: an event was dropped"),
+            Err(TrySendError::Full(_)) => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("the events queue is full: an event was dropped");
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("the events writer has stopped: an event was dropped");
+            }
         }
     }
 
@@ -298,9 +342,17 @@ impl Writer {
     }
 }
 
-fn run_writer(mut conn: Connection, rx: Receiver<Message>) {
+/// The writer's record of a run of failed batches, for the log.
+struct Failing {
+    since: Instant,
+    logged: Instant,
+    dropped: u64,
+}
+
+fn run_writer(mut conn: Connection, mut seen: faults::Seen, rx: Receiver<Message>, stats: &WriterStats) {
     let mut batch: Vec<Event> = Vec::new();
     let mut acks: Vec<mpsc::Sender<()>> = Vec::new();
+    let mut failing: Option<Failing> = None;
     loop {
         // Wait for the first message, then gather what else is already queued.
         let first = match rx.recv() {
@@ -324,6 +376,7 @@ fn run_writer(mut conn: Connection, rx: Receiver<Message>) {
             }
         }
         if !batch.is_empty() {
+            seen.apply(&conn);
             let result = (|| -> rusqlite::Result<()> {
                 let tx = conn.transaction()?;
                 for e in &batch {
@@ -331,8 +384,37 @@ fn run_writer(mut conn: Connection, rx: Receiver<Message>) {
                 }
                 tx.commit()
             })();
-            if let Err(e) = result {
-                tracing::error!(error = %e, events = batch.len(), "could not write events");
+            let n = batch.len() as u64;
+            match result {
+                Ok(()) => {
+                    stats.written.fetch_add(n, Ordering::Relaxed);
+                    if let Some(f) = failing.take() {
+                        tracing::warn!(
+                            dropped = f.dropped,
+                            failing_for_s = f.since.elapsed().as_secs(),
+                            "the events database stores events again"
+                        );
+                    }
+                }
+                Err(e) => {
+                    // Searches go on; only their record is lost. Log the first failure, then
+                    // at most once a minute, so that a full disk does not also flood the log.
+                    stats.dropped.fetch_add(n, Ordering::Relaxed);
+                    let now = Instant::now();
+                    match &mut failing {
+                        None => {
+                            tracing::warn!(error = %e, events = n, "the events database cannot store events (is the disk full?): dropping them until it can");
+                            failing = Some(Failing { since: now, logged: now, dropped: n });
+                        }
+                        Some(f) => {
+                            f.dropped += n;
+                            if now.duration_since(f.logged) >= FAILURE_LOG_INTERVAL {
+                                tracing::warn!(error = %e, dropped = f.dropped, failing_for_s = f.since.elapsed().as_secs(), "the events database still cannot store events: dropping them");
+                                f.logged = now;
+                            }
+                        }
+                    }
+                }
             }
             batch.clear();
         }
@@ -341,6 +423,76 @@ fn run_writer(mut conn: Connection, rx: Receiver<Message>) {
         }
         if disconnected {
             return;
+        }
+    }
+}
+
+/// Fault injection for tests: make a database behave as if its disk were full.
+///
+/// SQLite's `max_page_count` is lowered to the database's size on every connection Kotae
+/// opened to it, so any write that needs a new page fails with `SQLITE_FULL` ("database or
+/// disk is full"), the very error a full disk gives; writes that fit in pages already there
+/// still succeed, as they would on a real full disk. Nothing is simulated until
+/// [`simulate_disk_full`] is called, and then only for that database file.
+pub mod faults {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use rusqlite::Connection;
+
+    /// SQLite's largest page count: no limit.
+    const UNLIMITED: u32 = 4_294_967_294;
+
+    /// Bumped on every change, so that connections notice it with one atomic load.
+    static VERSION: AtomicU64 = AtomicU64::new(0);
+    /// The databases with a simulated full disk, and their size limit in pages.
+    static FULL: Mutex<Vec<(PathBuf, u32)>> = Mutex::new(Vec::new());
+
+    fn key(path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+
+    /// From now on the database at `path` cannot grow (`true`), or can again (`false`).
+    pub fn simulate_disk_full(path: &Path, full: bool) -> anyhow::Result<()> {
+        let key = key(path);
+        let mut list = FULL.lock().map_err(|_| anyhow::anyhow!("fault list poisoned"))?;
+        list.retain(|(p, _)| *p != key);
+        if full {
+            let conn = Connection::open(&key)?;
+            let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            list.push((key, pages.max(1)));
+        }
+        VERSION.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// One connection's view of the simulated faults.
+    pub(crate) struct Seen {
+        path: PathBuf,
+        version: u64,
+    }
+
+    impl Seen {
+        pub(crate) fn new(path: &Path) -> Self {
+            Seen { path: key(path), version: 0 }
+        }
+
+        /// Bring `conn`'s page limit in line with the simulated faults, if they changed.
+        pub(crate) fn apply(&mut self, conn: &Connection) {
+            let version = VERSION.load(Ordering::SeqCst);
+            if version == self.version {
+                return;
+            }
+            self.version = version;
+            let limit = FULL
+                .lock()
+                .ok()
+                .and_then(|list| list.iter().find(|(p, _)| *p == self.path).map(|(_, n)| *n))
+                .unwrap_or(UNLIMITED);
+            if let Err(e) = conn.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |_| Ok(())) {
+                tracing::warn!(error = %e, "cannot set max_page_count");
+            }
         }
     }
 }
@@ -412,5 +564,46 @@ mod tests {
         assert_eq!(store.count("events", "").unwrap(), 2);
         assert_eq!(store.count("questions", "").unwrap(), 2);
         assert_eq!(store.count("events", &format!("ts = {old}")).unwrap(), 0);
+    }
+
+    fn vote(article: &str) -> Vote {
+        Vote { ts: now(), session: None, search_id: None, article: article.into(), helpful: true, query: None, comment: Some("x".repeat(400)) }
+    }
+
+    #[test]
+    fn a_full_disk_fails_durable_writes_drops_batches_and_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let writer = Writer::start(&path).unwrap();
+        store.record_vote(vote("before")).unwrap();
+
+        faults::simulate_disk_full(&path, true).unwrap();
+        // Votes that still fit in the pages there may succeed; the disk then fills up.
+        let error = (0..200).find_map(|i| store.record_vote(vote(&format!("v{i}"))).err()).expect("a vote is refused once the disk is full");
+        assert!(format!("{error:#}").contains("full"), "{error:#}");
+        let question = Question { ts: now(), session: None, search_id: None, article: None, query: None, question: "?".repeat(1500), contact: None };
+        let stored = (0..20).take_while(|_| store.record_question(&question).is_ok()).count();
+        assert!(stored < 20, "questions are refused too once their pages are full");
+        for i in 0..1000 {
+            writer.send(search(&format!("full{i}"), now(), "返品したい"));
+        }
+        writer.flush();
+        assert!(writer.stats().dropped() >= 500, "batches that do not fit are dropped: {}", writer.stats().dropped());
+        let stored_while_full = store.count("searches", "id LIKE 'full%'").unwrap();
+        assert!(stored_while_full < 1000, "{stored_while_full} searches stored on a full disk");
+        assert!(store.count("events", "kind = 'vote'").unwrap() >= 1, "what was committed before stays");
+
+        faults::simulate_disk_full(&path, false).unwrap();
+        store.record_vote(vote("after")).unwrap();
+        assert_eq!(store.record_question(&question).map(|id| id > 0).ok(), Some(true));
+        let written = writer.stats().written();
+        for i in 0..600 {
+            writer.send(search(&format!("again{i}"), now(), "返品したい"));
+        }
+        writer.flush();
+        assert_eq!(store.count("searches", "id LIKE 'again%'").unwrap(), 600, "recording resumes once there is room");
+        assert_eq!(writer.stats().written(), written + 600);
+        assert_eq!(store.count("events", "article = 'after'").unwrap(), 1);
     }
 }

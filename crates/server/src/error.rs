@@ -15,6 +15,10 @@ pub enum AppError {
     Forbidden(String),
     TooManyRequests,
     TooLarge,
+    /// Something the request needs is unavailable for now (e.g. the events database cannot
+    /// store a vote because the disk is full): 503 with a message for the customer; the cause
+    /// is logged.
+    Unavailable(String, anyhow::Error),
     Internal(anyhow::Error),
 }
 
@@ -27,6 +31,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(..) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -34,7 +39,7 @@ impl AppError {
     /// What the client is told.
     pub fn message(&self) -> String {
         match self {
-            AppError::BadRequest(m) | AppError::NotFound(m) | AppError::Forbidden(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::NotFound(m) | AppError::Forbidden(m) | AppError::Unavailable(m, _) => m.clone(),
             AppError::Unauthorized => "authentication required".into(),
             AppError::TooManyRequests => "too many requests; try again shortly".into(),
             AppError::TooLarge => "the request body is too large".into(),
@@ -51,8 +56,10 @@ impl From<kotae_core::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(e) = &self {
-            tracing::error!(error = format!("{e:#}"), "request failed");
+        match &self {
+            AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "request failed"),
+            AppError::Unavailable(m, e) => tracing::warn!(error = format!("{e:#}"), message = m.as_str(), "request refused: unavailable"),
+            _ => {}
         }
         let status = self.status();
         (status, Json(json!({ "error": { "status": status.as_u16(), "message": self.message() } }))).into_response()

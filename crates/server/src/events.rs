@@ -25,6 +25,11 @@ use crate::error::AppError;
 use crate::html::{self, escape};
 use crate::state::AppState;
 
+/// What a customer is told when a vote cannot be stored.
+pub const VOTE_UNAVAILABLE: &str = "ただいま評価を受け付けられません。しばらくしてからもう一度お試しください。";
+/// What a customer is told when a question cannot be stored.
+pub const QUESTION_UNAVAILABLE: &str = "ただいまご質問を受け付けられません。しばらくしてからもう一度お試しいただくか、お問い合わせ窓口をご利用ください。";
+
 /// How long the most popular FAQs are cached.
 const POPULAR_TTL: Duration = Duration::from_secs(60);
 /// The window the most popular FAQs are counted over.
@@ -91,6 +96,27 @@ impl Events {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("events task failed: {e}")))?
             .map_err(AppError::Internal)
+    }
+
+    /// Run a write that promises durability (a vote, a question) off the async threads. When
+    /// it cannot be committed (no database, a full disk) the answer is 503 with a message for
+    /// the customer, never a claim of success.
+    pub async fn durable<T: Send + 'static>(
+        &self,
+        customer_message: &str,
+        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let unavailable = |e: anyhow::Error| AppError::Unavailable(customer_message.to_string(), e);
+        let store = self.store().cloned().ok_or_else(|| unavailable(anyhow::anyhow!("the events database is not available")))?;
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| unavailable(anyhow::anyhow!("events task failed: {e}")))?
+            .map_err(unavailable)
+    }
+
+    /// What the background writer did so far (written and dropped events).
+    pub fn writer_stats(&self) -> Option<&kotae_events::WriterStats> {
+        self.open.as_ref().map(|o| o.writer.stats())
     }
 
     /// Popularity scores (views + 3 × helpful votes over the last 30 days), cached for a minute.
@@ -197,7 +223,7 @@ pub fn record_shown(state: &AppState, sid: Option<&str>, query: &str, reason: &s
 
 /// Record a vote; committed when this returns.
 pub async fn record_vote(state: &AppState, vote: Vote) -> Result<(), AppError> {
-    state.events.blocking(move |s| s.record_vote(vote)).await?;
+    state.events.durable(VOTE_UNAVAILABLE, move |s| s.record_vote(vote)).await?;
     state.events.refresh();
     Ok(())
 }
@@ -283,18 +309,23 @@ pub async fn submit_question(
         question,
         contact,
     };
-    match state.events.blocking(move |s| s.record_question(&q)).await {
+    match state.events.durable(QUESTION_UNAVAILABLE, move |s| s.record_question(&q)).await {
         Ok(_) => page(
             StatusCode::OK,
             "ご質問を受け付けました",
             r#"<h1>ご質問を受け付けました</h1><p role="status">ご質問をお送りいただき、ありがとうございました。内容を確認し、ヘルプセンターの改善に役立てます。ご連絡先をご記入いただいた場合は、担当者からご連絡することがあります。</p><p><a href="/">ヘルプセンター トップへ戻る</a></p>"#.into(),
         ),
         Err(e) => {
-            tracing::error!(error = format!("{e:?}"), "cannot store a question");
+            if let AppError::Unavailable(_, cause) | AppError::Internal(cause) = &e {
+                tracing::warn!(error = format!("{cause:#}"), "cannot store a question");
+            }
             page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ご質問を送れませんでした",
-                "<h1>ご質問を送れませんでした</h1><p>ただいま受け付けられません。しばらくしてからもう一度お試しいただくか、お問い合わせ窓口をご利用ください。</p>".into(),
+                format!(
+                    r#"<h1>ご質問を送れませんでした</h1><p class="error" role="alert">{}</p><p><a href="/contact">お問い合わせ窓口</a> · <a href="/">ヘルプセンター トップへ戻る</a></p>"#,
+                    escape(QUESTION_UNAVAILABLE)
+                ),
             )
         }
     }
