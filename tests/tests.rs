@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod customer_queries;
 mod events;
+mod faults;
 mod import;
 mod japanese;
 mod relevance;

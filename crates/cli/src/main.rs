@@ -77,9 +77,43 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
+            if let Some(hint) = hint(&err) {
+                eprintln!("{hint}");
+            }
             ExitCode::from(2)
         }
     }
+}
+
+/// What to do about an error, when the error alone does not say it: a damaged index folder is
+/// fixed by building a new generation.
+fn hint(err: &anyhow::Error) -> Option<String> {
+    use std::path::Path;
+    // The index folder a path inside it belongs to: the parent of `CURRENT` or of a generation.
+    fn index_root(path: &Path) -> Option<&Path> {
+        if path.file_name().is_some_and(|n| n == kotae_core::index::layout::CURRENT) {
+            return path.parent();
+        }
+        path.ancestors()
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(kotae_core::index::layout::GENERATION_PREFIX))
+            })
+            .and_then(Path::parent)
+    }
+    err.chain().find_map(|cause| match cause.downcast_ref::<kotae_core::Error>()? {
+        kotae_core::Error::BadIndex { path, .. } | kotae_core::Error::Io { path, .. } => {
+            let root = index_root(path)?;
+            Some(format!(
+                "hint: the index at {root} is damaged or incomplete; rebuild it with \
+                 `kotae index --index {root}` (it builds a new generation from the content folder \
+                 and switches to it), then start again",
+                root = root.display()
+            ))
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]

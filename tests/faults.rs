@@ -1,0 +1,262 @@
+//! Faults, end to end with the `kotae` binary: a build killed with SIGKILL, a damaged index
+//! folder, a missing dictionary. (A full disk under the events database is tested in process:
+//! crates/server/tests/faults.rs.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{sample_content, stderr, stdout};
+
+fn kotae_with(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kotae"));
+    cmd.args(args).current_dir(dir).env("KOTAE_LOG", "warn").env("KOTAE_RATE_LIMIT", "0").env_remove("KOTAE_CONTENT").env_remove("KOTAE_INDEX");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run kotae")
+}
+
+fn kotae(dir: &Path, args: &[&str]) -> Output {
+    kotae_with(dir, args, &[])
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn index_sample(dir: &Path, index: &Path) {
+    let out = kotae(dir, &["index", "--quiet", "--content", path_str(&sample_content()), "--index", path_str(index)]);
+    assert!(out.status.success(), "indexing failed: {}", stderr(&out));
+}
+
+fn current(index: &Path) -> String {
+    std::fs::read_to_string(index.join("CURRENT")).unwrap().trim().to_string()
+}
+
+fn generations(index: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(index)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `kotae search --json` on `index`: the ids of the hits.
+fn search_ids(dir: &Path, index: &Path, query: &str) -> Vec<String> {
+    let out = kotae(dir, &["search", "--json", "--index", path_str(index), "--", query]);
+    assert!(out.status.success(), "search {query:?} failed: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Start `kotae serve` on `index` (any free port) and wait until it exits, at most 60 s.
+fn serve_until_exit(dir: &Path, index: &Path, env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kotae"));
+    cmd.args(["serve", "--index", path_str(index), "--addr", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env("KOTAE_LOG", "warn")
+        .env("KOTAE_RATE_LIMIT", "0")
+        .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
+        .env("KOTAE_EVENTS_DB", dir.join("events.sqlite3"))
+        .env_remove("KOTAE_CONTENT")
+        .env_remove("KOTAE_INDEX")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn kotae serve");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("kotae serve kept running on a broken setup: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// SIGKILL in the middle of `kotae index`: the served generation and `CURRENT` are untouched,
+/// the half-written generation is never served, and the next build succeeds and removes it.
+#[test]
+fn a_build_killed_with_sigkill_leaves_the_served_index_intact_and_the_next_build_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let served = current(&index);
+    let before = search_ids(dir.path(), &index, "返品したい");
+    assert!(!before.is_empty());
+
+    // Kill a build as soon as its generation folder appears, then a little later in each
+    // attempt, until one was caught in the middle (it always is on the first attempts: the
+    // build takes over a second after creating its folder).
+    let mut killed_mid_build = None;
+    for delay_ms in [0u64, 150, 400, 800] {
+        let known = generations(&index);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+            .args(["index", "--quiet", "--content", path_str(&sample_content()), "--index", path_str(&index)])
+            .env("KOTAE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let new = loop {
+            if let Some(new) = generations(&index).into_iter().find(|g| !known.contains(g)) {
+                break Some(new);
+            }
+            if child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        if let Some(new) = new
+            && !status.success()
+            && current(&index) == served
+        {
+            killed_mid_build = Some((new, status));
+            break;
+        }
+        // The build finished before the kill: start from a clean state for the next attempt.
+        let _ = std::fs::remove_file(index.join("CURRENT"));
+        index_sample(dir.path(), &index);
+    }
+    let (leftover, status) = killed_mid_build.expect("a build was killed in the middle");
+    assert!(!status.success(), "the build was killed: {status:?}");
+    let served = current(&index);
+    assert_ne!(leftover, served, "the half-written generation is not served");
+    assert!(!index.join(&leftover).join("READY").exists(), "a killed build never marks its generation ready");
+    assert!(index.join(&served).join("READY").is_file());
+    assert_eq!(search_ids(dir.path(), &index, "返品したい"), before, "the served index answers as before");
+
+    // The next build takes the lock the killed one held (the kernel released it), publishes,
+    // and removes the leftover.
+    index_sample(dir.path(), &index);
+    let after = current(&index);
+    assert_ne!(after, served);
+    assert!(index.join(&after).join("READY").is_file());
+    assert!(!index.join(&leftover).exists(), "the killed build's leftovers are removed: {:?}", generations(&index));
+    assert_eq!(search_ids(dir.path(), &index, "返品したい"), before);
+}
+
+/// Ways an index folder gets damaged on disk, each applied to a fresh copy of a good index.
+fn damaged_index(kind: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let generation = index.join(current(&index));
+    let tantivy = generation.join("tantivy");
+    let segment_file = |ext: &str| -> PathBuf {
+        std::fs::read_dir(&tantivy)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().and_then(|e| e.to_str()) == Some(ext))
+            .unwrap_or_else(|| panic!("no .{ext} file in {}", tantivy.display()))
+    };
+    match kind {
+        "missing generation" => std::fs::remove_dir_all(&generation).unwrap(),
+        "CURRENT names nothing" => std::fs::write(index.join("CURRENT"), "gen-20000101T000000.000000Z-1\n").unwrap(),
+        "CURRENT is garbage" => std::fs::write(index.join("CURRENT"), "\u{0}\u{1}garbage\n").unwrap(),
+        "deleted segment file" => std::fs::remove_file(segment_file("idx")).unwrap(),
+        "truncated segment file" => {
+            let file = segment_file("store");
+            let len = std::fs::metadata(&file).unwrap().len();
+            std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(len / 2).unwrap();
+        }
+        "truncated meta.json" => {
+            let file = tantivy.join("meta.json");
+            let text = std::fs::read(&file).unwrap();
+            std::fs::write(&file, &text[..text.len() / 2]).unwrap();
+        }
+        "deleted corpus.json" => std::fs::remove_file(generation.join("corpus.json")).unwrap(),
+        "truncated corpus.json" => {
+            let file = generation.join("corpus.json");
+            let text = std::fs::read(&file).unwrap();
+            std::fs::write(&file, &text[..text.len() / 3]).unwrap();
+        }
+        other => panic!("unknown damage {other}"),
+    }
+    (dir, index)
+}
+
+const DAMAGE: [&str; 8] = [
+    "missing generation",
+    "CURRENT names nothing",
+    "CURRENT is garbage",
+    "deleted segment file",
+    "truncated segment file",
+    "truncated meta.json",
+    "deleted corpus.json",
+    "truncated corpus.json",
+];
+
+/// `kotae serve` on a damaged index refuses to start, says what is wrong and how to fix it,
+/// and `kotae index` does fix it.
+#[test]
+fn serve_refuses_a_damaged_index_and_says_to_run_kotae_index() {
+    for kind in DAMAGE {
+        let (dir, index) = damaged_index(kind);
+        let out = serve_until_exit(dir.path(), &index, &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{kind}: kotae serve must not start: {err}");
+        assert!(!err.contains("panicked"), "{kind}: a clear error, not a panic: {err}");
+        assert!(err.contains("kotae index"), "{kind}: the message says to run `kotae index`: {err}");
+        assert!(err.contains(path_str(&index)), "{kind}: the message names the index folder: {err}");
+
+        // The fix works: a new build publishes a good generation, which serves.
+        index_sample(dir.path(), &index);
+        assert!(!search_ids(dir.path(), &index, "送料はいくら").is_empty(), "{kind}: searchable again");
+    }
+}
+
+/// `kotae search` on a damaged index: the same clear refusal, never wrong results or a panic.
+#[test]
+fn search_refuses_a_damaged_index_and_says_to_run_kotae_index() {
+    for kind in DAMAGE {
+        let (dir, index) = damaged_index(kind);
+        let out = kotae(dir.path(), &["search", "--json", "--index", path_str(&index), "--", "送料はいくら"]);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{kind}: search must fail: {}", stdout(&out));
+        assert!(!err.contains("panicked"), "{kind}: {err}");
+        assert!(err.contains("kotae index"), "{kind}: {err}");
+    }
+}
+
+/// No dictionary (an empty `KOTAE_MECAB_DIR` and an empty cache): every command that needs it
+/// stops with a non-zero status and a message naming the fix.
+#[test]
+fn a_missing_dictionary_is_a_clear_error_naming_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("no-ipadic");
+    let cache = dir.path().join("fresh-cache");
+    std::fs::create_dir_all(&empty).unwrap();
+    let env = [("KOTAE_MECAB_DIR", empty.as_path()), ("KOTAE_DICT_CACHE", cache.as_path())];
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let served = current(&index);
+    let content = sample_content();
+    let runs: Vec<(&str, Output)> = vec![
+        ("index", kotae_with(dir.path(), &["index", "--quiet", "--content", path_str(&content), "--index", path_str(&index)], &env)),
+        ("search", kotae_with(dir.path(), &["search", "--index", path_str(&index), "返品"], &env)),
+        ("serve", serve_until_exit(dir.path(), &index, &env)),
+    ];
+    for (name, out) in runs {
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{name}: must fail without a dictionary");
+        assert_ne!(out.status.code(), Some(101), "{name}: an error, not a panic: {err}");
+        assert!(err.contains(path_str(&empty)), "{name}: names the folder it looked in: {err}");
+        assert!(err.contains("mecab-ipadic") && err.contains("KOTAE_MECAB_DIR"), "{name}: names the fix: {err}");
+    }
+    assert_eq!(current(&index), served, "nothing was published");
+    assert_eq!(generations(&index), vec![served]);
+}
