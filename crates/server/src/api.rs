@@ -62,12 +62,14 @@ impl Params {
         self.q.clone().ok_or_else(|| AppError::BadRequest("missing query parameter `q`".into()))
     }
 
+    /// `limit`: absent for the default, else a whole number in range, written plainly (as the
+    /// OpenAPI document says: an empty value is not a number either).
     pub fn limit(&self, default: usize) -> Result<usize, AppError> {
-        match self.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        match self.limit.as_deref() {
             None => Ok(default),
-            Some(s) => s
-                .parse::<usize>()
-                .ok()
+            Some(s) => Some(s)
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<usize>().ok())
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
                 .ok_or_else(|| AppError::BadRequest(format!("`limit` must be a whole number from 1 to {MAX_LIMIT}"))),
         }
@@ -83,9 +85,10 @@ impl Params {
         }
     }
 
-    /// The category filter; a category the caller may not see is unknown to them.
+    /// The category filter (empty: all categories); a category the caller may not see is
+    /// unknown to them. Ids are matched exactly, as the OpenAPI document lists them.
     pub fn category(&self, snapshot: &Snapshot, scope: Scope) -> Result<Option<String>, AppError> {
-        let Some(id) = self.category.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(id) = self.category.as_deref().filter(|s| !s.is_empty()) else {
             return Ok(None);
         };
         match snapshot.corpus.category(id) {
