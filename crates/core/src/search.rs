@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -23,7 +23,7 @@ use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
-use crate::scoring::{Bm25, Bm25TermQuery};
+use crate::scoring::{Bm25, Bm25TermQuery, DisMax};
 use std::sync::Arc;
 use crate::index::schema::Fields;
 
@@ -209,8 +209,9 @@ pub struct Hit {
     pub updated: Option<String>,
     pub review_by: Option<String>,
     /// The text of the page (or of the section, for a manual section hit).
+    /// Shared, so that copies of a hit (the result cache hands out copies) do not copy the text.
     #[serde(skip)]
-    pub body: String,
+    pub body: Arc<str>,
     /// Filled when the request asked to explain.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub explain: Vec<Explained>,
@@ -315,7 +316,7 @@ impl SearchIndex {
             .iter()
             .map(|e| {
                 let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
-                (Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, self.weights.tie_breaker)) as Box<dyn Query>)
+                (Occur::Should, Box::new(DisMax::new(disjuncts, self.weights.tie_breaker)) as Box<dyn Query>)
             })
             .collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
@@ -489,7 +490,7 @@ impl SearchIndex {
             audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),
             updated: text(f.updated),
             review_by: text(f.review_by),
-            body,
+            body: Arc::from(body),
             explain: Vec::new(),
         }
     }
@@ -709,9 +710,16 @@ impl Marker {
         let text = text.trim();
         let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         let chars = boundaries.len() - 1;
-        let ranges = self.matches(text);
         if chars <= max_chars {
-            return Snippet { text: flatten(text), highlights: ranges };
+            return Snippet { text: flatten(text), highlights: self.matches(text) };
+        }
+        // Where to look: the needles as they are in the text, which is most often enough and
+        // spares normalizing a whole page; otherwise in the normalized text.
+        let mut ranges: Vec<Range<usize>> =
+            self.needles.iter().flat_map(|n| text.match_indices(n.as_str()).map(|(i, m)| i..i + m.len())).collect();
+        ranges.sort_by_key(|r| r.start);
+        if ranges.is_empty() {
+            ranges = self.matches(text);
         }
         // Choose the window start (in characters) covering the most matches.
         let char_of = |byte: usize| boundaries.partition_point(|&b| b < byte);
@@ -741,11 +749,7 @@ impl Marker {
         }
         let shift = snippet_text.len();
         snippet_text.push_str(&flatten(&text[from..to]));
-        let highlights = ranges
-            .iter()
-            .filter(|r| r.start >= from && r.end <= to)
-            .map(|r| r.start - from + shift..r.end - from + shift)
-            .collect();
+        let highlights = self.matches(&text[from..to]).into_iter().map(|r| r.start + shift..r.end + shift).collect();
         if end < chars {
             snippet_text.push('…');
         }

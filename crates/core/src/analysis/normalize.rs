@@ -103,6 +103,16 @@ fn emit(
     last: &mut Option<char>,
 ) {
     let norm_start = text.len();
+    // Most clusters are one character that normalization leaves alone: copy it.
+    let mut chars = cluster.chars();
+    if let (Some(c), None) = (chars.next(), chars.next())
+        && is_plain(c)
+    {
+        text.push(c);
+        *last = Some(c);
+        spans.push(Span { norm_start, orig_start, orig_end });
+        return;
+    }
     // Lower-casing can produce combining marks (İ → i + U+0307), so the cluster is brought
     // back to normal form after it: otherwise a second pass would reorder the marks.
     let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).collect();
@@ -113,6 +123,18 @@ fn emit(
     }
     if text.len() > norm_start {
         spans.push(Span { norm_start, orig_start, orig_end });
+    }
+}
+
+/// Characters that NFKC, lower-casing and [`fold`] all leave unchanged, whatever precedes them:
+/// lower-case ASCII other than dashes and tildes, hiragana, katakana up to the long-vowel mark,
+/// and the CJK unified ideographs (compatibility ideographs are elsewhere).
+fn is_plain(c: char) -> bool {
+    match c {
+        'a'..='z' | '0'..='9' | ' ' | '.' | ',' | '!' | '?' | '/' | ':' | '(' | ')' => true,
+        '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FC}' | '\u{4E00}'..='\u{9FFF}' => true,
+        '、' | '。' | '「' | '」' => true,
+        _ => false,
     }
 }
 
@@ -139,6 +161,19 @@ pub fn is_katakana(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_characters_are_exactly_what_the_full_path_would_give() {
+        let plain = ('\u{0}'..='\u{FFFF}').filter(|c| is_plain(*c));
+        for c in plain {
+            let full: String = c.to_string().nfkc().flat_map(char::to_lowercase).collect::<String>().nfkc().collect();
+            assert_eq!(full, c.to_string(), "U+{:04X}", c as u32);
+            for previous in [None, Some('ア'), Some('a')] {
+                assert_eq!(fold(c, previous), c, "U+{:04X} after {previous:?}", c as u32);
+            }
+            assert!(!attaches_to_previous(c), "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn width_and_case_fold() {
