@@ -483,7 +483,7 @@ impl SearchIndex {
             category: nonempty(f.category),
             score,
             snippet: match marker {
-                Some(marker) => marker.snippet(&self.analyzer, &body, SNIPPET_CHARS),
+                Some(marker) => marker.snippet(&body, SNIPPET_CHARS),
                 None => Snippet { text: String::new(), highlights: Vec::new() },
             },
             heading: nonempty(f.heading),
@@ -735,7 +735,7 @@ impl Marker {
     /// microseconds, not the hundreds a morphological analysis of the page would. When nothing
     /// matches as a string (a match by sound or characters alone), the passage is the
     /// beginning of the text.
-    pub fn snippet(&self, _analyzer: &Analyzer, text: &str, max_chars: usize) -> Snippet {
+    pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
         let text = text.trim();
         let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         let chars = boundaries.len() - 1;
