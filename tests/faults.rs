@@ -178,6 +178,16 @@ fn damaged_index(kind: &str) -> (tempfile::TempDir, PathBuf) {
             let text = std::fs::read(&file).unwrap();
             std::fs::write(&file, &text[..text.len() / 2]).unwrap();
         }
+        "overwritten bytes inside a segment file" => {
+            // The footer stays intact: only the checksum tells.
+            let file = segment_file("idx");
+            let mut bytes = std::fs::read(&file).unwrap();
+            let middle = bytes.len() / 2;
+            for b in &mut bytes[middle - 8..middle + 8] {
+                *b = !*b;
+            }
+            std::fs::write(&file, bytes).unwrap();
+        }
         "deleted corpus.json" => std::fs::remove_file(generation.join("corpus.json")).unwrap(),
         "truncated corpus.json" => {
             let file = generation.join("corpus.json");
@@ -189,13 +199,14 @@ fn damaged_index(kind: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, index)
 }
 
-const DAMAGE: [&str; 8] = [
+const DAMAGE: [&str; 9] = [
     "missing generation",
     "CURRENT names nothing",
     "CURRENT is garbage",
     "deleted segment file",
     "truncated segment file",
     "truncated meta.json",
+    "overwritten bytes inside a segment file",
     "deleted corpus.json",
     "truncated corpus.json",
 ];
