@@ -24,12 +24,16 @@ pub struct PageError(pub AppError, pub String);
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        if let AppError::Internal(e) = &self.0 {
-            tracing::error!(error = format!("{e:#}"), "page failed");
+        match &self.0 {
+            AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "page failed"),
+            AppError::Unavailable(m, e) => tracing::warn!(error = format!("{e:#}"), message = m.as_str(), "page refused: unavailable"),
+            _ => {}
         }
         let message = match &self.0 {
             AppError::NotFound(_) => "お探しのページは見つかりませんでした。".to_string(),
             AppError::BadRequest(m) => format!("リクエストを処理できませんでした（{m}）。"),
+            // Already written for customers (a vote that could not be stored, say).
+            AppError::Unavailable(m, _) => m.clone(),
             _ => "ただいま表示できません。しばらくしてからもう一度お試しください。".to_string(),
         };
         let body = format!(

@@ -88,6 +88,7 @@ async fn a_full_events_disk_keeps_search_up_refuses_votes_and_questions_clearly_
     let page_vote = send(&s, form("/feedback", &format!("id=shipping/fee&helpful=yes&q={}", "送料".repeat(1000)))).await;
     assert_eq!(page_vote.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(!page_vote.body.contains("ありがとうございました"), "no thanks for a vote that was not stored");
+    assert!(page_vote.body.contains(kotae_server::events::VOTE_UNAVAILABLE), "the page says the vote was not taken: {}", page_vote.body);
 
     // Questions from 「質問を送る」 likewise (their table may still have room for one or two):
     // 503 with a page that says the question was not sent.
