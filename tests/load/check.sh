@@ -24,18 +24,7 @@ QUERIES="${QUERIES:-$repo/tests/relevance/heldout.jsonl}"
 
 kotae_binary
 ensure_oha
-work="$(mktemp -d -t kotae-check.XXXXXX)"
-server_pid=""
-cleanup() {
-    touch "$work/stop"
-    stop_server
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-addr="127.0.0.1:$(free_port)"
-log "indexing $CONTENT with $KOTAE"
-"$KOTAE" index --content "$CONTENT" --index "$work/index" --quiet 2>/dev/null
+prepare_index check
 write_urls "$work"
 log "starting kotae serve on $addr"
 start_server "$work/index" "$work/serve.log"

@@ -57,6 +57,18 @@ ensure_oha() {
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# A fresh working folder $work (removed on exit, after stopping the server and any rebuild
+# loop), a free loopback address $addr, and the index of $CONTENT built into $work/index.
+# $1 names the folder (kotae-$1.XXXXXX).
+prepare_index() {
+    work="$(mktemp -d -t "kotae-$1.XXXXXX")"
+    server_pid=""
+    trap 'touch "$work/stop"; stop_server; rm -rf "$work"' EXIT
+    addr="127.0.0.1:$(free_port)"
+    log "indexing $CONTENT with $KOTAE"
+    "$KOTAE" index --content "$CONTENT" --index "$work/index" --quiet 2>/dev/null
+}
+
 # Start `kotae serve` on $addr over index $1, logging to $2; sets $server_pid. Waits for the
 # first answer of /healthz (up to 60 s).
 start_server() {

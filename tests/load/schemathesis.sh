@@ -28,17 +28,7 @@ if [[ ! -x "$venv/bin/schemathesis" ]]; then
 fi
 
 kotae_binary
-work="$(mktemp -d -t kotae-schemathesis.XXXXXX)"
-server_pid=""
-cleanup() {
-    stop_server
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-addr="127.0.0.1:$(free_port)"
-log "indexing $CONTENT with $KOTAE"
-"$KOTAE" index --content "$CONTENT" --index "$work/index" --quiet 2>/dev/null
+prepare_index schemathesis
 log "starting kotae serve on $addr"
 start_server "$work/index" "$work/serve.log"
 

@@ -33,18 +33,7 @@ PROFILE="${PROFILE:-release}"
 
 kotae_binary
 ensure_oha
-work="$(mktemp -d -t kotae-soak.XXXXXX)"
-server_pid=""
-cleanup() {
-    touch "$work/stop"
-    stop_server
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-addr="127.0.0.1:$(free_port)"
-log "indexing $CONTENT with $KOTAE"
-"$KOTAE" index --content "$CONTENT" --index "$work/index" --quiet 2>/dev/null
+prepare_index soak
 write_urls "$work"
 # One list alternating the JSON and the HTML search.
 paste -d '\n' "$work/api.urls" "$work/html.urls" >"$work/mixed.urls"
