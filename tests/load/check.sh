@@ -68,12 +68,7 @@ if (( ${ok:-0} < 2 || generations < 3 )); then
     echo "FAIL: expected at least 2 rebuilds picked up by the service" >&2
     failed=1
 fi
-kill -0 "$server_pid" 2>/dev/null || { echo "FAIL: kotae serve is not running any more" >&2; failed=1; }
-if grep -q 'panicked' "$work/serve.log"; then
-    grep -m5 'panicked' "$work/serve.log" >&2
-    echo "FAIL: the service panicked" >&2
-    failed=1
-fi
+check_server || failed=1
 if [[ "$failed" != 0 ]]; then
     tail -20 "$work/serve.log" >&2
     exit 1

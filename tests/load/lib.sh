@@ -86,6 +86,18 @@ start_server() {
     die "kotae serve did not answer within 60 s"
 }
 
+# Whether the server is still running and never panicked (its log is $work/serve.log).
+check_server() {
+    local ok=0
+    kill -0 "$server_pid" 2>/dev/null || { echo "FAIL: kotae serve is not running any more" >&2; ok=1; }
+    if grep -q 'panicked' "$work/serve.log"; then
+        grep -m5 'panicked' "$work/serve.log" >&2
+        echo "FAIL: the service panicked" >&2
+        ok=1
+    fi
+    return "$ok"
+}
+
 # Stop the server started by start_server (SIGTERM, then SIGKILL after 10 s).
 stop_server() {
     if [[ -n "${server_pid:-}" ]] && kill -0 "$server_pid" 2>/dev/null; then

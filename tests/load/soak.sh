@@ -99,11 +99,6 @@ if [[ -n "$REBUILD_EVERY" ]]; then
         failed=1
     fi
 fi
-kill -0 "$server_pid" 2>/dev/null || { echo "FAIL: kotae serve is not running any more" >&2; failed=1; }
-if grep -q 'panicked' "$work/serve.log"; then
-    grep -m5 'panicked' "$work/serve.log" >&2
-    echo "FAIL: the service panicked" >&2
-    failed=1
-fi
+check_server || failed=1
 [[ "$failed" == 0 ]] || exit 1
 echo "soak passed"

@@ -12,18 +12,6 @@ use common::*;
 use kotae_server::reload;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn retitle(content: &Path, title: &str) {
     let path = content.join("shipping/fee.md");

@@ -153,3 +153,17 @@ pub async fn log_in(state: &AppState, name: &str, secret: &str) -> String {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "login as {name}: {}", r.body);
     set_cookie(&r, "kotae_session").expect("a session cookie")
 }
+
+/// Copy a folder recursively (a generation, to damage or republish a copy of it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
