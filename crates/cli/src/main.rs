@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: a search allocates many small, short-lived
+/// strings and vectors, and glibc's malloc and free were a fifth of its CPU time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Kotae (答え): Japanese FAQ search for help centers and contact centers.
 #[derive(Parser)]
 #[command(name = "kotae", version, about)]

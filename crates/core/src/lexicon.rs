@@ -56,27 +56,14 @@ impl Lexicon {
 
     /// [`Lexicon::build`], with general synonyms from `thesaurus`.
     pub fn build_with(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>], thesaurus: Option<&Thesaurus>) -> Self {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let chunk = pages.len().div_ceil(threads).max(64);
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
-        if pages.len() <= chunk {
-            (counts, vocabulary) = count_readings(analyzer, pages);
-        } else {
-            let parts: Vec<(Counts, HashSet<String>)> = std::thread::scope(|scope| {
-                let handles: Vec<_> = pages
-                    .chunks(chunk)
-                    .map(|part| scope.spawn(move || count_readings(analyzer, part)))
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-            });
-            for (part, words) in parts {
-                vocabulary.extend(words);
-                for (reading, words) in part {
-                    let entry = counts.entry(reading).or_default();
-                    for (word, n) in words {
-                        *entry.entry(word).or_default() += n;
-                    }
+        for (part, words) in crate::parallel::map_chunks(pages, 64, |part| count_readings(analyzer, part)) {
+            vocabulary.extend(words);
+            for (reading, words) in part {
+                let entry = counts.entry(reading).or_default();
+                for (word, n) in words {
+                    *entry.entry(word).or_default() += n;
                 }
             }
         }

@@ -27,6 +27,7 @@ pub mod eval;
 pub mod import;
 pub mod index;
 pub mod lexicon;
+pub mod parallel;
 pub mod scoring;
 pub mod search;
 pub mod thesaurus;

@@ -12,12 +12,11 @@
 //! `DisjunctionMaxQuery`, without its cost: tantivy's builds a union buffer of 4,096 scores per
 //! query clause, which on a help center's few hundred documents was a quarter of a search's CPU.
 
-use std::sync::Arc;
-
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
+use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
 /// BM25's two parameters.
@@ -55,27 +54,31 @@ fn idf(doc_freq: u64, num_docs: u64) -> Score {
 }
 
 impl Query for Bm25TermQuery {
+    /// The weight looks the term up once in every segment of the searcher: the document
+    /// frequency is the sum of what it finds, and the scorers read their postings from it
+    /// instead of looking the term up again.
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         let field = self.term.field();
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {
             return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
         }
-        let (weight, norms) = match enable_scoring {
-            EnableScoring::Enabled { statistics_provider, .. } => {
+        let mut found = Vec::new();
+        let (weight, average) = match enable_scoring {
+            EnableScoring::Enabled { searcher, statistics_provider } => {
                 let docs = statistics_provider.total_num_docs()?;
                 let tokens = statistics_provider.total_num_tokens(field)?;
                 let average = if docs == 0 { 1.0 } else { (tokens as Score / docs as Score).max(f32::MIN_POSITIVE) };
-                let idf = idf(statistics_provider.doc_freq(&self.term)?, docs);
-                let mut norms = [0.0; 256];
-                for (id, norm) in norms.iter_mut().enumerate() {
-                    let length = FieldNormReader::id_to_fieldnorm(id as u8) as Score;
-                    *norm = self.params.k1 * (1.0 - self.params.b + self.params.b * length / average);
+                let mut doc_freq = 0;
+                for reader in searcher.segment_readers() {
+                    let info = reader.inverted_index(field)?.get_term_info(&self.term)?;
+                    doc_freq += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+                    found.push((reader.segment_id(), info));
                 }
-                (idf * (1.0 + self.params.k1), Arc::new(norms))
+                (idf(doc_freq, docs) * (1.0 + self.params.k1), average)
             }
-            EnableScoring::Disabled { .. } => (1.0, Arc::new([0.0; 256])),
+            EnableScoring::Disabled { .. } => (1.0, 1.0),
         };
-        Ok(Box::new(Bm25TermWeight { term: self.term.clone(), weight, norms, params: self.params }))
+        Ok(Box::new(Bm25TermWeight { term: self.term.clone(), weight, average, params: self.params, found }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -87,19 +90,28 @@ struct Bm25TermWeight {
     term: Term,
     /// idf × (k1 + 1).
     weight: Score,
-    /// k1 × (1 − b + b × length / average length), by fieldnorm id.
-    norms: Arc<[Score; 256]>,
+    /// The field's average length, in tokens.
+    average: Score,
     params: Bm25,
+    /// The term in each segment of the searcher the weight was made for.
+    found: Vec<(SegmentId, Option<TermInfo>)>,
 }
 
 impl Bm25TermWeight {
     fn term_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Option<Bm25TermScorer>> {
         let field = self.term.field();
-        let Some(postings) = reader.inverted_index(field)?.read_postings(&self.term, IndexRecordOption::WithFreqs)? else {
-            return Ok(None);
+        let index = reader.inverted_index(field)?;
+        let postings = match self.found.iter().find(|(id, _)| *id == reader.segment_id()) {
+            Some((_, None)) => return Ok(None),
+            Some((_, Some(info))) => index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+            None => match index.read_postings(&self.term, IndexRecordOption::WithFreqs)? {
+                Some(postings) => postings,
+                None => return Ok(None),
+            },
         };
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
-        Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, norms: self.norms.clone() }))
+        let Bm25 { k1, b } = self.params;
+        Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, k1, b, average: self.average }))
     }
 }
 
@@ -130,7 +142,9 @@ struct Bm25TermScorer {
     postings: SegmentPostings,
     fieldnorms: FieldNormReader,
     weight: Score,
-    norms: Arc<[Score; 256]>,
+    k1: Score,
+    b: Score,
+    average: Score,
 }
 
 impl DocSet for Bm25TermScorer {
@@ -154,7 +168,8 @@ impl DocSet for Bm25TermScorer {
 impl Scorer for Bm25TermScorer {
     fn score(&mut self) -> Score {
         let tf = self.postings.term_freq() as Score;
-        let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.doc()) as usize];
+        let length = FieldNormReader::id_to_fieldnorm(self.fieldnorms.fieldnorm_id(self.postings.doc())) as Score;
+        let norm = self.k1 * (1.0 - self.b + self.b * length / self.average);
         self.weight * tf / (tf + norm)
     }
 }

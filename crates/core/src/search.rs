@@ -14,7 +14,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::tokenizer::{kana_bigrams, query_ngrams, reading_tokens};
 use crate::analysis::{Analyzer, Morpheme, tokenizer};
@@ -240,7 +240,26 @@ pub struct SearchIndex {
     lexicon: Arc<Lexicon>,
     cache: Arc<ResultCache>,
     page_words: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<PageWords>>>>,
+    stored: Arc<std::sync::Mutex<lru::LruCache<DocAddress, Arc<StoredDoc>>>>,
     path: PathBuf,
+}
+
+/// How many documents' stored fields are kept decoded (see [`SearchIndex::stored`]).
+const STORED_DOCS: usize = 4096;
+
+/// The stored fields of an index document, decoded.
+#[derive(Debug)]
+struct StoredDoc {
+    key: String,
+    id: String,
+    title: String,
+    category: Option<String>,
+    heading: Option<String>,
+    section: Option<String>,
+    audience: Audience,
+    updated: Option<String>,
+    review_by: Option<String>,
+    body: Arc<str>,
 }
 
 impl SearchIndex {
@@ -266,7 +285,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), stored: Arc::new(std::sync::Mutex::new(lru::LruCache::new(std::num::NonZeroUsize::new(STORED_DOCS).expect("nonzero")))), path: dir.to_path_buf() })
     }
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
@@ -351,11 +370,10 @@ impl SearchIndex {
         let marker = Marker::new(&morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
+            let doc = self.stored(&searcher, address)?;
             let mut hit = self.hit(&doc, score, request.snippets.then_some(&marker));
             if request.explain {
-                let key = doc.get_first(self.fields.key).and_then(|v| v.as_str()).unwrap_or_default();
-                hit.explain = explain(&searcher, self.fields.key, key, &evidence);
+                hit.explain = explain(&searcher, self.fields.key, &doc.key, &evidence);
             }
             hits.push(hit);
         }
@@ -480,26 +498,51 @@ impl SearchIndex {
         changed.then_some(corrected)
     }
 
-    fn hit(&self, doc: &TantivyDocument, score: f32, marker: Option<&Marker>) -> Hit {
+    /// The stored fields of a document. Reading one from tantivy's store decompresses a block
+    /// and decodes every field, and the same pages answer most questions: the most recently
+    /// used documents are kept decoded.
+    fn stored(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Arc<StoredDoc>> {
+        if let Some(doc) = self.stored.lock().ok().and_then(|mut m| m.get(&address).cloned()) {
+            return Ok(doc);
+        }
+        let doc: TantivyDocument = searcher.doc(address)?;
         let f = &self.fields;
         let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let nonempty = |field: Field| text(field).filter(|s| !s.is_empty());
-        let body = text(f.body).unwrap_or_default();
-        Hit {
+        let stored = Arc::new(StoredDoc {
+            key: text(f.key).unwrap_or_default(),
             id: text(f.id).unwrap_or_default(),
             title: text(f.title).unwrap_or_default(),
             category: nonempty(f.category),
-            score,
-            snippet: match marker {
-                Some(marker) => marker.snippet(&body, SNIPPET_CHARS),
-                None => Snippet { text: String::new(), highlights: Vec::new() },
-            },
             heading: nonempty(f.heading),
             section: nonempty(f.section),
             audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),
             updated: text(f.updated),
             review_by: text(f.review_by),
-            body: Arc::from(body),
+            body: Arc::from(text(f.body).unwrap_or_default()),
+        });
+        if let Ok(mut m) = self.stored.lock() {
+            m.put(address, stored.clone());
+        }
+        Ok(stored)
+    }
+
+    fn hit(&self, doc: &StoredDoc, score: f32, marker: Option<&Marker>) -> Hit {
+        Hit {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            category: doc.category.clone(),
+            score,
+            snippet: match marker {
+                Some(marker) => marker.snippet(&doc.body, SNIPPET_CHARS),
+                None => Snippet { text: String::new(), highlights: Vec::new() },
+            },
+            heading: doc.heading.clone(),
+            section: doc.section.clone(),
+            audience: doc.audience,
+            updated: doc.updated.clone(),
+            review_by: doc.review_by.clone(),
+            body: doc.body.clone(),
             explain: Vec::new(),
         }
     }

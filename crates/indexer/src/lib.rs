@@ -64,6 +64,7 @@ pub fn check(content: &Path, today: NaiveDate) -> Loaded {
 pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let loaded = check(&options.content, options.today);
+    tracing::debug!(phase = "load", ms = started.elapsed().as_millis() as u64, "build phase");
     if loaded.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
@@ -112,24 +113,16 @@ fn write_generation(
     let mut writer: tantivy::IndexWriter = tindex.writer_with_num_threads(threads, threads * 64_000_000)?;
 
     let bar = progress_bar(corpus.pages.len() as u64, progress);
-    let mut documents = 0;
-    for page in &corpus.pages {
-        for doc in index::documents(page, &fields) {
-            writer.add_document(doc)?;
-            documents += 1;
-        }
-        bar.inc(1);
-    }
-    bar.set_message("committing");
-    writer.commit()?;
-    // One segment: every query term is then looked up once, not once per indexing thread's
-    // segment.
-    let segments = tindex.searchable_segment_ids()?;
-    if segments.len() > 1 {
-        bar.set_message("merging");
-        writer.merge(&segments).wait()?;
-    }
+    let mut phase = Phase::start();
+    // The lexicon analyzes the pages on its own threads while tantivy indexes them.
+    let (documents, lexicon) = std::thread::scope(|scope| {
+        let lexicon = scope.spawn(|| kotae_core::lexicon::Lexicon::build_with(analyzer, &corpus.pages, &corpus.synonyms, thesaurus));
+        let documents = index_pages(&tindex, &mut writer, corpus, &fields, &bar, &mut phase);
+        let lexicon = lexicon.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        documents.map(|d| (d, lexicon))
+    })?;
     writer.wait_merging_threads()?;
+    phase.done("lexicon");
 
     let stored = StoredCorpus {
         categories: corpus.categories.clone(),
@@ -140,19 +133,63 @@ fn write_generation(
     let corpus_path = generation.join(layout::CORPUS_FILE);
     let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&corpus_path, &json)?;
-    bar.set_message("lexicon");
-    let lexicon = kotae_core::lexicon::Lexicon::build_with(analyzer, &corpus.pages, &corpus.synonyms, thesaurus);
     let lexicon_json = serde_json::to_vec(&lexicon).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::LEXICON_FILE), &lexicon_json)?;
-
     bar.finish_and_clear();
     let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
     let found = snapshot.search.num_docs() as usize;
     if found != documents || snapshot.corpus.pages.len() != corpus.pages.len() {
         return Err(BuildError::Verify(format!("wrote {documents} documents but read back {found}")));
     }
+    phase.done("verify");
     IndexRoot::new(generation.parent().unwrap_or(generation)).mark_ready(generation)?;
     Ok(documents)
+}
+
+/// Add every page's documents, commit, and merge the segments into one.
+fn index_pages(
+    tindex: &tantivy::Index,
+    writer: &mut tantivy::IndexWriter,
+    corpus: &kotae_core::Corpus,
+    fields: &index::Fields,
+    bar: &ProgressBar,
+    phase: &mut Phase,
+) -> Result<usize, BuildError> {
+    let mut documents = 0;
+    for page in &corpus.pages {
+        for doc in index::documents(page, fields) {
+            writer.add_document(doc)?;
+            documents += 1;
+        }
+        bar.inc(1);
+    }
+    phase.done("analyze");
+    bar.set_message("committing");
+    writer.commit()?;
+    phase.done("commit");
+    // One segment: every query term is then looked up once, not once per indexing thread's
+    // segment.
+    let segments = tindex.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        bar.set_message("merging");
+        writer.merge(&segments).wait()?;
+    }
+    phase.done("merge");
+    Ok(documents)
+}
+
+/// Times the phases of a build, for the debug log (`KOTAE_LOG=debug`).
+struct Phase(Instant);
+
+impl Phase {
+    fn start() -> Self {
+        Phase(Instant::now())
+    }
+
+    fn done(&mut self, name: &str) {
+        tracing::debug!(phase = name, ms = self.0.elapsed().as_millis() as u64, "build phase");
+        self.0 = Instant::now();
+    }
 }
 
 fn progress_bar(len: u64, visible: bool) -> ProgressBar {

@@ -90,8 +90,12 @@ pub fn normalize_str(input: &str) -> String {
 }
 
 fn attaches_to_previous(ch: char) -> bool {
-    matches!(ch, '\u{FF9E}' | '\u{FF9F}' | '\u{309B}' | '\u{309C}')
-        || canonical_combining_class(ch) != 0
+    // ASCII, kana letters and CJK ideographs are most of the text and never attach: spare
+    // them the table lookup.
+    if ch.is_ascii() || matches!(ch, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{4E00}'..='\u{9FFF}') {
+        return false;
+    }
+    matches!(ch, '\u{FF9E}' | '\u{FF9F}' | '\u{309B}' | '\u{309C}') || canonical_combining_class(ch) != 0
 }
 
 fn emit(
@@ -173,6 +177,17 @@ mod tests {
             }
             assert!(!attaches_to_previous(c), "U+{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn characters_that_skip_the_lookup_never_attach() {
+        let skipped = ('\u{0}'..='\u{7F}').chain('\u{3041}'..='\u{3096}').chain('\u{30A1}'..='\u{30FA}').chain('\u{4E00}'..='\u{9FFF}');
+        for c in skipped {
+            assert_eq!(canonical_combining_class(c), 0, "U+{:04X}", c as u32);
+            assert!(!matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{309B}' | '\u{309C}'));
+            assert!(!attaches_to_previous(c));
+        }
+        assert!(attaches_to_previous('\u{3099}') && attaches_to_previous('\u{FF9E}') && attaches_to_previous('\u{0301}'));
     }
 
     #[test]

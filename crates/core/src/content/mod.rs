@@ -111,12 +111,22 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     // Ids of files whose front matter could not be read at all: links to them are not
     // reported again as unknown.
     let mut unreadable = Vec::new();
-    for path in files {
-        match load_page(root, &path, &categories, today, &mut diagnostics) {
+    // Pages are read and parsed on every core; each file's result keeps its place.
+    let mut parts = crate::parallel::map_chunks(&files, 256, |part| {
+        let mut found = Vec::with_capacity(part.len());
+        let mut problems = Vec::new();
+        for path in part {
+            found.push(load_page(root, path, &categories, today, &mut problems));
+        }
+        (found, problems)
+    });
+    for (path, page) in files.iter().zip(parts.iter_mut().flat_map(|(found, _)| found.drain(..))) {
+        match page {
             Some(page) => pages.push(page),
-            None => unreadable.push(default_id(path.strip_prefix(root).unwrap_or(&path))),
+            None => unreadable.push(default_id(path.strip_prefix(root).unwrap_or(path))),
         }
     }
+    diagnostics.extend(parts.into_iter().flat_map(|(_, problems)| problems));
     check_links(root, &pages, &unreadable, &mut diagnostics);
     diagnostics.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Loaded { corpus: Corpus::new(root.to_path_buf(), categories, pages, site, synonyms), diagnostics }
