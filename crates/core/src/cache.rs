@@ -93,7 +93,7 @@ mod tests {
     use super::*;
 
     fn results(total: usize) -> SearchResults {
-        SearchResults { total, hits: Vec::new(), terms: Vec::new(), did_you_mean: None }
+        SearchResults { total, total_exact: true, hits: Vec::new(), terms: Vec::new(), did_you_mean: None }
     }
 
     #[test]

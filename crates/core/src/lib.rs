@@ -31,6 +31,7 @@ pub mod parallel;
 pub mod scoring;
 pub mod search;
 pub mod thesaurus;
+pub mod topk;
 
 pub use analysis::Analyzer;
 pub use content::{Audience, Corpus, Diagnostic, Page};

@@ -39,25 +39,21 @@ impl Default for Bm25 {
 pub struct Bm25TermQuery {
     term: Term,
     params: Bm25,
+    boost: Score,
 }
 
 impl Bm25TermQuery {
     pub fn new(term: Term, params: Bm25) -> Self {
-        Self { term, params }
+        Self { term, params, boost: 1.0 }
     }
-}
 
-/// `log(1 + (N - n + 0.5) / (n + 0.5))`, as Lucene and tantivy compute it.
-fn idf(doc_freq: u64, num_docs: u64) -> Score {
-    let x = (num_docs.saturating_sub(doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
-    (1.0 + x).ln()
-}
+    /// Multiply every score by `boost` (a field's weight).
+    pub fn with_boost(mut self, boost: Score) -> Self {
+        self.boost = boost;
+        self
+    }
 
-impl Query for Bm25TermQuery {
-    /// The weight looks the term up once in every segment of the searcher: the document
-    /// frequency is the sum of what it finds, and the scorers read their postings from it
-    /// instead of looking the term up again.
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+    fn bm25_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Bm25TermWeight> {
         let field = self.term.field();
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {
             return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
@@ -78,7 +74,22 @@ impl Query for Bm25TermQuery {
             }
             EnableScoring::Disabled { .. } => (1.0, 1.0),
         };
-        Ok(Box::new(Bm25TermWeight { term: self.term.clone(), weight, average, params: self.params, found }))
+        Ok(Bm25TermWeight { term: self.term.clone(), weight: weight * self.boost, average, params: self.params, found })
+    }
+}
+
+/// `log(1 + (N - n + 0.5) / (n + 0.5))`, as Lucene and tantivy compute it.
+fn idf(doc_freq: u64, num_docs: u64) -> Score {
+    let x = (num_docs.saturating_sub(doc_freq) as Score + 0.5) / (doc_freq as Score + 0.5);
+    (1.0 + x).ln()
+}
+
+impl Query for Bm25TermQuery {
+    /// The weight looks the term up once in every segment of the searcher: the document
+    /// frequency is the sum of what it finds, and the scorers read their postings from it
+    /// instead of looking the term up again.
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.bm25_weight(enable_scoring)?))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -88,7 +99,7 @@ impl Query for Bm25TermQuery {
 
 struct Bm25TermWeight {
     term: Term,
-    /// idf × (k1 + 1).
+    /// idf × (k1 + 1) × boost: the most one document can score, since tf / (tf + norm) < 1.
     weight: Score,
     /// The field's average length, in tokens.
     average: Score,
@@ -211,6 +222,49 @@ struct DisMaxWeight {
     tie_breaker: Score,
 }
 
+/// A [`DisMax`]'s weight, with the most it can add to one document, for
+/// [`TopK`](crate::topk::TopK).
+pub struct BoundedWeight {
+    weight: DisMaxWeight,
+    max: Score,
+}
+
+impl BoundedWeight {
+    /// The clause's scorer on a segment, with its bound.
+    pub fn clause(&self, reader: &SegmentReader) -> tantivy::Result<crate::topk::Clause> {
+        Ok(crate::topk::Clause { scorer: self.weight.scorer(reader, 1.0)?, max: self.max })
+    }
+}
+
+impl DisMax {
+    /// The weight, and an upper bound of the scores: the best field's bound plus the tie
+    /// breaker times the others'. Clauses other than [`Bm25TermQuery`] (phrases) have no known
+    /// bound, which makes the whole bound infinite.
+    pub fn bounded_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<BoundedWeight> {
+        let mut weights: Vec<Box<dyn Weight>> = Vec::with_capacity(self.clauses.len());
+        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
+        for clause in &self.clauses {
+            match clause.downcast_ref::<Bm25TermQuery>() {
+                Some(term) => {
+                    let weight = term.bm25_weight(enable_scoring)?;
+                    let max = if weight.found.iter().all(|(_, info)| info.is_none()) { 0.0 } else { weight.weight.max(0.0) };
+                    best = best.max(max);
+                    sum += max;
+                    weights.push(Box::new(weight));
+                }
+                None => {
+                    best = Score::INFINITY;
+                    sum = Score::INFINITY;
+                    weights.push(clause.weight(enable_scoring)?);
+                }
+            }
+        }
+        let tie = self.tie_breaker.max(0.0);
+        let max = if tie <= 1.0 { (1.0 - tie) * best + tie * sum } else { tie * sum };
+        Ok(BoundedWeight { weight: DisMaxWeight { weights, tie_breaker: self.tie_breaker }, max })
+    }
+}
+
 impl Weight for DisMaxWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut scorers = Vec::with_capacity(self.weights.len());
@@ -223,10 +277,7 @@ impl Weight for DisMaxWeight {
         Ok(match scorers.len() {
             0 => Box::new(EmptyScorer),
             1 => scorers.pop().unwrap_or_else(|| Box::new(EmptyScorer)),
-            _ => {
-                let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
-                Box::new(DisMaxScorer { scorers, doc, tie_breaker: self.tie_breaker })
-            }
+            _ => Box::new(DisMaxScorer::new(scorers, self.tie_breaker)),
         })
     }
 
@@ -241,16 +292,24 @@ impl Weight for DisMaxWeight {
     }
 }
 
-/// Walks its clauses in step: a handful of fields, so a linear scan beats a heap.
+/// Walks its clauses in step: a handful of fields, so a linear scan beats a heap. Each
+/// clause's current document is kept in `docs`, sparing a virtual call per look.
 struct DisMaxScorer {
     scorers: Vec<Box<dyn Scorer>>,
+    docs: Vec<DocId>,
     doc: DocId,
     tie_breaker: Score,
 }
 
 impl DisMaxScorer {
+    fn new(scorers: Vec<Box<dyn Scorer>>, tie_breaker: Score) -> Self {
+        let docs: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
+        let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
+        DisMaxScorer { scorers, docs, doc, tie_breaker }
+    }
+
     fn settle(&mut self) -> DocId {
-        self.doc = self.scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        self.doc = self.docs.iter().copied().min().unwrap_or(TERMINATED);
         self.doc
     }
 }
@@ -258,18 +317,18 @@ impl DisMaxScorer {
 impl DocSet for DisMaxScorer {
     fn advance(&mut self) -> DocId {
         let current = self.doc;
-        for s in &mut self.scorers {
-            if s.doc() == current {
-                s.advance();
+        for (s, d) in self.scorers.iter_mut().zip(&mut self.docs) {
+            if *d == current {
+                *d = s.advance();
             }
         }
         self.settle()
     }
 
     fn seek(&mut self, target: DocId) -> DocId {
-        for s in &mut self.scorers {
-            if s.doc() < target {
-                s.seek(target);
+        for (s, d) in self.scorers.iter_mut().zip(&mut self.docs) {
+            if *d < target {
+                *d = s.seek(target);
             }
         }
         self.settle()
@@ -288,8 +347,8 @@ impl Scorer for DisMaxScorer {
     fn score(&mut self) -> Score {
         let (mut best, mut sum) = (0.0f32, 0.0f32);
         let current = self.doc;
-        for s in &mut self.scorers {
-            if s.doc() == current {
+        for (s, d) in self.scorers.iter_mut().zip(&self.docs) {
+            if *d == current {
                 let score = s.score();
                 best = best.max(score);
                 sum += score;

@@ -11,8 +11,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
 use crate::scoring::{Bm25, Bm25TermQuery, DisMax};
+use crate::topk::{COUNT_EXACTLY, Found, TopK};
 use std::sync::Arc;
 use crate::index::schema::Fields;
 
@@ -220,8 +221,11 @@ pub struct Hit {
 /// The results of a search.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
-    /// How many documents matched in all.
+    /// How many documents matched in all: exact up to [`COUNT_EXACTLY`], a lower bound beyond
+    /// (see `total_exact`).
     pub total: usize,
+    /// False when counting stopped at [`COUNT_EXACTLY`] and more documents may match.
+    pub total_exact: bool,
     pub hits: Vec<Hit>,
     /// The content words the query was analyzed into.
     pub terms: Vec<String>,
@@ -339,32 +343,43 @@ impl SearchIndex {
         let mut evidence = self.evidence(&query_text, &morphemes, &terms);
         drop_common_sounds(&mut evidence, &searcher);
         if evidence.is_empty() {
-            return Ok(SearchResults { total: 0, hits: Vec::new(), terms, did_you_mean: None });
+            return Ok(SearchResults { total: 0, total_exact: true, hits: Vec::new(), terms, did_you_mean: None });
         }
-        let should: Vec<(Occur, Box<dyn Query>)> = evidence
-            .iter()
-            .map(|e| {
-                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
-                (Occur::Should, Box::new(DisMax::new(disjuncts, self.weights.tie_breaker)) as Box<dyn Query>)
-            })
-            .collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         let audience = match request.audience {
             AudienceFilter::Public => Some(Audience::Public),
             AudienceFilter::Internal => Some(Audience::Internal),
             AudienceFilter::All => None,
         };
         if let Some(a) = audience {
-            clauses.push((Occur::Must, filter(self.fields.audience, a.as_str())));
+            filters.push(filter(self.fields.audience, a.as_str()));
         }
         if let Some(c) = request.category.filter(|c| !c.is_empty()) {
-            clauses.push((Occur::Must, filter(self.fields.category, c)));
+            filters.push(filter(self.fields.category, c));
         }
-        let query = BooleanQuery::new(clauses);
-
+        // The sum of the evidence, best documents first (see `topk` for how it avoids scoring
+        // every document a common sound matches).
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let clauses = evidence
+            .iter()
+            .map(|e| {
+                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
+                DisMax::new(disjuncts, self.weights.tie_breaker).bounded_weight(scoring)
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let filters = filters
+            .iter()
+            .map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        let collector = (TopDocs::with_limit(limit).and_offset(request.offset.min(10_000)).order_by_score(), Count);
-        let (top, total) = searcher.search(&query, &collector)?;
+        let offset = request.offset.min(10_000);
+        let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let scorers = clauses.iter().map(|c| c.clause(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+            let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
+            best.collect_segment(ord as u32, scorers, filters, reader.alive_bitset());
+        }
+        let Found { top, total, exact: total_exact } = best.finish(offset);
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
         let understood = evidence.iter().filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym")).map(|e| e.text.as_str());
         let marker = Marker::new(&morphemes).with_words(understood);
@@ -378,7 +393,7 @@ impl SearchIndex {
             hits.push(hit);
         }
         let did_you_mean = if total < 3 { self.did_you_mean(&query_text, &morphemes, &searcher) } else { None };
-        Ok(SearchResults { total, hits, terms, did_you_mean })
+        Ok(SearchResults { total, total_exact, hits, terms, did_you_mean })
     }
 
     /// Everything the query looks for, with the weight of each field.
@@ -701,8 +716,7 @@ fn explain(searcher: &tantivy::Searcher, key_field: Field, key: &str, evidence: 
 }
 
 fn weighted(field: Field, text: &str, weight: f32, bm25: Bm25) -> Box<dyn Query> {
-    let q = Bm25TermQuery::new(Term::from_field_text(field, text), bm25);
-    Box::new(BoostQuery::new(Box::new(q), weight))
+    Box::new(Bm25TermQuery::new(Term::from_field_text(field, text), bm25).with_boost(weight))
 }
 
 /// A filter that does not change scores.

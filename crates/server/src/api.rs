@@ -190,7 +190,7 @@ pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let (snapshot, results) = state.search(q.clone(), audience, category, limit).await?;
     let sid = record(&state, scope, audience, &q, &results, started, &params, true);
     let hits: Vec<Value> = results.hits.iter().map(|h| hit_json(scope, &snapshot, h)).collect();
-    Ok(Json(json!({ "query": q, "total": results.total, "hits": hits, "search_id": sid })))
+    Ok(Json(json!({ "query": q, "total": results.total, "total_exact": results.total_exact, "hits": hits, "search_id": sid })))
 }
 
 pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {

@@ -144,8 +144,9 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "snippet_html": { "type": "string", "description": "Escaped text with matches in <mark>" },
                 "section": nullable_string(), "heading": nullable_string(),
                 "updated": { "type": ["string", "null"], "description": "YYYY-MM-DD" }, "url": { "type": "string" } } },
-            "SearchResults": { "type": "object", "required": ["query", "total", "hits", "search_id"], "properties": {
-                "query": { "type": "string" }, "total": { "type": "integer", "minimum": 0 },
+            "SearchResults": { "type": "object", "required": ["query", "total", "total_exact", "hits", "search_id"], "properties": {
+                "query": { "type": "string" }, "total": { "type": "integer", "minimum": 0, "description": "Matching documents: exact up to 1,000, a lower bound beyond (see total_exact)" },
+                "total_exact": { "type": "boolean", "description": "False when counting stopped at 1,000 and more documents may match" },
                 "hits": { "type": "array", "items": { "$ref": "#/components/schemas/Hit" } },
                 "search_id": { "type": "string", "description": "This search's id: send it back as `prev` with the next search and as `search_id` with a vote" } } },
             "Suggestions": { "type": "object", "required": ["query", "suggestions"], "properties": { "query": { "type": "string" }, "suggestions": { "type": "array", "items": { "type": "object", "required": ["id", "title", "heading", "url"], "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "heading": nullable_string(), "url": { "type": "string" } } } } } },

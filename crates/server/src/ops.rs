@@ -254,7 +254,8 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
             None,
             None,
         );
-        let _ = write!(body, r#"<p class="count">「{}」: {}件</p><ol class="results">"#, escape(&q), results.total);
+        let more = if results.total_exact { "" } else { "以上" };
+        let _ = write!(body, r#"<p class="count">「{}」: {}件{more}</p><ol class="results">"#, escape(&q), results.total);
         for hit in &results.hits {
             let Some(page) = snapshot.corpus.page(&hit.id) else { continue };
             let anchor = hit.section.as_deref().map(|a| format!("#{}", urlencode(a))).unwrap_or_default();

@@ -74,7 +74,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", json!({ "total": results.total, "hits": hits, "did_you_mean": results.did_you_mean }));
+        println!("{}", json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean }));
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -104,7 +104,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             println!("      {:>7.3}  {:<10} {:<14} {}{from}", e.score, e.kind, e.field, e.text);
         }
     }
-    eprintln!("{} match(es)", results.total);
+    eprintln!("{}{} match(es)", results.total, if results.total_exact { "" } else { " or more" });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,0 +1,355 @@
+//! The best hits of a query, without scoring every document it matches.
+//!
+//! A Kotae query is a sum of clauses, one per piece of evidence (a word, a reading bigram, a
+//! character trigram...), each the [`DisMax`](crate::scoring::DisMax) of its fields. On a large
+//! corpus most clauses are common sounds and characters that match a large share of the
+//! documents but can add little to a score. Scoring every document they match was nearly all of
+//! a search on 100,000 articles.
+//!
+//! [`TopK`] uses **MaxScore** (Turtle and Flood, 1995). Every clause knows the most it can add to
+//! a document (its upper bound). Once the k best documents so far all score above θ, the clauses
+//! with the smallest bounds, as long as their bounds add up to no more than θ, become
+//! *non-essential*. A document that matches only those cannot enter the top k, so only the
+//! documents of the essential clauses are visited, and the non-essential ones are asked only
+//! for those documents, and only while the document can still make it.
+//!
+//! The results are the same hits, with the same scores, in the same order, as scoring
+//! everything (ties go to the lower document address, as with tantivy's `TopDocs`). Scores are
+//! summed in clause order so they are bit-for-bit the same as the exhaustive sum.
+//!
+//! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
+//! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
+//! counted exactly, with pruning off; past that the total is reported as a lower bound.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use tantivy::fastfield::AliveBitSet;
+use tantivy::query::Scorer;
+use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
+
+/// How many matching documents are counted exactly before pruning may start.
+pub const COUNT_EXACTLY: usize = 1000;
+
+/// One clause of a sum: its scorer on a segment and the most it can add to a document.
+pub struct Clause {
+    pub scorer: Box<dyn Scorer>,
+    /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
+    pub max: Score,
+}
+
+/// The k best documents of a sum of clauses, over the segments of a searcher.
+pub struct TopK {
+    k: usize,
+    count_exactly: usize,
+    /// The worst of the best on top (a min-heap through [`Entry`]'s order).
+    heap: BinaryHeap<Entry>,
+    counted: usize,
+    exact: bool,
+}
+
+/// What a search found: the best documents, best first, and how many matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub top: Vec<(Score, DocAddress)>,
+    /// Matching documents; a lower bound when `exact` is false.
+    pub total: usize,
+    pub exact: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    score: Score,
+    address: DocAddress,
+}
+
+impl Entry {
+    /// Better: a higher score, or the same score and a lower address.
+    fn better(&self, other: &Entry) -> Ordering {
+        self.score.total_cmp(&other.score).then_with(|| other.address.cmp(&self.address))
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.better(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Entry {}
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Entry {
+    /// Reversed, so that `BinaryHeap` keeps the worst entry on top.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.better(self)
+    }
+}
+
+/// Bounds are widened a little, so that float rounding in a sum never prunes a document that
+/// would have made it.
+fn widen(bound: Score) -> Score {
+    bound * 1.0001 + 1e-6
+}
+
+impl TopK {
+    /// Keep the `k` best; count the first `count_exactly` matches exactly.
+    pub fn new(k: usize, count_exactly: usize) -> Self {
+        TopK { k: k.max(1), count_exactly, heap: BinaryHeap::new(), counted: 0, exact: true }
+    }
+
+    /// The score a document must beat to enter, once k documents are in.
+    fn threshold(&self) -> Option<Score> {
+        (self.heap.len() >= self.k).then(|| self.heap.peek().map_or(Score::NEG_INFINITY, |e| e.score))
+    }
+
+    fn offer(&mut self, entry: Entry) {
+        if self.heap.len() < self.k {
+            self.heap.push(entry);
+        } else if self.heap.peek().is_some_and(|worst| entry.better(worst) == Ordering::Greater) {
+            self.heap.pop();
+            self.heap.push(entry);
+        }
+    }
+
+    /// Visit one segment. `filters` must all contain a document for it to count (the audience
+    /// and category); `alive` leaves out deleted documents.
+    pub fn collect_segment(&mut self, segment: u32, clauses: Vec<Clause>, mut filters: Vec<Box<dyn Scorer>>, alive: Option<&AliveBitSet>) {
+        // Clauses by bound, smallest first; `original` keeps the order scores are summed in.
+        let mut clauses: Vec<(usize, Clause)> =
+            clauses.into_iter().enumerate().filter(|(_, c)| c.scorer.doc() != TERMINATED).collect();
+        if clauses.is_empty() {
+            return;
+        }
+        clauses.sort_by(|a, b| a.1.max.total_cmp(&b.1.max));
+        let n = clauses.len();
+        let bounds: Vec<Score> = clauses.iter().map(|(_, c)| widen(c.max)).collect();
+        // below[i]: the sum of the bounds of clauses 0..i.
+        let mut below = vec![0.0 as Score; n + 1];
+        for i in 0..n {
+            below[i + 1] = below[i] + bounds[i];
+        }
+        // Each clause's current document, kept here to spare a virtual call per look.
+        let mut docs: Vec<DocId> = clauses.iter().map(|(_, c)| c.scorer.doc()).collect();
+        // The scores of the current document: (clause's original position, score).
+        let mut matched: Vec<(usize, Score)> = Vec::with_capacity(n);
+        // Clauses first_essential.. are essential: their documents are all visited.
+        let mut first_essential = 0;
+
+        loop {
+            let doc = docs[first_essential..].iter().copied().min().unwrap_or(TERMINATED);
+            if doc == TERMINATED {
+                break;
+            }
+            let wanted = alive.is_none_or(|a| a.is_alive(doc))
+                && filters.iter_mut().all(|f| {
+                    if f.doc() < doc {
+                        f.seek(doc);
+                    }
+                    f.doc() == doc
+                });
+            if wanted {
+                let threshold = self.threshold();
+                let mut possible = below[first_essential];
+                for i in first_essential..n {
+                    if docs[i] == doc {
+                        let (original, c) = &mut clauses[i];
+                        let s = c.scorer.score();
+                        matched.push((*original, s));
+                        possible += s;
+                    }
+                }
+                // The non-essential clauses, largest bound first, while the document can
+                // still beat the threshold.
+                let mut hopeless = false;
+                for i in (0..first_essential).rev() {
+                    if threshold.is_some_and(|t| possible <= t) {
+                        hopeless = true;
+                        break;
+                    }
+                    possible -= bounds[i];
+                    let (original, c) = &mut clauses[i];
+                    if docs[i] < doc {
+                        docs[i] = c.scorer.seek(doc);
+                    }
+                    if docs[i] == doc {
+                        let s = c.scorer.score();
+                        matched.push((*original, s));
+                        possible += s;
+                    }
+                }
+                if !hopeless {
+                    // The exhaustive sum's order: clause by clause, from zero.
+                    matched.sort_unstable_by_key(|(original, _)| *original);
+                    let score = matched.iter().fold(0.0 as Score, |sum, (_, s)| sum + s);
+                    self.offer(Entry { score, address: DocAddress::new(segment, doc) });
+                }
+                matched.clear();
+                if self.exact {
+                    self.counted += 1;
+                    if self.counted >= self.count_exactly {
+                        self.exact = false;
+                    }
+                }
+            }
+            for i in first_essential..n {
+                if docs[i] == doc {
+                    docs[i] = clauses[i].1.scorer.advance();
+                }
+            }
+            // Once counting is over, clauses whose bounds together cannot beat the threshold
+            // stop being visited.
+            if !self.exact
+                && let Some(t) = self.threshold()
+            {
+                while first_essential < n && below[first_essential + 1] <= t {
+                    first_essential += 1;
+                }
+                if first_essential == n {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The best documents, best first, after skipping `offset` of them.
+    pub fn finish(self, offset: usize) -> Found {
+        let mut top: Vec<Entry> = self.heap.into_vec();
+        top.sort_by(|a, b| b.better(a));
+        let top = top.into_iter().skip(offset).map(|e| (e.score, e.address)).collect();
+        // Counting stopped at the limit only if there were more to count; when it stopped
+        // exactly at the last document, it is still exact, but it cannot tell.
+        Found { top, total: self.counted, exact: self.exact }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
+    use tantivy::{Index, Term, doc};
+
+    use super::*;
+    use crate::scoring::{Bm25, Bm25TermQuery, DisMax};
+
+    /// A corpus where common words match most documents and rare words a few, with two
+    /// text fields, a filter field, and several segments.
+    fn corpus() -> (Index, tantivy::schema::Field, tantivy::schema::Field, tantivy::schema::Field) {
+        let mut schema = Schema::builder();
+        let title = schema.add_text_field("title", TEXT);
+        let body = schema.add_text_field("body", TEXT);
+        let kind = schema.add_text_field("kind", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let common = ["alpha", "beta", "gamma", "delta"];
+        let rare = ["kiwi", "lime", "plum", "fig", "pear"];
+        for i in 0..3000usize {
+            let mut text = String::new();
+            for (j, w) in common.iter().enumerate() {
+                if (i * 7 + j * 3) % 5 != 0 {
+                    text.push_str(w);
+                    text.push(' ');
+                }
+            }
+            for (j, w) in rare.iter().enumerate() {
+                if (i * 13 + j * 11) % (37 + j * 10) == 0 {
+                    for _ in 0..(i % 3 + 1) {
+                        text.push_str(w);
+                        text.push(' ');
+                    }
+                }
+            }
+            let t = if i % 11 == 0 { rare[i % rare.len()] } else { common[i % common.len()] };
+            writer.add_document(doc!(title => t, body => text, kind => if i % 4 == 0 { "internal" } else { "public" })).unwrap();
+            if i % 1000 == 999 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        (index, title, body, kind)
+    }
+
+    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str) -> DisMax {
+        let params = Bm25::default();
+        DisMax::new(
+            vec![
+                Box::new(Bm25TermQuery::new(Term::from_field_text(title, word), params).with_boost(1.3)),
+                Box::new(Bm25TermQuery::new(Term::from_field_text(body, word), params)),
+            ],
+            0.1,
+        )
+    }
+
+    #[test]
+    fn pruned_results_equal_exhaustive_scoring() {
+        let (index, title, body, kind) = corpus();
+        let searcher = index.reader().unwrap().searcher();
+        assert!(searcher.segment_readers().len() >= 3);
+        let queries: [&[&str]; 5] = [
+            &["alpha", "kiwi"],
+            &["alpha", "beta", "gamma", "delta", "plum"],
+            &["fig", "pear", "lime", "beta"],
+            &["delta"],
+            &["alpha", "beta", "nothing"],
+        ];
+        for words in queries {
+            for filtered in [false, true] {
+                for (limit, offset, count_exactly) in [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)] {
+                    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w)).collect();
+                    // Exhaustive: tantivy's boolean query and collectors.
+                    let should: Vec<(Occur, Box<dyn Query>)> =
+                        dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect();
+                    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
+                    let filter = TermQuery::new(Term::from_field_text(kind, "public"), IndexRecordOption::Basic);
+                    if filtered {
+                        must.push((Occur::Must, Box::new(tantivy::query::BoostQuery::new(Box::new(filter.clone()), 0.0))));
+                    }
+                    let collector = (TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count);
+                    let (expected, expected_total) = searcher.search(&BooleanQuery::new(must), &collector).unwrap();
+
+                    // Pruned.
+                    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+                    let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
+                    let filter_weight = filter.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+                    let mut top = TopK::new(limit + offset, count_exactly);
+                    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+                        let clauses = weights.iter().map(|w| w.clause(reader).unwrap()).collect();
+                        let filters = if filtered { vec![filter_weight.scorer(reader, 1.0).unwrap()] } else { Vec::new() };
+                        top.collect_segment(ord as u32, clauses, filters, reader.alive_bitset());
+                    }
+                    let found = top.finish(offset);
+                    assert_eq!(found.top, expected, "{words:?} filtered {filtered} limit {limit} offset {offset}");
+                    if found.exact {
+                        assert_eq!(found.total, expected_total, "{words:?}");
+                    } else {
+                        assert!(found.total >= count_exactly && found.total <= expected_total, "{words:?}: {}", found.total);
+                    }
+                    assert_eq!(found.exact, expected_total < count_exactly, "{words:?}: {expected_total} vs {count_exactly}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bounds_hold_for_every_document() {
+        let (index, title, body, _) = corpus();
+        let searcher = index.reader().unwrap().searcher();
+        for word in ["alpha", "kiwi", "pear"] {
+            let weight = clause(title, body, word).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            for reader in searcher.segment_readers() {
+                let mut c = weight.clause(reader).unwrap();
+                assert!(c.max.is_finite());
+                while c.scorer.doc() != TERMINATED {
+                    assert!(c.scorer.score() <= c.max, "{word}");
+                    c.scorer.advance();
+                }
+            }
+        }
+    }
+}
