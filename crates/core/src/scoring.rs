@@ -222,46 +222,42 @@ struct DisMaxWeight {
     tie_breaker: Score,
 }
 
-/// A [`DisMax`]'s weight, with the most it can add to one document, for
+/// A [`DisMax`]'s weights, one per field, each with the most it can score, for
 /// [`TopK`](crate::topk::TopK).
 pub struct BoundedWeight {
-    weight: DisMaxWeight,
-    max: Score,
+    weights: Vec<(Box<dyn Weight>, Score)>,
+    tie_breaker: Score,
 }
 
 impl BoundedWeight {
-    /// The clause's scorer on a segment, with its bound.
-    pub fn clause(&self, reader: &SegmentReader) -> tantivy::Result<crate::topk::Clause> {
-        Ok(crate::topk::Clause { scorer: self.weight.scorer(reader, 1.0)?, max: self.max })
+    /// The clause's units on a segment.
+    pub fn group(&self, reader: &SegmentReader) -> tantivy::Result<crate::topk::Group> {
+        let units = self
+            .weights
+            .iter()
+            .map(|(w, max)| Ok(crate::topk::Unit { scorer: w.scorer(reader, 1.0)?, max: *max }))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(crate::topk::Group { units, tie_breaker: self.tie_breaker })
     }
 }
 
 impl DisMax {
-    /// The weight, and an upper bound of the scores: the best field's bound plus the tie
-    /// breaker times the others'. Clauses other than [`Bm25TermQuery`] (phrases) have no known
-    /// bound, which makes the whole bound infinite.
+    /// The weights of the fields, each with an upper bound of its scores. Clauses other than
+    /// [`Bm25TermQuery`] (phrases) have no known bound: infinite, they are never pruned.
     pub fn bounded_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<BoundedWeight> {
-        let mut weights: Vec<Box<dyn Weight>> = Vec::with_capacity(self.clauses.len());
-        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
-        for clause in &self.clauses {
-            match clause.downcast_ref::<Bm25TermQuery>() {
+        let weights = self
+            .clauses
+            .iter()
+            .map(|clause| match clause.downcast_ref::<Bm25TermQuery>() {
                 Some(term) => {
                     let weight = term.bm25_weight(enable_scoring)?;
-                    let max = if weight.found.iter().all(|(_, info)| info.is_none()) { 0.0 } else { weight.weight.max(0.0) };
-                    best = best.max(max);
-                    sum += max;
-                    weights.push(Box::new(weight));
+                    let max = weight.weight.max(0.0);
+                    Ok((Box::new(weight) as Box<dyn Weight>, max))
                 }
-                None => {
-                    best = Score::INFINITY;
-                    sum = Score::INFINITY;
-                    weights.push(clause.weight(enable_scoring)?);
-                }
-            }
-        }
-        let tie = self.tie_breaker.max(0.0);
-        let max = if tie <= 1.0 { (1.0 - tie) * best + tie * sum } else { tie * sum };
-        Ok(BoundedWeight { weight: DisMaxWeight { weights, tie_breaker: self.tie_breaker }, max })
+                None => Ok((clause.weight(enable_scoring)?, Score::INFINITY)),
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(BoundedWeight { weights, tie_breaker: self.tie_breaker })
     }
 }
 

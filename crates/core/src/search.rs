@@ -375,7 +375,7 @@ impl SearchIndex {
         let offset = request.offset.min(10_000);
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let scorers = clauses.iter().map(|c| c.clause(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+            let scorers = clauses.iter().map(|c| c.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
             let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
             best.collect_segment(ord as u32, scorers, filters, reader.alive_bitset());
         }

@@ -6,12 +6,15 @@
 //! documents but can add little to a score. Scoring every document they match was nearly all of
 //! a search on 100,000 articles.
 //!
-//! [`TopK`] uses **MaxScore** (Turtle and Flood, 1995). Every clause knows the most it can add to
-//! a document (its upper bound). Once the k best documents so far all score above θ, the clauses
-//! with the smallest bounds, as long as their bounds add up to no more than θ, become
-//! *non-essential*. A document that matches only those cannot enter the top k, so only the
-//! documents of the essential clauses are visited, and the non-essential ones are asked only
-//! for those documents, and only while the document can still make it.
+//! [`TopK`] uses **MaxScore** (Turtle and Flood, 1995), on the postings of each field of each
+//! clause (a *unit*). Every unit knows the most it can score (its upper bound), and a clause's
+//! dis-max never exceeds the sum of its fields' scores, so a document never scores more than the
+//! bounds of the units it appears in. Once the k best documents so far all score above θ, the
+//! units with the smallest bounds, as long as their bounds add up to no more than θ, become
+//! *non-essential*: a document found only in those cannot enter the top k. Only the documents
+//! of the essential units are visited; the others are asked about those documents only, and
+//! only while the document can still make it. Bounds per field matter: a word that is rare in
+//! titles but common in bodies has a high bound in the title field only.
 //!
 //! The results are the same hits, with the same scores, in the same order, as scoring
 //! everything (ties go to the lower document address, as with tantivy's `TopDocs`). Scores are
@@ -31,11 +34,17 @@ use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
 
-/// One clause of a sum: its scorer on a segment and the most it can add to a document.
-pub struct Clause {
+/// The postings of one field of a clause, on a segment, and the most they score.
+pub struct Unit {
     pub scorer: Box<dyn Scorer>,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
+}
+
+/// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).
+pub struct Group {
+    pub units: Vec<Unit>,
+    pub tie_breaker: Score,
 }
 
 /// The k best documents of a sum of clauses, over the segments of a searcher.
@@ -97,6 +106,27 @@ fn widen(bound: Score) -> Score {
     bound * 1.0001 + 1e-6
 }
 
+/// A document's score from the scores of its units: each group's dis-max, summed group by
+/// group from zero. The operations are those of tantivy's boolean sum over
+/// [`DisMax`](crate::scoring::DisMax) scorers, in the same order, so the scores are identical.
+fn combine(matched: &mut [((usize, usize), Score)], ties: &[Score]) -> Score {
+    matched.sort_unstable_by_key(|(at, _)| *at);
+    let mut total: Score = 0.0;
+    let mut i = 0;
+    while i < matched.len() {
+        let group = matched[i].0.0;
+        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
+        let start = i;
+        while i < matched.len() && matched[i].0.0 == group {
+            best = best.max(matched[i].1);
+            sum += matched[i].1;
+            i += 1;
+        }
+        total += if i - start == 1 { matched[start].1 } else { best + ties[group] * (sum - best) };
+    }
+    total
+}
+
 impl TopK {
     /// Keep the `k` best; count the first `count_exactly` matches exactly.
     pub fn new(k: usize, count_exactly: usize) -> Self {
@@ -119,26 +149,32 @@ impl TopK {
 
     /// Visit one segment. `filters` must all contain a document for it to count (the audience
     /// and category); `alive` leaves out deleted documents.
-    pub fn collect_segment(&mut self, segment: u32, clauses: Vec<Clause>, mut filters: Vec<Box<dyn Scorer>>, alive: Option<&AliveBitSet>) {
-        // Clauses by bound, smallest first; `original` keeps the order scores are summed in.
-        let mut clauses: Vec<(usize, Clause)> =
-            clauses.into_iter().enumerate().filter(|(_, c)| c.scorer.doc() != TERMINATED).collect();
-        if clauses.is_empty() {
+    pub fn collect_segment(&mut self, segment: u32, groups: Vec<Group>, mut filters: Vec<Box<dyn Scorer>>, alive: Option<&AliveBitSet>) {
+        let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+        // Units by bound, smallest first; (group, position) keeps the order scores are
+        // combined in.
+        let mut units: Vec<((usize, usize), Unit)> = groups
+            .into_iter()
+            .enumerate()
+            .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
+            .filter(|(_, u)| u.scorer.doc() != TERMINATED)
+            .collect();
+        if units.is_empty() {
             return;
         }
-        clauses.sort_by(|a, b| a.1.max.total_cmp(&b.1.max));
-        let n = clauses.len();
-        let bounds: Vec<Score> = clauses.iter().map(|(_, c)| widen(c.max)).collect();
-        // below[i]: the sum of the bounds of clauses 0..i.
+        units.sort_by(|a, b| a.1.max.total_cmp(&b.1.max));
+        let n = units.len();
+        let bounds: Vec<Score> = units.iter().map(|(_, u)| widen(u.max)).collect();
+        // below[i]: the sum of the bounds of units 0..i.
         let mut below = vec![0.0 as Score; n + 1];
         for i in 0..n {
             below[i + 1] = below[i] + bounds[i];
         }
-        // Each clause's current document, kept here to spare a virtual call per look.
-        let mut docs: Vec<DocId> = clauses.iter().map(|(_, c)| c.scorer.doc()).collect();
-        // The scores of the current document: (clause's original position, score).
-        let mut matched: Vec<(usize, Score)> = Vec::with_capacity(n);
-        // Clauses first_essential.. are essential: their documents are all visited.
+        // Each unit's current document, kept here to spare a virtual call per look.
+        let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
+        // The scores of the current document: ((group, position), score).
+        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(n);
+        // Units first_essential.. are essential: their documents are all visited.
         let mut first_essential = 0;
 
         loop {
@@ -158,35 +194,35 @@ impl TopK {
                 let mut possible = below[first_essential];
                 for i in first_essential..n {
                     if docs[i] == doc {
-                        let (original, c) = &mut clauses[i];
-                        let s = c.scorer.score();
-                        matched.push((*original, s));
+                        let (at, u) = &mut units[i];
+                        let s = u.scorer.score();
+                        matched.push((*at, s));
                         possible += s;
                     }
                 }
-                // The non-essential clauses, largest bound first, while the document can
-                // still beat the threshold.
                 let mut hopeless = false;
-                for i in (0..first_essential).rev() {
+                // The non-essential units, largest bound first, while the document can still
+                // beat the threshold.
+                let mut i = first_essential;
+                while !hopeless && i > 0 {
+                    i -= 1;
                     if threshold.is_some_and(|t| possible <= t) {
                         hopeless = true;
                         break;
                     }
                     possible -= bounds[i];
-                    let (original, c) = &mut clauses[i];
+                    let (at, u) = &mut units[i];
                     if docs[i] < doc {
-                        docs[i] = c.scorer.seek(doc);
+                        docs[i] = u.scorer.seek(doc);
                     }
                     if docs[i] == doc {
-                        let s = c.scorer.score();
-                        matched.push((*original, s));
+                        let s = u.scorer.score();
+                        matched.push((*at, s));
                         possible += s;
                     }
                 }
                 if !hopeless {
-                    // The exhaustive sum's order: clause by clause, from zero.
-                    matched.sort_unstable_by_key(|(original, _)| *original);
-                    let score = matched.iter().fold(0.0 as Score, |sum, (_, s)| sum + s);
+                    let score = combine(&mut matched, &ties);
                     self.offer(Entry { score, address: DocAddress::new(segment, doc) });
                 }
                 matched.clear();
@@ -199,10 +235,10 @@ impl TopK {
             }
             for i in first_essential..n {
                 if docs[i] == doc {
-                    docs[i] = clauses[i].1.scorer.advance();
+                    docs[i] = units[i].1.scorer.advance();
                 }
             }
-            // Once counting is over, clauses whose bounds together cannot beat the threshold
+            // Once counting is over, units whose bounds together cannot beat the threshold
             // stop being visited.
             if !self.exact
                 && let Some(t) = self.threshold()
@@ -319,7 +355,7 @@ mod tests {
                     let filter_weight = filter.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
                     let mut top = TopK::new(limit + offset, count_exactly);
                     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                        let clauses = weights.iter().map(|w| w.clause(reader).unwrap()).collect();
+                        let clauses = weights.iter().map(|w| w.group(reader).unwrap()).collect();
                         let filters = if filtered { vec![filter_weight.scorer(reader, 1.0).unwrap()] } else { Vec::new() };
                         top.collect_segment(ord as u32, clauses, filters, reader.alive_bitset());
                     }
@@ -343,11 +379,12 @@ mod tests {
         for word in ["alpha", "kiwi", "pear"] {
             let weight = clause(title, body, word).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             for reader in searcher.segment_readers() {
-                let mut c = weight.clause(reader).unwrap();
-                assert!(c.max.is_finite());
-                while c.scorer.doc() != TERMINATED {
-                    assert!(c.scorer.score() <= c.max, "{word}");
-                    c.scorer.advance();
+                for mut u in weight.group(reader).unwrap().units {
+                    assert!(u.max.is_finite());
+                    while u.scorer.doc() != TERMINATED {
+                        assert!(u.scorer.score() <= u.max, "{word}");
+                        u.scorer.advance();
+                    }
                 }
             }
         }
