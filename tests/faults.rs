@@ -271,3 +271,18 @@ fn a_missing_dictionary_is_a_clear_error_naming_the_fix() {
     assert_eq!(current(&index), served, "nothing was published");
     assert_eq!(generations(&index), vec![served]);
 }
+
+#[test]
+fn a_missing_file_is_named_with_its_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let queries = dir.path().join("queries.jsonl");
+    std::fs::write(&queries, "{\"qid\": \"1\", \"text\": \"返品\"}\n").unwrap();
+    let missing = dir.path().join("missing.tsv");
+    let out = kotae(dir.path(), &["eval", "--index", path_str(&index), "--queries", path_str(&queries), "--qrels", path_str(&missing)]);
+    let err = stderr(&out);
+    assert!(!out.status.success());
+    assert!(err.contains(path_str(&missing)), "names the file: {err}");
+    assert_eq!(err.matches("(os error 2)").count(), 1, "the OS error once, not repeated by the error chain: {err}");
+}

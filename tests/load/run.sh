@@ -5,13 +5,17 @@
 #   DURATION=60s CONNECTIONS=32 tests/load/run.sh
 #   KOTAE=target/release/kotae tests/load/run.sh   # use an already built binary
 #   CONTENT=/tmp/kotae-10k tests/load/run.sh       # another corpus (queries stay the same)
+#   DISTINCT=1 tests/load/run.sh                   # questions never asked before (see below)
 #
 # It builds the release binary (unless KOTAE is set), indexes the corpus into a temporary
 # folder, starts the service on 127.0.0.1:$PORT, waits for its first answer, then runs `oha`
 # (`cargo install oha`; Debian's `wrk` is used if oha is missing) for DURATION against
 #   1. GET /api/search?q=...   (the held-out relevance queries, in rotation)
 #   2. GET /search?q=...       (the HTML results page, same queries)
-# and prints requests/s, p50 and p99 latency, the service's RSS at rest and its peak under
+# With DISTINCT=1 the list is 2,880 different questions (each held-out query with 20 endings
+# such as 「の方法」), more than the service's 1,024-entry result cache holds, so every request
+# is searched for real; otherwise the 144 queries repeat and the cache answers after one pass.
+# It prints requests/s, p50 and p99 latency, the service's RSS at rest and its peak under
 # load, and the time from start to first answer. Only loopback is ever contacted; every
 # phase is bounded in time, and the service is stopped at the end.
 set -euo pipefail
@@ -48,10 +52,15 @@ echo "== indexing $CONTENT"
 "$KOTAE" index --content "$CONTENT" --index "$work/index" --quiet
 
 # URL lists: every query of the set, percent-encoded.
-python3 - "$QUERIES" "$addr" "$work" <<'EOF'
+python3 - "$QUERIES" "$addr" "$work" "${DISTINCT:-0}" <<'EOF'
 import json, sys, urllib.parse
-queries, addr, work = sys.argv[1], sys.argv[2], sys.argv[3]
+queries, addr, work, distinct = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 texts = [json.loads(l)["text"] for l in open(queries, encoding="utf-8") if l.strip()]
+if distinct:
+    endings = ["", "の方法", "ができない", "について", "を知りたい", "はどこ", "の手順", "がわからない",
+               "したい", "の確認", "　教えて", "？", "の件", "について質問", "の変更", "はいつ", "の設定",
+               "が困る", "の問い合わせ", "をお願い"]
+    texts = [t + e for e in endings for t in texts]
 for name, path in (("api", "/api/search?q="), ("html", "/search?q=")):
     with open(f"{work}/{name}.urls", "w") as f:
         for t in texts:

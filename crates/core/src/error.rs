@@ -8,9 +8,10 @@ pub enum Error {
     /// The Japanese dictionary could not be found, compiled or loaded.
     #[error("dictionary: {message}")]
     Dictionary { message: String },
-    /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// A file or folder could not be read or written. The I/O error is part of the message,
+    /// not a `source`, so that printing the chain does not repeat it.
+    #[error("{}: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
     /// There is no index to search yet.
     #[error("no index at {}: build one with `kotae index`", .0.display())]
     NoIndex(PathBuf),
@@ -33,6 +34,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), error: source }
     }
 }

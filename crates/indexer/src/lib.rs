@@ -25,8 +25,9 @@ pub enum BuildError {
     Invalid(Vec<Diagnostic>),
     #[error(transparent)]
     Core(#[from] kotae_core::Error),
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The I/O error is part of the message, not a `source`, so it is printed once.
+    #[error("{}: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error("the new index failed verification: {0}")]
@@ -221,5 +222,5 @@ fn lock(index: &Path) -> Result<File, BuildError> {
 }
 
 fn io(path: &Path, source: std::io::Error) -> BuildError {
-    BuildError::Io { path: path.to_path_buf(), source }
+    BuildError::Io { path: path.to_path_buf(), error: source }
 }

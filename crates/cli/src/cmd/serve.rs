@@ -68,7 +68,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // Searches run on the blocking pool and are CPU-bound: more threads than a few per core
+    // add no throughput, but each keeps its own allocator heap and analyzer buffers (tokio's
+    // default allows 512).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads((4 * cores).max(8)).enable_all().build()?;
     runtime.block_on(kotae_server::run(config, analyzer))?;
     Ok(ExitCode::SUCCESS)
 }
