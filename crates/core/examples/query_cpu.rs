@@ -62,9 +62,11 @@ fn main() {
         .collect();
 
     let uncached = snapshot.search.clone().with_cache_capacity(0);
-    // Warm the page cache and the analyzer's buffers.
+    // Warm the page cache, the allocator and the analyzer's buffers: a whole untimed round of
+    // each kind of search.
     for q in &queries {
         uncached.search(&SearchRequest::new(q)).expect("search");
+        uncached.search(&SearchRequest { snippets: false, ..SearchRequest::new(q) }).expect("search");
     }
     measure("uncached, with snippets", &queries, rounds, |q| {
         uncached.search(&SearchRequest::new(q)).expect("search");

@@ -775,7 +775,7 @@ impl Marker {
         let mut found: Vec<Range<usize>> = self
             .needles
             .iter()
-            .flat_map(|n| normalized.text.match_indices(n.as_str()).map(|(i, m)| i..i + m.len()).collect::<Vec<_>>())
+            .flat_map(|n| memchr::memmem::find_iter(normalized.text.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
             .map(|r| {
                 let (start, end) = normalized.original_range(r.start, r.end);
                 start..end
@@ -802,41 +802,46 @@ impl Marker {
     /// beginning of the text.
     pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
         let text = text.trim();
-        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-        let chars = boundaries.len() - 1;
-        if chars <= max_chars {
+        if text.chars().nth(max_chars).is_none() {
             return Snippet { text: flatten(text), highlights: self.matches(text) };
         }
         // Where to look: the needles as they are in the text, which is most often enough and
         // spares normalizing a whole page; otherwise in the normalized text.
-        let mut ranges: Vec<Range<usize>> =
-            self.needles.iter().flat_map(|n| text.match_indices(n.as_str()).map(|(i, m)| i..i + m.len())).collect();
+        let mut ranges: Vec<Range<usize>> = self
+            .needles
+            .iter()
+            .flat_map(|n| memchr::memmem::find_iter(text.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
+            .collect();
         ranges.sort_by_key(|r| r.start);
         if ranges.is_empty() {
             ranges = self.matches(text);
         }
-        // Choose the window start (in characters) covering the most matches.
-        let char_of = |byte: usize| boundaries.partition_point(|&b| b < byte);
-        let starts: Vec<usize> = ranges.iter().map(|r| char_of(r.start)).collect();
-        let mut best = (0usize, 0usize);
-        for (i, &s) in starts.iter().enumerate() {
-            let covered = starts[i..].iter().take_while(|&&t| t < s + max_chars).count();
-            if covered > best.1 {
-                best = (s, covered);
+        // Each match's start, in characters and in bytes (counted once, left to right).
+        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        let (mut byte, mut chars) = (0, 0);
+        for r in &ranges {
+            chars += text[byte..r.start].chars().count();
+            byte = r.start;
+            starts.push((chars, byte));
+        }
+        // Choose the window start covering the most matches.
+        let (mut start, mut from, mut covered) = (0usize, 0usize, 0usize);
+        for (i, &(s, b)) in starts.iter().enumerate() {
+            let n = starts[i..].iter().take_while(|&&(t, _)| t < s + max_chars).count();
+            if n > covered {
+                (start, from, covered) = (s, b, n);
             }
         }
         // Back up to the start of the sentence, a little context at most.
-        let mut start = best.0;
         let floor = start.saturating_sub(max_chars / 3);
-        while start > floor {
-            let prev = &text[boundaries[start - 1]..boundaries[start]];
-            if matches!(prev, "。" | "\n" | "！" | "？" | "!" | "?") {
+        for (i, c) in text[..from].char_indices().rev() {
+            if start <= floor || matches!(c, '。' | '\n' | '！' | '？' | '!' | '?') {
                 break;
             }
             start -= 1;
+            from = i;
         }
-        let end = (start + max_chars).min(chars);
-        let (from, to) = (boundaries[start], boundaries[end]);
+        let to = text[from..].char_indices().nth(max_chars).map_or(text.len(), |(i, _)| from + i);
         let mut snippet_text = String::new();
         if start > 0 {
             snippet_text.push('…');
@@ -844,7 +849,7 @@ impl Marker {
         let shift = snippet_text.len();
         snippet_text.push_str(&flatten(&text[from..to]));
         let highlights = self.matches(&text[from..to]).into_iter().map(|r| r.start + shift..r.end + shift).collect();
-        if end < chars {
+        if to < text.len() {
             snippet_text.push('…');
         }
         Snippet { text: snippet_text, highlights }
