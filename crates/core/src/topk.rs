@@ -258,8 +258,8 @@ impl TopK {
         let mut top: Vec<Entry> = self.heap.into_vec();
         top.sort_by(|a, b| b.better(a));
         let top = top.into_iter().skip(offset).map(|e| (e.score, e.address)).collect();
-        // Counting stopped at the limit only if there were more to count; when it stopped
-        // exactly at the last document, it is still exact, but it cannot tell.
+        // When exactly `count_exactly` documents match, the total is right but reported as a
+        // lower bound: counting stops before it could know there are no more.
         Found { top, total: self.counted, exact: self.exact }
     }
 }

@@ -188,6 +188,26 @@ async fn search_engines_and_browsers_find_the_help_center() {
 }
 
 #[tokio::test]
+async fn search_responses_have_exactly_the_fields_the_openapi_document_lists() {
+    let s = state();
+    let spec = get(&s, "/api/openapi.json").await.json();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let schemas = &spec["components"]["schemas"];
+    let r = get(&s, &format!("/api/search?{}", q("返品"))).await.json();
+    assert_eq!(keys(&r), keys(&schemas["SearchResults"]["properties"]), "{r}");
+    assert_eq!(keys(&r["hits"][0]), keys(&schemas["Hit"]["properties"]), "{}", r["hits"][0]);
+    let required: Vec<&str> = schemas["SearchResults"]["required"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    assert!(required.contains(&"total_exact"));
+    // The sample corpus has a few hundred documents: always counted exactly.
+    assert_eq!(r["total_exact"], true);
+    assert!(r["total"].as_u64().unwrap() >= r["hits"].as_array().unwrap().len() as u64);
+}
+
+#[tokio::test]
 async fn responses_carry_security_and_cache_headers() {
     let s = state();
     let r = get(&s, "/").await;
