@@ -12,6 +12,10 @@
 //! `DisjunctionMaxQuery`, without its cost: tantivy's builds a union buffer of 4,096 scores per
 //! query clause, which on a help center's few hundred documents was a quarter of a search's CPU.
 
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
@@ -40,11 +44,18 @@ pub struct Bm25TermQuery {
     term: Term,
     params: Bm25,
     boost: Score,
+    windows: Option<Arc<WindowMaxima>>,
 }
 
 impl Bm25TermQuery {
     pub fn new(term: Term, params: Bm25) -> Self {
-        Self { term, params, boost: 1.0 }
+        Self { term, params, boost: 1.0, windows: None }
+    }
+
+    /// Give [`TopK`](crate::topk::TopK) this term's bound per window, kept in `cache`.
+    pub fn with_window_maxima(mut self, cache: Arc<WindowMaxima>) -> Self {
+        self.windows = Some(cache);
+        self
     }
 
     /// Multiply every score by `boost` (a field's weight).
@@ -74,7 +85,14 @@ impl Bm25TermQuery {
             }
             EnableScoring::Disabled { .. } => (1.0, 1.0),
         };
-        Ok(Bm25TermWeight { term: self.term.clone(), weight: weight * self.boost, average, params: self.params, found })
+        Ok(Bm25TermWeight {
+            term: self.term.clone(),
+            weight: weight * self.boost,
+            average,
+            params: self.params,
+            found,
+            windows: self.windows.clone(),
+        })
     }
 }
 
@@ -106,6 +124,7 @@ struct Bm25TermWeight {
     params: Bm25,
     /// The term in each segment of the searcher the weight was made for.
     found: Vec<(SegmentId, Option<TermInfo>)>,
+    windows: Option<Arc<WindowMaxima>>,
 }
 
 impl Bm25TermWeight {
@@ -123,6 +142,74 @@ impl Bm25TermWeight {
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
         let Bm25 { k1, b } = self.params;
         Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, k1, b, average: self.average }))
+    }
+}
+
+impl Bm25TermWeight {
+    /// The most `tf / (tf + norm)` reaches in each window of the segment, from the cache or by
+    /// walking the postings once.
+    fn window_shares(&self, reader: &SegmentReader) -> tantivy::Result<Option<Arc<[Score]>>> {
+        let Some(cache) = &self.windows else { return Ok(None) };
+        let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == reader.segment_id()) else {
+            return Ok(None);
+        };
+        let key = WindowKey {
+            segment: reader.segment_id(),
+            term: self.term.clone(),
+            params: (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits()),
+        };
+        if let Some(shares) = cache.entries.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
+            return Ok(Some(shares));
+        }
+        let field = self.term.field();
+        let mut postings = reader.inverted_index(field)?.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+        let fieldnorms = reader.get_fieldnorms_reader(field)?;
+        let Bm25 { k1, b } = self.params;
+        let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(crate::topk::WINDOW) as usize];
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            let tf = postings.term_freq() as Score;
+            let length = FieldNormReader::id_to_fieldnorm(fieldnorms.fieldnorm_id(doc)) as Score;
+            let share = tf / (tf + k1 * (1.0 - b + b * length / self.average));
+            let w = (doc / crate::topk::WINDOW) as usize;
+            if share > shares[w] {
+                shares[w] = share;
+            }
+            doc = postings.advance();
+        }
+        let shares: Arc<[Score]> = shares.into();
+        if let Ok(mut m) = cache.entries.lock() {
+            m.put(key, shares.clone());
+        }
+        Ok(Some(shares))
+    }
+}
+
+/// Per-window bounds of terms, kept between searches of one index generation: walking a
+/// common term's postings to find them costs as much as a search, and the same words come back
+/// in question after question.
+pub struct WindowMaxima {
+    entries: Mutex<LruCache<WindowKey, Arc<[Score]>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct WindowKey {
+    segment: SegmentId,
+    term: Term,
+    /// k1, b and the field's average length, as bits.
+    params: (u32, u32, u32),
+}
+
+impl WindowMaxima {
+    /// Remember the bounds of up to `terms` terms.
+    pub fn new(terms: usize) -> Self {
+        WindowMaxima { entries: Mutex::new(LruCache::new(NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN))) }
+    }
+}
+
+impl std::fmt::Debug for WindowMaxima {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowMaxima").finish_non_exhaustive()
     }
 }
 
@@ -225,17 +312,35 @@ struct DisMaxWeight {
 /// A [`DisMax`]'s weights, one per field, each with the most it can score, for
 /// [`TopK`](crate::topk::TopK).
 pub struct BoundedWeight {
-    weights: Vec<(Box<dyn Weight>, Score)>,
+    fields: Vec<FieldWeight>,
     tie_breaker: Score,
+}
+
+enum FieldWeight {
+    /// A term: its bound is known, overall and per window.
+    Term(Bm25TermWeight),
+    /// Anything else (phrases): no known bound.
+    Other(Box<dyn Weight>),
 }
 
 impl BoundedWeight {
     /// The clause's units on a segment.
     pub fn group(&self, reader: &SegmentReader) -> tantivy::Result<crate::topk::Group> {
         let units = self
-            .weights
+            .fields
             .iter()
-            .map(|(w, max)| Ok(crate::topk::Unit { scorer: w.scorer(reader, 1.0)?, max: *max }))
+            .map(|field| {
+                Ok(match field {
+                    FieldWeight::Term(w) => crate::topk::Unit {
+                        scorer: w.scorer(reader, 1.0)?,
+                        max: w.weight.max(0.0),
+                        windows: w.window_shares(reader)?,
+                    },
+                    FieldWeight::Other(w) => {
+                        crate::topk::Unit { scorer: w.scorer(reader, 1.0)?, max: Score::INFINITY, windows: None }
+                    }
+                })
+            })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(crate::topk::Group { units, tie_breaker: self.tie_breaker })
     }
@@ -245,19 +350,15 @@ impl DisMax {
     /// The weights of the fields, each with an upper bound of its scores. Clauses other than
     /// [`Bm25TermQuery`] (phrases) have no known bound: infinite, they are never pruned.
     pub fn bounded_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<BoundedWeight> {
-        let weights = self
+        let fields = self
             .clauses
             .iter()
             .map(|clause| match clause.downcast_ref::<Bm25TermQuery>() {
-                Some(term) => {
-                    let weight = term.bm25_weight(enable_scoring)?;
-                    let max = weight.weight.max(0.0);
-                    Ok((Box::new(weight) as Box<dyn Weight>, max))
-                }
-                None => Ok((clause.weight(enable_scoring)?, Score::INFINITY)),
+                Some(term) => Ok(FieldWeight::Term(term.bm25_weight(enable_scoring)?)),
+                None => Ok(FieldWeight::Other(clause.weight(enable_scoring)?)),
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(BoundedWeight { weights, tie_breaker: self.tie_breaker })
+        Ok(BoundedWeight { fields, tie_breaker: self.tie_breaker })
     }
 }
 

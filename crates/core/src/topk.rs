@@ -34,11 +34,27 @@ use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
 
+/// Documents per window: see [`TopK::collect_segment`].
+pub const WINDOW: u32 = 4096;
+
 /// The postings of one field of a clause, on a segment, and the most they score.
 pub struct Unit {
     pub scorer: Box<dyn Scorer>,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
+    /// For each window of [`WINDOW`] documents, the share of `max` the unit can reach there (0
+    /// where it has no document), when known.
+    pub windows: Option<std::sync::Arc<[Score]>>,
+}
+
+impl Unit {
+    /// The most the unit scores in window `w`.
+    fn bound_in(&self, w: usize) -> Score {
+        match &self.windows {
+            Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
+            None => self.max,
+        }
+    }
 }
 
 /// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).
@@ -149,106 +165,128 @@ impl TopK {
 
     /// Visit one segment. `filters` must all contain a document for it to count (the audience
     /// and category); `alive` leaves out deleted documents.
+    ///
+    /// The segment is walked in windows of [`WINDOW`] documents. In each window a unit's bound
+    /// is what it can score there (see [`Unit::windows`]), so units that score little in a
+    /// window become non-essential there, and a window where nothing can beat the threshold is
+    /// skipped whole.
     pub fn collect_segment(&mut self, segment: u32, groups: Vec<Group>, mut filters: Vec<Box<dyn Scorer>>, alive: Option<&AliveBitSet>) {
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
-        // Units by bound, smallest first; (group, position) keeps the order scores are
-        // combined in.
+        // (group, position) keeps the order scores are combined in.
         let mut units: Vec<((usize, usize), Unit)> = groups
             .into_iter()
             .enumerate()
             .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
             .filter(|(_, u)| u.scorer.doc() != TERMINATED)
             .collect();
-        if units.is_empty() {
-            return;
-        }
-        units.sort_by(|a, b| a.1.max.total_cmp(&b.1.max));
         let n = units.len();
-        let bounds: Vec<Score> = units.iter().map(|(_, u)| widen(u.max)).collect();
-        // below[i]: the sum of the bounds of units 0..i.
-        let mut below = vec![0.0 as Score; n + 1];
-        for i in 0..n {
-            below[i + 1] = below[i] + bounds[i];
-        }
         // Each unit's current document, kept here to spare a virtual call per look.
         let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
         // The scores of the current document: ((group, position), score).
         let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(n);
-        // Units first_essential.. are essential: their documents are all visited.
-        let mut first_essential = 0;
+        // In the current window: each unit's bound, the units by bound (smallest first), and
+        // below[k], the sum of the bounds of order[..k].
+        let mut bounds: Vec<Score> = vec![0.0; n];
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut below: Vec<Score> = vec![0.0; n + 1];
 
         loop {
-            let doc = docs[first_essential..].iter().copied().min().unwrap_or(TERMINATED);
-            if doc == TERMINATED {
+            let next = docs.iter().copied().min().unwrap_or(TERMINATED);
+            if next == TERMINATED {
                 break;
             }
-            let wanted = alive.is_none_or(|a| a.is_alive(doc))
-                && filters.iter_mut().all(|f| {
-                    if f.doc() < doc {
-                        f.seek(doc);
-                    }
-                    f.doc() == doc
-                });
-            if wanted {
-                let threshold = self.threshold();
-                let mut possible = below[first_essential];
-                for i in first_essential..n {
-                    if docs[i] == doc {
-                        let (at, u) = &mut units[i];
-                        let s = u.scorer.score();
-                        matched.push((*at, s));
-                        possible += s;
-                    }
-                }
-                let mut hopeless = false;
-                // The non-essential units, largest bound first, while the document can still
-                // beat the threshold.
-                let mut i = first_essential;
-                while !hopeless && i > 0 {
-                    i -= 1;
-                    if threshold.is_some_and(|t| possible <= t) {
-                        hopeless = true;
-                        break;
-                    }
-                    possible -= bounds[i];
-                    let (at, u) = &mut units[i];
-                    if docs[i] < doc {
-                        docs[i] = u.scorer.seek(doc);
-                    }
-                    if docs[i] == doc {
-                        let s = u.scorer.score();
-                        matched.push((*at, s));
-                        possible += s;
-                    }
-                }
-                if !hopeless {
-                    let score = combine(&mut matched, &ties);
-                    self.offer(Entry { score, address: DocAddress::new(segment, doc) });
-                }
-                matched.clear();
-                if self.exact {
-                    self.counted += 1;
-                    if self.counted >= self.count_exactly {
-                        self.exact = false;
-                    }
-                }
+            let window = next / WINDOW;
+            let end = window.saturating_add(1).saturating_mul(WINDOW);
+            for (i, (_, u)) in units.iter().enumerate() {
+                bounds[i] = if docs[i] >= end { 0.0 } else { widen(u.bound_in(window as usize)) };
             }
-            for i in first_essential..n {
-                if docs[i] == doc {
-                    docs[i] = units[i].1.scorer.advance();
-                }
+            order.sort_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
+            for k in 0..n {
+                below[k + 1] = below[k] + bounds[order[k]];
             }
-            // Once counting is over, units whose bounds together cannot beat the threshold
-            // stop being visited.
-            if !self.exact
-                && let Some(t) = self.threshold()
-            {
-                while first_essential < n && below[first_essential + 1] <= t {
-                    first_essential += 1;
-                }
-                if first_essential == n {
+            // order[first_essential..] are essential: their documents are all visited.
+            let mut first_essential = 0;
+            self.raise(&below, &mut first_essential);
+
+            while first_essential < n {
+                let doc = order[first_essential..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED);
+                if doc >= end {
                     break;
                 }
+                let wanted = alive.is_none_or(|a| a.is_alive(doc))
+                    && filters.iter_mut().all(|f| {
+                        if f.doc() < doc {
+                            f.seek(doc);
+                        }
+                        f.doc() == doc
+                    });
+                if wanted {
+                    let threshold = self.threshold();
+                    let mut possible = below[first_essential];
+                    for &i in &order[first_essential..] {
+                        if docs[i] == doc {
+                            let (at, u) = &mut units[i];
+                            let s = u.scorer.score();
+                            matched.push((*at, s));
+                            possible += s;
+                        }
+                    }
+                    // The non-essential units, largest bound first, while the document can
+                    // still beat the threshold.
+                    let mut hopeless = false;
+                    for &i in order[..first_essential].iter().rev() {
+                        if threshold.is_some_and(|t| possible <= t) {
+                            hopeless = true;
+                            break;
+                        }
+                        possible -= bounds[i];
+                        let (at, u) = &mut units[i];
+                        if docs[i] < doc {
+                            docs[i] = u.scorer.seek(doc);
+                        }
+                        if docs[i] == doc {
+                            let s = u.scorer.score();
+                            matched.push((*at, s));
+                            possible += s;
+                        }
+                    }
+                    if !hopeless {
+                        let score = combine(&mut matched, &ties);
+                        self.offer(Entry { score, address: DocAddress::new(segment, doc) });
+                    }
+                    matched.clear();
+                    if self.exact {
+                        self.counted += 1;
+                        if self.counted >= self.count_exactly {
+                            self.exact = false;
+                        }
+                    }
+                }
+                for &i in &order[first_essential..] {
+                    if docs[i] == doc {
+                        docs[i] = units[i].1.scorer.advance();
+                    }
+                }
+                self.raise(&below, &mut first_essential);
+            }
+            // Past the window: what is left in it cannot make the top k.
+            for (i, (_, u)) in units.iter_mut().enumerate() {
+                if docs[i] < end {
+                    docs[i] = u.scorer.seek(end);
+                }
+            }
+        }
+    }
+
+    /// Once counting is over, the units whose bounds together cannot beat the threshold stop
+    /// being essential.
+    fn raise(&self, below: &[Score], first_essential: &mut usize) {
+        if self.exact {
+            return;
+        }
+        if let Some(t) = self.threshold() {
+            while *first_essential + 1 < below.len() && below[*first_essential + 1] <= t {
+                *first_essential += 1;
             }
         }
     }
@@ -271,8 +309,10 @@ mod tests {
     use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
     use tantivy::{Index, Term, doc};
 
+    use std::sync::Arc;
+
     use super::*;
-    use crate::scoring::{Bm25, Bm25TermQuery, DisMax};
+    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, WindowMaxima};
 
     /// A corpus where common words match most documents and rare words a few, with two
     /// text fields, a filter field, and several segments.
@@ -285,7 +325,7 @@ mod tests {
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
         let common = ["alpha", "beta", "gamma", "delta"];
         let rare = ["kiwi", "lime", "plum", "fig", "pear"];
-        for i in 0..3000usize {
+        for i in 0..6000usize {
             let mut text = String::new();
             for (j, w) in common.iter().enumerate() {
                 if (i * 7 + j * 3) % 5 != 0 {
@@ -303,7 +343,9 @@ mod tests {
             }
             let t = if i % 11 == 0 { rare[i % rare.len()] } else { common[i % common.len()] };
             writer.add_document(doc!(title => t, body => text, kind => if i % 4 == 0 { "internal" } else { "public" })).unwrap();
-            if i % 1000 == 999 {
+            // Segments of 2,500, 2,500 and 1,000 documents: several windows each, and a short
+            // last one.
+            if i % 2500 == 2499 {
                 writer.commit().unwrap();
             }
         }
@@ -311,15 +353,10 @@ mod tests {
         (index, title, body, kind)
     }
 
-    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str) -> DisMax {
+    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str, windows: &Arc<WindowMaxima>) -> DisMax {
         let params = Bm25::default();
-        DisMax::new(
-            vec![
-                Box::new(Bm25TermQuery::new(Term::from_field_text(title, word), params).with_boost(1.3)),
-                Box::new(Bm25TermQuery::new(Term::from_field_text(body, word), params)),
-            ],
-            0.1,
-        )
+        let term = |field, boost| Bm25TermQuery::new(Term::from_field_text(field, word), params).with_boost(boost).with_window_maxima(windows.clone());
+        DisMax::new(vec![Box::new(term(title, 1.3)), Box::new(term(body, 1.0))], 0.1)
     }
 
     #[test]
@@ -327,6 +364,7 @@ mod tests {
         let (index, title, body, kind) = corpus();
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() >= 3);
+        let windows = Arc::new(WindowMaxima::new(100));
         let queries: [&[&str]; 5] = [
             &["alpha", "kiwi"],
             &["alpha", "beta", "gamma", "delta", "plum"],
@@ -337,7 +375,7 @@ mod tests {
         for words in queries {
             for filtered in [false, true] {
                 for (limit, offset, count_exactly) in [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)] {
-                    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w)).collect();
+                    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
                     // Exhaustive: tantivy's boolean query and collectors.
                     let should: Vec<(Occur, Box<dyn Query>)> =
                         dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect();
@@ -373,17 +411,29 @@ mod tests {
     }
 
     #[test]
-    fn bounds_hold_for_every_document() {
+    fn bounds_hold_for_every_document_and_window() {
         let (index, title, body, _) = corpus();
         let searcher = index.reader().unwrap().searcher();
+        let windows = Arc::new(WindowMaxima::new(100));
         for word in ["alpha", "kiwi", "pear"] {
-            let weight = clause(title, body, word).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             for reader in searcher.segment_readers() {
                 for mut u in weight.group(reader).unwrap().units {
                     assert!(u.max.is_finite());
+                    let shares = u.windows.clone().expect("terms have window bounds");
+                    assert_eq!(shares.len(), reader.max_doc().div_ceil(WINDOW) as usize);
+                    let mut best = vec![0.0 as Score; shares.len()];
                     while u.scorer.doc() != TERMINATED {
-                        assert!(u.scorer.score() <= u.max, "{word}");
+                        let (doc, score) = (u.scorer.doc(), u.scorer.score());
+                        let w = (doc / WINDOW) as usize;
+                        assert!(score <= u.max, "{word}");
+                        assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
+                        best[w] = best[w].max(score);
                         u.scorer.advance();
+                    }
+                    for (w, b) in best.iter().enumerate() {
+                        // Tight: each window's bound is reached there (or the window is empty).
+                        assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
                     }
                 }
             }
