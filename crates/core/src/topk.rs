@@ -16,6 +16,10 @@
 //! only while the document can still make it. Bounds per field matter: a word that is rare in
 //! titles but common in bodies has a high bound in the title field only.
 //!
+//! Bounds are also kept per window of [`WINDOW`] documents (what a term scores at most in that
+//! window, from [`WindowMaxima`](crate::scoring::WindowMaxima)): the essential units are chosen
+//! again in every window, and a window where no document can beat θ is skipped.
+//!
 //! The results are the same hits, with the same scores, in the same order, as scoring
 //! everything (ties go to the lower document address, as with tantivy's `TopDocs`). Scores are
 //! summed in clause order so they are bit-for-bit the same as the exhaustive sum.
