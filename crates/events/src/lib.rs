@@ -433,7 +433,7 @@ fn run_writer(mut conn: Connection, mut seen: faults::Seen, rx: Receiver<Message
 /// opened to it, so any write that needs a new page fails with `SQLITE_FULL` ("database or
 /// disk is full"), the very error a full disk gives; writes that fit in pages already there
 /// still succeed, as they would on a real full disk. Nothing is simulated until
-/// [`simulate_disk_full`] is called, and then only for that database file.
+/// [`simulate_disk_full`](faults::simulate_disk_full) is called, and then only for that database file.
 pub mod faults {
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;

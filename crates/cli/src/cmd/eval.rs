@@ -16,7 +16,7 @@ pub struct Args {
     /// Queries, JSON lines {"qid": "...", "text": "..."}.
     #[arg(long)]
     queries: PathBuf,
-    /// Judgments, TSV lines qid<TAB>doc_id<TAB>relevance.
+    /// Judgments, TSV lines: qid, doc_id and relevance, separated by tabs.
     #[arg(long)]
     qrels: PathBuf,
     #[command(flatten)]

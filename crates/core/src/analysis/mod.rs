@@ -1,6 +1,6 @@
 //! How is Japanese text turned into search terms?
 //!
-//! Text is [normalized](normalize) (NFKC, case, long-vowel marks), then segmented into
+//! Text is [normalized](normalize()) (NFKC, case, long-vowel marks), then segmented into
 //! morphemes by lindera with IPADIC ([`dictionary`]). Each morpheme keeps its byte range in the
 //! *original* text, its dictionary base form and its katakana reading. Function words
 //! (particles, auxiliaries, symbols) are marked so that they never dominate ranking.
@@ -104,7 +104,8 @@ impl Analyzer {
     }
 
     /// [`Analyzer::analyze`], reusing the result when this thread analyzed the same text
-    /// moments ago (see [`Recent`]).
+    /// moments ago: indexing analyzes each value twice in a row, for its word field and then for
+    /// its reading field, and the second time is a lookup among the thread's last few texts.
     pub fn analyze_shared(&self, text: &str) -> Rc<Vec<Morpheme>> {
         let hit = RECENT.with(|r| r.borrow().entries.iter().find(|(t, _)| t == text).map(|(_, m)| m.clone()));
         if let Some(morphemes) = hit {
@@ -121,7 +122,7 @@ impl Analyzer {
         morphemes
     }
 
-    /// Analyze text that was already normalized with [`normalize`].
+    /// Analyze text that was already normalized with [`normalize()`].
     pub fn analyze_normalized(&self, normalized: &Normalized) -> Vec<Morpheme> {
         let text = normalized.text.as_str();
         if text.trim().is_empty() {
