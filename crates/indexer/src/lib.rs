@@ -65,7 +65,7 @@ pub fn check(content: &Path, today: NaiveDate) -> Loaded {
 pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let loaded = check(&options.content, options.today);
-    tracing::debug!(phase = "load", ms = started.elapsed().as_millis() as u64, "build phase");
+    Phase(started).done("load");
     if loaded.has_errors() {
         return Err(BuildError::Invalid(loaded.diagnostics));
     }
@@ -123,7 +123,7 @@ fn write_generation(
         documents.map(|d| (d, lexicon))
     })?;
     writer.wait_merging_threads()?;
-    phase.done("lexicon");
+    phase.done("lexicon (what indexing did not overlap)");
 
     let stored = StoredCorpus {
         categories: corpus.categories.clone(),
@@ -142,7 +142,7 @@ fn write_generation(
     if found != documents || snapshot.corpus.pages.len() != corpus.pages.len() {
         return Err(BuildError::Verify(format!("wrote {documents} documents but read back {found}")));
     }
-    phase.done("verify");
+    phase.done("write and verify");
     IndexRoot::new(generation.parent().unwrap_or(generation)).mark_ready(generation)?;
     Ok(documents)
 }
@@ -164,10 +164,10 @@ fn index_pages(
         }
         bar.inc(1);
     }
-    phase.done("analyze");
+    phase.done("add documents (analyzed by the writer threads)");
     bar.set_message("committing");
     writer.commit()?;
-    phase.done("commit");
+    phase.done("commit (the last documents analyzed, then written)");
     // One segment: every query term is then looked up once, not once per indexing thread's
     // segment.
     let segments = tindex.searchable_segment_ids()?;
