@@ -194,12 +194,18 @@ fn damaged_index(kind: &str) -> (tempfile::TempDir, PathBuf) {
             let text = std::fs::read(&file).unwrap();
             std::fs::write(&file, &text[..text.len() / 3]).unwrap();
         }
+        "deleted pages.jsonl" => std::fs::remove_file(generation.join("pages.jsonl")).unwrap(),
+        "truncated pages.jsonl" => {
+            let file = generation.join("pages.jsonl");
+            let len = std::fs::metadata(&file).unwrap().len();
+            std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(len - 1).unwrap();
+        }
         other => panic!("unknown damage {other}"),
     }
     (dir, index)
 }
 
-const DAMAGE: [&str; 9] = [
+const DAMAGE: [&str; 11] = [
     "missing generation",
     "CURRENT names nothing",
     "CURRENT is garbage",
@@ -209,6 +215,8 @@ const DAMAGE: [&str; 9] = [
     "overwritten bytes inside a segment file",
     "deleted corpus.json",
     "truncated corpus.json",
+    "deleted pages.jsonl",
+    "truncated pages.jsonl",
 ];
 
 /// `kotae serve` on a damaged index refuses to start, says what is wrong and how to fix it,

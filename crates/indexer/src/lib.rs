@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kotae_core::content::{self, Diagnostic, Loaded};
-use kotae_core::index::{self, IndexRoot, Snapshot, StoredCorpus, layout};
+use kotae_core::index::{self, IndexRoot, Snapshot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
 
 /// Why a build did not publish a new index.
@@ -125,15 +125,9 @@ fn write_generation(
     writer.wait_merging_threads()?;
     phase.done("lexicon (what indexing did not overlap)");
 
-    let stored = StoredCorpus {
-        categories: corpus.categories.clone(),
-        pages: corpus.pages.clone(),
-        site: corpus.site.clone(),
-        synonyms: corpus.synonyms.clone(),
-    };
-    let corpus_path = generation.join(layout::CORPUS_FILE);
-    let json = serde_json::to_vec(&stored).map_err(|e| BuildError::Verify(e.to_string()))?;
-    write_durably(&corpus_path, &json)?;
+    let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
+    write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;
+    write_durably(&generation.join(layout::CORPUS_FILE), &encoded.catalogue)?;
     let lexicon_json = serde_json::to_vec(&lexicon).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::LEXICON_FILE), &lexicon_json)?;
     bar.finish_and_clear();

@@ -12,6 +12,7 @@ use axum::response::IntoResponse;
 use kotae_core::content::{Audience, ContactChannel, Page};
 use kotae_core::search::{Hit, MAX_LIMIT};
 use kotae_core::{AudienceFilter, Snapshot};
+use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,8 +27,9 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub fn can_see(self, page: &Page) -> bool {
-        self == Scope::Ops || page.audience == Audience::Public
+    /// Whether pages of `audience` are shown in this scope.
+    pub fn can_see(self, audience: Audience) -> bool {
+        self == Scope::Ops || audience == Audience::Public
     }
 
     fn article_url(self, id: &str, section: Option<&str>) -> String {
@@ -210,20 +212,20 @@ pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Js
 
 /// The page `id` if the scope may see it; 404 otherwise, so internal pages are not even
 /// confirmed to exist.
-pub fn visible_page<'a>(snapshot: &'a Snapshot, scope: Scope, id: &str) -> Result<&'a Page, AppError> {
-    snapshot
-        .corpus
-        .page(id)
-        .filter(|p| scope.can_see(p))
-        .ok_or_else(|| AppError::NotFound(format!("no article `{id}`")))
+pub fn visible_page(snapshot: &Snapshot, scope: Scope, id: &str) -> Result<Arc<Page>, AppError> {
+    match snapshot.corpus.info(id) {
+        Some(info) if scope.can_see(info.audience) => snapshot.corpus.page(id)?,
+        _ => None,
+    }
+    .ok_or_else(|| AppError::NotFound(format!("no article `{id}`")))
 }
 
 pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
     let related: Vec<Value> = page
         .related
         .iter()
-        .filter_map(|id| snapshot.corpus.page(id))
-        .filter(|p| scope.can_see(p))
+        .filter_map(|id| snapshot.corpus.info(id))
+        .filter(|p| scope.can_see(p.audience))
         .map(|p| json!({ "id": p.id, "title": p.title, "url": scope.article_url(&p.id, None) }))
         .collect();
     let sections: Vec<Value> = page
@@ -259,7 +261,7 @@ pub async fn article(scope: Scope, state: AppState, id: String) -> Result<Json<V
     if scope == Scope::Public {
         state.events.send(kotae_events::Event::View { ts: kotae_events::now(), session: None, search_id: None, article: page.id.clone() });
     }
-    Ok(Json(article_json(scope, &snapshot, page)))
+    Ok(Json(article_json(scope, &snapshot, &page)))
 }
 
 /// A helpful / not helpful vote.
@@ -366,8 +368,11 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
         None => (0.0, None),
     };
     let escalate = confidence < state.config.answer_threshold;
-    let answer = top.and_then(|hit| {
-        let page = snapshot.corpus.page(&hit.id).filter(|p| scope.can_see(p))?;
+    let page = match top {
+        Some(hit) if snapshot.corpus.info(&hit.id).is_some_and(|p| scope.can_see(p.audience)) => snapshot.corpus.page(&hit.id)?,
+        _ => None,
+    };
+    let answer = top.zip(page).and_then(|(hit, page)| {
         let (text, html) = match hit.section.as_deref() {
             Some(anchor) => {
                 let section = page.sections.iter().find(|s| s.anchor.as_deref() == Some(anchor))?;

@@ -16,7 +16,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kotae_core::content::{Audience, Page};
+use kotae_core::content::Audience;
+use kotae_core::index::PageInfo;
 use kotae_events::{Event, Handover, Question, Search, Store, Vote, Writer};
 use serde::Deserialize;
 
@@ -154,8 +155,8 @@ impl Events {
 
 /// The `n` most popular public pages: by the stored views and helpful votes of the last 30
 /// days, by the writers' `featured` order before there are any (and as the tie-break).
-pub fn popular<'a>(scores: &HashMap<String, u64>, pages: &'a [Page], n: usize) -> Vec<&'a Page> {
-    let mut candidates: Vec<(&Page, u64)> = pages
+pub fn popular<'a>(scores: &HashMap<String, u64>, pages: &'a [PageInfo], n: usize) -> Vec<&'a PageInfo> {
+    let mut candidates: Vec<(&PageInfo, u64)> = pages
         .iter()
         .filter(|p| p.audience == Audience::Public)
         .map(|p| (p, scores.get(&p.id).copied().unwrap_or(0)))
@@ -297,7 +298,7 @@ pub async fn submit_question(
     let article = form
         .article
         .as_deref()
-        .and_then(|id| snapshot.corpus.page(id))
+        .and_then(|id| snapshot.corpus.info(id))
         .filter(|p| p.audience == Audience::Public)
         .map(|p| p.id.clone());
     let q = Question {

@@ -257,7 +257,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
         let more = if results.total_exact { "" } else { "以上" };
         let _ = write!(body, r#"<p class="count">「{}」: {}件{more}</p><ol class="results">"#, escape(&q), results.total);
         for hit in &results.hits {
-            let Some(page) = snapshot.corpus.page(&hit.id) else { continue };
+            let Some(page) = snapshot.corpus.page(&hit.id)? else { continue };
             let anchor = hit.section.as_deref().map(|a| format!("#{}", urlencode(a))).unwrap_or_default();
             let heading = hit.heading.as_deref().map(|h| format!(" › {}", escape(h))).unwrap_or_default();
             let updated = page.updated.map(|d| format!(r#"<span class="updated">更新 {}</span>"#, japanese_date(&d))).unwrap_or_default();
@@ -270,7 +270,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
                 id = hit.id,
                 title = escape(&hit.title),
                 snippet = hit.snippet.to_html(),
-                copy = escape(&copy_text(page, hit.section.as_deref())),
+                copy = escape(&copy_text(&page, hit.section.as_deref())),
             );
         }
         body.push_str("</ol>");

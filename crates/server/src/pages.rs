@@ -8,7 +8,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kotae_core::content::{Audience, ContactChannel, Page};
+use kotae_core::content::{Audience, ContactChannel};
+use kotae_core::index::PageInfo;
 use kotae_core::{AudienceFilter, Snapshot};
 use serde::Deserialize;
 use serde_json::json;
@@ -49,7 +50,7 @@ fn site_name(snapshot: &Snapshot) -> String {
     snapshot.corpus.site.name.clone()
 }
 
-fn public_pages_in<'a>(snapshot: &'a Snapshot, category: &'a str) -> impl Iterator<Item = &'a Page> {
+fn public_pages_in<'a>(snapshot: &'a Snapshot, category: &'a str) -> impl Iterator<Item = &'a PageInfo> {
     snapshot
         .corpus
         .pages
@@ -110,7 +111,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<Str
     }
     body.push_str(r#"<section class="categories" aria-labelledby="cat-h"><h2 id="cat-h">カテゴリから探す</h2><div class="grid">"#);
     for c in snapshot.corpus.categories.iter().filter(|c| c.audience == Audience::Public) {
-        let pages: Vec<&Page> = public_pages_in(&snapshot, &c.id).collect();
+        let pages: Vec<&PageInfo> = public_pages_in(&snapshot, &c.id).collect();
         if pages.is_empty() {
             continue;
         }
@@ -308,7 +309,7 @@ pub async fn article(
         ),
         ask = crate::events::question_form(&query, sid.as_deref(), Some(&page.id)),
     );
-    let related: Vec<&Page> = page.related.iter().filter_map(|r| snapshot.corpus.page(r)).filter(|p| p.audience == Audience::Public).collect();
+    let related: Vec<&PageInfo> = page.related.iter().filter_map(|r| snapshot.corpus.info(r)).filter(|p| p.audience == Audience::Public).collect();
     if !related.is_empty() {
         body.push_str(r#"<section class="related" aria-labelledby="rel-h"><h2 id="rel-h">関連するご質問</h2><ul>"#);
         for r in related {
@@ -402,7 +403,7 @@ pub async fn vote(
     let body = if helpful {
         format!(r#"<h1>ご回答ありがとうございました</h1><p><a href="/articles/{}">回答に戻る</a> · <a href="/">ヘルプセンター トップ</a></p>"#, escape(&feedback.id))
     } else {
-        let q = form.q.filter(|q| !q.is_empty()).unwrap_or_else(|| snapshot.corpus.page(&feedback.id).map(|p| p.title.clone()).unwrap_or_default());
+        let q = form.q.filter(|q| !q.is_empty()).unwrap_or_else(|| snapshot.corpus.info(&feedback.id).map(|p| p.title.clone()).unwrap_or_default());
         format!(
             "<h1>ご回答ありがとうございました</h1><p>お役に立てず申し訳ありません。</p>{}{}",
             contact_block(&snapshot.corpus.site.contact, &q, "解決しない場合はお問い合わせください", Some(Go { base: &base, sid: sid.as_deref() })),

@@ -183,3 +183,32 @@ async fn damaged_generations_published_while_serving_are_refused_and_the_old_one
     assert_eq!(s.snapshot().generation, index.join(name));
 }
 
+
+/// A changed byte inside one page of `pages.jsonl` (the lengths still match, so the generation
+/// opens): that page answers a clear 500 and the damage is logged; search and every other page
+/// keep working.
+#[tokio::test]
+async fn a_damaged_page_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    build(&sample_content(), &index);
+    let generation = index.join(std::fs::read_to_string(index.join("CURRENT")).unwrap().trim());
+    let file = generation.join("pages.jsonl");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let line = bytes.split(|&b| b == b'\n').position(|l| l.starts_with(br#"{"id":"shipping/fee""#)).expect("the page's line");
+    let start: usize = bytes.split(|&b| b == b'\n').take(line).map(|l| l.len() + 1).sum();
+    let at = start + bytes[start..].iter().position(|&b| b == b'\n').unwrap() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&file, bytes).unwrap();
+    let s = state_for(&index);
+
+    let r = get(&s, "/api/articles/shipping/fee").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert_eq!(r.json()["error"]["message"], "internal error", "no details to the client");
+    assert_eq!(get(&s, "/articles/shipping/fee").await.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let r = get(&s, &format!("/api/search?{}", q("送料はいくら"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["hits"][0]["id"], "shipping/fee", "search does not read pages");
+    assert_eq!(get(&s, "/api/articles/returns/how-to-return").await.status, StatusCode::OK);
+    assert_eq!(get(&s, "/articles/returns/how-to-return").await.status, StatusCode::OK);
+}

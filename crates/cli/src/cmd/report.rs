@@ -4,10 +4,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use kotae_core::IndexRoot;
 use kotae_core::index::StoredCorpus;
-use kotae_core::index::layout::CORPUS_FILE;
 use kotae_events::report::{self, SECTIONS};
 
 use super::IndexArg;
@@ -39,9 +37,7 @@ pub struct Args {
 /// The public article ids of the served index generation, for "never found".
 fn public_ids(index: &std::path::Path) -> anyhow::Result<Vec<String>> {
     let generation = IndexRoot::new(index).current()?;
-    let path = generation.join(CORPUS_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let corpus: StoredCorpus = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let corpus = StoredCorpus::open(&generation)?;
     Ok(corpus.pages.into_iter().filter(|p| p.audience == kotae_core::Audience::Public).map(|p| p.id).collect())
 }
 

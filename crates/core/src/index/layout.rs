@@ -3,9 +3,9 @@
 //! An index folder holds *generations*, one folder each (`gen-<time>-<pid>`), and a `CURRENT`
 //! file naming the one to serve. A build writes a new generation beside the served one and
 //! replaces `CURRENT` by an atomic rename only once the generation is complete, so a failed or
-//! killed build leaves the previous index serving. Each generation also holds `corpus.json`,
-//! the pages and categories it was built from, so readers get both from one consistent
-//! snapshot.
+//! killed build leaves the previous index serving. Each generation also holds the pages and
+//! categories it was built from (`corpus.json` and `pages.jsonl`), so readers get both from one
+//! consistent snapshot.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,8 +14,11 @@ use crate::error::{Error, Result};
 
 /// The file naming the generation to serve.
 pub const CURRENT: &str = "CURRENT";
-/// The pages and categories of a generation.
+/// The catalogue of a generation: categories, and what lists need about each page (see
+/// [`crate::index::stored`]).
 pub const CORPUS_FILE: &str = "corpus.json";
+/// The full pages of a generation, one JSON line each.
+pub const PAGES_FILE: &str = "pages.jsonl";
 /// The readings and synonyms of a generation.
 pub const LEXICON_FILE: &str = "lexicon.json";
 /// The tantivy index inside a generation.
