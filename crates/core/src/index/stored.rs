@@ -42,16 +42,26 @@ pub struct PageInfo {
     /// Writer-set order among the most asked questions (lower first).
     pub featured: Option<u32>,
     pub updated: Option<NaiveDate>,
-    /// Where the page's line is in `pages.jsonl`: byte offset and length.
+    /// Where the page's line is in `pages.jsonl`: byte offset and length (defaults only so that
+    /// a catalogue of an older format parses far enough to say so).
+    #[serde(default)]
     at: u64,
+    #[serde(default)]
     len: u32,
     /// CRC-32 of those bytes.
+    #[serde(default)]
     crc: u32,
 }
+
+/// The layout of `corpus.json` and `pages.jsonl` this version writes. Older generations kept
+/// every page whole in `corpus.json` and had no `format`.
+const FORMAT: u32 = 2;
 
 /// The contents of `corpus.json`.
 #[derive(Debug, Serialize, Deserialize)]
 struct Catalogue {
+    #[serde(default)]
+    format: u32,
     categories: Vec<Category>,
     #[serde(default)]
     site: Site,
@@ -59,6 +69,7 @@ struct Catalogue {
     synonyms: Vec<Vec<String>>,
     pages: Vec<PageInfo>,
     /// The length of `pages.jsonl`.
+    #[serde(default)]
     pages_len: u64,
 }
 
@@ -91,6 +102,7 @@ pub fn encode(corpus: &Corpus) -> Result<Encoded> {
         pages.push(b'\n');
     }
     let catalogue = Catalogue {
+        format: FORMAT,
         categories: corpus.categories.clone(),
         site: corpus.site.clone(),
         synonyms: corpus.synonyms.clone(),
@@ -128,6 +140,9 @@ impl StoredCorpus {
         let text = std::fs::read(&catalogue_path).map_err(|e| Error::io(&catalogue_path, e))?;
         let catalogue: Catalogue =
             serde_json::from_slice(&text).map_err(|e| Error::BadIndex { path: catalogue_path.clone(), message: e.to_string() })?;
+        if catalogue.format != FORMAT {
+            return Err(Error::OtherFormat(generation.to_path_buf()));
+        }
         let path = generation.join(layout::PAGES_FILE);
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
@@ -265,5 +280,14 @@ mod tests {
 
         std::fs::remove_file(&path).unwrap();
         assert!(StoredCorpus::open(dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_catalogue_of_the_older_whole_pages_format_is_another_format() {
+        let dir = tempfile::tempdir().unwrap();
+        // What generations held before `pages.jsonl`: every page whole, no format.
+        let old = serde_json::json!({ "categories": [], "pages": [page("a", Audience::Public, "答え")], "site": Site::default(), "synonyms": [] });
+        std::fs::write(dir.path().join(layout::CORPUS_FILE), old.to_string()).unwrap();
+        assert!(matches!(StoredCorpus::open(dir.path()), Err(Error::OtherFormat(_))));
     }
 }
