@@ -63,10 +63,19 @@ pub fn normalize(input: &str) -> Normalized {
     let mut cluster_start = 0;
     let mut last: Option<char> = None;
 
-    for (offset, ch) in input.char_indices() {
+    let mut chars = input.char_indices().peekable();
+    while let Some((offset, ch)) = chars.next() {
         if !cluster.is_empty() && !attaches_to_previous(ch) {
             emit(&cluster, cluster_start, offset, &mut text, &mut spans, &mut last);
             cluster.clear();
+        }
+        // Most characters are a cluster of their own that normalization leaves alone: copied
+        // as they are, as `emit` would, without building the cluster.
+        if cluster.is_empty() && is_plain(ch) && chars.peek().is_none_or(|&(_, next)| !attaches_to_previous(next)) {
+            spans.push(Span { norm_start: text.len(), orig_start: offset, orig_end: offset + ch.len_utf8() });
+            text.push(ch);
+            last = Some(ch);
+            continue;
         }
         if cluster.is_empty() {
             cluster_start = offset;
@@ -130,16 +139,42 @@ fn emit(
     }
 }
 
-/// Characters that NFKC, lower-casing and [`fold`] all leave unchanged, whatever precedes them:
-/// lower-case ASCII other than dashes and tildes, hiragana, katakana up to the long-vowel mark,
-/// and the CJK unified ideographs (compatibility ideographs are elsewhere).
+/// Characters that NFKC, lower-casing and [`fold`] all leave unchanged, whatever precedes them,
+/// and that never attach to the character before: most of any Japanese text (kana, kanji,
+/// lower-case ASCII, the usual full-width punctuation and symbols). Such a character is copied
+/// as it is.
 fn is_plain(c: char) -> bool {
     match c {
-        'a'..='z' | '0'..='9' | ' ' | '.' | ',' | '!' | '?' | '/' | ':' | '(' | ')' => true,
-        '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FC}' | '\u{4E00}'..='\u{9FFF}' => true,
-        '、' | '。' | '「' | '」' => true,
-        _ => false,
+        'a'..='z' | '0'..='9' | '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FC}' | '\u{4E00}'..='\u{9FFF}' => true,
+        _ => {
+            let c = c as u32;
+            c < 0x10000 && plain_table()[(c / 64) as usize] & (1 << (c % 64)) != 0
+        }
     }
+}
+
+/// Which characters are plain, found by running each one of the blocks Japanese text uses
+/// through the full path once (about 7,000 characters, on first use); the others take the full
+/// path every time.
+fn plain_table() -> &'static [u64] {
+    static TABLE: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![0u64; 0x10000 / 64];
+        // Latin and Greek letters and punctuation, general punctuation and symbols, CJK
+        // symbols and kana, full-width forms: what Japanese help pages are written with.
+        let blocks = ['\u{0}'..='\u{4FF}', '\u{2000}'..='\u{33FF}', '\u{FE30}'..='\u{FFEF}'];
+        for c in blocks.into_iter().flatten().filter(|&c| is_plain_by_the_full_path(c)) {
+            table[c as usize / 64] |= 1 << (c as u32 % 64);
+        }
+        table
+    })
+}
+
+fn is_plain_by_the_full_path(c: char) -> bool {
+    let full: String = std::iter::once(c).nfkc().flat_map(char::to_lowercase).collect::<String>().nfkc().collect();
+    full.chars().eq(std::iter::once(c))
+        && [None, Some('ア'), Some('a')].into_iter().all(|previous| fold(c, previous) == c)
+        && !attaches_to_previous(c)
 }
 
 /// Fold one already NFKC-normalized, lower-cased character, given the one before it.
@@ -165,6 +200,16 @@ pub fn is_katakana(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_japanese_punctuation_is_plain_and_width_variants_are_not() {
+        for c in ['、', '。', '「', '」', '【', '】', '『', '』', '・', '※', '→', '々', 'ー', ' ', '.', '(', 'a', '1'] {
+            assert!(is_plain(c), "{c}");
+        }
+        for c in ['（', '１', 'Ａ', 'A', 'ｱ', '〜', '-', '\u{3000}', '\u{3099}', '㈱'] {
+            assert!(!is_plain(c), "{c}");
+        }
+    }
 
     #[test]
     fn plain_characters_are_exactly_what_the_full_path_would_give() {
