@@ -122,6 +122,8 @@ pub struct StoredCorpus {
     /// Every page, in path order.
     pub pages: Vec<PageInfo>,
     by_id: HashMap<String, usize>,
+    /// Kept open for the life of the snapshot: a build that deletes this generation while a
+    /// request still reads from it removes only the name.
     file: File,
     path: PathBuf,
     decoded: Mutex<lru::LruCache<usize, Arc<Page>>>,
@@ -149,7 +151,7 @@ impl StoredCorpus {
         if len != catalogue.pages_len {
             return Err(Error::BadIndex { path, message: format!("{len} bytes where {} were written", catalogue.pages_len) });
         }
-        if let Some(p) = catalogue.pages.iter().find(|p| p.at + u64::from(p.len) > len) {
+        if let Some(p) = catalogue.pages.iter().find(|p| p.at.checked_add(u64::from(p.len)).is_none_or(|end| end > len)) {
             return Err(Error::BadIndex { path, message: format!("page `{}` lies past the end of the file", p.id) });
         }
         let mut by_id = HashMap::with_capacity(catalogue.pages.len());
