@@ -134,7 +134,8 @@ async fn damaged_generations_published_while_serving_are_refused_and_the_old_one
     build(&sample_content(), &spare);
     let good = std::fs::read_to_string(spare.join("CURRENT")).unwrap().trim().to_string();
 
-    let damages: [(&str, fn(&std::path::Path)); 5] = [
+    type Damage = fn(&std::path::Path);
+    let damages: [(&str, Damage); 5] = [
         ("generation missing", |g| std::fs::remove_dir_all(g).unwrap()),
         ("corpus.json deleted", |g| std::fs::remove_file(g.join("corpus.json")).unwrap()),
         ("corpus.json truncated", |g| {

