@@ -423,13 +423,12 @@ fn generate(out: &Path, articles: usize, seed: u64, manual_percent: u64, force: 
             }
         }
         let mut text = String::from("---\n");
-        let body;
-        if internal {
+        let body = if internal {
             let (topic, _) = *g.rng.pick(MANUAL_TOPICS);
             let aspect = ["基本", "例外", "判断基準", "記録のしかた", "よくある誤り"][g.rng.below(5)];
             let _ = writeln!(text, "title: {}", yaml_str(&format!("{topic}の対応手順（{aspect}）")));
             let _ = writeln!(text, "category: {mid}\naudience: internal\ntags: [{topic}, 社内手順]");
-            body = g.manual_body(topic);
+            g.manual_body(topic)
         } else {
             let (title, aliases, tags) = g.title(c);
             let _ = writeln!(text, "title: {}", yaml_str(&title));
@@ -441,8 +440,8 @@ fn generate(out: &Path, articles: usize, seed: u64, manual_percent: u64, force: 
                     let _ = writeln!(text, "  - {}", yaml_str(a));
                 }
             }
-            body = g.public_body(c, &candidates);
-        }
+            g.public_body(c, &candidates)
+        };
         if !related.is_empty() {
             let _ = writeln!(text, "related: [{}]", related.join(", "));
         }
