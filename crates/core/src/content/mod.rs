@@ -38,8 +38,6 @@ pub struct Corpus {
     pub site: Site,
     /// Synonym groups from `synonyms.txt`.
     pub synonyms: Vec<Vec<String>>,
-    /// Page id → position in `pages`, so lookups on the request path do not scan.
-    by_id: HashMap<String, usize>,
 }
 
 /// A loaded corpus and the problems found while loading it.
@@ -57,26 +55,8 @@ impl Loaded {
 }
 
 impl Corpus {
-    /// A corpus of these pages; the first page with a given id wins its lookups.
     pub fn new(root: PathBuf, categories: Vec<Category>, pages: Vec<Page>, site: Site, synonyms: Vec<Vec<String>>) -> Self {
-        let mut by_id = HashMap::with_capacity(pages.len());
-        for (i, p) in pages.iter().enumerate() {
-            by_id.entry(p.id.clone()).or_insert(i);
-        }
-        Corpus { root, categories, pages, site, synonyms, by_id }
-    }
-
-    pub fn page(&self, id: &str) -> Option<&Page> {
-        self.by_id.get(id).map(|&i| &self.pages[i])
-    }
-
-    pub fn category(&self, id: &str) -> Option<&Category> {
-        self.categories.iter().find(|c| c.id == id)
-    }
-
-    /// The display name of a page's or hit's category, if it has a known one.
-    pub fn category_name(&self, id: Option<&str>) -> Option<&str> {
-        id.and_then(|c| self.category(c)).map(|c| c.name.as_str())
+        Corpus { root, categories, pages, site, synonyms }
     }
 }
 

@@ -156,7 +156,8 @@ impl StoredCorpus {
         }
         let mut by_id = HashMap::with_capacity(catalogue.pages.len());
         for (i, p) in catalogue.pages.iter().enumerate() {
-            // The first page with an id wins its lookups, as in `Corpus`.
+            // The first page with an id wins its lookups (loading the content reports any
+            // duplicate id as an error, so a built index has none).
             by_id.entry(p.id.clone()).or_insert(i);
         }
         Ok(StoredCorpus {
