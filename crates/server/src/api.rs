@@ -4,6 +4,8 @@
 //! (`/ops/api/...`, behind authentication, any audience); the [`Scope`] decides which pages
 //! can be seen, and it is fixed by the router, never by the request.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -12,7 +14,6 @@ use axum::response::IntoResponse;
 use kotae_core::content::{Audience, ContactChannel, Page};
 use kotae_core::search::{Hit, MAX_LIMIT};
 use kotae_core::{AudienceFilter, Snapshot};
-use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -213,11 +214,16 @@ pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Js
 /// The page `id` if the scope may see it; 404 otherwise, so internal pages are not even
 /// confirmed to exist.
 pub fn visible_page(snapshot: &Snapshot, scope: Scope, id: &str) -> Result<Arc<Page>, AppError> {
+    visible(snapshot, scope, id)?.ok_or_else(|| AppError::NotFound(format!("no article `{id}`")))
+}
+
+/// The page `id` if it exists and the scope may see it. The audience comes from the catalogue,
+/// so a page the scope may not see is never read.
+fn visible(snapshot: &Snapshot, scope: Scope, id: &str) -> kotae_core::Result<Option<Arc<Page>>> {
     match snapshot.corpus.info(id) {
-        Some(info) if scope.can_see(info.audience) => snapshot.corpus.page(id)?,
-        _ => None,
+        Some(info) if scope.can_see(info.audience) => snapshot.corpus.page(id),
+        _ => Ok(None),
     }
-    .ok_or_else(|| AppError::NotFound(format!("no article `{id}`")))
 }
 
 pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
@@ -369,8 +375,8 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
     };
     let escalate = confidence < state.config.answer_threshold;
     let page = match top {
-        Some(hit) if snapshot.corpus.info(&hit.id).is_some_and(|p| scope.can_see(p.audience)) => snapshot.corpus.page(&hit.id)?,
-        _ => None,
+        Some(hit) => visible(&snapshot, scope, &hit.id)?,
+        None => None,
     };
     let answer = top.zip(page).and_then(|(hit, page)| {
         let (text, html) = match hit.section.as_deref() {

@@ -257,20 +257,32 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
         let more = if results.total_exact { "" } else { "以上" };
         let _ = write!(body, r#"<p class="count">「{}」: {}件{more}</p><ol class="results">"#, escape(&q), results.total);
         for hit in &results.hits {
-            let Some(page) = snapshot.corpus.page(&hit.id)? else { continue };
+            let Some(info) = snapshot.corpus.info(&hit.id) else { continue };
+            // The answer to copy needs the whole page; a page that cannot be read (damaged
+            // on disk) is listed without its copy button rather than failing the whole list.
+            let copy = match snapshot.corpus.page(&hit.id) {
+                Ok(Some(page)) => format!(
+                    r#"<button type="button" class="copy" data-copy="{}">回答をコピー</button>"#,
+                    escape(&copy_text(&page, hit.section.as_deref()))
+                ),
+                Ok(None) => String::new(),
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "a search hit's page cannot be read");
+                    String::new()
+                }
+            };
             let anchor = hit.section.as_deref().map(|a| format!("#{}", urlencode(a))).unwrap_or_default();
             let heading = hit.heading.as_deref().map(|h| format!(" › {}", escape(h))).unwrap_or_default();
-            let updated = page.updated.map(|d| format!(r#"<span class="updated">更新 {}</span>"#, japanese_date(&d))).unwrap_or_default();
+            let updated = info.updated.map(|d| format!(r#"<span class="updated">更新 {}</span>"#, japanese_date(&d))).unwrap_or_default();
             let _ = write!(
                 body,
                 r#"<li class="result">{badge}{stale} <a class="title" href="/ops/articles/{id}{anchor}">{title}{heading}</a> {updated}
-<p class="snippet">{snippet}</p><button type="button" class="copy" data-copy="{copy}">回答をコピー</button></li>"#,
+<p class="snippet">{snippet}</p>{copy}</li>"#,
                 badge = audience_badge(hit.audience),
                 stale = review_flag(hit.review_by.as_deref()),
                 id = hit.id,
                 title = escape(&hit.title),
                 snippet = hit.snippet.to_html(),
-                copy = escape(&copy_text(&page, hit.section.as_deref())),
             );
         }
         body.push_str("</ol>");

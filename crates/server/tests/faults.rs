@@ -212,4 +212,13 @@ async fn a_damaged_page_fails_alone() {
     assert_eq!(r.json()["hits"][0]["id"], "shipping/fee", "search does not read pages");
     assert_eq!(get(&s, "/api/articles/returns/how-to-return").await.status, StatusCode::OK);
     assert_eq!(get(&s, "/articles/returns/how-to-return").await.status, StatusCode::OK);
+
+    // The agents' console still lists the hit, without a copy button for the unreadable page
+    // only.
+    let r = get_as_operator(&s, &format!("/ops?{}", q("送料はいくら"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let item = |id: &str| r.body.split(r#"<li class="result">"#).find(|li| li.contains(&format!("/ops/articles/{id}"))).map(str::to_string);
+    let damaged = item("shipping/fee").expect("the damaged page is still listed");
+    assert!(!damaged.contains("回答をコピー"), "{damaged}");
+    assert!(r.body.matches("回答をコピー").count() >= 1, "the other hits keep their copy buttons");
 }
