@@ -69,8 +69,8 @@ pub fn normalize(input: &str) -> Normalized {
             emit(&cluster, cluster_start, offset, &mut text, &mut spans, &mut last);
             cluster.clear();
         }
-        // Most characters are a cluster of their own that normalization leaves alone: copied
-        // as they are, as `emit` would, without building the cluster.
+        // Most characters are a cluster of their own that normalization leaves alone: copied as
+        // they are. Only the others are gathered into a cluster for `emit`.
         if cluster.is_empty() && is_plain(ch) && chars.peek().is_none_or(|&(_, next)| !attaches_to_previous(next)) {
             spans.push(Span { norm_start: text.len(), orig_start: offset, orig_end: offset + ch.len_utf8() });
             text.push(ch);
@@ -116,16 +116,6 @@ fn emit(
     last: &mut Option<char>,
 ) {
     let norm_start = text.len();
-    // Most clusters are one character that normalization leaves alone: copy it.
-    let mut chars = cluster.chars();
-    if let (Some(c), None) = (chars.next(), chars.next())
-        && is_plain(c)
-    {
-        text.push(c);
-        *last = Some(c);
-        spans.push(Span { norm_start, orig_start, orig_end });
-        return;
-    }
     // Lower-casing can produce combining marks (İ → i + U+0307), so the cluster is brought
     // back to normal form after it: otherwise a second pass would reorder the marks.
     let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).collect();
