@@ -12,6 +12,7 @@
 //! `DisjunctionMaxQuery`, without its cost: tantivy's builds a union buffer of 4,096 scores per
 //! query clause, which on a help center's few hundred documents was a quarter of a search's CPU.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +23,8 @@ use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Wei
 use tantivy::schema::IndexRecordOption;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+
+use crate::topk::UnitScorer;
 
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,17 +47,18 @@ pub struct Bm25TermQuery {
     term: Term,
     params: Bm25,
     boost: Score,
-    windows: Option<Arc<WindowMaxima>>,
+    cache: Option<Arc<ScoringCache>>,
 }
 
 impl Bm25TermQuery {
     pub fn new(term: Term, params: Bm25) -> Self {
-        Self { term, params, boost: 1.0, windows: None }
+        Self { term, params, boost: 1.0, cache: None }
     }
 
-    /// Give [`TopK`](crate::topk::TopK) this term's bound per window, kept in `cache`.
-    pub fn with_window_maxima(mut self, cache: Arc<WindowMaxima>) -> Self {
-        self.windows = Some(cache);
+    /// Keep what scoring can reuse in `cache`, and give [`TopK`](crate::topk::TopK) this
+    /// term's bound per window.
+    pub fn with_cache(mut self, cache: Arc<ScoringCache>) -> Self {
+        self.cache = Some(cache);
         self
     }
 
@@ -85,13 +89,18 @@ impl Bm25TermQuery {
             }
             EnableScoring::Disabled { .. } => (1.0, 1.0),
         };
+        let norms = match &self.cache {
+            Some(cache) => cache.norms(self.params, average),
+            None => Arc::new(norm_table(self.params, average)),
+        };
         Ok(Bm25TermWeight {
             term: self.term.clone(),
             weight: weight * self.boost,
             average,
             params: self.params,
+            norms,
             found,
-            windows: self.windows.clone(),
+            cache: self.cache.clone(),
         })
     }
 }
@@ -122,9 +131,10 @@ struct Bm25TermWeight {
     /// The field's average length, in tokens.
     average: Score,
     params: Bm25,
+    norms: Arc<NormTable>,
     /// The term in each segment of the searcher the weight was made for.
     found: Vec<(SegmentId, Option<TermInfo>)>,
-    windows: Option<Arc<WindowMaxima>>,
+    cache: Option<Arc<ScoringCache>>,
 }
 
 impl Bm25TermWeight {
@@ -140,8 +150,7 @@ impl Bm25TermWeight {
             },
         };
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
-        let Bm25 { k1, b } = self.params;
-        Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, k1, b, average: self.average }))
+        Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, norms: self.norms.clone() }))
     }
 }
 
@@ -149,7 +158,7 @@ impl Bm25TermWeight {
     /// The most `tf / (tf + norm)` reaches in each window of the segment, from the cache or by
     /// walking the postings once.
     fn window_shares(&self, reader: &SegmentReader) -> tantivy::Result<Option<Arc<[Score]>>> {
-        let Some(cache) = &self.windows else { return Ok(None) };
+        let Some(cache) = &self.cache else { return Ok(None) };
         let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == reader.segment_id()) else {
             return Ok(None);
         };
@@ -158,19 +167,17 @@ impl Bm25TermWeight {
             term: self.term.clone(),
             params: (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits()),
         };
-        if let Some(shares) = cache.entries.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
+        if let Some(shares) = cache.windows.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
             return Ok(Some(shares));
         }
         let field = self.term.field();
         let mut postings = reader.inverted_index(field)?.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
-        let Bm25 { k1, b } = self.params;
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(crate::topk::WINDOW) as usize];
         let mut doc = postings.doc();
         while doc != TERMINATED {
             let tf = postings.term_freq() as Score;
-            let length = FieldNormReader::id_to_fieldnorm(fieldnorms.fieldnorm_id(doc)) as Score;
-            let share = tf / (tf + k1 * (1.0 - b + b * length / self.average));
+            let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
             let w = (doc / crate::topk::WINDOW) as usize;
             if share > shares[w] {
                 shares[w] = share;
@@ -178,38 +185,72 @@ impl Bm25TermWeight {
             doc = postings.advance();
         }
         let shares: Arc<[Score]> = shares.into();
-        if let Ok(mut m) = cache.entries.lock() {
+        if let Ok(mut m) = cache.windows.lock() {
             m.put(key, shares.clone());
         }
         Ok(Some(shares))
     }
 }
 
-/// Per-window bounds of terms, kept between searches of one index generation: walking a
-/// common term's postings to find them costs as much as a search, and the same words come back
-/// in question after question.
-pub struct WindowMaxima {
-    entries: Mutex<LruCache<WindowKey, Arc<[Score]>>>,
+/// What scoring keeps between searches of one index generation:
+///
+/// - **per-window bounds of terms**: walking a common term's postings to find them costs as
+///   much as a search, and the same words come back in question after question;
+/// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
+///   the 256 field-length codes tantivy stores, one table per field (its average length) and
+///   parameters, so that scoring a posting is one lookup and one division.
+pub struct ScoringCache {
+    windows: Mutex<LruCache<WindowKey, Arc<[Score]>>>,
+    norms: Mutex<HashMap<NormKey, Arc<NormTable>>>,
 }
+
+/// BM25's length normalization for each field-length code.
+type NormTable = [Score; 256];
+
+/// k1, b and the field's average length, as bits.
+type NormKey = (u32, u32, u32);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct WindowKey {
     segment: SegmentId,
     term: Term,
-    /// k1, b and the field's average length, as bits.
-    params: (u32, u32, u32),
+    params: NormKey,
 }
 
-impl WindowMaxima {
-    /// Remember the bounds of up to `terms` terms.
+/// Tables are dropped when this many are kept (a generation has one per field and parameters).
+const NORM_TABLES: usize = 256;
+
+impl ScoringCache {
+    /// Remember the window bounds of up to `terms` terms.
     pub fn new(terms: usize) -> Self {
-        WindowMaxima { entries: Mutex::new(LruCache::new(NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN))) }
+        ScoringCache {
+            windows: Mutex::new(LruCache::new(NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN))),
+            norms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The normalization table for these parameters and average length.
+    fn norms(&self, params: Bm25, average: Score) -> Arc<NormTable> {
+        let key = (params.k1.to_bits(), params.b.to_bits(), average.to_bits());
+        let Ok(mut tables) = self.norms.lock() else { return Arc::new(norm_table(params, average)) };
+        if tables.len() >= NORM_TABLES && !tables.contains_key(&key) {
+            tables.clear();
+        }
+        tables.entry(key).or_insert_with(|| Arc::new(norm_table(params, average))).clone()
     }
 }
 
-impl std::fmt::Debug for WindowMaxima {
+/// `k1 × (1 − b + b × length / average)` for every field-length code.
+fn norm_table(Bm25 { k1, b }: Bm25, average: Score) -> NormTable {
+    std::array::from_fn(|id| {
+        let length = FieldNormReader::id_to_fieldnorm(id as u8) as Score;
+        k1 * (1.0 - b + b * length / average)
+    })
+}
+
+impl std::fmt::Debug for ScoringCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WindowMaxima").finish_non_exhaustive()
+        f.debug_struct("ScoringCache").finish_non_exhaustive()
     }
 }
 
@@ -236,24 +277,26 @@ impl Weight for Bm25TermWeight {
     }
 }
 
-struct Bm25TermScorer {
+/// The postings of a [`Bm25TermQuery`] on one segment, scored.
+pub struct Bm25TermScorer {
     postings: SegmentPostings,
     fieldnorms: FieldNormReader,
     weight: Score,
-    k1: Score,
-    b: Score,
-    average: Score,
+    norms: Arc<NormTable>,
 }
 
 impl DocSet for Bm25TermScorer {
+    #[inline]
     fn advance(&mut self) -> DocId {
         self.postings.advance()
     }
 
+    #[inline]
     fn seek(&mut self, target: DocId) -> DocId {
         self.postings.seek(target)
     }
 
+    #[inline]
     fn doc(&self) -> DocId {
         self.postings.doc()
     }
@@ -264,10 +307,10 @@ impl DocSet for Bm25TermScorer {
 }
 
 impl Scorer for Bm25TermScorer {
+    #[inline]
     fn score(&mut self) -> Score {
         let tf = self.postings.term_freq() as Score;
-        let length = FieldNormReader::id_to_fieldnorm(self.fieldnorms.fieldnorm_id(self.postings.doc())) as Score;
-        let norm = self.k1 * (1.0 - self.b + self.b * length / self.average);
+        let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.doc()) as usize];
         self.weight * tf / (tf + norm)
     }
 }
@@ -332,12 +375,15 @@ impl BoundedWeight {
             .map(|field| {
                 Ok(match field {
                     FieldWeight::Term(w) => crate::topk::Unit {
-                        scorer: w.scorer(reader, 1.0)?,
+                        scorer: match w.term_scorer(reader, 1.0)? {
+                            Some(scorer) => UnitScorer::Term(scorer),
+                            None => UnitScorer::Other(Box::new(EmptyScorer)),
+                        },
                         max: w.weight.max(0.0),
                         windows: w.window_shares(reader)?,
                     },
                     FieldWeight::Other(w) => {
-                        crate::topk::Unit { scorer: w.scorer(reader, 1.0)?, max: Score::INFINITY, windows: None }
+                        crate::topk::Unit { scorer: UnitScorer::Other(w.scorer(reader, 1.0)?), max: Score::INFINITY, windows: None }
                     }
                 })
             })

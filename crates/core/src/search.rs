@@ -23,7 +23,7 @@ use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
-use crate::scoring::{Bm25, Bm25TermQuery, DisMax, WindowMaxima};
+use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache};
 use crate::topk::{COUNT_EXACTLY, Found, TopK};
 use std::sync::Arc;
 use crate::index::schema::Fields;
@@ -246,7 +246,7 @@ pub struct SearchIndex {
     page_words: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<PageWords>>>>,
     stored: Arc<std::sync::Mutex<lru::LruCache<DocAddress, Arc<StoredDoc>>>>,
     /// Per-window bounds of the terms searched so far (see [`crate::topk`]).
-    windows: Arc<WindowMaxima>,
+    scoring: Arc<ScoringCache>,
     path: PathBuf,
 }
 
@@ -294,7 +294,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), stored: Arc::new(std::sync::Mutex::new(lru::LruCache::new(std::num::NonZeroUsize::new(STORED_DOCS).expect("nonzero")))), windows: Arc::new(WindowMaxima::new(WINDOW_TERMS)), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), stored: Arc::new(std::sync::Mutex::new(lru::LruCache::new(std::num::NonZeroUsize::new(STORED_DOCS).expect("nonzero")))), scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)), path: dir.to_path_buf() })
     }
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
@@ -417,7 +417,7 @@ impl SearchIndex {
             kind,
             text: word.to_string(),
             from,
-            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor, bm25, &self.windows))).collect(),
+            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor, bm25, &self.scoring))).collect(),
         };
         let mut out: Vec<Evidence> = terms.iter().map(|t| words("word", t, None, 1.0)).collect();
         let mut known: BTreeSet<String> = terms.iter().cloned().collect();
@@ -476,16 +476,16 @@ impl SearchIndex {
         let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).chain(romaji_kana).map(|t| t.text));
         for r in readings {
             let fields = vec![
-                ("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, &self.windows)),
-                ("body_reading", weighted(f.body_reading, &r, w.body_reading, bm25, &self.windows)),
+                ("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, &self.scoring)),
+                ("body_reading", weighted(f.body_reading, &r, w.body_reading, bm25, &self.scoring)),
             ];
             out.push(Evidence { kind: "reading", text: r, from: None, fields });
         }
         // Characters: three in a row, indexed as trigrams (see `query_ngrams`).
         for n in query_ngrams(text) {
             let fields = vec![
-                ("title_ngram", weighted(f.title_ngram, &n, w.title_ngram, bm25, &self.windows)),
-                ("body_ngram", weighted(f.body_ngram, &n, w.body_ngram, bm25, &self.windows)),
+                ("title_ngram", weighted(f.title_ngram, &n, w.title_ngram, bm25, &self.scoring)),
+                ("body_ngram", weighted(f.body_ngram, &n, w.body_ngram, bm25, &self.scoring)),
             ];
             out.push(Evidence { kind: "characters", text: n, from: None, fields });
         }
@@ -720,8 +720,8 @@ fn explain(searcher: &tantivy::Searcher, key_field: Field, key: &str, evidence: 
     out
 }
 
-fn weighted(field: Field, text: &str, weight: f32, bm25: Bm25, windows: &Arc<WindowMaxima>) -> Box<dyn Query> {
-    Box::new(Bm25TermQuery::new(Term::from_field_text(field, text), bm25).with_boost(weight).with_window_maxima(windows.clone()))
+fn weighted(field: Field, text: &str, weight: f32, bm25: Bm25, cache: &Arc<ScoringCache>) -> Box<dyn Query> {
+    Box::new(Bm25TermQuery::new(Term::from_field_text(field, text), bm25).with_boost(weight).with_cache(cache.clone()))
 }
 
 /// A filter that does not change scores.

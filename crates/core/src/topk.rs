@@ -22,7 +22,7 @@
 //! promising on 100,000 articles (see the README's "Analysis and query latency").
 //!
 //! Bounds are also kept per window of [`WINDOW`] documents (what a term scores at most in that
-//! window, from [`WindowMaxima`](crate::scoring::WindowMaxima)): the essential units are chosen
+//! window, from [`ScoringCache`](crate::scoring::ScoringCache)): the essential units are chosen
 //! again in every window, and a window where no document can beat θ is skipped.
 //!
 //! The results are the same hits, with the same scores, in the same order, as scoring
@@ -40,6 +40,8 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::query::Scorer;
 use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 
+use crate::scoring::Bm25TermScorer;
+
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
 
@@ -48,7 +50,7 @@ pub const WINDOW: u32 = 4096;
 
 /// The postings of one field of a clause, on a segment, and the most they score.
 pub struct Unit {
-    pub scorer: Box<dyn Scorer>,
+    pub scorer: UnitScorer,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
     /// For each window of [`WINDOW`] documents, the share of `max` the unit can reach there (0
@@ -62,6 +64,57 @@ impl Unit {
         match &self.windows {
             Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
             None => self.max,
+        }
+    }
+}
+
+/// A unit's scorer. BM25 terms, nearly every unit, are called directly (and inlined), not
+/// through a `dyn Scorer`: a search on a large corpus makes a few hundred thousand of these
+/// calls.
+pub enum UnitScorer {
+    Term(Bm25TermScorer),
+    Other(Box<dyn Scorer>),
+}
+
+impl DocSet for UnitScorer {
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.advance(),
+            UnitScorer::Other(s) => s.advance(),
+        }
+    }
+
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.seek(target),
+            UnitScorer::Other(s) => s.seek(target),
+        }
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.doc(),
+            UnitScorer::Other(s) => s.doc(),
+        }
+    }
+
+    fn size_hint(&self) -> u32 {
+        match self {
+            UnitScorer::Term(s) => s.size_hint(),
+            UnitScorer::Other(s) => s.size_hint(),
+        }
+    }
+}
+
+impl Scorer for UnitScorer {
+    #[inline]
+    fn score(&mut self) -> Score {
+        match self {
+            UnitScorer::Term(s) => s.score(),
+            UnitScorer::Other(s) => s.score(),
         }
     }
 }
@@ -354,7 +407,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, WindowMaxima};
+    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache};
 
     /// A corpus where common words match most documents and rare words a few, with two
     /// text fields, a filter field, and several segments.
@@ -395,9 +448,9 @@ mod tests {
         (index, title, body, kind)
     }
 
-    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str, windows: &Arc<WindowMaxima>) -> DisMax {
+    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str, windows: &Arc<ScoringCache>) -> DisMax {
         let params = Bm25::default();
-        let term = |field, boost| Bm25TermQuery::new(Term::from_field_text(field, word), params).with_boost(boost).with_window_maxima(windows.clone());
+        let term = |field, boost| Bm25TermQuery::new(Term::from_field_text(field, word), params).with_boost(boost).with_cache(windows.clone());
         DisMax::new(vec![Box::new(term(title, 1.3)), Box::new(term(body, 1.0))], 0.1)
     }
 
@@ -406,7 +459,7 @@ mod tests {
         let (index, title, body, kind) = corpus();
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() >= 3);
-        let windows = Arc::new(WindowMaxima::new(100));
+        let windows = Arc::new(ScoringCache::new(100));
         let queries: [&[&str]; 5] = [
             &["alpha", "kiwi"],
             &["alpha", "beta", "gamma", "delta", "plum"],
@@ -490,7 +543,7 @@ mod tests {
     fn bounds_hold_for_every_document_and_window() {
         let (index, title, body, _) = corpus();
         let searcher = index.reader().unwrap().searcher();
-        let windows = Arc::new(WindowMaxima::new(100));
+        let windows = Arc::new(ScoringCache::new(100));
         for word in ["alpha", "kiwi", "pear"] {
             let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             for reader in searcher.segment_readers() {
