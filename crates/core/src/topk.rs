@@ -29,6 +29,11 @@
 //! everything (ties go to the lower document address, as with tantivy's `TopDocs`). Scores are
 //! summed in clause order so they are bit-for-bit the same as the exhaustive sum.
 //!
+//! **Filters** (audience, category) must contain every hit. When a filter's next document is
+//! further on than the next candidate, the essential units jump straight to it: a customer's
+//! search skips the internal manual's section documents in one seek per unit, where it used to
+//! look at each of them and reject it.
+//!
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
 //! counted exactly, with pruning off; past that the total is reported as a lower bound.
@@ -284,6 +289,7 @@ impl TopK {
             }
             let window = next / WINDOW;
             let end = window.saturating_add(1).saturating_mul(WINDOW);
+            let mut resume = end;
             for (i, (_, u)) in units.iter().enumerate() {
                 bounds[i] = if docs[i] >= end { 0.0 } else { widen(u.bound_in(window as usize)) };
             }
@@ -303,14 +309,29 @@ impl TopK {
                 if doc >= end {
                     break;
                 }
-                let wanted = alive.is_none_or(|a| a.is_alive(doc))
-                    && filters.iter_mut().all(|f| {
-                        if f.doc() < doc {
-                            f.seek(doc);
+                // Every filter must contain the document. Where one's next document is further
+                // on, nothing before it can count: the essential units jump there (past the
+                // whole internal manual, for a customer's search).
+                let mut next_allowed = doc;
+                for f in filters.iter_mut() {
+                    if f.doc() < next_allowed {
+                        f.seek(next_allowed);
+                    }
+                    next_allowed = next_allowed.max(f.doc());
+                }
+                if next_allowed > doc {
+                    if next_allowed >= end {
+                        resume = next_allowed;
+                        break;
+                    }
+                    for &i in &order[first_essential..] {
+                        if docs[i] < next_allowed {
+                            docs[i] = units[i].1.scorer.seek(next_allowed);
                         }
-                        f.doc() == doc
-                    });
-                if wanted {
+                    }
+                    continue;
+                }
+                if alive.is_none_or(|a| a.is_alive(doc)) {
                     let threshold = self.threshold();
                     // What the units looked at so far add up to, group by group.
                     let mut known: Score = 0.0;
@@ -364,10 +385,11 @@ impl TopK {
                 }
                 self.raise(&below, &mut first_essential);
             }
-            // Past the window: what is left in it cannot make the top k.
+            // Past the window (or to the filters' next document): what is left before it
+            // cannot make the top k.
             for (i, (_, u)) in units.iter_mut().enumerate() {
-                if docs[i] < end {
-                    docs[i] = u.scorer.seek(end);
+                if docs[i] < resume {
+                    docs[i] = u.scorer.seek(resume);
                 }
             }
         }
@@ -410,17 +432,31 @@ mod tests {
     use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache};
 
     /// A corpus where common words match most documents and rare words a few, with two
-    /// text fields, a filter field, and several segments.
-    fn corpus() -> (Index, tantivy::schema::Field, tantivy::schema::Field, tantivy::schema::Field) {
+    /// text fields, two filter fields, and several segments of several windows.
+    struct Corpus {
+        index: Index,
+        title: tantivy::schema::Field,
+        body: tantivy::schema::Field,
+        /// "internal" for every fourth document, "public" for the others: interleaved.
+        kind: tantivy::schema::Field,
+        /// "manual" for documents 5,000 to 13,999, "faq" for the others: one long run,
+        /// across windows and a segment boundary, as an internal manual is indexed.
+        part: tantivy::schema::Field,
+    }
+
+    const DOCS: usize = 20_000;
+
+    fn corpus() -> Corpus {
         let mut schema = Schema::builder();
         let title = schema.add_text_field("title", TEXT);
         let body = schema.add_text_field("body", TEXT);
         let kind = schema.add_text_field("kind", STRING);
+        let part = schema.add_text_field("part", STRING);
         let index = Index::create_in_ram(schema.build());
-        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
         let common = ["alpha", "beta", "gamma", "delta"];
         let rare = ["kiwi", "lime", "plum", "fig", "pear"];
-        for i in 0..6000usize {
+        for i in 0..DOCS {
             let mut text = String::new();
             for (j, w) in common.iter().enumerate() {
                 if (i * 7 + j * 3) % 5 != 0 {
@@ -437,15 +473,17 @@ mod tests {
                 }
             }
             let t = if i % 11 == 0 { rare[i % rare.len()] } else { common[i % common.len()] };
-            writer.add_document(doc!(title => t, body => text, kind => if i % 4 == 0 { "internal" } else { "public" })).unwrap();
-            // Segments of 2,500, 2,500 and 1,000 documents: several windows each, and a short
+            let k = if i % 4 == 0 { "internal" } else { "public" };
+            let p = if (5_000..14_000).contains(&i) { "manual" } else { "faq" };
+            writer.add_document(doc!(title => t, body => text, kind => k, part => p)).unwrap();
+            // Segments of 9,000, 9,000 and 2,000 documents: three windows each, and a short
             // last one.
-            if i % 2500 == 2499 {
+            if i % 9_000 == 8_999 {
                 writer.commit().unwrap();
             }
         }
         writer.commit().unwrap();
-        (index, title, body, kind)
+        Corpus { index, title, body, kind, part }
     }
 
     fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str, windows: &Arc<ScoringCache>) -> DisMax {
@@ -456,9 +494,10 @@ mod tests {
 
     #[test]
     fn pruned_results_equal_exhaustive_scoring() {
-        let (index, title, body, kind) = corpus();
+        let Corpus { index, title, body, kind, part } = corpus();
         let searcher = index.reader().unwrap().searcher();
         assert!(searcher.segment_readers().len() >= 3);
+        assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * WINDOW));
         let windows = Arc::new(ScoringCache::new(100));
         let queries: [&[&str]; 5] = [
             &["alpha", "kiwi"],
@@ -467,16 +506,19 @@ mod tests {
             &["delta"],
             &["alpha", "beta", "nothing"],
         ];
+        let filter_sets: [&[(tantivy::schema::Field, &str)]; 5] =
+            [&[], &[(kind, "public")], &[(part, "faq")], &[(part, "manual")], &[(kind, "public"), (part, "faq")]];
         for words in queries {
-            for filtered in [false, true] {
+            for filter_set in filter_sets {
                 for (limit, offset, count_exactly) in [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)] {
                     let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
                     // Exhaustive: tantivy's boolean query and collectors.
                     let should: Vec<(Occur, Box<dyn Query>)> =
                         dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect();
                     let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
-                    let filter = TermQuery::new(Term::from_field_text(kind, "public"), IndexRecordOption::Basic);
-                    if filtered {
+                    let filters: Vec<TermQuery> =
+                        filter_set.iter().map(|(f, v)| TermQuery::new(Term::from_field_text(*f, v), IndexRecordOption::Basic)).collect();
+                    for filter in &filters {
                         must.push((Occur::Must, Box::new(tantivy::query::BoostQuery::new(Box::new(filter.clone()), 0.0))));
                     }
                     let collector = (TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count);
@@ -485,15 +527,17 @@ mod tests {
                     // Pruned.
                     let scoring = EnableScoring::enabled_from_searcher(&searcher);
                     let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
-                    let filter_weight = filter.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap();
+                    let filter_weights: Vec<_> =
+                        filters.iter().map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap()).collect();
                     let mut top = TopK::new(limit + offset, count_exactly);
                     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
                         let clauses = weights.iter().map(|w| w.group(reader).unwrap()).collect();
-                        let filters = if filtered { vec![filter_weight.scorer(reader, 1.0).unwrap()] } else { Vec::new() };
+                        let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0).unwrap()).collect();
                         top.collect_segment(ord as u32, clauses, filters, reader.alive_bitset());
                     }
                     let found = top.finish(offset);
-                    assert_eq!(found.top, expected, "{words:?} filtered {filtered} limit {limit} offset {offset}");
+                    assert!(!expected.is_empty(), "{words:?} {filter_set:?}");
+                    assert_eq!(found.top, expected, "{words:?} filters {filter_set:?} limit {limit} offset {offset}");
                     if found.exact {
                         assert_eq!(found.total, expected_total, "{words:?}");
                     } else {
@@ -541,7 +585,7 @@ mod tests {
 
     #[test]
     fn bounds_hold_for_every_document_and_window() {
-        let (index, title, body, _) = corpus();
+        let Corpus { index, title, body, .. } = corpus();
         let searcher = index.reader().unwrap().searcher();
         let windows = Arc::new(ScoringCache::new(100));
         for word in ["alpha", "kiwi", "pear"] {
