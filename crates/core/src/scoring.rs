@@ -154,10 +154,24 @@ impl Bm25TermWeight {
     }
 }
 
+/// What one walk over a term's postings in a segment tells [`TopK`](crate::topk::TopK).
+#[derive(Clone)]
+pub struct Walked {
+    /// The most `tf / (tf + norm)` reaches in each window of [`WINDOW`](crate::topk::WINDOW)
+    /// documents.
+    pub shares: Arc<[Score]>,
+    /// The [`TOP_DOCS`] documents where the share is highest, with their share (ties: the
+    /// lower document first).
+    pub top: Arc<[(DocId, Score)]>,
+}
+
+/// How many of a term's best documents [`Walked::top`] keeps.
+pub const TOP_DOCS: usize = 32;
+
 impl Bm25TermWeight {
-    /// The most `tf / (tf + norm)` reaches in each window of the segment, from the cache or by
+    /// The term's window bounds and best documents in the segment, from the cache or by
     /// walking the postings once.
-    fn window_shares(&self, reader: &SegmentReader) -> tantivy::Result<Option<Arc<[Score]>>> {
+    fn walked(&self, reader: &SegmentReader) -> tantivy::Result<Option<Walked>> {
         let Some(cache) = &self.cache else { return Ok(None) };
         let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == reader.segment_id()) else {
             return Ok(None);
@@ -167,13 +181,16 @@ impl Bm25TermWeight {
             term: self.term.clone(),
             params: (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits()),
         };
-        if let Some(shares) = cache.windows.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
-            return Ok(Some(shares));
+        if let Some(walked) = cache.windows.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
+            return Ok(Some(walked));
         }
         let field = self.term.field();
         let mut postings = reader.inverted_index(field)?.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         let fieldnorms = reader.get_fieldnorms_reader(field)?;
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(crate::topk::WINDOW) as usize];
+        // The best documents so far; `lowest` is the smallest share among them once full.
+        let mut top: Vec<(DocId, Score)> = Vec::with_capacity(TOP_DOCS);
+        let mut lowest = Score::NEG_INFINITY;
         let mut doc = postings.doc();
         while doc != TERMINATED {
             let tf = postings.term_freq() as Score;
@@ -182,13 +199,25 @@ impl Bm25TermWeight {
             if share > shares[w] {
                 shares[w] = share;
             }
+            if top.len() < TOP_DOCS {
+                top.push((doc, share));
+                if top.len() == TOP_DOCS {
+                    lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
+                }
+            } else if share > lowest {
+                // Replace the weakest (the last of them, at equal shares: documents come in
+                // order, so the earlier one stays).
+                let weakest = (0..top.len()).rev().min_by(|&a, &b| top[a].1.total_cmp(&top[b].1)).unwrap_or(0);
+                top[weakest] = (doc, share);
+                lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
+            }
             doc = postings.advance();
         }
-        let shares: Arc<[Score]> = shares.into();
+        let walked = Walked { shares: shares.into(), top: top.into() };
         if let Ok(mut m) = cache.windows.lock() {
-            m.put(key, shares.clone());
+            m.put(key, walked.clone());
         }
-        Ok(Some(shares))
+        Ok(Some(walked))
     }
 }
 
@@ -200,7 +229,7 @@ impl Bm25TermWeight {
 ///   the 256 field-length codes tantivy stores, one table per field (its average length) and
 ///   parameters, so that scoring a posting is one lookup and one division.
 pub struct ScoringCache {
-    windows: Mutex<LruCache<WindowKey, Arc<[Score]>>>,
+    windows: Mutex<LruCache<WindowKey, Walked>>,
     norms: Mutex<HashMap<NormKey, Arc<NormTable>>>,
 }
 
@@ -374,16 +403,20 @@ impl BoundedWeight {
             .iter()
             .map(|field| {
                 Ok(match field {
-                    FieldWeight::Term(w) => crate::topk::Unit {
-                        scorer: match w.term_scorer(reader, 1.0)? {
-                            Some(scorer) => UnitScorer::Term(scorer),
-                            None => UnitScorer::Other(Box::new(EmptyScorer)),
-                        },
-                        max: w.weight.max(0.0),
-                        windows: w.window_shares(reader)?,
-                    },
+                    FieldWeight::Term(w) => {
+                        let walked = w.walked(reader)?;
+                        crate::topk::Unit {
+                            scorer: match w.term_scorer(reader, 1.0)? {
+                                Some(scorer) => UnitScorer::Term(scorer),
+                                None => UnitScorer::Other(Box::new(EmptyScorer)),
+                            },
+                            max: w.weight.max(0.0),
+                            windows: walked.as_ref().map(|w| w.shares.clone()),
+                            top: walked.map(|w| w.top),
+                        }
+                    }
                     FieldWeight::Other(w) => {
-                        crate::topk::Unit { scorer: UnitScorer::Other(w.scorer(reader, 1.0)?), max: Score::INFINITY, windows: None }
+                        crate::topk::Unit { scorer: UnitScorer::Other(w.scorer(reader, 1.0)?), max: Score::INFINITY, windows: None, top: None }
                     }
                 })
             })

@@ -380,9 +380,12 @@ impl SearchIndex {
         let offset = request.offset.min(10_000);
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let scorers = clauses.iter().map(|c| c.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
-            let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
-            best.collect_segment(ord as u32, scorers, filters, reader.alive_bitset());
+            let mut open = || {
+                let scorers = clauses.iter().map(|c| c.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+                let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
+                Ok((scorers, filters))
+            };
+            best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
         }
         let Found { top, total, exact: total_exact } = best.finish(offset);
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).

@@ -50,6 +50,13 @@ use crate::scoring::Bm25TermScorer;
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
 
+/// The threshold is seeded (see [`TopK::seed`]) when the units' postings add up to this many:
+/// below it, a walk is too short for the seeding to pay for itself.
+pub const SEED_POSTINGS: u64 = 50_000;
+
+/// How many documents per hit wanted are scored to seed the threshold.
+const SEED_CANDIDATES_PER_HIT: usize = 4;
+
 /// Documents per window: see [`TopK::collect_segment`].
 pub const WINDOW: u32 = 4096;
 
@@ -61,6 +68,9 @@ pub struct Unit {
     /// For each window of [`WINDOW`] documents, the share of `max` the unit can reach there (0
     /// where it has no document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
+    /// Some of the unit's best documents in the segment, each with its share of `max`, when
+    /// known: see [`TopK::collect_segment`] for what they are for.
+    pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
 }
 
 impl Unit {
@@ -138,6 +148,10 @@ pub struct TopK {
     heap: BinaryHeap<Entry>,
     counted: usize,
     exact: bool,
+    /// A score that k eligible documents are known to beat (see [`TopK::seed`]).
+    floor: Score,
+    /// Seed the threshold in segments whose units have this many postings.
+    seed_postings: u64,
 }
 
 /// What a search found: the best documents, best first, and how many matched.
@@ -234,12 +248,103 @@ fn combine(matched: &mut [((usize, usize), Score)], ties: &[Score]) -> Score {
 impl TopK {
     /// Keep the `k` best; count the first `count_exactly` matches exactly.
     pub fn new(k: usize, count_exactly: usize) -> Self {
-        TopK { k: k.max(1), count_exactly, heap: BinaryHeap::new(), counted: 0, exact: true }
+        TopK { k: k.max(1), count_exactly, heap: BinaryHeap::new(), counted: 0, exact: true, floor: Score::NEG_INFINITY, seed_postings: SEED_POSTINGS }
     }
 
-    /// The score a document must beat to enter, once k documents are in.
+    /// Seed the threshold in segments whose units have at least `postings` postings (by
+    /// default [`SEED_POSTINGS`]; `u64::MAX` never seeds).
+    pub fn seeding_from(mut self, postings: u64) -> Self {
+        self.seed_postings = postings;
+        self
+    }
+
+    /// The score a document must beat to enter: the worst of the k best so far, or the
+    /// seeded floor, whichever is higher.
     fn threshold(&self) -> Option<Score> {
-        (self.heap.len() >= self.k).then(|| self.heap.peek().map_or(Score::NEG_INFINITY, |e| e.score))
+        let worst = (self.heap.len() >= self.k).then(|| self.heap.peek().map_or(Score::NEG_INFINITY, |e| e.score));
+        match worst {
+            Some(w) => Some(w.max(self.floor)),
+            None => (self.floor > Score::NEG_INFINITY).then_some(self.floor),
+        }
+    }
+
+    /// Raise the floor from the units' best documents, before the segment is walked.
+    ///
+    /// Each unit's [`Unit::top`] list names documents that score high on it. Those that
+    /// score best on the lists alone (no postings are read for that) are likely among the
+    /// best of the query: they are scored exactly, with `fresh` scorers, and if k of them pass
+    /// the filters, a document that cannot beat the k-th of those scores cannot make the top
+    /// k. The walk then prunes from the segment's first document on, instead of once it has
+    /// met k good documents. Only worth it on long postings: see [`SEED_POSTINGS`].
+    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: (Vec<Group>, Vec<Box<dyn Scorer>>), alive: Option<&AliveBitSet>) {
+        let (groups, mut filters) = fresh;
+        let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+        // (document, group, score on the lists) for each document of each unit's list.
+        let mut listed: Vec<(DocId, usize, Score)> = Vec::new();
+        for ((group, _), unit) in units {
+            if let Some(top) = &unit.top {
+                listed.extend(top.iter().map(|&(doc, share)| (doc, *group, unit.max * share)));
+            }
+        }
+        listed.sort_unstable_by_key(|&(doc, group, _)| (doc, group));
+        let mut candidates: Vec<(Score, DocId)> = listed
+            .chunk_by(|a, b| a.0 == b.0)
+            .map(|same_doc| {
+                let on_lists = same_doc
+                    .chunk_by(|a, b| a.1 == b.1)
+                    .map(|same_group| {
+                        let best = same_group.iter().map(|e| e.2).fold(0.0, Score::max);
+                        let sum: Score = same_group.iter().map(|e| e.2).sum();
+                        best + ties[same_group[0].1].clamp(0.0, 1.0) * (sum - best)
+                    })
+                    .sum();
+                (on_lists, same_doc[0].0)
+            })
+            .collect();
+        let wanted = SEED_CANDIDATES_PER_HIT * self.k;
+        if candidates.len() > wanted {
+            candidates.select_nth_unstable_by(wanted, |a, b| b.0.total_cmp(&a.0));
+            candidates.truncate(wanted);
+        }
+        candidates.sort_unstable_by_key(|&(_, doc)| doc);
+        // Score them exactly, as the walk would.
+        let mut units: Vec<((usize, usize), Unit)> = groups
+            .into_iter()
+            .enumerate()
+            .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
+            .collect();
+        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(units.len());
+        let mut exact: Vec<Score> = Vec::with_capacity(candidates.len());
+        for &(_, doc) in &candidates {
+            let eligible = alive.is_none_or(|a| a.is_alive(doc))
+                && filters.iter_mut().all(|f| {
+                    if f.doc() < doc {
+                        f.seek(doc);
+                    }
+                    f.doc() == doc
+                });
+            if !eligible {
+                continue;
+            }
+            for (at, u) in units.iter_mut() {
+                if u.scorer.doc() < doc {
+                    u.scorer.seek(doc);
+                }
+                if u.scorer.doc() == doc {
+                    matched.push((*at, u.scorer.score()));
+                }
+            }
+            exact.push(combine(&mut matched, &ties));
+            matched.clear();
+        }
+        if exact.len() < self.k {
+            return;
+        }
+        exact.sort_unstable_by(|a, b| b.total_cmp(a));
+        // k documents score at least this. The floor sits a hair below it, so that a document
+        // tying with the k-th (and winning on its address) is still looked at.
+        let kth = exact[self.k - 1];
+        self.floor = self.floor.max(kth - kth.abs() * 1e-6);
     }
 
     fn offer(&mut self, entry: Entry) {
@@ -258,7 +363,17 @@ impl TopK {
     /// is what it can score there (see [`Unit::windows`]), so units that score little in a
     /// window become non-essential there, and a window where nothing can beat the threshold is
     /// skipped whole.
-    pub fn collect_segment(&mut self, segment: u32, groups: Vec<Group>, mut filters: Vec<Box<dyn Scorer>>, alive: Option<&AliveBitSet>) {
+    ///
+    /// `open` makes the segment's clauses and filters; it is called once more, for fresh
+    /// scorers, when the units' postings are long enough for seeding the threshold to pay (see
+    /// [`TopK::seed`]).
+    pub fn collect_segment(
+        &mut self,
+        segment: u32,
+        open: &mut dyn FnMut() -> tantivy::Result<(Vec<Group>, Vec<Box<dyn Scorer>>)>,
+        alive: Option<&AliveBitSet>,
+    ) -> tantivy::Result<()> {
+        let (groups, mut filters) = open()?;
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
         // (group, position) keeps the order scores are combined in.
         let mut units: Vec<((usize, usize), Unit)> = groups
@@ -268,6 +383,10 @@ impl TopK {
             .filter(|(_, u)| u.scorer.doc() != TERMINATED)
             .collect();
         let n = units.len();
+        let postings: u64 = units.iter().map(|(_, u)| u64::from(u.scorer.size_hint())).sum();
+        if postings >= self.seed_postings {
+            self.seed(&units, open()?, alive);
+        }
         // Each unit's current document, kept here to spare a virtual call per look.
         let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
         // The scores of the current document: ((group, position), score).
@@ -393,6 +512,7 @@ impl TopK {
                 }
             }
         }
+        Ok(())
     }
 
     /// Once counting is over, the units whose bounds together cannot beat the threshold stop
@@ -510,7 +630,9 @@ mod tests {
             [&[], &[(kind, "public")], &[(part, "faq")], &[(part, "manual")], &[(kind, "public"), (part, "faq")]];
         for words in queries {
             for filter_set in filter_sets {
-                for (limit, offset, count_exactly) in [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)] {
+                for ((limit, offset, count_exactly), seeded) in
+                    [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)].into_iter().flat_map(|c| [(c, false), (c, true)])
+                {
                     let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
                     // Exhaustive: tantivy's boolean query and collectors.
                     let should: Vec<(Occur, Box<dyn Query>)> =
@@ -529,15 +651,18 @@ mod tests {
                     let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
                     let filter_weights: Vec<_> =
                         filters.iter().map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap()).collect();
-                    let mut top = TopK::new(limit + offset, count_exactly);
+                    let mut top = TopK::new(limit + offset, count_exactly).seeding_from(if seeded { 0 } else { u64::MAX });
                     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                        let clauses = weights.iter().map(|w| w.group(reader).unwrap()).collect();
-                        let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0).unwrap()).collect();
-                        top.collect_segment(ord as u32, clauses, filters, reader.alive_bitset());
+                        let mut open = || {
+                            let clauses = weights.iter().map(|w| w.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+                            let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
+                            Ok((clauses, filters))
+                        };
+                        top.collect_segment(ord as u32, &mut open, reader.alive_bitset()).unwrap();
                     }
                     let found = top.finish(offset);
                     assert!(!expected.is_empty(), "{words:?} {filter_set:?}");
-                    assert_eq!(found.top, expected, "{words:?} filters {filter_set:?} limit {limit} offset {offset}");
+                    assert_eq!(found.top, expected, "{words:?} filters {filter_set:?} limit {limit} offset {offset} seeded {seeded}");
                     if found.exact {
                         assert_eq!(found.total, expected_total, "{words:?}");
                     } else {
