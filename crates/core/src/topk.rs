@@ -36,7 +36,9 @@
 //!
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
-//! counted exactly, with pruning off; past that the total is reported as a lower bound.
+//! counted exactly: until then every unit's documents are visited, though the non-essential
+//! units are still scored only while a document can make it. Past that the total is reported
+//! as a lower bound.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -423,8 +425,14 @@ impl TopK {
             let mut first_essential = 0;
             self.raise(&below, &mut first_essential);
 
-            while first_essential < n {
-                let doc = order[first_essential..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED);
+            loop {
+                // While counting is exact, every unit's documents are visited (and counted),
+                // but only the essential units are scored in full.
+                let first_visited = if self.exact { 0 } else { first_essential };
+                if first_visited >= n {
+                    break;
+                }
+                let doc = order[first_visited..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED);
                 if doc >= end {
                     break;
                 }
@@ -443,7 +451,7 @@ impl TopK {
                         resume = next_allowed;
                         break;
                     }
-                    for &i in &order[first_essential..] {
+                    for &i in &order[first_visited..] {
                         if docs[i] < next_allowed {
                             docs[i] = units[i].1.scorer.seek(next_allowed);
                         }
@@ -497,7 +505,7 @@ impl TopK {
                         }
                     }
                 }
-                for &i in &order[first_essential..] {
+                for &i in &order[first_visited..] {
                     if docs[i] == doc {
                         docs[i] = units[i].1.scorer.advance();
                     }
@@ -515,12 +523,9 @@ impl TopK {
         Ok(())
     }
 
-    /// Once counting is over, the units whose bounds together cannot beat the threshold stop
-    /// being essential.
+    /// Once there is a threshold (k documents in, or a seeded floor), the units whose bounds
+    /// together cannot beat it stop being essential.
     fn raise(&self, below: &[Score], first_essential: &mut usize) {
-        if self.exact {
-            return;
-        }
         if let Some(t) = self.threshold() {
             while *first_essential + 1 < below.len() && below[*first_essential + 1] <= t {
                 *first_essential += 1;
