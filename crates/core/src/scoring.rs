@@ -12,7 +12,6 @@
 //! `DisjunctionMaxQuery`, without its cost: tantivy's builds a union buffer of 4,096 scores per
 //! query clause, which on a help center's few hundred documents was a quarter of a search's CPU.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
@@ -230,7 +229,8 @@ impl Bm25TermWeight {
 ///   parameters, so that scoring a posting is one lookup and one division.
 pub struct ScoringCache {
     windows: Mutex<LruCache<WindowKey, Walked>>,
-    norms: Mutex<HashMap<NormKey, Arc<NormTable>>>,
+    /// A handful per generation (one per field and parameters): a list beats hashing.
+    norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
 }
 
 /// BM25's length normalization for each field-length code.
@@ -247,14 +247,14 @@ struct WindowKey {
 }
 
 /// Tables are dropped when this many are kept (a generation has one per field and parameters).
-const NORM_TABLES: usize = 256;
+const NORM_TABLES: usize = 64;
 
 impl ScoringCache {
     /// Remember the window bounds of up to `terms` terms.
     pub fn new(terms: usize) -> Self {
         ScoringCache {
             windows: Mutex::new(LruCache::new(NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN))),
-            norms: Mutex::new(HashMap::new()),
+            norms: Mutex::new(Vec::new()),
         }
     }
 
@@ -262,10 +262,15 @@ impl ScoringCache {
     fn norms(&self, params: Bm25, average: Score) -> Arc<NormTable> {
         let key = (params.k1.to_bits(), params.b.to_bits(), average.to_bits());
         let Ok(mut tables) = self.norms.lock() else { return Arc::new(norm_table(params, average)) };
-        if tables.len() >= NORM_TABLES && !tables.contains_key(&key) {
+        if let Some((_, table)) = tables.iter().find(|(k, _)| *k == key) {
+            return table.clone();
+        }
+        if tables.len() >= NORM_TABLES {
             tables.clear();
         }
-        tables.entry(key).or_insert_with(|| Arc::new(norm_table(params, average))).clone()
+        let table = Arc::new(norm_table(params, average));
+        tables.push((key, table.clone()));
+        table
     }
 }
 
@@ -407,7 +412,7 @@ impl BoundedWeight {
                         let walked = w.walked(reader)?;
                         crate::topk::Unit {
                             scorer: match w.term_scorer(reader, 1.0)? {
-                                Some(scorer) => UnitScorer::Term(scorer),
+                                Some(scorer) => UnitScorer::Term(Box::new(scorer)),
                                 None => UnitScorer::Other(Box::new(EmptyScorer)),
                             },
                             max: w.weight.max(0.0),

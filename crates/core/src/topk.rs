@@ -89,7 +89,7 @@ impl Unit {
 /// through a `dyn Scorer`: a search on a large corpus makes a few hundred thousand of these
 /// calls.
 pub enum UnitScorer {
-    Term(Bm25TermScorer),
+    Term(Box<Bm25TermScorer>),
     Other(Box<dyn Scorer>),
 }
 
