@@ -34,6 +34,12 @@
 //! search skips the internal manual's section documents in one seek per unit, where it used to
 //! look at each of them and reject it.
 //!
+//! **A seeded threshold.** Pruning starts once θ is known, which is late if the first k
+//! documents are weak. Walking a term's postings for its window bounds also keeps its best
+//! documents; before a long walk, the best of those on the lists alone are scored exactly with
+//! fresh scorers, and the k-th of their scores (among those that pass the filters) becomes a
+//! floor for θ from the first document on.
+//!
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
 //! counted exactly: until then every unit's documents are visited, though the non-essential
@@ -52,7 +58,7 @@ use crate::scoring::Bm25TermScorer;
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
 
-/// The threshold is seeded (see [`TopK::seed`]) when the units' postings add up to this many:
+/// The threshold is seeded (see the module documentation) when the units' postings add up to this many:
 /// below it, a walk is too short for the seeding to pay for itself.
 pub const SEED_POSTINGS: u64 = 50_000;
 
@@ -136,6 +142,9 @@ impl Scorer for UnitScorer {
     }
 }
 
+/// A segment's clauses and filters, as [`TopK::collect_segment`]'s `open` makes them.
+pub type Opened = (Vec<Group>, Vec<Box<dyn Scorer>>);
+
 /// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).
 pub struct Group {
     pub units: Vec<Unit>,
@@ -150,7 +159,7 @@ pub struct TopK {
     heap: BinaryHeap<Entry>,
     counted: usize,
     exact: bool,
-    /// A score that k eligible documents are known to beat (see [`TopK::seed`]).
+    /// A score that k eligible documents are known to beat (see the module documentation).
     floor: Score,
     /// Seed the threshold in segments whose units have this many postings.
     seed_postings: u64,
@@ -278,7 +287,7 @@ impl TopK {
     /// the filters, a document that cannot beat the k-th of those scores cannot make the top
     /// k. The walk then prunes from the segment's first document on, instead of once it has
     /// met k good documents. Only worth it on long postings: see [`SEED_POSTINGS`].
-    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: (Vec<Group>, Vec<Box<dyn Scorer>>), alive: Option<&AliveBitSet>) {
+    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Opened, alive: Option<&AliveBitSet>) {
         let (groups, mut filters) = fresh;
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
         // (document, group, score on the lists) for each document of each unit's list.
@@ -368,11 +377,11 @@ impl TopK {
     ///
     /// `open` makes the segment's clauses and filters; it is called once more, for fresh
     /// scorers, when the units' postings are long enough for seeding the threshold to pay (see
-    /// [`TopK::seed`]).
+    /// the module documentation).
     pub fn collect_segment(
         &mut self,
         segment: u32,
-        open: &mut dyn FnMut() -> tantivy::Result<(Vec<Group>, Vec<Box<dyn Scorer>>)>,
+        open: &mut dyn FnMut() -> tantivy::Result<Opened>,
         alive: Option<&AliveBitSet>,
     ) -> tantivy::Result<()> {
         let (groups, mut filters) = open()?;
