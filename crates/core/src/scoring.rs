@@ -159,8 +159,8 @@ pub struct Walked {
     /// The most `tf / (tf + norm)` reaches in each window of [`WINDOW`](crate::topk::WINDOW)
     /// documents.
     pub shares: Arc<[Score]>,
-    /// The [`TOP_DOCS`] documents where the share is highest, with their share (ties: the
-    /// lower document first).
+    /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
+    /// with their share.
     pub top: Arc<[(DocId, Score)]>,
 }
 
@@ -204,9 +204,9 @@ impl Bm25TermWeight {
                     lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
                 }
             } else if share > lowest {
-                // Replace the weakest (the last of them, at equal shares: documents come in
-                // order, so the earlier one stays).
-                let weakest = (0..top.len()).rev().min_by(|&a, &b| top[a].1.total_cmp(&top[b].1)).unwrap_or(0);
+                // Replace the weakest (any of them at equal shares: the list only suggests
+                // documents to score, see `TopK`).
+                let weakest = (0..top.len()).min_by(|&a, &b| top[a].1.total_cmp(&top[b].1)).unwrap_or(0);
                 top[weakest] = (doc, share);
                 lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
             }
