@@ -214,6 +214,19 @@ fn widen(bound: Score) -> Score {
     bound * 1.0001 + 1e-6
 }
 
+/// A unit's score, with the unit's (clause, position).
+type Scored = ((usize, usize), Score);
+
+/// The units of the clauses, each with its (clause, position): the order scores are combined
+/// in.
+fn flatten(groups: Vec<Group>) -> Vec<((usize, usize), Unit)> {
+    groups
+        .into_iter()
+        .enumerate()
+        .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
+        .collect()
+}
+
 /// How much the bound of a set of units grows when a unit of bound `bound`, no smaller than
 /// the group's others already in the set, joins it. A group scores its best unit plus
 /// `tie_breaker` times the others, `(1 - t) × best + t × sum`, and that never exceeds the same
@@ -290,26 +303,22 @@ impl TopK {
     fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Opened, alive: Option<&AliveBitSet>) {
         let (groups, mut filters) = fresh;
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
-        // (document, group, score on the lists) for each document of each unit's list.
-        let mut listed: Vec<(DocId, usize, Score)> = Vec::new();
-        for ((group, _), unit) in units {
+        // (document, (group, position), score on the lists) for each document of each unit's
+        // list, then each document's score on the lists, combined as the walk combines scores.
+        let mut listed: Vec<(DocId, Scored)> = Vec::new();
+        for (at, unit) in units {
             if let Some(top) = &unit.top {
-                listed.extend(top.iter().map(|&(doc, share)| (doc, *group, unit.max * share)));
+                listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
             }
         }
-        listed.sort_unstable_by_key(|&(doc, group, _)| (doc, group));
+        listed.sort_unstable_by_key(|&(doc, (at, _))| (doc, at));
+        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(units.len());
         let mut candidates: Vec<(Score, DocId)> = listed
             .chunk_by(|a, b| a.0 == b.0)
             .map(|same_doc| {
-                let on_lists = same_doc
-                    .chunk_by(|a, b| a.1 == b.1)
-                    .map(|same_group| {
-                        let best = same_group.iter().map(|e| e.2).fold(0.0, Score::max);
-                        let sum: Score = same_group.iter().map(|e| e.2).sum();
-                        best + ties[same_group[0].1].clamp(0.0, 1.0) * (sum - best)
-                    })
-                    .sum();
-                (on_lists, same_doc[0].0)
+                matched.clear();
+                matched.extend(same_doc.iter().map(|(_, entry)| *entry));
+                (combine(&mut matched, &ties), same_doc[0].0)
             })
             .collect();
         let wanted = SEED_CANDIDATES_PER_HIT * self.k;
@@ -319,12 +328,8 @@ impl TopK {
         }
         candidates.sort_unstable_by_key(|&(_, doc)| doc);
         // Score them exactly, as the walk would.
-        let mut units: Vec<((usize, usize), Unit)> = groups
-            .into_iter()
-            .enumerate()
-            .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
-            .collect();
-        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(units.len());
+        let mut units = flatten(groups);
+        matched.clear();
         let mut exact: Vec<Score> = Vec::with_capacity(candidates.len());
         for &(_, doc) in &candidates {
             let eligible = alive.is_none_or(|a| a.is_alive(doc))
@@ -386,13 +391,8 @@ impl TopK {
     ) -> tantivy::Result<()> {
         let (groups, mut filters) = open()?;
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
-        // (group, position) keeps the order scores are combined in.
-        let mut units: Vec<((usize, usize), Unit)> = groups
-            .into_iter()
-            .enumerate()
-            .flat_map(|(g, group)| group.units.into_iter().enumerate().map(move |(p, u)| ((g, p), u)))
-            .filter(|(_, u)| u.scorer.doc() != TERMINATED)
-            .collect();
+        let mut units = flatten(groups);
+        units.retain(|(_, u)| u.scorer.doc() != TERMINATED);
         let n = units.len();
         let postings: u64 = units.iter().map(|(_, u)| u64::from(u.scorer.size_hint())).sum();
         if postings >= self.seed_postings {
