@@ -18,10 +18,11 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings, TermInfo};
-use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{Bm25StatisticsProvider, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
-use tantivy::index::SegmentId;
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+use tantivy::index::{InvertedIndexReader, SegmentId};
+use tantivy::schema::Field;
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, TantivyError, Term};
 
 use crate::topk::UnitScorer;
 
@@ -72,21 +73,23 @@ impl Bm25TermQuery {
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {
             return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
         }
-        let mut found = Vec::new();
-        let (weight, average) = match enable_scoring {
+        let (weight, average, stats) = match enable_scoring {
             EnableScoring::Enabled { searcher, statistics_provider } => {
+                // The cache keeps the searcher's own statistics: it serves only when they are
+                // the ones asked for.
+                let cache = self.cache.as_ref().filter(|_| std::ptr::addr_eq(statistics_provider, searcher));
                 let docs = statistics_provider.total_num_docs()?;
-                let tokens = statistics_provider.total_num_tokens(field)?;
-                let average = if docs == 0 { 1.0 } else { (tokens as Score / docs as Score).max(f32::MIN_POSITIVE) };
-                let mut doc_freq = 0;
-                for reader in searcher.segment_readers() {
-                    let info = reader.inverted_index(field)?.get_term_info(&self.term)?;
-                    doc_freq += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
-                    found.push((reader.segment_id(), info));
-                }
-                (idf(doc_freq, docs) * (1.0 + self.params.k1), average)
+                let average = match cache {
+                    Some(cache) => cache.average(searcher, field, docs)?,
+                    None => field_average(statistics_provider, field, docs)?,
+                };
+                let stats = match cache {
+                    Some(cache) => cache.term_stats(searcher, &self.term)?,
+                    None => TermStats::look_up(searcher, &self.term)?,
+                };
+                (idf(stats.doc_freq, docs) * (1.0 + self.params.k1), average, stats)
             }
-            EnableScoring::Disabled { .. } => (1.0, 1.0),
+            EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]) }),
         };
         let norms = match &self.cache {
             Some(cache) => cache.norms(self.params, average),
@@ -98,10 +101,44 @@ impl Bm25TermQuery {
             average,
             params: self.params,
             norms,
-            found,
+            found: stats.found,
+            doc_freq: stats.doc_freq,
             cache: self.cache.clone(),
         })
     }
+}
+
+/// The field's average length in tokens, over `docs` documents.
+fn field_average(statistics: &dyn Bm25StatisticsProvider, field: Field, docs: u64) -> tantivy::Result<Score> {
+    let tokens = statistics.total_num_tokens(field)?;
+    Ok(if docs == 0 { 1.0 } else { (tokens as Score / docs as Score).max(f32::MIN_POSITIVE) })
+}
+
+/// A term's entries in the term dictionaries of a searcher's segments.
+#[derive(Clone)]
+struct TermStats {
+    /// How many documents have the term, over all segments.
+    doc_freq: u64,
+    /// The term in each segment, in the searcher's order.
+    found: Arc<[(SegmentId, Option<TermInfo>)]>,
+}
+
+impl TermStats {
+    fn look_up(searcher: &Searcher, term: &Term) -> tantivy::Result<Self> {
+        let found = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| Ok((reader.segment_id(), reader.inverted_index(term.field())?.get_term_info(term)?)))
+            .collect::<tantivy::Result<Arc<[_]>>>()?;
+        let doc_freq = found.iter().map(|(_, info)| info.as_ref().map_or(0, |i| u64::from(i.doc_freq))).sum();
+        Ok(TermStats { doc_freq, found })
+    }
+}
+
+/// Whether `ids` are the searcher's segments, in its order.
+fn same_segments<'a>(ids: impl ExactSizeIterator<Item = &'a SegmentId>, searcher: &Searcher) -> bool {
+    let readers = searcher.segment_readers();
+    ids.len() == readers.len() && ids.zip(readers).all(|(id, reader)| *id == reader.segment_id())
 }
 
 /// `log(1 + (N - n + 0.5) / (n + 0.5))`, as Lucene and tantivy compute it.
@@ -132,15 +169,18 @@ struct Bm25TermWeight {
     params: Bm25,
     norms: Arc<NormTable>,
     /// The term in each segment of the searcher the weight was made for.
-    found: Vec<(SegmentId, Option<TermInfo>)>,
+    found: Arc<[(SegmentId, Option<TermInfo>)]>,
+    /// How many documents of the searcher have the term (deleted ones included, as in
+    /// tantivy's own statistics); 0 when scoring is disabled.
+    doc_freq: u64,
     cache: Option<Arc<ScoringCache>>,
 }
 
 impl Bm25TermWeight {
-    fn term_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Option<Bm25TermScorer>> {
-        let field = self.term.field();
-        let index = reader.inverted_index(field)?;
-        let postings = match self.found.iter().find(|(id, _)| *id == reader.segment_id()) {
+    fn term_scorer(&self, fields: &mut SegmentFields<'_>, boost: Score) -> tantivy::Result<Option<Bm25TermScorer>> {
+        let segment = fields.reader.segment_id();
+        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let postings = match self.found.iter().find(|(id, _)| *id == segment) {
             Some((_, None)) => return Ok(None),
             Some((_, Some(info))) => index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
             None => match index.read_postings(&self.term, IndexRecordOption::WithFreqs)? {
@@ -148,8 +188,35 @@ impl Bm25TermWeight {
                 None => return Ok(None),
             },
         };
-        let fieldnorms = reader.get_fieldnorms_reader(field)?;
-        Ok(Some(Bm25TermScorer { postings, fieldnorms, weight: self.weight * boost, norms: self.norms.clone() }))
+        Ok(Some(Bm25TermScorer { postings, fieldnorms: fieldnorms.clone(), weight: self.weight * boost, norms: self.norms.clone() }))
+    }
+}
+
+/// A segment's readers of the fields a search looks at, opened once per search rather than
+/// once for each of its terms (tantivy's lookup takes a lock).
+pub struct SegmentFields<'r> {
+    reader: &'r SegmentReader,
+    open: Vec<(Field, Arc<InvertedIndexReader>, FieldNormReader)>,
+}
+
+impl<'r> SegmentFields<'r> {
+    pub fn new(reader: &'r SegmentReader) -> Self {
+        SegmentFields { reader, open: Vec::new() }
+    }
+
+    /// The field's postings and lengths in this segment.
+    fn open(&mut self, field: Field) -> tantivy::Result<(&Arc<InvertedIndexReader>, &FieldNormReader)> {
+        let at = match self.open.iter().position(|(f, ..)| *f == field) {
+            Some(at) => at,
+            None => {
+                let index = self.reader.inverted_index(field)?;
+                let norms = self.reader.get_fieldnorms_reader(field)?;
+                self.open.push((field, index, norms));
+                self.open.len() - 1
+            }
+        };
+        let (_, index, norms) = &self.open[at];
+        Ok((index, norms))
     }
 }
 
@@ -170,7 +237,8 @@ pub const TOP_DOCS: usize = 32;
 impl Bm25TermWeight {
     /// The term's window bounds and best documents in the segment, from the cache or by
     /// walking the postings once.
-    fn walked(&self, reader: &SegmentReader) -> tantivy::Result<Option<Walked>> {
+    fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Walked>> {
+        let reader = fields.reader;
         let Some(cache) = &self.cache else { return Ok(None) };
         let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == reader.segment_id()) else {
             return Ok(None);
@@ -183,9 +251,8 @@ impl Bm25TermWeight {
         if let Some(walked) = cache.windows.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
             return Ok(Some(walked));
         }
-        let field = self.term.field();
-        let mut postings = reader.inverted_index(field)?.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-        let fieldnorms = reader.get_fieldnorms_reader(field)?;
+        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(crate::topk::WINDOW) as usize];
         // The best documents so far; `lowest` is the smallest share among them once full.
         let mut top: Vec<(DocId, Score)> = Vec::with_capacity(TOP_DOCS);
@@ -224,14 +291,31 @@ impl Bm25TermWeight {
 ///
 /// - **per-window bounds of terms**: walking a common term's postings to find them costs as
 ///   much as a search, and the same words come back in question after question;
+/// - **terms' entries in the term dictionaries** and their document frequencies: a question
+///   looks up about ninety terms (each word in five fields, its sounds and characters in two),
+///   and a dictionary lookup costs more than the rest of a term's setup;
+/// - **fields' average lengths**;
 /// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
 ///   the 256 field-length codes tantivy stores, one table per field (its average length) and
 ///   parameters, so that scoring a posting is one lookup and one division.
+///
+/// Entries are checked against the searcher's segments, so a cache shared by two searchers
+/// never answers one with the other's statistics.
 pub struct ScoringCache {
-    windows: Mutex<LruCache<WindowKey, Walked>>,
+    windows: Mutex<LruCache<WindowKey, Walked, FastHash>>,
+    terms: Mutex<LruCache<Term, TermStats, FastHash>>,
+    /// A handful per generation (one per field): a list beats hashing.
+    averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
 }
+
+/// A field's average length, and the segments it was measured on.
+type FieldAverage = (Field, Arc<[SegmentId]>, Score);
+
+/// Keys are terms and segment ids, not chosen by clients in a way that could hurt: a fast
+/// hash instead of the standard library's DoS-resistant one.
+type FastHash = foldhash::fast::RandomState;
 
 /// BM25's length normalization for each field-length code.
 type NormTable = [Score; 256];
@@ -252,10 +336,43 @@ const NORM_TABLES: usize = 64;
 impl ScoringCache {
     /// Remember the window bounds of up to `terms` terms.
     pub fn new(terms: usize) -> Self {
+        let capacity = NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN);
         ScoringCache {
-            windows: Mutex::new(LruCache::new(NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN))),
+            windows: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
+            terms: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
+            averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The term's entries in the searcher's segments.
+    fn term_stats(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<TermStats> {
+        let kept = self.terms.lock().ok().and_then(|mut m| m.get(term).cloned());
+        if let Some(stats) = kept.filter(|s| same_segments(s.found.iter().map(|(id, _)| id), searcher)) {
+            return Ok(stats);
+        }
+        let stats = TermStats::look_up(searcher, term)?;
+        if let Ok(mut m) = self.terms.lock() {
+            m.put(term.clone(), stats.clone());
+        }
+        Ok(stats)
+    }
+
+    /// The field's average length over the searcher's `docs` documents.
+    fn average(&self, searcher: &Searcher, field: Field, docs: u64) -> tantivy::Result<Score> {
+        if let Ok(kept) = self.averages.lock()
+            && let Some((.., average)) = kept.iter().find(|(f, ids, _)| *f == field && same_segments(ids.iter(), searcher))
+        {
+            return Ok(*average);
+        }
+        let average = field_average(searcher, field, docs)?;
+        if let Ok(mut kept) = self.averages.lock() {
+            if kept.len() >= NORM_TABLES {
+                kept.clear();
+            }
+            kept.push((field, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average));
+        }
+        Ok(average)
     }
 
     /// The normalization table for these parameters and average length.
@@ -290,7 +407,7 @@ impl std::fmt::Debug for ScoringCache {
 
 impl Weight for Bm25TermWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        Ok(match self.term_scorer(reader, boost)? {
+        Ok(match self.term_scorer(&mut SegmentFields::new(reader), boost)? {
             Some(scorer) => Box::new(scorer),
             None => Box::new(EmptyScorer),
         })
@@ -298,7 +415,7 @@ impl Weight for Bm25TermWeight {
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
         let not_matching = || TantivyError::InvalidArgument(format!("document #{doc} does not match"));
-        let mut scorer = self.term_scorer(reader, 1.0)?.ok_or_else(not_matching)?;
+        let mut scorer = self.term_scorer(&mut SegmentFields::new(reader), 1.0)?.ok_or_else(not_matching)?;
         if scorer.doc() > doc || scorer.seek(doc) != doc {
             return Err(not_matching());
         }
@@ -401,17 +518,26 @@ enum FieldWeight {
 }
 
 impl BoundedWeight {
+    /// For each field's term, how many documents have it; `None` for a field that is not a
+    /// single term (a phrase).
+    pub fn doc_freqs(&self) -> impl Iterator<Item = Option<u64>> + '_ {
+        self.fields.iter().map(|field| match field {
+            FieldWeight::Term(w) => Some(w.doc_freq),
+            FieldWeight::Other(_) => None,
+        })
+    }
+
     /// The clause's units on a segment.
-    pub fn group(&self, reader: &SegmentReader) -> tantivy::Result<crate::topk::Group> {
+    pub fn group(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<crate::topk::Group> {
         let units = self
             .fields
             .iter()
             .map(|field| {
                 Ok(match field {
                     FieldWeight::Term(w) => {
-                        let walked = w.walked(reader)?;
+                        let walked = w.walked(fields)?;
                         crate::topk::Unit {
-                            scorer: match w.term_scorer(reader, 1.0)? {
+                            scorer: match w.term_scorer(fields, 1.0)? {
                                 Some(scorer) => UnitScorer::Term(Box::new(scorer)),
                                 None => UnitScorer::Other(Box::new(EmptyScorer)),
                             },
@@ -421,7 +547,7 @@ impl BoundedWeight {
                         }
                     }
                     FieldWeight::Other(w) => {
-                        crate::topk::Unit { scorer: UnitScorer::Other(w.scorer(reader, 1.0)?), max: Score::INFINITY, windows: None, top: None }
+                        crate::topk::Unit { scorer: UnitScorer::Other(w.scorer(fields.reader, 1.0)?), max: Score::INFINITY, windows: None, top: None }
                     }
                 })
             })
@@ -550,16 +676,26 @@ mod tests {
 
     /// Scores of `word` over documents made of the given texts, best first, with each doc's text.
     fn ranked(texts: &[&str], query: &dyn Query) -> Vec<(String, Score)> {
+        ranked_in(&searcher_of(texts), query)
+    }
+
+    /// A searcher over documents made of the given texts.
+    fn searcher_of(texts: &[&str]) -> Searcher {
         let mut schema = Schema::builder();
         let body = schema.add_text_field("body", TEXT);
-        let name = schema.add_text_field("name", STRING | tantivy::schema::STORED);
+        schema.add_text_field("name", STRING | tantivy::schema::STORED);
         let index = Index::create_in_ram(schema.build());
+        let name = index.schema().get_field("name").unwrap();
         let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
         for t in texts {
             writer.add_document(doc!(body => *t, name => *t)).unwrap();
         }
         writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        index.reader().unwrap().searcher()
+    }
+
+    fn ranked_in(searcher: &Searcher, query: &dyn Query) -> Vec<(String, Score)> {
+        let name = searcher.schema().get_field("name").unwrap();
         let top = searcher.search(query, &TopDocs::with_limit(10).order_by_score()).unwrap();
         top.into_iter()
             .map(|(score, address)| {
@@ -620,6 +756,22 @@ mod tests {
         let ratio = |r: &[(String, Score)]| score(r, many) / score(r, "apple pie");
         assert!(ratio(&classic) > 1.5, "four occurrences count much more with k1 1.2: {}", ratio(&classic));
         assert!(ratio(&saturated) < 1.1, "and barely more with k1 0.1: {}", ratio(&saturated));
+    }
+
+    #[test]
+    fn a_cache_shared_by_two_searchers_keeps_their_statistics_apart() {
+        // The same word, rare and in short fields in one index, common and in long ones in
+        // the other: document frequency and average length both differ.
+        let rare = searcher_of(&["apple pie", "pear", "plum", "fig", "kiwi", "lime"]);
+        let common = searcher_of(&["apple pie tart", "apple pear plum fig", "apple plum", "fig kiwi lime lemon"]);
+        let cache = Arc::new(ScoringCache::new(100));
+        let uncached = Bm25TermQuery::new(body_term("apple"), Bm25::default());
+        let cached = uncached.clone().with_cache(cache);
+        for searcher in [&rare, &common, &rare, &common] {
+            let (ours, theirs) = (ranked_in(searcher, &cached), ranked_in(searcher, &uncached));
+            assert!(!ours.is_empty());
+            assert_eq!(ours, theirs);
+        }
     }
 
     #[test]

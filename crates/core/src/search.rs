@@ -17,13 +17,13 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::tokenizer::{kana_bigrams, query_ngrams, reading_tokens};
-use crate::analysis::{Analyzer, Morpheme, tokenizer};
+use crate::analysis::{Analyzer, Morpheme, Normalized, tokenizer};
 use crate::content::Audience;
 use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
-use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache};
+use crate::scoring::{Bm25, Bm25TermQuery, BoundedWeight, DisMax, ScoringCache, SegmentFields};
 use crate::topk::{COUNT_EXACTLY, Found, TopK};
 use std::sync::Arc;
 use crate::index::schema::Fields;
@@ -269,6 +269,9 @@ struct StoredDoc {
     updated: Option<String>,
     review_by: Option<String>,
     body: Arc<str>,
+    /// The body, trimmed and normalized, for highlighting (`None`: normalizing leaves it as
+    /// it is). Made the first time a snippet needs it, and kept with the document.
+    normalized_body: NormalizedOnce,
 }
 
 impl SearchIndex {
@@ -345,11 +348,22 @@ impl SearchIndex {
         let morphemes = self.analyzer.analyze(&query_text);
         let terms = unique(tokenizer::term_tokens(&morphemes).into_iter().map(|t| t.text));
         let searcher = self.reader.searcher();
-        let mut evidence = self.evidence(&query_text, &morphemes, &terms);
-        drop_common_sounds(&mut evidence, &searcher);
-        if evidence.is_empty() {
+        let evidence = self.evidence(&query_text, &morphemes, &terms);
+        // The sum of the evidence, best documents first (see `topk` for how it avoids scoring
+        // every document a common sound matches).
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let mut weighed = evidence
+            .into_iter()
+            .map(|e| {
+                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
+                Ok((DisMax::new(disjuncts, self.weights.tie_breaker).bounded_weight(scoring)?, e))
+            })
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        drop_common_sounds(&mut weighed, searcher.num_docs());
+        if weighed.is_empty() {
             return Ok(SearchResults { total: 0, total_exact: true, hits: Vec::new(), terms, did_you_mean: None });
         }
+        let (clauses, evidence): (Vec<_>, Vec<_>) = weighed.into_iter().unzip();
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
         let audience = match request.audience {
             AudienceFilter::Public => Some(Audience::Public),
@@ -362,16 +376,6 @@ impl SearchIndex {
         if let Some(c) = request.category.filter(|c| !c.is_empty()) {
             filters.push(filter(self.fields.category, c));
         }
-        // The sum of the evidence, best documents first (see `topk` for how it avoids scoring
-        // every document a common sound matches).
-        let scoring = EnableScoring::enabled_from_searcher(&searcher);
-        let clauses = evidence
-            .iter()
-            .map(|e| {
-                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
-                DisMax::new(disjuncts, self.weights.tie_breaker).bounded_weight(scoring)
-            })
-            .collect::<tantivy::Result<Vec<_>>>()?;
         let filters = filters
             .iter()
             .map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)))
@@ -381,7 +385,8 @@ impl SearchIndex {
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
-                let scorers = clauses.iter().map(|c| c.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+                let mut fields = SegmentFields::new(reader);
+                let scorers = clauses.iter().map(|c| c.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
                 let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
                 Ok((scorers, filters))
             };
@@ -543,6 +548,7 @@ impl SearchIndex {
             updated: text(f.updated),
             review_by: text(f.review_by),
             body: Arc::from(text(f.body).unwrap_or_default()),
+            normalized_body: NormalizedOnce::new(),
         });
         if let Ok(mut m) = self.stored.lock() {
             m.put(address, stored.clone());
@@ -557,7 +563,7 @@ impl SearchIndex {
             category: doc.category.clone(),
             score,
             snippet: match marker {
-                Some(marker) => marker.snippet(&doc.body, SNIPPET_CHARS),
+                Some(marker) => marker.snippet_with(&doc.body, SNIPPET_CHARS, &doc.normalized_body),
                 None => Snippet { text: String::new(), highlights: Vec::new() },
             },
             heading: doc.heading.clone(),
@@ -644,22 +650,13 @@ const COMMON_SHARE: f64 = 0.3;
 /// Drop reading bigrams and character trigrams that nearly every document has (ショ, ます...):
 /// they add almost nothing to any score (their idf is near zero) but walking their postings is
 /// most of a search's time on a large corpus.
-fn drop_common_sounds(evidence: &mut Vec<Evidence>, searcher: &tantivy::Searcher) {
-    let docs = searcher.num_docs().max(1) as f64;
-    let limit = COMMON_SHARE;
-    evidence.retain(|e| {
-        if !matches!(e.kind, "reading" | "characters") {
-            return true;
-        }
-        let mut rare = false;
-        for (_, q) in &e.fields {
-            q.query_terms(&mut |term, _| {
-                if (searcher.doc_freq(term).unwrap_or(0) as f64) / docs <= limit {
-                    rare = true;
-                }
-            });
-        }
-        rare
+///
+/// The document frequencies are the ones the weights looked up: no second lookup.
+fn drop_common_sounds(weighed: &mut Vec<(BoundedWeight, Evidence)>, docs: u64) {
+    let docs = docs.max(1) as f64;
+    weighed.retain(|(weight, e)| {
+        !matches!(e.kind, "reading" | "characters")
+            || weight.doc_freqs().any(|n| n.is_none_or(|n| n as f64 / docs <= COMMON_SHARE))
     });
 }
 
@@ -779,17 +776,28 @@ impl Marker {
     /// Where the needles occur in `text`: byte ranges of the original text, sorted and merged.
     /// The text is normalized first, so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
     pub fn matches(&self, text: &str) -> Vec<Range<usize>> {
-        let normalized = crate::analysis::normalize(text);
-        let mut found: Vec<Range<usize>> = self
-            .needles
-            .iter()
-            .flat_map(|n| memchr::memmem::find_iter(normalized.text.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
-            .map(|r| {
-                let (start, end) = normalized.original_range(r.start, r.end);
-                start..end
-            })
-            .filter(|r| r.start < r.end)
-            .collect();
+        self.matches_in(text, normalized_unless_unchanged(text).as_ref())
+    }
+
+    /// [`Marker::matches`], given `text` normalized (`None`: normalizing leaves it as it is).
+    fn matches_in(&self, text: &str, normalized: Option<&Normalized>) -> Vec<Range<usize>> {
+        let find = |haystack: &str| -> Vec<Range<usize>> {
+            self.needles
+                .iter()
+                .flat_map(|n| memchr::memmem::find_iter(haystack.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
+                .collect()
+        };
+        let mut found: Vec<Range<usize>> = match normalized {
+            None => find(text),
+            Some(normalized) => find(&normalized.text)
+                .into_iter()
+                .map(|r| {
+                    let (start, end) = normalized.original_range(r.start, r.end);
+                    start..end
+                })
+                .filter(|r| r.start < r.end)
+                .collect(),
+        };
         found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
         let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
         for r in found {
@@ -809,9 +817,16 @@ impl Marker {
     /// matches as a string (a match by sound or characters alone), the passage is the
     /// beginning of the text.
     pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
+        self.snippet_with(text, max_chars, &NormalizedOnce::new())
+    }
+
+    /// [`Marker::snippet`], keeping the normalized text in `normalized` for the next snippet
+    /// of the same `text` (a page that answers many questions is normalized once).
+    fn snippet_with(&self, text: &str, max_chars: usize, normalized: &NormalizedOnce) -> Snippet {
         let text = text.trim();
+        let whole = || normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref();
         if text.chars().nth(max_chars).is_none() {
-            return Snippet { text: flatten(text), highlights: self.matches(text) };
+            return Snippet { text: flatten(text), highlights: self.matches_in(text, whole()) };
         }
         // Where to look: the needles as they are in the text, which is most often enough and
         // spares normalizing a whole page; otherwise in the normalized text.
@@ -822,7 +837,7 @@ impl Marker {
             .collect();
         ranges.sort_by_key(|r| r.start);
         if ranges.is_empty() {
-            ranges = self.matches(text);
+            ranges = self.matches_in(text, whole());
         }
         // Each match's start, in characters and in bytes (counted once, left to right).
         let mut starts: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
@@ -862,6 +877,16 @@ impl Marker {
         }
         Snippet { text: snippet_text, highlights }
     }
+}
+
+/// Normalized text, made once when first needed; `None` inside when normalizing leaves the text
+/// as it is.
+type NormalizedOnce = std::sync::OnceLock<Option<Normalized>>;
+
+/// `text` normalized, or `None` when normalizing leaves it as it is (most Japanese text: a scan
+/// finds out, with no copy and no map back to the original).
+fn normalized_unless_unchanged(text: &str) -> Option<Normalized> {
+    (!crate::analysis::is_normalized(text)).then(|| crate::analysis::normalize(text))
 }
 
 /// Newlines become spaces, keeping byte offsets unchanged.

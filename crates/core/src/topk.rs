@@ -563,7 +563,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache};
+    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache, SegmentFields};
 
     /// A corpus where common words match most documents and rare words a few, with two
     /// text fields, two filter fields, and several segments of several windows.
@@ -668,7 +668,8 @@ mod tests {
                     let mut top = TopK::new(limit + offset, count_exactly).seeding_from(if seeded { 0 } else { u64::MAX });
                     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
                         let mut open = || {
-                            let clauses = weights.iter().map(|w| w.group(reader)).collect::<tantivy::Result<Vec<_>>>()?;
+                            let mut fields = SegmentFields::new(reader);
+                            let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
                             let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
                             Ok((clauses, filters))
                         };
@@ -730,7 +731,7 @@ mod tests {
         for word in ["alpha", "kiwi", "pear"] {
             let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             for reader in searcher.segment_readers() {
-                for mut u in weight.group(reader).unwrap().units {
+                for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
                     assert!(u.max.is_finite());
                     let shares = u.windows.clone().expect("terms have window bounds");
                     assert_eq!(shares.len(), reader.max_doc().div_ceil(WINDOW) as usize);

@@ -23,7 +23,7 @@ use lindera::segmenter::Segmenter;
 use lindera_dictionary::viterbi::Lattice;
 
 pub use dictionary::DictionaryConfig;
-pub use normalize::{Normalized, normalize, normalize_str};
+pub use normalize::{Normalized, is_normalized, normalize, normalize_str};
 
 use crate::error::Result;
 
