@@ -313,6 +313,11 @@ impl SearchIndex {
         self
     }
 
+    /// How many distinct searches the result cache keeps (0: it is off).
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
+    }
+
     /// Remember the results of up to `capacity` recent requests (0: search every time).
     pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
         self.cache = Arc::new(ResultCache::new(capacity));

@@ -21,7 +21,7 @@
 //!
 //! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
 //! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`0` or `off`, `RATE`, or
-//! `RATE,BURST`), `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR`
+//! `RATE,BURST`), `KOTAE_RESULT_CACHE`, `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR`
 //! (`true`/`false`), and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the
 //! file's operators.
 
@@ -64,6 +64,9 @@ pub struct Config {
     /// Identify clients by the last address of `X-Forwarded-For` (set by the reverse proxy in
     /// front of Kotae) instead of the socket peer. Only turn on behind such a proxy.
     pub trust_forwarded_for: bool,
+    /// How many recent distinct searches each index generation keeps the results of (0: none,
+    /// every request is searched).
+    pub result_cache: usize,
 }
 
 impl Default for Config {
@@ -84,6 +87,7 @@ impl Default for Config {
             rate_limit_burst: 60,
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
+            result_cache: kotae_core::cache::DEFAULT_CAPACITY,
         }
     }
 }
@@ -148,6 +152,9 @@ impl Config {
             if let Some(burst) = burst {
                 self.rate_limit_burst = burst;
             }
+        }
+        if let Some(v) = var("KOTAE_RESULT_CACHE") {
+            self.result_cache = v.trim().parse().with_context(|| format!("KOTAE_RESULT_CACHE: `{v}` is not a number of searches"))?;
         }
         if let Some(v) = var("KOTAE_LOGIN_FAILURES_PER_MINUTE") {
             self.login_failures_per_minute =
@@ -266,6 +273,16 @@ mod tests {
             .unwrap();
         assert_eq!(config.events_path(), Path::new("/var/lib/kotae/e.db"));
         assert_eq!(config.retention_days, 90);
+    }
+
+    #[test]
+    fn the_result_cache_can_be_resized_or_turned_off() {
+        let mut config = Config::default();
+        assert_eq!(config.result_cache, 1024);
+        config.apply_env(|k| (k == "KOTAE_RESULT_CACHE").then(|| "0".into())).unwrap();
+        assert_eq!(config.result_cache, 0);
+        let error = config.apply_env(|k| (k == "KOTAE_RESULT_CACHE").then(|| "lots".into())).unwrap_err();
+        assert!(format!("{error:#}").contains("KOTAE_RESULT_CACHE"), "{error:#}");
     }
 
     #[test]

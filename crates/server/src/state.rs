@@ -52,7 +52,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             analyzer,
             index_root,
-            snapshot: ArcSwap::from_pointee(snapshot),
+            snapshot: ArcSwap::from_pointee(sized(snapshot, &config)),
             events,
             sessions: Sessions::default(),
             limits: crate::limit::Limits::new(&config),
@@ -68,7 +68,7 @@ impl AppState {
 
     /// Serve `snapshot` from now on.
     pub fn swap(&self, snapshot: Snapshot) {
-        self.snapshot.store(Arc::new(snapshot));
+        self.snapshot.store(Arc::new(sized(snapshot, &self.config)));
     }
 
     /// Run a search off the async threads.
@@ -163,4 +163,12 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).expect("the operating system's random source");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `snapshot` with a result cache of the configured size.
+fn sized(mut snapshot: Snapshot, config: &Config) -> Snapshot {
+    if snapshot.search.cache_capacity() != config.result_cache {
+        snapshot.search = snapshot.search.with_cache_capacity(config.result_cache);
+    }
+    snapshot
 }

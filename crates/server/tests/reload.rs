@@ -142,3 +142,22 @@ async fn swapping_the_index_under_load_fails_no_request() {
     let v = get(&s, "/api/articles/shipping/fee").await.json();
     assert_eq!(v["title"], "送料はいくらですか（改訂4）");
 }
+
+#[tokio::test]
+async fn every_generation_gets_the_configured_result_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let (content, index) = (dir.path().join("content"), dir.path().join("index"));
+    copy_dir(&sample_content(), &content);
+    build(&content, &index);
+    let snapshot = kotae_core::Snapshot::open(&kotae_core::IndexRoot::new(&index), analyzer()).unwrap();
+    let config = kotae_server::config::Config { result_cache: 0, ..config(&index) };
+    let s = kotae_server::AppState::new(config, analyzer().clone(), snapshot);
+    assert_eq!(s.snapshot().search.cache_capacity(), 0, "off from the start");
+
+    retitle(&content, "配送料金はいくらかかりますか");
+    build(&content, &index);
+    let mut failed = None;
+    assert!(reload::check(&s, &mut failed).await);
+    assert_eq!(s.snapshot().search.cache_capacity(), 0, "and for the rebuilt generation");
+    assert_eq!(state_for(&index).snapshot().search.cache_capacity(), 1024, "1,024 by default");
+}
