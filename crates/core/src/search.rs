@@ -745,7 +745,7 @@ pub struct Marker {
     /// Normalized strings to highlight: the query's content words as typed and in their base
     /// form, the stems of its conjugated words (できない → でき), and the corpus words it was
     /// understood as ([`Marker::with_words`]).
-    needles: Vec<String>,
+    needles: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Marker {
@@ -773,8 +773,9 @@ impl Marker {
     fn add(&mut self, needle: &str) {
         let worth = needle.chars().count() >= 2
             || needle.chars().any(|c| !c.is_ascii() && !crate::analysis::kana::is_kana(c.encode_utf8(&mut [0; 4])));
-        if worth && !needle.trim().is_empty() && !self.needles.iter().any(|n| n == needle) {
-            self.needles.push(needle.to_string());
+        if worth && !needle.trim().is_empty() && !self.needles.iter().any(|n| n.needle() == needle.as_bytes()) {
+            // Built once: a page's snippet searches for every needle.
+            self.needles.push(memchr::memmem::Finder::new(needle).into_owned());
         }
     }
 
@@ -789,7 +790,7 @@ impl Marker {
         let find = |haystack: &str| -> Vec<Range<usize>> {
             self.needles
                 .iter()
-                .flat_map(|n| memchr::memmem::find_iter(haystack.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
+                .flat_map(|n| n.find_iter(haystack.as_bytes()).map(move |i| i..i + n.needle().len()))
                 .collect()
         };
         let mut found: Vec<Range<usize>> = match normalized {
@@ -829,25 +830,16 @@ impl Marker {
     /// of the same `text` (a page that answers many questions is normalized once).
     fn snippet_with(&self, text: &str, max_chars: usize, normalized: &NormalizedOnce) -> Snippet {
         let text = text.trim();
-        let whole = || normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref();
+        // Every match in the page, found once: they choose the passage, and those inside it
+        // are its highlights.
+        let found = self.matches_in(text, normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref());
         if text.chars().nth(max_chars).is_none() {
-            return Snippet { text: flatten(text), highlights: self.matches_in(text, whole()) };
-        }
-        // Where to look: the needles as they are in the text, which is most often enough and
-        // spares normalizing a whole page; otherwise in the normalized text.
-        let mut ranges: Vec<Range<usize>> = self
-            .needles
-            .iter()
-            .flat_map(|n| memchr::memmem::find_iter(text.as_bytes(), n.as_bytes()).map(move |i| i..i + n.len()))
-            .collect();
-        ranges.sort_by_key(|r| r.start);
-        if ranges.is_empty() {
-            ranges = self.matches_in(text, whole());
+            return Snippet { text: flatten(text), highlights: found };
         }
         // Each match's start, in characters and in bytes (counted once, left to right).
-        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(found.len());
         let (mut byte, mut chars) = (0, 0);
-        for r in &ranges {
+        for r in &found {
             chars += text[byte..r.start].chars().count();
             byte = r.start;
             starts.push((chars, byte));
@@ -876,7 +868,13 @@ impl Marker {
         }
         let shift = snippet_text.len();
         snippet_text.push_str(&flatten(&text[from..to]));
-        let highlights = self.matches(&text[from..to]).into_iter().map(|r| r.start + shift..r.end + shift).collect();
+        // The matches inside the passage; one across its edge is cut at the edge.
+        let highlights = found
+            .iter()
+            .map(|r| r.start.max(from)..r.end.min(to))
+            .filter(|r| r.start < r.end)
+            .map(|r| r.start - from + shift..r.end - from + shift)
+            .collect();
         if to < text.len() {
             snippet_text.push('…');
         }

@@ -273,3 +273,21 @@ fn dotted_capital_i_before_a_half_width_voicing_mark() {
         assert!(s.is_char_boundary(a) && s.is_char_boundary(b));
     }
 }
+
+#[test]
+fn a_long_page_shows_the_passage_where_width_variants_match() {
+    // The only matches are half-width, far into the page: found in the normalized page, they
+    // choose the passage and are marked on the page's own characters.
+    let filler = "お届けまでの日数は地域によって異なります。".repeat(8);
+    let body = format!("{filler}ご注文のｷｬﾝｾﾙは発送前まで受け付けます。ｷｬﾝｾﾙ料はかかりません。{filler}");
+    let marker = Marker::new(&analyzer().analyze("キャンセル"));
+    let snippet = marker.snippet(&body, 40);
+    let marked: Vec<&str> = snippet.highlights.iter().map(|h| &snippet.text[h.clone()]).collect();
+    assert_eq!(marked, ["ｷｬﾝｾﾙ", "ｷｬﾝｾﾙ"], "{:?}", snippet.text);
+    assert!(snippet.text.starts_with('…') && snippet.text.ends_with('…'), "{:?}", snippet.text);
+    // A match across the passage's edge is cut at the edge, never past it.
+    let snippet = marker.snippet(&body, 3);
+    for h in &snippet.highlights {
+        assert!(h.end <= snippet.text.len() && snippet.text.is_char_boundary(h.start) && snippet.text.is_char_boundary(h.end));
+    }
+}
