@@ -66,13 +66,13 @@ fn main() {
     // each kind of search.
     for q in &queries {
         uncached.search(&SearchRequest::new(q)).expect("search");
-        uncached.search(&SearchRequest { snippets: false, ..SearchRequest::new(q) }).expect("search");
+        uncached.search(&SearchRequest { snippets: 0, ..SearchRequest::new(q) }).expect("search");
     }
     measure("uncached, with snippets", &queries, rounds, |q| {
         uncached.search(&SearchRequest::new(q)).expect("search");
     });
     measure("uncached, without snippets", &queries, rounds, |q| {
-        uncached.search(&SearchRequest { snippets: false, ..SearchRequest::new(q) }).expect("search");
+        uncached.search(&SearchRequest { snippets: 0, ..SearchRequest::new(q) }).expect("search");
     });
     measure("suggest (8 hits, with snippets)", &queries, rounds, |q| {
         let prefix: String = q.chars().take(3).collect();

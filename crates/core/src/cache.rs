@@ -24,7 +24,7 @@ struct Key {
     category: Option<String>,
     limit: usize,
     offset: usize,
-    snippets: bool,
+    snippets: usize,
 }
 
 impl Key {

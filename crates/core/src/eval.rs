@@ -100,7 +100,7 @@ pub fn evaluate(index: &SearchIndex, queries: &[Query], qrels: &Qrels, audience:
             unjudged += 1;
             continue;
         };
-        let request = SearchRequest { query: &q.text, audience, category: None, limit: 30, offset: 0, explain: false, snippets: false };
+        let request = SearchRequest { query: &q.text, audience, category: None, limit: 30, offset: 0, explain: false, snippets: 0 };
         let results = index.search(&request)?;
         let mut ranked: Vec<String> = Vec::new();
         for hit in results.hits {

@@ -68,14 +68,15 @@ pub struct SearchRequest<'a> {
     pub offset: usize,
     /// Attach to each hit which evidence matched it, in which field (see [`Hit::explain`]).
     pub explain: bool,
-    /// Build a snippet for each hit (most of a search's cost); off when only ids are needed.
-    pub snippets: bool,
+    /// How many hits, from the first, get a snippet (most of a search's cost on a small
+    /// corpus): `usize::MAX` for all of them, 0 when only ids are needed.
+    pub snippets: usize,
 }
 
 impl<'a> SearchRequest<'a> {
     /// A public search for `query` with 10 hits.
     pub fn new(query: &'a str) -> Self {
-        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false, snippets: true }
+        Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false, snippets: usize::MAX }
     }
 }
 
@@ -402,9 +403,9 @@ impl SearchIndex {
         let understood = evidence.iter().filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym")).map(|e| e.text.as_str());
         let marker = Marker::new(&morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc = self.stored(&searcher, address)?;
-            let mut hit = self.hit(&doc, score, request.snippets.then_some(&marker));
+            let mut hit = self.hit(&doc, score, (rank < request.snippets).then_some(&marker));
             if request.explain {
                 hit.explain = explain(&searcher, self.fields.key, &doc.key, &evidence);
             }

@@ -10,9 +10,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kotae_core::content::{Audience, ContactChannel};
 use kotae_core::index::PageInfo;
-use kotae_core::{AudienceFilter, Snapshot};
+use kotae_core::{AudienceFilter, SearchResults, Snapshot};
 use serde::Deserialize;
 use serde_json::json;
+
+/// Results on the help center's results page.
+const RESULTS_PER_PAGE: usize = 20;
 
 use crate::api::{Q, Scope, urlencode, visible_page, with_query};
 use crate::error::AppError;
@@ -154,15 +157,22 @@ pub async fn search(
     if q.trim().is_empty() {
         return Ok(Redirect::to("/").into_response());
     }
-    // All matches by category, for the filter; then the page of results.
+    // The best 100 matches, for the category filter's counts; without a category, the page of
+    // results is their first 20 (the same hits a search for 20 gives), so one search serves both.
     let (_, all) = state
-        .search_with(q.clone(), AudienceFilter::Public, None, 100, false)
+        .search_with(q.clone(), AudienceFilter::Public, None, 100, if category.is_none() { RESULTS_PER_PAGE } else { 0 })
         .await
         .map_err(|e| PageError(e, site.clone()))?;
-    let (_, results) = state
-        .search(q.clone(), AudienceFilter::Public, category.clone(), 20)
-        .await
-        .map_err(|e| PageError(e, site.clone()))?;
+    let results = match &category {
+        None => SearchResults { hits: all.hits.iter().take(RESULTS_PER_PAGE).cloned().collect(), ..all.clone() },
+        Some(_) => {
+            state
+                .search(q.clone(), AudienceFilter::Public, category.clone(), RESULTS_PER_PAGE)
+                .await
+                .map_err(|e| PageError(e, site.clone()))?
+                .1
+        }
+    };
     let sid = crate::events::new_search_id();
     crate::events::record_search(
         &state,

@@ -79,17 +79,18 @@ impl AppState {
         category: Option<String>,
         limit: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
-        self.search_with(query, audience, category, limit, true).await
+        self.search_with(query, audience, category, limit, usize::MAX).await
     }
 
-    /// [`AppState::search`], optionally without snippets (when only ids and categories count).
+    /// [`AppState::search`], with snippets for the first `snippets` hits only (0 when only
+    /// ids and categories count).
     pub async fn search_with(
         &self,
         query: String,
         audience: AudienceFilter,
         category: Option<String>,
         limit: usize,
-        snippets: bool,
+        snippets: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();

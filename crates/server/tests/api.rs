@@ -220,3 +220,33 @@ async fn responses_carry_security_and_cache_headers() {
     let health = get(&s, "/healthz").await.json();
     assert_eq!(health["status"], "ok");
 }
+
+/// The result ids of a help-center results page, in order.
+fn page_ids(body: &str) -> Vec<String> {
+    body.split(r#"<li class="result"><a class="title" href="/articles/"#)
+        .skip(1)
+        .map(|rest| rest.split('?').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_results_page_shows_what_the_search_api_finds() {
+    let s = state();
+    for query in ["注文", "ログインできない", "へんぴん"] {
+        let api = get(&s, &format!("/api/search?{}&limit=20", q(query))).await.json();
+        let expected: Vec<String> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
+        assert!(!expected.is_empty(), "{query}");
+        let page = get(&s, &format!("/search?{}", q(query))).await;
+        assert_eq!(page_ids(&page.body), expected, "{query}");
+        assert_eq!(page.body.matches(r#"<p class="snippet">"#).count(), expected.len());
+        assert!(!page.body.contains(r#"<p class="snippet"></p>"#), "every result has its snippet: {query}");
+        // The category filter: the same search within the first hit's category.
+        let category = api["hits"][0]["category"].as_str().unwrap();
+        let api = get(&s, &format!("/api/search?{}&limit=20&category={category}", q(query))).await.json();
+        let expected: Vec<String> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect();
+        let page = get(&s, &format!("/search?{}&category={category}", q(query))).await;
+        assert_eq!(page_ids(&page.body), expected, "{query} in {category}");
+    }
+    let many = get(&s, &format!("/api/search?{}&limit=20", q("注文"))).await.json();
+    assert_eq!(many["hits"].as_array().unwrap().len(), 20, "a query with more than a page of results is covered");
+}

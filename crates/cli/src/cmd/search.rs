@@ -51,7 +51,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         limit: args.limit,
         offset: 0,
         explain: args.explain,
-        snippets: true,
+        snippets: usize::MAX,
     };
     let results = index.search(&request)?;
 
