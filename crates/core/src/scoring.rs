@@ -89,7 +89,7 @@ impl Bm25TermQuery {
                 };
                 (idf(stats.doc_freq, docs) * (1.0 + self.params.k1), average, stats)
             }
-            EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]) }),
+            EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]), walked: None }),
         };
         let norms = match &self.cache {
             Some(cache) => cache.norms(self.params, average),
@@ -103,7 +103,7 @@ impl Bm25TermQuery {
             norms,
             found: stats.found,
             doc_freq: stats.doc_freq,
-            cache: self.cache.clone(),
+            walked: stats.walked,
         })
     }
 }
@@ -121,7 +121,13 @@ struct TermStats {
     doc_freq: u64,
     /// The term in each segment, in the searcher's order.
     found: Arc<[(SegmentId, Option<TermInfo>)]>,
+    /// The term's walks, per segment and parameters, kept with it in the cache (`None` when
+    /// nothing is cached).
+    walked: Option<WalkedList>,
 }
+
+/// Walks of one term, by segment and parameters: a handful at most.
+type WalkedList = Arc<Mutex<Vec<(SegmentId, NormKey, Walked)>>>;
 
 impl TermStats {
     fn look_up(searcher: &Searcher, term: &Term) -> tantivy::Result<Self> {
@@ -131,7 +137,7 @@ impl TermStats {
             .map(|reader| Ok((reader.segment_id(), reader.inverted_index(term.field())?.get_term_info(term)?)))
             .collect::<tantivy::Result<Arc<[_]>>>()?;
         let doc_freq = found.iter().map(|(_, info)| info.as_ref().map_or(0, |i| u64::from(i.doc_freq))).sum();
-        Ok(TermStats { doc_freq, found })
+        Ok(TermStats { doc_freq, found, walked: None })
     }
 }
 
@@ -173,7 +179,8 @@ struct Bm25TermWeight {
     /// How many documents of the searcher have the term (deleted ones included, as in
     /// tantivy's own statistics); 0 when scoring is disabled.
     doc_freq: u64,
-    cache: Option<Arc<ScoringCache>>,
+    /// Where the term's walks are kept (see [`ScoringCache`]).
+    walked: Option<WalkedList>,
 }
 
 impl Bm25TermWeight {
@@ -239,16 +246,14 @@ impl Bm25TermWeight {
     /// walking the postings once.
     fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Walked>> {
         let reader = fields.reader;
-        let Some(cache) = &self.cache else { return Ok(None) };
-        let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == reader.segment_id()) else {
+        let Some(kept) = &self.walked else { return Ok(None) };
+        let segment = reader.segment_id();
+        let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == segment) else {
             return Ok(None);
         };
-        let key = WindowKey {
-            segment: reader.segment_id(),
-            term: self.term.clone(),
-            params: (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits()),
-        };
-        if let Some(walked) = cache.windows.lock().ok().and_then(|mut m| m.get(&key).cloned()) {
+        let params = (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits());
+        let known = |list: &Vec<(SegmentId, NormKey, Walked)>| list.iter().find(|(s, p, _)| *s == segment && *p == params).map(|(.., w)| w.clone());
+        if let Some(walked) = kept.lock().ok().and_then(|list| known(&list)) {
             return Ok(Some(walked));
         }
         let (index, fieldnorms) = fields.open(self.term.field())?;
@@ -280,8 +285,10 @@ impl Bm25TermWeight {
             doc = postings.advance();
         }
         let walked = Walked { shares: shares.into(), top: top.into() };
-        if let Ok(mut m) = cache.windows.lock() {
-            m.put(key, walked.clone());
+        if let Ok(mut list) = kept.lock()
+            && known(&list).is_none()
+        {
+            list.push((segment, params, walked.clone()));
         }
         Ok(Some(walked))
     }
@@ -289,11 +296,12 @@ impl Bm25TermWeight {
 
 /// What scoring keeps between searches of one index generation:
 ///
-/// - **per-window bounds of terms**: walking a common term's postings to find them costs as
-///   much as a search, and the same words come back in question after question;
 /// - **terms' entries in the term dictionaries** and their document frequencies: a question
 ///   looks up about ninety terms (each word in five fields, its sounds and characters in two),
 ///   and a dictionary lookup costs more than the rest of a term's setup;
+/// - with each term, its **per-window bounds and best documents** ([`Walked`]): walking a
+///   common term's postings to find them costs as much as a search, and the same words come
+///   back in question after question;
 /// - **fields' average lengths**;
 /// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
 ///   the 256 field-length codes tantivy stores, one table per field (its average length) and
@@ -302,7 +310,6 @@ impl Bm25TermWeight {
 /// Entries are checked against the searcher's segments, so a cache shared by two searchers
 /// never answers one with the other's statistics.
 pub struct ScoringCache {
-    windows: Mutex<LruCache<WindowKey, Walked, FastHash>>,
     terms: Mutex<LruCache<Term, TermStats, FastHash>>,
     /// A handful per generation (one per field): a list beats hashing.
     averages: Mutex<Vec<FieldAverage>>,
@@ -323,22 +330,14 @@ type NormTable = [Score; 256];
 /// k1, b and the field's average length, as bits.
 type NormKey = (u32, u32, u32);
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct WindowKey {
-    segment: SegmentId,
-    term: Term,
-    params: NormKey,
-}
-
 /// Tables are dropped when this many are kept (a generation has one per field and parameters).
 const NORM_TABLES: usize = 64;
 
 impl ScoringCache {
-    /// Remember the window bounds of up to `terms` terms.
+    /// Remember up to `terms` terms: their dictionary entries, window bounds and best documents.
     pub fn new(terms: usize) -> Self {
         let capacity = NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN);
         ScoringCache {
-            windows: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
             terms: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
             averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
@@ -351,7 +350,7 @@ impl ScoringCache {
         if let Some(stats) = kept.filter(|s| same_segments(s.found.iter().map(|(id, _)| id), searcher)) {
             return Ok(stats);
         }
-        let stats = TermStats::look_up(searcher, term)?;
+        let stats = TermStats { walked: Some(WalkedList::default()), ..TermStats::look_up(searcher, term)? };
         if let Ok(mut m) = self.terms.lock() {
             m.put(term.clone(), stats.clone());
         }
@@ -560,15 +559,25 @@ impl DisMax {
     /// The weights of the fields, each with an upper bound of its scores. Clauses other than
     /// [`Bm25TermQuery`] (phrases) have no known bound: infinite, they are never pruned.
     pub fn bounded_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<BoundedWeight> {
-        let fields = self
-            .clauses
-            .iter()
+        BoundedWeight::of(self.clauses.iter().map(|c| c.as_ref()), self.tie_breaker, enable_scoring)
+    }
+}
+
+impl BoundedWeight {
+    /// The bounded weight of a [`DisMax`] of these clauses, without building the query (a
+    /// search has about ninety clauses: copying each would cost two allocations).
+    pub fn of<'q>(
+        clauses: impl Iterator<Item = &'q dyn Query>,
+        tie_breaker: Score,
+        enable_scoring: EnableScoring<'_>,
+    ) -> tantivy::Result<BoundedWeight> {
+        let fields = clauses
             .map(|clause| match clause.downcast_ref::<Bm25TermQuery>() {
                 Some(term) => Ok(FieldWeight::Term(term.bm25_weight(enable_scoring)?)),
                 None => Ok(FieldWeight::Other(clause.weight(enable_scoring)?)),
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(BoundedWeight { fields, tie_breaker: self.tie_breaker })
+        Ok(BoundedWeight { fields, tie_breaker })
     }
 }
 

@@ -23,7 +23,7 @@ use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::lexicon::Lexicon;
-use crate::scoring::{Bm25, Bm25TermQuery, BoundedWeight, DisMax, ScoringCache, SegmentFields};
+use crate::scoring::{Bm25, Bm25TermQuery, BoundedWeight, ScoringCache, SegmentFields};
 use crate::topk::{COUNT_EXACTLY, Found, TopK};
 use std::sync::Arc;
 use crate::index::schema::Fields;
@@ -360,10 +360,7 @@ impl SearchIndex {
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
         let mut weighed = evidence
             .into_iter()
-            .map(|e| {
-                let disjuncts = e.fields.iter().map(|(_, q)| q.box_clone()).collect();
-                Ok((DisMax::new(disjuncts, self.weights.tie_breaker).bounded_weight(scoring)?, e))
-            })
+            .map(|e| Ok((BoundedWeight::of(e.fields.iter().map(|(_, q)| q.as_ref()), self.weights.tie_breaker, scoring)?, e)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         drop_common_sounds(&mut weighed, searcher.num_docs());
         if weighed.is_empty() {
