@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,6 +12,16 @@ use common::*;
 use kotae_server::reload;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+
+/// A copy of the sample content in a temporary folder, and its index built: (the folder, which
+/// is removed when dropped, the content, the index).
+fn built_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (content, index) = (dir.path().join("content"), dir.path().join("index"));
+    copy_dir(&sample_content(), &content);
+    build(&content, &index);
+    (dir, content, index)
+}
 
 fn retitle(content: &Path, title: &str) {
     let path = content.join("shipping/fee.md");
@@ -24,10 +34,7 @@ fn retitle(content: &Path, title: &str) {
 
 #[tokio::test]
 async fn a_rebuilt_index_is_served_without_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let (content, index) = (dir.path().join("content"), dir.path().join("index"));
-    copy_dir(&sample_content(), &content);
-    build(&content, &index);
+    let (_dir, content, index) = built_copy();
     let s = state_for(&index);
     let mut failed = None;
     assert!(!reload::check(&s, &mut failed).await, "nothing new yet");
@@ -78,10 +85,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<u16
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn swapping_the_index_under_load_fails_no_request() {
-    let dir = tempfile::tempdir().unwrap();
-    let (content, index) = (dir.path().join("content"), dir.path().join("index"));
-    copy_dir(&sample_content(), &content);
-    build(&content, &index);
+    let (_dir, content, index) = built_copy();
     let s = state_for(&index);
     let first = s.snapshot().generation.clone();
 
@@ -145,10 +149,7 @@ async fn swapping_the_index_under_load_fails_no_request() {
 
 #[tokio::test]
 async fn every_generation_gets_the_configured_result_cache() {
-    let dir = tempfile::tempdir().unwrap();
-    let (content, index) = (dir.path().join("content"), dir.path().join("index"));
-    copy_dir(&sample_content(), &content);
-    build(&content, &index);
+    let (_dir, content, index) = built_copy();
     let snapshot = kotae_core::Snapshot::open(&kotae_core::IndexRoot::new(&index), analyzer()).unwrap();
     let config = kotae_server::config::Config { result_cache: 0, ..config(&index) };
     let s = kotae_server::AppState::new(config, analyzer().clone(), snapshot);
