@@ -330,8 +330,9 @@ type NormTable = [Score; 256];
 /// k1, b and the field's average length, as bits.
 type NormKey = (u32, u32, u32);
 
-/// Tables are dropped when this many are kept (a generation has one per field and parameters).
-const NORM_TABLES: usize = 64;
+/// The per-field lists (average lengths, normalization tables) are cleared when this long: a
+/// generation has one entry per field and parameters, so only odd uses ever fill them.
+const PER_FIELD_ENTRIES: usize = 64;
 
 impl ScoringCache {
     /// Remember up to `terms` terms: their dictionary entries, window bounds and best documents.
@@ -366,7 +367,7 @@ impl ScoringCache {
         }
         let average = field_average(searcher, field, docs)?;
         if let Ok(mut kept) = self.averages.lock() {
-            if kept.len() >= NORM_TABLES {
+            if kept.len() >= PER_FIELD_ENTRIES {
                 kept.clear();
             }
             kept.push((field, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average));
@@ -381,7 +382,7 @@ impl ScoringCache {
         if let Some((_, table)) = tables.iter().find(|(k, _)| *k == key) {
             return table.clone();
         }
-        if tables.len() >= NORM_TABLES {
+        if tables.len() >= PER_FIELD_ENTRIES {
             tables.clear();
         }
         let table = Arc::new(norm_table(params, average));

@@ -778,13 +778,9 @@ impl Marker {
     }
 
     /// Where the needles occur in `text`: byte ranges of the original text, sorted and merged.
-    /// The text is normalized first, so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
-    pub fn matches(&self, text: &str) -> Vec<Range<usize>> {
-        self.matches_in(text, normalized_unless_unchanged(text).as_ref())
-    }
-
-    /// [`Marker::matches`], given `text` normalized (`None`: normalizing leaves it as it is).
-    fn matches_in(&self, text: &str, normalized: Option<&Normalized>) -> Vec<Range<usize>> {
+    /// They are searched for in `normalized`, the text normalized (`None`: normalizing leaves
+    /// it as it is), so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
+    fn matches(&self, text: &str, normalized: Option<&Normalized>) -> Vec<Range<usize>> {
         let find = |haystack: &str| -> Vec<Range<usize>> {
             self.needles
                 .iter()
@@ -830,7 +826,7 @@ impl Marker {
         let text = text.trim();
         // Every match in the page, found once: they choose the passage, and those inside it
         // are its highlights.
-        let found = self.matches_in(text, normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref());
+        let found = self.matches(text, normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref());
         if text.chars().nth(max_chars).is_none() {
             return Snippet { text: flatten(text), highlights: found };
         }

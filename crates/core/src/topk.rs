@@ -251,7 +251,7 @@ fn group_growth(bound: Score, group_max: &mut Score, tie_breaker: Score) -> Scor
 /// A document's score from the scores of its units: each group's dis-max, summed group by
 /// group from zero. The operations are those of tantivy's boolean sum over
 /// [`DisMax`](crate::scoring::DisMax) scorers, in the same order, so the scores are identical.
-fn combine(matched: &mut [((usize, usize), Score)], ties: &[Score]) -> Score {
+fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
     matched.sort_unstable_by_key(|(at, _)| *at);
     let mut total: Score = 0.0;
     let mut i = 0;
@@ -312,7 +312,7 @@ impl TopK {
             }
         }
         listed.sort_unstable_by_key(|&(doc, (at, _))| (doc, at));
-        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(units.len());
+        let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
         let mut candidates: Vec<(Score, DocId)> = listed
             .chunk_by(|a, b| a.0 == b.0)
             .map(|same_doc| {
@@ -401,7 +401,7 @@ impl TopK {
         // Each unit's current document, kept here to spare a virtual call per look.
         let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
         // The scores of the current document: ((group, position), score).
-        let mut matched: Vec<((usize, usize), Score)> = Vec::with_capacity(n);
+        let mut matched: Vec<Scored> = Vec::with_capacity(n);
         // In the current window: each unit's bound, the units by bound (smallest first), and
         // below[k], the sum of the bounds of order[..k].
         let mut bounds: Vec<Score> = vec![0.0; n];

@@ -164,7 +164,13 @@ pub async fn search(
         .await
         .map_err(|e| PageError(e, site.clone()))?;
     let results = match &category {
-        None => SearchResults { hits: all.hits.iter().take(RESULTS_PER_PAGE).cloned().collect(), ..all.clone() },
+        None => SearchResults {
+            total: all.total,
+            total_exact: all.total_exact,
+            hits: all.hits[..all.hits.len().min(RESULTS_PER_PAGE)].to_vec(),
+            terms: all.terms.clone(),
+            did_you_mean: all.did_you_mean.clone(),
+        },
         Some(_) => {
             state
                 .search(q.clone(), AudienceFilter::Public, category.clone(), RESULTS_PER_PAGE)
