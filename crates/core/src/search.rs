@@ -110,8 +110,9 @@ pub struct Weights {
     pub heading: f32,
     pub tags: f32,
     pub body: f32,
+    /// Readings of titles, headings and aliases. Bodies' readings are not indexed: see
+    /// [`crate::index::schema::Fields::title_reading`].
     pub title_reading: f32,
-    pub body_reading: f32,
     pub title_ngram: f32,
     pub body_ngram: f32,
     /// How much the fields other than a word's best one add (0: only the best counts).
@@ -143,7 +144,6 @@ impl Default for Weights {
             tags: 1.0,
             body: 1.0,
             title_reading: 0.4,
-            body_reading: 0.4,
             title_ngram: 0.6,
             body_ngram: 0.6,
             tie_breaker: 0.1,
@@ -486,10 +486,7 @@ impl SearchIndex {
         let romaji_kana = runs.iter().filter(|(typed, _)| typed.is_ascii()).flat_map(|(_, run)| kana_bigrams(run));
         let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).chain(romaji_kana).map(|t| t.text));
         for r in readings {
-            let fields = vec![
-                ("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, &self.scoring)),
-                ("body_reading", weighted(f.body_reading, &r, w.body_reading, bm25, &self.scoring)),
-            ];
+            let fields = vec![("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, &self.scoring))];
             out.push(Evidence { kind: "reading", text: r, from: None, fields });
         }
         // Characters: three in a row, indexed as trigrams (see `query_ngrams`).
