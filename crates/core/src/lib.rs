@@ -24,6 +24,7 @@ pub mod cache;
 pub mod content;
 pub mod error;
 pub mod eval;
+pub mod filter;
 pub mod import;
 pub mod index;
 pub mod lexicon;

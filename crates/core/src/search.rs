@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, Scorer, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -22,6 +22,7 @@ use crate::content::Audience;
 use crate::analysis::{kana, normalize_str, romaji};
 use crate::error::{Error, Result};
 use crate::cache::ResultCache;
+use crate::filter::FilterCache;
 use crate::lexicon::Lexicon;
 use crate::scoring::{Bm25, Bm25TermQuery, BoundedWeight, ScoringCache, SegmentFields};
 use crate::topk::{COUNT_EXACTLY, Found, TopK};
@@ -248,6 +249,8 @@ pub struct SearchIndex {
     stored: Arc<std::sync::Mutex<lru::LruCache<DocAddress, Arc<StoredDoc>>>>,
     /// Per-window bounds of the terms searched so far (see [`crate::topk`]).
     scoring: Arc<ScoringCache>,
+    /// The audience and category filters' documents, per segment (see [`crate::filter`]).
+    filters: Arc<FilterCache>,
     path: PathBuf,
 }
 
@@ -298,7 +301,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
-        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), stored: Arc::new(std::sync::Mutex::new(lru::LruCache::new(std::num::NonZeroUsize::new(STORED_DOCS).expect("nonzero")))), scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)), path: dir.to_path_buf() })
+        Ok(Self { _index: index, reader, fields, analyzer: analyzer.clone(), weights: Weights::default(), lexicon: Arc::default(), cache: Arc::default(), page_words: Arc::default(), stored: Arc::new(std::sync::Mutex::new(lru::LruCache::new(std::num::NonZeroUsize::new(STORED_DOCS).expect("nonzero")))), scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)), filters: Arc::default(), path: dir.to_path_buf() })
     }
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
@@ -367,22 +370,19 @@ impl SearchIndex {
             return Ok(SearchResults { total: 0, total_exact: true, hits: Vec::new(), terms, did_you_mean: None });
         }
         let (clauses, evidence): (Vec<_>, Vec<_>) = weighed.into_iter().unzip();
-        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        // Every hit must have each of these terms (see `crate::filter` for how they are asked).
+        let mut filters: Vec<Term> = Vec::new();
         let audience = match request.audience {
             AudienceFilter::Public => Some(Audience::Public),
             AudienceFilter::Internal => Some(Audience::Internal),
             AudienceFilter::All => None,
         };
         if let Some(a) = audience {
-            filters.push(filter(self.fields.audience, a.as_str()));
+            filters.push(Term::from_field_text(self.fields.audience, a.as_str()));
         }
         if let Some(c) = request.category.filter(|c| !c.is_empty()) {
-            filters.push(filter(self.fields.category, c));
+            filters.push(Term::from_field_text(self.fields.category, c));
         }
-        let filters = filters
-            .iter()
-            .map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)))
-            .collect::<tantivy::Result<Vec<_>>>()?;
         let limit = request.limit.clamp(1, MAX_LIMIT);
         let offset = request.offset.min(10_000);
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
@@ -390,7 +390,10 @@ impl SearchIndex {
             let mut open = || {
                 let mut fields = SegmentFields::new(reader);
                 let scorers = clauses.iter().map(|c| c.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
-                let filters = filters.iter().map(|f| f.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
+                let filters = filters
+                    .iter()
+                    .map(|t| Ok(Box::new(self.filters.scorer(reader, t)?) as Box<dyn Scorer>))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
                 Ok((scorers, filters))
             };
             best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
