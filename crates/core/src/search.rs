@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, PhraseQuery, Query, Scorer, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, Scorer, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::cache::ResultCache;
 use crate::filter::FilterCache;
 use crate::lexicon::Lexicon;
-use crate::scoring::{Bm25, Bm25TermQuery, BoundedWeight, ScoringCache, SegmentFields};
+use crate::scoring::{Bm25, Bm25TermQuery, BoostedPhrase, BoundedWeight, ScoringCache, SegmentFields};
 use crate::topk::{COUNT_EXACTLY, Found, TopK};
 use std::sync::Arc;
 use crate::index::schema::Fields;
@@ -455,10 +455,10 @@ impl SearchIndex {
             let fields = term_fields
                 .iter()
                 .map(|(name, field, weight)| {
-                    let phrase = PhraseQuery::new(parts.iter().map(|p| Term::from_field_text(*field, p)).collect());
+                    let terms = parts.iter().map(|p| Term::from_field_text(*field, p)).collect();
                     // A phrase scores every word in it: count it as one word.
                     let boost = weight * factor / parts.len() as f32;
-                    (*name, Box::new(BoostQuery::new(Box::new(phrase), boost)) as Box<dyn Query>)
+                    (*name, Box::new(BoostedPhrase::new(terms, boost)) as Box<dyn Query>)
                 })
                 .collect();
             Evidence { kind: "synonym", text: parts.join(" "), from: Some(found.to_string()), fields }
