@@ -20,10 +20,13 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 /// categories; past this, a filter is read again for each search rather than kept.
 const KEPT: usize = 1024;
 
+/// A filter's documents in one segment: half-open runs `[start, end)`, in order.
+pub type RunList = Arc<[(DocId, DocId)]>;
+
 /// The runs of each (segment, filter term) searched so far in a generation.
 #[derive(Default)]
 pub struct FilterCache {
-    runs: Mutex<HashMap<(SegmentId, Term), Arc<[(DocId, DocId)]>>>,
+    runs: Mutex<HashMap<(SegmentId, Term), RunList>>,
 }
 
 impl FilterCache {
@@ -47,7 +50,7 @@ impl FilterCache {
 }
 
 /// The documents of `segment` that have `term`, as half-open runs `[start, end)`.
-fn read_runs(segment: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[(DocId, DocId)]>> {
+fn read_runs(segment: &SegmentReader, term: &Term) -> tantivy::Result<RunList> {
     let inverted = segment.inverted_index(term.field())?;
     let mut runs: Vec<(DocId, DocId)> = Vec::new();
     if let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? {
@@ -65,14 +68,14 @@ fn read_runs(segment: &SegmentReader, term: &Term) -> tantivy::Result<Arc<[(DocI
 
 /// A cursor over runs of document ids, as a [`DocSet`].
 pub struct Runs {
-    runs: Arc<[(DocId, DocId)]>,
+    runs: RunList,
     /// The run holding `doc`.
     at: usize,
     doc: DocId,
 }
 
 impl Runs {
-    pub fn new(runs: Arc<[(DocId, DocId)]>) -> Self {
+    pub fn new(runs: RunList) -> Self {
         let doc = runs.first().map_or(TERMINATED, |r| r.0);
         Runs { runs, at: 0, doc }
     }
