@@ -16,7 +16,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, Scor
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::tokenizer::{kana_bigrams, query_ngrams, reading_tokens};
+use crate::analysis::tokenizer::{kana_bigrams, query_ngrams, reading_tokens, typed_sound_bigrams};
 use crate::analysis::{Analyzer, Morpheme, Normalized, tokenizer};
 use crate::content::Audience;
 use crate::analysis::{kana, normalize_str, romaji};
@@ -485,9 +485,10 @@ impl SearchIndex {
             }
         }
         // Readings: each bigram on its own, since the sounds of a kana query rarely line up
-        // with the readings' word boundaries.
+        // with the readings' word boundaries. Of the kana typed, only the sounds that touch a
+        // content word: those of endings alone (ですか) match nearly every title.
         let romaji_kana = runs.iter().filter(|(typed, _)| typed.is_ascii()).flat_map(|(_, run)| kana_bigrams(run));
-        let readings = unique(reading_tokens(morphemes).into_iter().chain(kana_bigrams(text)).chain(romaji_kana).map(|t| t.text));
+        let readings = unique(reading_tokens(morphemes).into_iter().chain(typed_sound_bigrams(text, morphemes)).chain(romaji_kana).map(|t| t.text));
         for r in readings {
             let fields = vec![("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, &self.scoring))];
             out.push(Evidence { kind: "reading", text: r, from: None, fields });
