@@ -1,12 +1,12 @@
 //! Filters (an audience, a category) as runs of document ids, kept per generation.
 //!
 //! Every hit must pass the filters, so [`TopK`](crate::topk::TopK) asks them about each
-//! document it visits. Asked through a term's postings, that was a tenth of a search's
-//! instructions on 100,000 articles: the public audience's postings hold half the documents,
-//! and each question meant a skip-list lookup and often a block to decode. A filter's documents
-//! come in long runs instead (pages are indexed page by page, the internal manual's sections
-//! together), so a segment's filter is read once into its runs, and a question is a comparison
-//! with the current run.
+//! document it visits. Asked through a term's postings, each question was a skip-list lookup
+//! and often a block to decode (the public audience's postings hold half the documents). A
+//! filter's documents come in long runs instead (pages are indexed page by page, the internal
+//! manual's sections together), so a segment's filter is read once into its runs, and a
+//! question is most often one comparison with the current run: 2.4% fewer instructions per
+//! search on 100,000 articles.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -52,18 +52,28 @@ impl FilterCache {
 /// The documents of `segment` that have `term`, as half-open runs `[start, end)`.
 fn read_runs(segment: &SegmentReader, term: &Term) -> tantivy::Result<RunList> {
     let inverted = segment.inverted_index(term.field())?;
+    let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? else {
+        return Ok(Arc::new([]));
+    };
+    let mut doc = postings.doc();
+    let docs = std::iter::from_fn(|| {
+        let this = doc;
+        doc = postings.advance();
+        (this != TERMINATED).then_some(this)
+    });
+    Ok(runs_of(docs))
+}
+
+/// Increasing document ids as runs.
+fn runs_of(docs: impl IntoIterator<Item = DocId>) -> RunList {
     let mut runs: Vec<(DocId, DocId)> = Vec::new();
-    if let Some(mut postings) = inverted.read_postings(term, IndexRecordOption::Basic)? {
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            match runs.last_mut() {
-                Some((_, end)) if *end == doc => *end = doc + 1,
-                _ => runs.push((doc, doc + 1)),
-            }
-            doc = postings.advance();
+    for doc in docs {
+        match runs.last_mut() {
+            Some((_, end)) if *end == doc => *end = doc + 1,
+            _ => runs.push((doc, doc + 1)),
         }
     }
-    Ok(runs.into())
+    runs.into()
 }
 
 /// A cursor over runs of document ids, as a [`DocSet`].
@@ -143,17 +153,6 @@ mod tests {
         out
     }
 
-    fn runs_of(sorted: &[DocId]) -> Arc<[(DocId, DocId)]> {
-        let mut runs: Vec<(DocId, DocId)> = Vec::new();
-        for &d in sorted {
-            match runs.last_mut() {
-                Some((_, end)) if *end == d => *end = d + 1,
-                _ => runs.push((d, d + 1)),
-            }
-        }
-        runs.into()
-    }
-
     #[test]
     fn walks_every_document_of_every_run() {
         let runs: Arc<[(DocId, DocId)]> = vec![(0, 3), (5, 6), (10, 12)].into();
@@ -181,7 +180,7 @@ mod tests {
         ) {
             let sorted: Vec<DocId> = set.into_iter().collect();
             let at = |i: usize| sorted.get(i).copied().unwrap_or(TERMINATED);
-            let mut r = Runs::new(runs_of(&sorted));
+            let mut r = Runs::new(runs_of(sorted.iter().copied()));
             let mut i = 0; // the scan's position in `sorted`
             for (advance, target) in steps {
                 if advance {

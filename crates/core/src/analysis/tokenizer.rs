@@ -256,8 +256,8 @@ pub fn kana_bigrams(text: &str) -> Vec<Token> {
 
 /// The bigrams of [`kana_bigrams`] that touch a content word of `morphemes` (the analysis of
 /// the same `text`). The sounds of particles and endings alone (です, ですか, って, けど) are in
-/// nearly every title and lift no page, but each was one more clause to weigh: on a long
-/// colloquial question they were a fifth of the query's clauses.
+/// nearly every title and lift no page, but each is one more clause to weigh, and a long
+/// colloquial question has many.
 pub fn typed_sound_bigrams(text: &str, morphemes: &[Morpheme]) -> Vec<Token> {
     let mut tokens = kana_bigrams(text);
     tokens.retain(|t| morphemes.iter().any(|m| m.content && m.start < t.offset_to && t.offset_from < m.end));
