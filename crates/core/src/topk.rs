@@ -42,9 +42,14 @@
 //!
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
-//! counted exactly: until then every unit's documents are visited, though the non-essential
-//! units are still scored only while a document can make it. Past that the total is reported
-//! as a lower bound.
+//! counted exactly; past that the total is reported as a lower bound. On long postings (the
+//! same [`SEED_POSTINGS`] as seeding) they are counted before the walk, with fresh scorers:
+//! each unit's documents in a window of [`COUNT_WINDOW`] are set in a bitmap, and the set
+//! documents that pass the filters are counted. The walk then prunes from its first document.
+//! On short postings that second pass costs more than it saves, and the walk counts: until the
+//! count is reached every unit's documents are visited, though the non-essential units are
+//! still scored only while a document can make it. On 100,000 articles counting first saves
+//! 3.3% of a search's instructions; counting in the walk, the first 1,000 matches cost 7%.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -64,6 +69,11 @@ pub const SEED_POSTINGS: u64 = 50_000;
 
 /// How many documents per hit wanted are scored to seed the threshold.
 const SEED_CANDIDATES_PER_HIT: usize = 4;
+
+/// Documents per window when counting ahead of the walk: counting stops within a window, so
+/// a small one reads few postings past the last document counted. Instructions per search on
+/// 100k: 4,096 documents 9.59M, 1,024 9.40M, 512 9.38M, 256 9.42M.
+pub const COUNT_WINDOW: u32 = 512;
 
 /// Documents per window: see [`TopK::collect_segment`].
 pub const WINDOW: u32 = 4096;
@@ -311,7 +321,8 @@ impl TopK {
                 listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
             }
         }
-        listed.sort_unstable_by_key(|&(doc, (at, _))| (doc, at));
+        // By document only: `combine` puts each document's entries in clause order.
+        listed.sort_unstable_by_key(|&(doc, _)| doc);
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
         let mut candidates: Vec<(Score, DocId)> = listed
             .chunk_by(|a, b| a.0 == b.0)
@@ -363,6 +374,54 @@ impl TopK {
         self.floor = self.floor.max(kth - kth.abs() * 1e-6);
     }
 
+    /// Count the segment's matching documents, window by window, until [`TopK::count_exactly`]
+    /// of them are counted in all, with `fresh` scorers: each unit's documents in the window
+    /// are marked in a bitmap, and the marked documents that pass the filters are counted. The
+    /// walk that finds the best documents then never has to visit a document only to count it.
+    fn count(&mut self, fresh: Opened, alive: Option<&AliveBitSet>) {
+        let (groups, mut filters) = fresh;
+        let mut units: Vec<UnitScorer> = groups.into_iter().flat_map(|g| g.units).map(|u| u.scorer).collect();
+        let mut marks = [0u64; COUNT_WINDOW as usize / 64];
+        loop {
+            let next = units.iter().map(|u| u.doc()).min().unwrap_or(TERMINATED);
+            if next == TERMINATED {
+                return;
+            }
+            let start = next - next % COUNT_WINDOW;
+            let end = start.saturating_add(COUNT_WINDOW);
+            marks.fill(0);
+            for u in units.iter_mut() {
+                let mut doc = u.doc();
+                while doc < end {
+                    let at = (doc - start) as usize;
+                    marks[at / 64] |= 1 << (at % 64);
+                    doc = u.advance();
+                }
+            }
+            for (word, &bits) in marks.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let doc = start + (word * 64) as DocId + bits.trailing_zeros();
+                    bits &= bits - 1;
+                    let eligible = alive.is_none_or(|a| a.is_alive(doc))
+                        && filters.iter_mut().all(|f| {
+                            if f.doc() < doc {
+                                f.seek(doc);
+                            }
+                            f.doc() == doc
+                        });
+                    if eligible {
+                        self.counted += 1;
+                        if self.counted >= self.count_exactly {
+                            self.exact = false;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     fn offer(&mut self, entry: Entry) {
         if self.heap.len() < self.k {
             self.heap.push(entry);
@@ -380,9 +439,9 @@ impl TopK {
     /// window become non-essential there, and a window where nothing can beat the threshold is
     /// skipped whole.
     ///
-    /// `open` makes the segment's clauses and filters; it is called once more, for fresh
-    /// scorers, when the units' postings are long enough for seeding the threshold to pay (see
-    /// the module documentation).
+    /// `open` makes the segment's clauses and filters; it is called twice more, for fresh
+    /// scorers, when the units' postings are long enough for counting first and seeding the
+    /// threshold to pay (see the module documentation).
     pub fn collect_segment(
         &mut self,
         segment: u32,
@@ -395,7 +454,14 @@ impl TopK {
         units.retain(|(_, u)| u.scorer.doc() != TERMINATED);
         let n = units.len();
         let postings: u64 = units.iter().map(|(_, u)| u64::from(u.scorer.size_hint())).sum();
-        if postings >= self.seed_postings {
+        // On long postings the matches are counted first, on their own (see `count`); on short
+        // ones a second pass costs more than visiting every unit's documents in the walk.
+        let long = postings >= self.seed_postings;
+        if long && self.exact && n > 0 {
+            self.count(open()?, alive);
+        }
+        let count_in_walk = !long;
+        if long {
             self.seed(&units, open()?, alive);
         }
         // Each unit's current document, kept here to spare a virtual call per look.
@@ -435,9 +501,10 @@ impl TopK {
             self.raise(&below, &mut first_essential);
 
             loop {
-                // While counting is exact, every unit's documents are visited (and counted),
-                // but only the essential units are scored in full.
-                let first_visited = if self.exact { 0 } else { first_essential };
+                // While the walk counts, every unit's documents are visited (and counted), but
+                // only the essential units are scored in full.
+                let counting = count_in_walk && self.exact;
+                let first_visited = if counting { 0 } else { first_essential };
                 if first_visited >= n {
                     break;
                 }
@@ -507,7 +574,7 @@ impl TopK {
                         self.offer(Entry { score, address: DocAddress::new(segment, doc) });
                     }
                     matched.clear();
-                    if self.exact {
+                    if counting {
                         self.counted += 1;
                         if self.counted >= self.count_exactly {
                             self.exact = false;
