@@ -500,6 +500,8 @@ impl TopK {
             let mut first_essential = 0;
             self.raise(&below, &mut first_essential);
 
+            // The next document of the essential units, when the last pass over them found it.
+            let mut next: Option<DocId> = None;
             loop {
                 // While the walk counts, every unit's documents are visited (and counted), but
                 // only the essential units are scored in full.
@@ -508,7 +510,10 @@ impl TopK {
                 if first_visited >= n {
                     break;
                 }
-                let doc = order[first_visited..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED);
+                let doc = match next.take() {
+                    Some(doc) => doc,
+                    None => order[first_visited..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED),
+                };
                 if doc >= end {
                     break;
                 }
@@ -534,17 +539,29 @@ impl TopK {
                     }
                     continue;
                 }
+                // Unless the walk counts, the essential units are scored and moved on in one
+                // pass, which also finds the next document.
+                let mut moved = false;
                 if alive.is_none_or(|a| a.is_alive(doc)) {
                     let threshold = self.threshold();
                     // What the units looked at so far add up to, group by group.
                     let mut known: Score = 0.0;
+                    let mut following = TERMINATED;
                     for &i in &order[first_essential..] {
                         if docs[i] == doc {
                             let (at, u) = &mut units[i];
                             let s = u.scorer.score();
                             matched.push((*at, s));
                             known += group_growth(s, &mut group_best[at.0], ties[at.0]);
+                            if !counting {
+                                docs[i] = u.scorer.advance();
+                            }
                         }
+                        following = following.min(docs[i]);
+                    }
+                    if !counting {
+                        moved = true;
+                        next = Some(following);
                     }
                     // The non-essential units, largest bound first, while the document can
                     // still beat the threshold: the units not looked at yet are order[..k + 1],
@@ -581,12 +598,18 @@ impl TopK {
                         }
                     }
                 }
-                for &i in &order[first_visited..] {
-                    if docs[i] == doc {
-                        docs[i] = units[i].1.scorer.advance();
+                if !moved {
+                    for &i in &order[first_visited..] {
+                        if docs[i] == doc {
+                            docs[i] = units[i].1.scorer.advance();
+                        }
                     }
                 }
+                let essential = first_essential;
                 self.raise(&below, &mut first_essential);
+                if first_essential != essential {
+                    next = None;
+                }
             }
             // Past the window (or to the filters' next document): what is left before it
             // cannot make the top k.
