@@ -240,8 +240,10 @@ pub struct Walked {
     pub top: Arc<[(DocId, Score)]>,
 }
 
-/// How many of a term's best documents [`Walked::top`] keeps.
-pub const TOP_DOCS: usize = 32;
+/// How many of a term's best documents [`Walked::top`] keeps. Sixteen seed as well as 32
+/// did, and the seed's lists are half as long to merge (8.72M → 8.58M instructions per
+/// search on 100k).
+pub const TOP_DOCS: usize = 16;
 
 impl Bm25TermWeight {
     /// The term's window bounds and best documents in the segment, from the cache or by
