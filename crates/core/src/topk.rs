@@ -258,6 +258,18 @@ fn group_growth(bound: Score, group_max: &mut Score, tie_breaker: Score) -> Scor
     (1.0 - t) * rise + t * bound
 }
 
+/// Whether `doc` is alive and in every filter; the filters are asked in increasing order of
+/// documents.
+fn eligible(doc: DocId, filters: &mut [Box<dyn Scorer>], alive: Option<&AliveBitSet>) -> bool {
+    alive.is_none_or(|a| a.is_alive(doc))
+        && filters.iter_mut().all(|f| {
+            if f.doc() < doc {
+                f.seek(doc);
+            }
+            f.doc() == doc
+        })
+}
+
 /// A document's score from the scores of its units: each group's dis-max, summed group by
 /// group from zero. The operations are those of tantivy's boolean sum over
 /// [`DisMax`](crate::scoring::DisMax) scorers, in the same order, so the scores are identical.
@@ -343,14 +355,7 @@ impl TopK {
         matched.clear();
         let mut exact: Vec<Score> = Vec::with_capacity(candidates.len());
         for &(_, doc) in &candidates {
-            let eligible = alive.is_none_or(|a| a.is_alive(doc))
-                && filters.iter_mut().all(|f| {
-                    if f.doc() < doc {
-                        f.seek(doc);
-                    }
-                    f.doc() == doc
-                });
-            if !eligible {
+            if !eligible(doc, &mut filters, alive) {
                 continue;
             }
             for (at, u) in units.iter_mut() {
@@ -403,14 +408,7 @@ impl TopK {
                 while bits != 0 {
                     let doc = start + (word * 64) as DocId + bits.trailing_zeros();
                     bits &= bits - 1;
-                    let eligible = alive.is_none_or(|a| a.is_alive(doc))
-                        && filters.iter_mut().all(|f| {
-                            if f.doc() < doc {
-                                f.seek(doc);
-                            }
-                            f.doc() == doc
-                        });
-                    if eligible {
+                    if eligible(doc, &mut filters, alive) {
                         self.counted += 1;
                         if self.counted >= self.count_exactly {
                             self.exact = false;
