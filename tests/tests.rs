@@ -11,4 +11,6 @@ mod events;
 mod faults;
 mod import;
 mod japanese;
+mod query_shapes;
+mod search_contract;
 mod relevance;
