@@ -3,10 +3,7 @@
 //! nothing but `kotae_core`.
 
 use kotae_core::content::Audience;
-use kotae_core::search::{AudienceFilter, MAX_LIMIT, SearchRequest, SearchResults};
-
-/// The largest offset a search honours (larger ones are lowered to it).
-const MAX_OFFSET: usize = 10_000;
+use kotae_core::search::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchRequest, SearchResults};
 
 /// The first promise `results` breaks for `request`, if any: the audience and category filters
 /// hold, the page has the size the total says, scores are positive and never go up, no hit is

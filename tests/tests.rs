@@ -12,5 +12,5 @@ mod faults;
 mod import;
 mod japanese;
 mod query_shapes;
-mod search_contract;
 mod relevance;
+mod search_contract;

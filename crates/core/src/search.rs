@@ -34,6 +34,8 @@ use crate::index::schema::Fields;
 pub const MAX_QUERY_CHARS: usize = 256;
 /// The most hits one request may ask for.
 pub const MAX_LIMIT: usize = 100;
+/// The furthest a request may page: larger offsets are lowered to it.
+pub const MAX_OFFSET: usize = 10_000;
 
 /// Which pages a search may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -384,7 +386,7 @@ impl SearchIndex {
             filters.push(Term::from_field_text(self.fields.category, c));
         }
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        let offset = request.offset.min(10_000);
+        let offset = request.offset.min(MAX_OFFSET);
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
