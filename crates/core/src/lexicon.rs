@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Analyzer, kana, normalize_str};
@@ -48,8 +49,8 @@ pub struct Recognized {
 impl Lexicon {
     /// Build the lexicon of `pages`, with the writers' synonym groups.
     ///
-    /// Analyzing every page is most of the cost, so pages are counted in parallel chunks (one
-    /// per core, at most 8) and the counts summed: the result does not depend on the split.
+    /// Analyzing every page is most of the cost, so pages are counted in parallel chunks
+    /// (rayon) and the counts summed: the result does not depend on the split.
     pub fn build(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>]) -> Self {
         Self::build_with(analyzer, pages, synonyms, None)
     }
@@ -58,7 +59,8 @@ impl Lexicon {
     pub fn build_with(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>], thesaurus: Option<&Thesaurus>) -> Self {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
-        for (part, words) in crate::parallel::map_chunks(pages, 64, |part| count_readings(analyzer, part)) {
+        let parts: Vec<_> = pages.par_chunks(64).map(|part| count_readings(analyzer, part)).collect();
+        for (part, words) in parts {
             vocabulary.extend(words);
             for (reading, words) in part {
                 let entry = counts.entry(reading).or_default();

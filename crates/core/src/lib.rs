@@ -6,7 +6,12 @@
 //! 2. [`analysis`]: normalize Japanese text and split it into searchable words (lindera, IPADIC).
 //! 3. [`index`]: the tantivy schema, how pages become index documents, and the on-disk layout
 //!    of index generations.
-//! 4. [`search`]: turn a question into a query and return ranked hits with snippets.
+//! 4. [`search`]: analyze a question once, turn it into evidence, and return ranked hits with
+//!    snippets; [`ranking`] below it weighs the evidence (BM25, dis-max) and finds the best
+//!    documents without scoring all of them (top-k pruning, filters).
+//!
+//! [`lexicon`] (readings and synonyms of a generation) is built at index time and read by search;
+//! [`eval`] measures ranking quality on judged queries.
 //!
 //! ```no_run
 //! use kotae_core::{Analyzer, IndexRoot, Snapshot, SearchRequest};
@@ -20,22 +25,17 @@
 //! ```
 
 pub mod analysis;
-pub mod cache;
 pub mod content;
 pub mod error;
 pub mod eval;
-pub mod filter;
-pub mod import;
 pub mod index;
 pub mod lexicon;
-pub mod parallel;
-pub mod scoring;
+pub mod ranking;
 pub mod search;
 pub mod thesaurus;
-pub mod topk;
 
 pub use analysis::Analyzer;
 pub use content::{Audience, Corpus, Diagnostic, Page};
 pub use error::{Error, Result};
-pub use index::{IndexRoot, Snapshot};
-pub use search::{AudienceFilter, Hit, SearchIndex, SearchRequest, SearchResults};
+pub use index::IndexRoot;
+pub use search::{AudienceFilter, Hit, Question, SearchIndex, SearchRequest, SearchResults, Snapshot};

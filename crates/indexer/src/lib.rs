@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kotae_core::content::{self, Diagnostic, Loaded};
-use kotae_core::index::{self, IndexRoot, Snapshot, layout};
+use kotae_core::Snapshot;
+use kotae_core::index::{self, IndexRoot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
 
 /// Why a build did not publish a new index.

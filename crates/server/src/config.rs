@@ -87,7 +87,7 @@ impl Default for Config {
             rate_limit_burst: 60,
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
-            result_cache: kotae_core::cache::DEFAULT_CAPACITY,
+            result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
         }
     }
 }

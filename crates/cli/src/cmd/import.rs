@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use kotae_core::import::{self, Format, ImportOptions};
+use kotae_import::{self as import, Format, ImportOptions};
 
 /// Import records (JSON lines or CSV) as pages of a content folder; exit status 1 if any
 /// record was bad (the others are still written).

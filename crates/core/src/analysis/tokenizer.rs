@@ -13,7 +13,7 @@
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
-use super::{Analyzer, Morpheme, normalize};
+use super::{Analyzer, Morpheme, Normalized, normalize};
 
 /// Names the tokenizers are registered under.
 pub mod names {
@@ -167,8 +167,7 @@ impl Tokenizer for NgramTokenizer {
 
 /// Runs of letters and digits of the normalized text (hiragana excluded), each character with
 /// its byte range in the original text.
-fn char_runs(text: &str) -> Vec<Vec<(char, usize, usize)>> {
-    let normalized = normalize(text);
+fn char_runs(normalized: &Normalized) -> Vec<Vec<(char, usize, usize)>> {
     let mut runs = Vec::new();
     let mut run: Vec<(char, usize, usize)> = Vec::new();
     let chars = normalized.text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8()));
@@ -191,7 +190,7 @@ fn char_runs(text: &str) -> Vec<Vec<(char, usize, usize)>> {
 /// Character bigrams over runs of letters and digits of the normalized text.
 pub fn ngram_tokens(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    for run in char_runs(text) {
+    for run in char_runs(&normalize(text)) {
         bigrams_into(&run, &mut tokens);
     }
     tokens
@@ -200,7 +199,7 @@ pub fn ngram_tokens(text: &str) -> Vec<Token> {
 /// What the character fields index: the bigrams of each run, and its trigrams.
 pub fn indexed_ngrams(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    for run in char_runs(text) {
+    for run in char_runs(&normalize(text)) {
         bigrams_into(&run, &mut tokens);
         for three in run.windows(3) {
             let text: String = three.iter().map(|c| c.0).collect();
@@ -214,8 +213,13 @@ pub fn indexed_ngrams(text: &str) -> Vec<Token> {
 /// `コンピュータ` does not match `データ` on `ータ` alone); a run of two is looked up as its
 /// bigram, a lone character that is not kana as itself.
 pub fn query_ngrams(text: &str) -> Vec<String> {
+    query_ngrams_of(&normalize(text))
+}
+
+/// [`query_ngrams`] of a text already normalized.
+pub fn query_ngrams_of(normalized: &Normalized) -> Vec<String> {
     let mut out = Vec::new();
-    for run in char_runs(text) {
+    for run in char_runs(normalized) {
         if run.len() >= 3 {
             out.extend(run.windows(3).map(|three| three.iter().map(|c| c.0).collect::<String>()));
         } else {
@@ -233,7 +237,11 @@ pub fn query_ngrams(text: &str) -> Vec<String> {
 /// typed in kana (`あかうんと`) is often segmented into nonsense, but its sounds still match the
 /// readings of the words it stands for.
 pub fn kana_bigrams(text: &str) -> Vec<Token> {
-    let normalized = normalize(text);
+    kana_bigrams_of(&normalize(text))
+}
+
+/// [`kana_bigrams`] of a text already normalized (offsets into the original text).
+pub fn kana_bigrams_of(normalized: &Normalized) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut run: Vec<(char, usize, usize)> = Vec::new();
     for (from, c) in normalized.text.char_indices() {
@@ -258,8 +266,8 @@ pub fn kana_bigrams(text: &str) -> Vec<Token> {
 /// the same `text`). The sounds of particles and endings alone (です, ですか, って, けど) are in
 /// nearly every title and lift no page, but each is one more clause to weigh, and a long
 /// colloquial question has many.
-pub fn typed_sound_bigrams(text: &str, morphemes: &[Morpheme]) -> Vec<Token> {
-    let mut tokens = kana_bigrams(text);
+pub fn typed_sound_bigrams(normalized: &Normalized, morphemes: &[Morpheme]) -> Vec<Token> {
+    let mut tokens = kana_bigrams_of(normalized);
     tokens.retain(|t| morphemes.iter().any(|m| m.content && m.start < t.offset_to && t.offset_from < m.end));
     tokens
 }
@@ -318,9 +326,9 @@ mod tests {
         };
         let morphemes = [morpheme("すまほ", 0, true), morpheme("です", 9, false), morpheme("か", 15, false)];
         // ホデ crosses from the word into the ending: kept; デス and スカ are endings only.
-        assert_eq!(texts(&typed_sound_bigrams(text, &morphemes)), ["スマ", "マホ", "ホデ"]);
+        assert_eq!(texts(&typed_sound_bigrams(&normalize(text), &morphemes)), ["スマ", "マホ", "ホデ"]);
         assert_eq!(texts(&kana_bigrams(text)), ["スマ", "マホ", "ホデ", "デス", "スカ"]);
-        assert!(typed_sound_bigrams("ですか", &[morpheme("です", 0, false), morpheme("か", 6, false)]).is_empty());
+        assert!(typed_sound_bigrams(&normalize("ですか"), &[morpheme("です", 0, false), morpheme("か", 6, false)]).is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Severity};
@@ -24,6 +25,9 @@ pub const CATEGORIES_FILE: &str = "categories.yml";
 pub const SITE_FILE: &str = "site.yml";
 /// The name of the synonyms file at the root of the content folder.
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// Content files one parallel task reads and parses.
+const PAGES_PER_TASK: usize = 256;
 
 /// Every page and category of a content folder.
 #[derive(Debug, Clone, Default)]
@@ -91,15 +95,16 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     // Ids of files whose front matter could not be read at all: links to them are not
     // reported again as unknown.
     let mut unreadable = Vec::new();
-    // Pages are read and parsed on every core; each file's result keeps its place.
-    let mut parts = crate::parallel::map_chunks(&files, 256, |part| {
+    // Pages are read and parsed on every core (rayon), in chunks; each file's result keeps its
+    // place.
+    let mut parts: Vec<_> = files.par_chunks(PAGES_PER_TASK).map(|part| {
         let mut found = Vec::with_capacity(part.len());
         let mut problems = Vec::new();
         for path in part {
             found.push(load_page(root, path, &categories, today, &mut problems));
         }
         (found, problems)
-    });
+    }).collect();
     for (path, page) in files.iter().zip(parts.iter_mut().flat_map(|(found, _)| found.drain(..))) {
         match page {
             Some(page) => pages.push(page),

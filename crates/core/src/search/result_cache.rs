@@ -11,7 +11,8 @@ use std::sync::Mutex;
 
 use lru::LruCache;
 
-use crate::search::{AudienceFilter, SearchRequest, SearchResults};
+use super::request::{AudienceFilter, SearchRequest};
+use super::results::SearchResults;
 
 /// How many distinct requests a cache remembers by default.
 pub const DEFAULT_CAPACITY: usize = 1024;
@@ -93,7 +94,7 @@ mod tests {
     use super::*;
 
     fn results(total: usize) -> SearchResults {
-        SearchResults { total, total_exact: true, hits: Vec::new(), terms: Vec::new(), did_you_mean: None }
+        SearchResults { total, total_exact: true, hits: Vec::new(), terms: Vec::new(), did_you_mean: None, question: Default::default() }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The best hits of a query, without scoring every document it matches.
 //!
 //! A Kotae query is a sum of clauses, one per piece of evidence (a word, a reading bigram, a
-//! character trigram...), each the [`DisMax`](crate::scoring::DisMax) of its fields. On a large
+//! character trigram...), each the [`DisMax`](super::DisMax) of its fields. On a large
 //! corpus most clauses are common sounds and characters that match a large share of the
 //! documents but can add little to a score. Scoring every document they match was nearly all of
 //! a search on 100,000 articles.
@@ -22,7 +22,7 @@
 //! promising on 100,000 articles (see the README's "Analysis and query latency").
 //!
 //! Bounds are also kept per window of [`WINDOW`] documents (what a term scores at most in that
-//! window, from [`ScoringCache`](crate::scoring::ScoringCache)): the essential units are chosen
+//! window, from [`ScoringCache`](super::ScoringCache)): the essential units are chosen
 //! again in every window, and a window where no document can beat θ is skipped.
 //!
 //! The results are the same hits, with the same scores, in the same order, as scoring
@@ -58,7 +58,8 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::query::Scorer;
 use tantivy::{DocAddress, DocId, DocSet, Score, TERMINATED};
 
-use crate::scoring::Bm25TermScorer;
+use super::stats::WINDOW;
+use super::unit::{Group, Opened, Unit, UnitScorer};
 
 /// How many matching documents are counted exactly before pruning may start.
 pub const COUNT_EXACTLY: usize = 1000;
@@ -76,90 +77,6 @@ const SEED_CANDIDATES_PER_HIT: usize = 4;
 pub const COUNT_WINDOW: u32 = 512;
 
 /// Documents per window: see [`TopK::collect_segment`].
-pub const WINDOW: u32 = 4096;
-
-/// The postings of one field of a clause, on a segment, and the most they score.
-pub struct Unit {
-    pub scorer: UnitScorer,
-    /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
-    pub max: Score,
-    /// For each window of [`WINDOW`] documents, the share of `max` the unit can reach there (0
-    /// where it has no document), when known.
-    pub windows: Option<std::sync::Arc<[Score]>>,
-    /// Some of the unit's best documents in the segment, each with its share of `max`, when
-    /// known: see [`TopK::collect_segment`] for what they are for.
-    pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
-}
-
-impl Unit {
-    /// The most the unit scores in window `w`.
-    fn bound_in(&self, w: usize) -> Score {
-        match &self.windows {
-            Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
-            None => self.max,
-        }
-    }
-}
-
-/// A unit's scorer. BM25 terms, nearly every unit, are called directly (and inlined), not
-/// through a `dyn Scorer`: a search on a large corpus makes a few hundred thousand of these
-/// calls.
-pub enum UnitScorer {
-    Term(Box<Bm25TermScorer>),
-    Other(Box<dyn Scorer>),
-}
-
-impl DocSet for UnitScorer {
-    #[inline]
-    fn advance(&mut self) -> DocId {
-        match self {
-            UnitScorer::Term(s) => s.advance(),
-            UnitScorer::Other(s) => s.advance(),
-        }
-    }
-
-    #[inline]
-    fn seek(&mut self, target: DocId) -> DocId {
-        match self {
-            UnitScorer::Term(s) => s.seek(target),
-            UnitScorer::Other(s) => s.seek(target),
-        }
-    }
-
-    #[inline]
-    fn doc(&self) -> DocId {
-        match self {
-            UnitScorer::Term(s) => s.doc(),
-            UnitScorer::Other(s) => s.doc(),
-        }
-    }
-
-    fn size_hint(&self) -> u32 {
-        match self {
-            UnitScorer::Term(s) => s.size_hint(),
-            UnitScorer::Other(s) => s.size_hint(),
-        }
-    }
-}
-
-impl Scorer for UnitScorer {
-    #[inline]
-    fn score(&mut self) -> Score {
-        match self {
-            UnitScorer::Term(s) => s.score(),
-            UnitScorer::Other(s) => s.score(),
-        }
-    }
-}
-
-/// A segment's clauses and filters, as [`TopK::collect_segment`]'s `open` makes them.
-pub type Opened = (Vec<Group>, Vec<Box<dyn Scorer>>);
-
-/// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).
-pub struct Group {
-    pub units: Vec<Unit>,
-    pub tie_breaker: Score,
-}
 
 /// The k best documents of a sum of clauses, over the segments of a searcher.
 pub struct TopK {
@@ -272,7 +189,7 @@ fn eligible(doc: DocId, filters: &mut [Box<dyn Scorer>], alive: Option<&AliveBit
 
 /// A document's score from the scores of its units: each group's dis-max, summed group by
 /// group from zero. The operations are those of tantivy's boolean sum over
-/// [`DisMax`](crate::scoring::DisMax) scorers, in the same order, so the scores are identical.
+/// [`DisMax`](super::DisMax) scorers, in the same order, so the scores are identical.
 fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
     matched.sort_unstable_by_key(|(at, _)| *at);
     let mut total: Score = 0.0;
@@ -642,202 +559,5 @@ impl TopK {
 }
 
 #[cfg(test)]
-mod tests {
-    use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
-    use tantivy::schema::{IndexRecordOption, STRING, Schema, TEXT};
-    use tantivy::{Index, Term, doc};
-
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::scoring::{Bm25, Bm25TermQuery, DisMax, ScoringCache, SegmentFields};
-
-    /// A corpus where common words match most documents and rare words a few, with two
-    /// text fields, two filter fields, and several segments of several windows.
-    struct Corpus {
-        index: Index,
-        title: tantivy::schema::Field,
-        body: tantivy::schema::Field,
-        /// "internal" for every fourth document, "public" for the others: interleaved.
-        kind: tantivy::schema::Field,
-        /// "manual" for documents 5,000 to 13,999, "faq" for the others: one long run,
-        /// across windows and a segment boundary, as an internal manual is indexed.
-        part: tantivy::schema::Field,
-    }
-
-    const DOCS: usize = 20_000;
-
-    fn corpus() -> Corpus {
-        let mut schema = Schema::builder();
-        let title = schema.add_text_field("title", TEXT);
-        let body = schema.add_text_field("body", TEXT);
-        let kind = schema.add_text_field("kind", STRING);
-        let part = schema.add_text_field("part", STRING);
-        let index = Index::create_in_ram(schema.build());
-        let mut writer = index.writer_with_num_threads(1, 50_000_000).unwrap();
-        let common = ["alpha", "beta", "gamma", "delta"];
-        let rare = ["kiwi", "lime", "plum", "fig", "pear"];
-        for i in 0..DOCS {
-            let mut text = String::new();
-            for (j, w) in common.iter().enumerate() {
-                if (i * 7 + j * 3) % 5 != 0 {
-                    text.push_str(w);
-                    text.push(' ');
-                }
-            }
-            for (j, w) in rare.iter().enumerate() {
-                if (i * 13 + j * 11) % (37 + j * 10) == 0 {
-                    for _ in 0..(i % 3 + 1) {
-                        text.push_str(w);
-                        text.push(' ');
-                    }
-                }
-            }
-            let t = if i % 11 == 0 { rare[i % rare.len()] } else { common[i % common.len()] };
-            let k = if i % 4 == 0 { "internal" } else { "public" };
-            let p = if (5_000..14_000).contains(&i) { "manual" } else { "faq" };
-            writer.add_document(doc!(title => t, body => text, kind => k, part => p)).unwrap();
-            // Segments of 9,000, 9,000 and 2,000 documents: three windows each, and a short
-            // last one.
-            if i % 9_000 == 8_999 {
-                writer.commit().unwrap();
-            }
-        }
-        writer.commit().unwrap();
-        Corpus { index, title, body, kind, part }
-    }
-
-    fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &str, windows: &Arc<ScoringCache>) -> DisMax {
-        let params = Bm25::default();
-        let term = |field, boost| Bm25TermQuery::new(Term::from_field_text(field, word), params).with_boost(boost).with_cache(windows.clone());
-        DisMax::new(vec![Box::new(term(title, 1.3)), Box::new(term(body, 1.0))], 0.1)
-    }
-
-    #[test]
-    fn pruned_results_equal_exhaustive_scoring() {
-        let Corpus { index, title, body, kind, part } = corpus();
-        let searcher = index.reader().unwrap().searcher();
-        assert!(searcher.segment_readers().len() >= 3);
-        assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * WINDOW));
-        let windows = Arc::new(ScoringCache::new(100));
-        let queries: [&[&str]; 5] = [
-            &["alpha", "kiwi"],
-            &["alpha", "beta", "gamma", "delta", "plum"],
-            &["fig", "pear", "lime", "beta"],
-            &["delta"],
-            &["alpha", "beta", "nothing"],
-        ];
-        let filter_sets: [&[(tantivy::schema::Field, &str)]; 5] =
-            [&[], &[(kind, "public")], &[(part, "faq")], &[(part, "manual")], &[(kind, "public"), (part, "faq")]];
-        for words in queries {
-            for filter_set in filter_sets {
-                for ((limit, offset, count_exactly), seeded) in
-                    [(10, 0, 50), (5, 3, 1), (20, 0, 100_000)].into_iter().flat_map(|c| [(c, false), (c, true)])
-                {
-                    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
-                    // Exhaustive: tantivy's boolean query and collectors.
-                    let should: Vec<(Occur, Box<dyn Query>)> =
-                        dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect();
-                    let mut must: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(should)))];
-                    let filters: Vec<TermQuery> =
-                        filter_set.iter().map(|(f, v)| TermQuery::new(Term::from_field_text(*f, v), IndexRecordOption::Basic)).collect();
-                    for filter in &filters {
-                        must.push((Occur::Must, Box::new(tantivy::query::BoostQuery::new(Box::new(filter.clone()), 0.0))));
-                    }
-                    let collector = (TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count);
-                    let (expected, expected_total) = searcher.search(&BooleanQuery::new(must), &collector).unwrap();
-
-                    // Pruned.
-                    let scoring = EnableScoring::enabled_from_searcher(&searcher);
-                    let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
-                    let filter_weights: Vec<_> =
-                        filters.iter().map(|f| f.weight(EnableScoring::disabled_from_searcher(&searcher)).unwrap()).collect();
-                    let mut top = TopK::new(limit + offset, count_exactly).seeding_from(if seeded { 0 } else { u64::MAX });
-                    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                        let mut open = || {
-                            let mut fields = SegmentFields::new(reader);
-                            let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
-                            let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
-                            Ok((clauses, filters))
-                        };
-                        top.collect_segment(ord as u32, &mut open, reader.alive_bitset()).unwrap();
-                    }
-                    let found = top.finish(offset);
-                    assert!(!expected.is_empty(), "{words:?} {filter_set:?}");
-                    assert_eq!(found.top, expected, "{words:?} filters {filter_set:?} limit {limit} offset {offset} seeded {seeded}");
-                    if found.exact {
-                        assert_eq!(found.total, expected_total, "{words:?}");
-                    } else {
-                        assert!(found.total >= count_exactly && found.total <= expected_total, "{words:?}: {}", found.total);
-                    }
-                    assert_eq!(found.exact, expected_total < count_exactly, "{words:?}: {expected_total} vs {count_exactly}");
-                }
-            }
-        }
-    }
-
-    /// The bound built unit by unit, smallest first, is the clause's own formula applied to
-    /// the bounds, and it holds for any scores under them, for any tie-breaker.
-    #[test]
-    fn group_bounds_follow_the_dis_max() {
-        let sets: [&[Score]; 4] = [&[1.0], &[0.5, 2.0, 3.0], &[4.0, 4.0, 0.25, 1.5, 2.5], &[0.0, 0.75]];
-        for t in [0.0, 0.1, 0.5, 1.0, 1.5, -0.2] {
-            for bounds in sets {
-                let mut sorted = bounds.to_vec();
-                sorted.sort_by(Score::total_cmp);
-                let (mut max, mut built) = (0.0, 0.0);
-                for b in &sorted {
-                    built += group_growth(*b, &mut max, t);
-                }
-                let best = sorted.last().copied().unwrap_or(0.0);
-                let sum: Score = sorted.iter().sum();
-                let formula = best + t * (sum - best);
-                if (0.0..=1.0).contains(&t) {
-                    assert!((built - formula).abs() < 1e-5, "t {t} {bounds:?}: {built} vs {formula}");
-                    // Much less than the sum of the bounds once a clause has several fields.
-                    if t < 1.0 && bounds.iter().filter(|b| **b > 0.0).count() > 1 {
-                        assert!(built < sum - 1e-3, "t {t} {bounds:?}");
-                    }
-                }
-                // Any scores within the bounds, combined as a clause, stay under it.
-                for scale in [1.0, 0.5, 0.0] {
-                    let mut matched: Vec<((usize, usize), Score)> =
-                        sorted.iter().enumerate().map(|(p, b)| ((0, p), b * if p % 2 == 0 { 1.0 } else { scale })).collect();
-                    let score = combine(&mut matched, &[t]);
-                    assert!(score <= built + 1e-5, "t {t} {bounds:?}: score {score} over bound {built}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn bounds_hold_for_every_document_and_window() {
-        let Corpus { index, title, body, .. } = corpus();
-        let searcher = index.reader().unwrap().searcher();
-        let windows = Arc::new(ScoringCache::new(100));
-        for word in ["alpha", "kiwi", "pear"] {
-            let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
-            for reader in searcher.segment_readers() {
-                for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
-                    assert!(u.max.is_finite());
-                    let shares = u.windows.clone().expect("terms have window bounds");
-                    assert_eq!(shares.len(), reader.max_doc().div_ceil(WINDOW) as usize);
-                    let mut best = vec![0.0 as Score; shares.len()];
-                    while u.scorer.doc() != TERMINATED {
-                        let (doc, score) = (u.scorer.doc(), u.scorer.score());
-                        let w = (doc / WINDOW) as usize;
-                        assert!(score <= u.max, "{word}");
-                        assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
-                        best[w] = best[w].max(score);
-                        u.scorer.advance();
-                    }
-                    for (w, b) in best.iter().enumerate() {
-                        // Tight: each window's bound is reached there (or the window is empty).
-                        assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
-                    }
-                }
-            }
-        }
-    }
-}
+#[path = "tests/topk.rs"]
+mod tests;

@@ -1,6 +1,6 @@
 //! Filters (an audience, a category) as runs of document ids, kept per generation.
 //!
-//! Every hit must pass the filters, so [`TopK`](crate::topk::TopK) asks them about each
+//! Every hit must pass the filters, so [`TopK`](super::TopK) asks them about each
 //! document it visits. Asked through a term's postings, each question was a skip-list lookup
 //! and often a block to decode (the public audience's postings hold half the documents). A
 //! filter's documents come in long runs instead (pages are indexed page by page, the internal

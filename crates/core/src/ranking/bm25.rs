@@ -1,0 +1,279 @@
+//! How much does one word in one field count?
+//!
+//! BM25, as tantivy computes it, but with the saturation `k1` and the length normalization `b`
+//! as parameters: tantivy fixes them at 1.2 and 0.75. Kotae's queries add up many pieces of
+//! evidence per word (fields, readings, characters), so a word repeated in a long paragraph
+//! should stop adding much sooner than classic BM25 lets it: tuned on data, `k1` 0.5 ranks
+//! better on both the FAQ tuning queries and wiki-qa (see the README's ablation table).
+//!
+//! [`Bm25TermQuery`] is a drop-in for tantivy's `TermQuery` with frequencies.
+
+use std::sync::Arc;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
+use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::index::SegmentId;
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
+
+use super::stats::{NormKey, NormTable, ScoringCache, SegmentFields, TOP_DOCS, TermStats, WINDOW, Walked, WalkedList, field_average, idf, norm_table};
+
+/// BM25's two parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bm25 {
+    /// Term-frequency saturation: how fast repeated occurrences stop counting.
+    pub k1: f32,
+    /// Length normalization: 0 ignores the field's length, 1 divides by it fully.
+    pub b: f32,
+}
+
+impl Default for Bm25 {
+    fn default() -> Self {
+        Bm25 { k1: 0.5, b: 0.75 }
+    }
+}
+
+/// A term, scored by BM25 with the given parameters.
+#[derive(Debug, Clone)]
+pub struct Bm25TermQuery {
+    term: Term,
+    params: Bm25,
+    boost: Score,
+    cache: Option<Arc<ScoringCache>>,
+}
+
+impl Bm25TermQuery {
+    pub fn new(term: Term, params: Bm25) -> Self {
+        Self { term, params, boost: 1.0, cache: None }
+    }
+
+    /// Keep what scoring can reuse in `cache`, and give [`TopK`](super::TopK) this
+    /// term's bound per window.
+    pub fn with_cache(mut self, cache: Arc<ScoringCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Multiply every score by `boost` (a field's weight).
+    pub fn with_boost(mut self, boost: Score) -> Self {
+        self.boost = boost;
+        self
+    }
+
+    pub(crate) fn bm25_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Bm25TermWeight> {
+        let field = self.term.field();
+        if !enable_scoring.schema().get_field_entry(field).is_indexed() {
+            return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
+        }
+        let (weight, average, stats) = match enable_scoring {
+            EnableScoring::Enabled { searcher, statistics_provider } => {
+                // The cache keeps the searcher's own statistics: it serves only when they are
+                // the ones asked for.
+                let cache = self.cache.as_ref().filter(|_| std::ptr::addr_eq(statistics_provider, searcher));
+                let docs = statistics_provider.total_num_docs()?;
+                let average = match cache {
+                    Some(cache) => cache.average(searcher, field, docs)?,
+                    None => field_average(statistics_provider, field, docs)?,
+                };
+                let stats = match cache {
+                    Some(cache) => cache.term_stats(searcher, &self.term)?,
+                    None => TermStats::look_up(searcher, &self.term)?,
+                };
+                (idf(stats.doc_freq, docs) * (1.0 + self.params.k1), average, stats)
+            }
+            EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]), walked: None }),
+        };
+        let norms = match &self.cache {
+            Some(cache) => cache.norms(self.params, average),
+            None => Arc::new(norm_table(self.params, average)),
+        };
+        Ok(Bm25TermWeight {
+            term: self.term.clone(),
+            weight: weight * self.boost,
+            average,
+            params: self.params,
+            norms,
+            found: stats.found,
+            doc_freq: stats.doc_freq,
+            walked: stats.walked,
+        })
+    }
+}
+
+
+impl Query for Bm25TermQuery {
+    /// The weight looks the term up once in every segment of the searcher: the document
+    /// frequency is the sum of what it finds, and the scorers read their postings from it
+    /// instead of looking the term up again.
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.bm25_weight(enable_scoring)?))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        visitor(&self.term, false);
+    }
+}
+
+pub(crate) struct Bm25TermWeight {
+    term: Term,
+    /// idf × (k1 + 1) × boost: the most one document can score, since tf / (tf + norm) < 1.
+    pub(crate) weight: Score,
+    /// The field's average length, in tokens.
+    average: Score,
+    params: Bm25,
+    norms: Arc<NormTable>,
+    /// The term in each segment of the searcher the weight was made for.
+    found: Arc<[(SegmentId, Option<TermInfo>)]>,
+    /// How many documents of the searcher have the term (deleted ones included, as in
+    /// tantivy's own statistics); 0 when scoring is disabled.
+    pub(crate) doc_freq: u64,
+    /// Where the term's walks are kept (see [`ScoringCache`]).
+    walked: Option<WalkedList>,
+}
+
+impl Bm25TermWeight {
+    pub(crate) fn term_scorer(&self, fields: &mut SegmentFields<'_>, boost: Score) -> tantivy::Result<Option<Bm25TermScorer>> {
+        let segment = fields.reader.segment_id();
+        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let postings = match self.found.iter().find(|(id, _)| *id == segment) {
+            Some((_, None)) => return Ok(None),
+            Some((_, Some(info))) => index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
+            None => match index.read_postings(&self.term, IndexRecordOption::WithFreqs)? {
+                Some(postings) => postings,
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(Bm25TermScorer { postings, fieldnorms: fieldnorms.clone(), weight: self.weight * boost, norms: self.norms.clone() }))
+    }
+}
+
+/// A segment's readers of the fields a search looks at, opened once per search rather than
+
+impl Bm25TermWeight {
+    /// The term's window bounds and best documents in the segment, from the cache or by
+    /// walking the postings once.
+    pub(crate) fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Walked>> {
+        let reader = fields.reader;
+        let Some(kept) = &self.walked else { return Ok(None) };
+        let segment = reader.segment_id();
+        let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == segment) else {
+            return Ok(None);
+        };
+        let params = (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits());
+        let known = |list: &Vec<(SegmentId, NormKey, Walked)>| list.iter().find(|(s, p, _)| *s == segment && *p == params).map(|(.., w)| w.clone());
+        if let Some(walked) = kept.lock().ok().and_then(|list| known(&list)) {
+            return Ok(Some(walked));
+        }
+        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+        let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(WINDOW) as usize];
+        // The best documents so far; `lowest` is the smallest share among them once full.
+        let mut top: Vec<(DocId, Score)> = Vec::with_capacity(TOP_DOCS);
+        let mut lowest = Score::NEG_INFINITY;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            let tf = postings.term_freq() as Score;
+            let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
+            let w = (doc / WINDOW) as usize;
+            if share > shares[w] {
+                shares[w] = share;
+            }
+            if top.len() < TOP_DOCS {
+                top.push((doc, share));
+                if top.len() == TOP_DOCS {
+                    lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
+                }
+            } else if share > lowest {
+                // Replace the weakest (any of them at equal shares: the list only suggests
+                // documents to score, see `TopK`).
+                let weakest = (0..top.len()).min_by(|&a, &b| top[a].1.total_cmp(&top[b].1)).unwrap_or(0);
+                top[weakest] = (doc, share);
+                lowest = top.iter().map(|(_, s)| *s).fold(Score::INFINITY, Score::min);
+            }
+            doc = postings.advance();
+        }
+        let walked = Walked { shares: shares.into(), top: top.into() };
+        if let Ok(mut list) = kept.lock()
+            && known(&list).is_none()
+        {
+            list.push((segment, params, walked.clone()));
+        }
+        Ok(Some(walked))
+    }
+}
+
+/// What scoring keeps between searches of one index generation:
+///
+/// - **terms' entries in the term dictionaries** and their document frequencies: a question
+///   looks up about ninety terms (each word in five fields, its sounds and characters in two),
+///   and a dictionary lookup costs more than the rest of a term's setup;
+/// - with each term, its **per-window bounds and best documents** ([`Walked`]): walking a
+///   common term's postings to find them costs as much as a search, and the same words come
+///   back in question after question;
+/// - **fields' average lengths**;
+/// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
+///   the 256 field-length codes tantivy stores, one table per field (its average length) and
+///   parameters, so that scoring a posting is one lookup and one division.
+///
+
+impl Weight for Bm25TermWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.term_scorer(&mut SegmentFields::new(reader), boost)? {
+            Some(scorer) => Box::new(scorer),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let not_matching = || TantivyError::InvalidArgument(format!("document #{doc} does not match"));
+        let mut scorer = self.term_scorer(&mut SegmentFields::new(reader), 1.0)?.ok_or_else(not_matching)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(not_matching());
+        }
+        let mut explanation = Explanation::new("BM25", scorer.score());
+        explanation.add_const("k1", self.params.k1);
+        explanation.add_const("b", self.params.b);
+        explanation.add_const("term frequency", scorer.postings.term_freq() as Score);
+        explanation.add_context(format!("term={:?}", self.term));
+        Ok(explanation)
+    }
+}
+
+/// The postings of a [`Bm25TermQuery`] on one segment, scored.
+pub struct Bm25TermScorer {
+    postings: SegmentPostings,
+    fieldnorms: FieldNormReader,
+    weight: Score,
+    norms: Arc<NormTable>,
+}
+
+impl DocSet for Bm25TermScorer {
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        self.postings.advance()
+    }
+
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        self.postings.seek(target)
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.postings.size_hint()
+    }
+}
+
+impl Scorer for Bm25TermScorer {
+    #[inline]
+    fn score(&mut self) -> Score {
+        let tf = self.postings.term_freq() as Score;
+        let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.doc()) as usize];
+        self.weight * tf / (tf + norm)
+    }
+}

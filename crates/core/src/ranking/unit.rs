@@ -1,0 +1,91 @@
+//! What [`TopK`](super::TopK) walks: the postings of one field of one clause (a [`Unit`]), with
+//! the most they can score, grouped by clause ([`Group`]).
+
+use tantivy::query::Scorer;
+use tantivy::{DocId, DocSet, Score};
+
+use super::bm25::Bm25TermScorer;
+
+
+/// The postings of one field of a clause, on a segment, and the most they score.
+pub struct Unit {
+    pub scorer: UnitScorer,
+    /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
+    pub max: Score,
+    /// For each window of [`WINDOW`](super::WINDOW) documents, the share of `max` the unit can reach there (0
+    /// where it has no document), when known.
+    pub windows: Option<std::sync::Arc<[Score]>>,
+    /// Some of the unit's best documents in the segment, each with its share of `max`, when
+    /// known: see [`TopK::collect_segment`] for what they are for.
+    pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
+}
+
+impl Unit {
+    /// The most the unit scores in window `w`.
+    pub fn bound_in(&self, w: usize) -> Score {
+        match &self.windows {
+            Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
+            None => self.max,
+        }
+    }
+}
+
+/// A unit's scorer. BM25 terms, nearly every unit, are called directly (and inlined), not
+/// through a `dyn Scorer`: a search on a large corpus makes a few hundred thousand of these
+/// calls.
+pub enum UnitScorer {
+    Term(Box<Bm25TermScorer>),
+    Other(Box<dyn Scorer>),
+}
+
+impl DocSet for UnitScorer {
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.advance(),
+            UnitScorer::Other(s) => s.advance(),
+        }
+    }
+
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.seek(target),
+            UnitScorer::Other(s) => s.seek(target),
+        }
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        match self {
+            UnitScorer::Term(s) => s.doc(),
+            UnitScorer::Other(s) => s.doc(),
+        }
+    }
+
+    fn size_hint(&self) -> u32 {
+        match self {
+            UnitScorer::Term(s) => s.size_hint(),
+            UnitScorer::Other(s) => s.size_hint(),
+        }
+    }
+}
+
+impl Scorer for UnitScorer {
+    #[inline]
+    fn score(&mut self) -> Score {
+        match self {
+            UnitScorer::Term(s) => s.score(),
+            UnitScorer::Other(s) => s.score(),
+        }
+    }
+}
+
+/// A segment's clauses and filters, as [`TopK::collect_segment`]'s `open` makes them.
+pub type Opened = (Vec<Group>, Vec<Box<dyn Scorer>>);
+
+/// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).
+pub struct Group {
+    pub units: Vec<Unit>,
+    pub tie_breaker: Score,
+}

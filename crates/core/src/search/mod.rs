@@ -1,0 +1,252 @@
+//! How is a customer's question turned into ranked answers?
+//!
+//! The question is analyzed once into a [`Question`] by the same analyzer as the pages. Its
+//! [`evidence`] is each content word looked up in every text field with its weight (title and
+//! aliases above the body), plus weaker evidence from its reading bigrams and character
+//! trigrams, so kana-only, differently segmented or unknown words still find their page.
+//! [`crate::ranking`] finds the best documents; the audience filter is applied inside that
+//! walk, so an internal page can never reach a public caller.
+//!
+//! One file per question a reader may have:
+//!
+//! | file | answers |
+//! |---|---|
+//! | [`request`] | what may be asked: audience, category, page, limits |
+//! | [`question`] | what was asked, analyzed once |
+//! | [`weights`] | how much each field and kind of evidence counts |
+//! | [`evidence`] | what a question looks for |
+//! | [`stored`] | what a hit shows, and the decoded-document cache |
+//! | [`snippet`] | how a snippet is cut and highlighted |
+//! | [`results`] | what a search answers |
+//! | [`confidence`] | how sure the best answer is |
+//! | [`did_you_mean`] | what the customer meant to type |
+//! | [`explain`] | why a page matched |
+//! | [`result_cache`] | which searches are answered without searching again, and the key |
+//! | [`snapshot`] | one index generation opened for reading |
+
+pub mod confidence;
+pub mod did_you_mean;
+pub mod evidence;
+pub mod explain;
+pub mod question;
+pub mod request;
+pub mod result_cache;
+pub mod results;
+pub mod snapshot;
+pub mod snippet;
+pub mod stored;
+pub mod weights;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tantivy::query::{EnableScoring, Scorer};
+use tantivy::{Index, IndexReader, ReloadPolicy, Term};
+
+pub use question::Question;
+pub use request::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest};
+pub use result_cache::ResultCache;
+pub use results::{Explained, Hit, SearchResults};
+pub use snapshot::Snapshot;
+pub use snippet::{Marker, SNIPPET_CHARS, Snippet, escape_into};
+pub use weights::Weights;
+
+use crate::analysis::{Analyzer, tokenizer};
+use crate::content::Audience;
+use crate::error::{Error, Result};
+use crate::index::schema::Fields;
+use crate::lexicon::Lexicon;
+use crate::ranking::{BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK};
+use confidence::PageWordsCache;
+use evidence::{Sources, drop_common_sounds};
+use stored::StoredDocs;
+
+/// An index opened for searching, with the caches of its generation.
+#[derive(Clone)]
+pub struct SearchIndex {
+    _index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+    weights: Weights,
+    lexicon: Arc<Lexicon>,
+    /// Whole results of recent requests ([`result_cache`]).
+    cache: Arc<ResultCache>,
+    /// The words of pages asked about for confidence ([`confidence`]).
+    page_words: Arc<PageWordsCache>,
+    /// Decoded stored fields of recent hits ([`stored`]).
+    stored: Arc<StoredDocs>,
+    /// Term statistics and per-window bounds of the terms searched so far
+    /// ([`crate::ranking::stats`]).
+    scoring: Arc<ScoringCache>,
+    /// The audience and category filters' documents, per segment ([`crate::ranking::filter`]).
+    filters: Arc<FilterCache>,
+    path: PathBuf,
+}
+
+/// How many terms' per-window bounds are kept: a few hundred bytes each on a 100k corpus.
+const WINDOW_TERMS: usize = 20_000;
+
+impl SearchIndex {
+    /// Open the tantivy index in `dir`.
+    pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<Self> {
+        let bad = |message: String| Error::BadIndex { path: dir.to_path_buf(), message };
+        let index = Index::open_in_dir(dir).map_err(|e| bad(e.to_string()))?;
+        if index.schema() != crate::index::schema().0 {
+            return Err(Error::OtherFormat(dir.to_path_buf()));
+        }
+        // Every file's checksum, before serving it: a damaged byte in a segment would otherwise
+        // surface as a panic on the queries that reach it.
+        let damaged = index.validate_checksum().map_err(|e| bad(e.to_string()))?;
+        if !damaged.is_empty() {
+            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            names.sort();
+            return Err(bad(format!("damaged files (checksum mismatch): {}", names.join(", "))));
+        }
+        tokenizer::register(&index, analyzer);
+        let fields = Fields::from_schema(&index.schema()).map_err(|e| bad(format!("unexpected schema: {e}")))?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
+        Ok(Self {
+            _index: index,
+            reader,
+            fields,
+            analyzer: analyzer.clone(),
+            weights: Weights::default(),
+            lexicon: Arc::default(),
+            cache: Arc::default(),
+            page_words: Arc::default(),
+            stored: Arc::default(),
+            scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
+            filters: Arc::default(),
+            path: dir.to_path_buf(),
+        })
+    }
+
+    /// Use the readings and synonyms of the generation (see [`Lexicon`]).
+    pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        self.lexicon = Arc::new(lexicon);
+        self
+    }
+
+    /// Use other field weights (for tuning).
+    pub fn with_weights(mut self, weights: Weights) -> Self {
+        self.weights = weights;
+        self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
+        self
+    }
+
+    /// How many distinct searches the result cache keeps (0: it is off).
+    pub fn cache_capacity(&self) -> usize {
+        self.cache.capacity()
+    }
+
+    /// Remember the results of up to `capacity` recent requests (0: search every time).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.cache = Arc::new(ResultCache::new(capacity));
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Number of index documents (pages and manual sections).
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Run a search.
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        if let Some(cached) = self.cache.get(&query_text, request) {
+            return Ok(cached);
+        }
+        let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
+        let results = self.search_question(Arc::new(question), request)?;
+        self.cache.put(&query_text, request, &results);
+        Ok(results)
+    }
+
+    /// How sure we are that `hit` answers `question`, from 0 to 1: how much of the question the
+    /// page covers (its words, or the sounds of kana typed), and how far it leads the runner-up.
+    pub fn confidence(&self, question: &Question, hit: &Hit, runner_up: Option<&Hit>) -> f32 {
+        confidence::confidence(question, hit, runner_up, &self.page_words.of(hit, &self.analyzer))
+    }
+
+    fn search_question(&self, question: Arc<Question>, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let sources = Sources {
+            fields: &self.fields,
+            weights: &self.weights,
+            lexicon: &self.lexicon,
+            analyzer: &self.analyzer,
+            scoring: &self.scoring,
+        };
+        let evidence = sources.evidence(&question);
+        // The sum of the evidence, best documents first (see `crate::ranking::topk` for how it
+        // avoids scoring every document a common sound matches).
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let mut weighed = evidence
+            .into_iter()
+            .map(|e| Ok((BoundedWeight::of(e.fields.iter().map(|(_, q)| q.as_ref()), self.weights.tie_breaker, scoring)?, e)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        drop_common_sounds(&mut weighed, searcher.num_docs());
+        let terms = question.terms.clone();
+        if weighed.is_empty() {
+            return Ok(SearchResults { total: 0, total_exact: true, hits: Vec::new(), terms, did_you_mean: None, question });
+        }
+        let (clauses, evidence): (Vec<_>, Vec<_>) = weighed.into_iter().unzip();
+        // Every hit must have each of these terms (see `crate::ranking::filter` for how they are
+        // asked).
+        let mut filters: Vec<Term> = Vec::new();
+        let audience = match request.audience {
+            AudienceFilter::Public => Some(Audience::Public),
+            AudienceFilter::Internal => Some(Audience::Internal),
+            AudienceFilter::All => None,
+        };
+        if let Some(a) = audience {
+            filters.push(Term::from_field_text(self.fields.audience, a.as_str()));
+        }
+        if let Some(c) = request.category.filter(|c| !c.is_empty()) {
+            filters.push(Term::from_field_text(self.fields.category, c));
+        }
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let offset = request.offset.min(MAX_OFFSET);
+        let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut open = || {
+                let mut fields = SegmentFields::new(reader);
+                let scorers = clauses.iter().map(|c| c.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+                let filters = filters
+                    .iter()
+                    .map(|t| Ok(Box::new(self.filters.scorer(reader, t)?) as Box<dyn Scorer>))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
+                Ok((scorers, filters))
+            };
+            best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
+        }
+        let Found { top, total, exact: total_exact } = best.finish(offset);
+        // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
+        let understood = evidence.iter().filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym")).map(|e| e.text.as_str());
+        let marker = Marker::new(&question.morphemes).with_words(understood);
+        let mut hits = Vec::with_capacity(top.len());
+        for (rank, (score, address)) in top.into_iter().enumerate() {
+            let doc = self.stored.get(&searcher, &self.fields, address)?;
+            let mut hit = doc.hit(score, (rank < request.snippets).then_some(&marker));
+            if request.explain {
+                hit.explain = explain::explain(&searcher, self.fields.key, &doc.key, &evidence);
+            }
+            hits.push(hit);
+        }
+        let did_you_mean = if total < 3 { did_you_mean::did_you_mean(&question, &self.lexicon, &self.fields, &searcher) } else { None };
+        Ok(SearchResults { total, total_exact, hits, terms, did_you_mean, question })
+    }
+}

@@ -1,0 +1,202 @@
+//! How is a snippet cut? The passage of a hit with the most matches, and its highlights.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::analysis::{Morpheme, Normalized};
+
+/// Characters in a snippet.
+pub const SNIPPET_CHARS: usize = 90;
+
+/// A short passage of a hit with the matching words marked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Snippet {
+    pub text: String,
+    /// Byte ranges of `text` to highlight, sorted and disjoint.
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// HTML with the highlights in `<mark>`, everything else escaped.
+    pub fn to_html(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 16 * self.highlights.len());
+        let mut at = 0;
+        for r in &self.highlights {
+            escape_into(&self.text[at..r.start], &mut out);
+            out.push_str("<mark>");
+            escape_into(&self.text[r.clone()], &mut out);
+            out.push_str("</mark>");
+            at = r.end;
+        }
+        escape_into(&self.text[at..], &mut out);
+        out
+    }
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Finds the words of a text that match the query, to highlight them.
+pub struct Marker {
+    /// Normalized strings to highlight: the query's content words as typed and in their base
+    /// form, the stems of its conjugated words (できない → でき), and the corpus words it was
+    /// understood as ([`Marker::with_words`]).
+    needles: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl Marker {
+    pub fn new(query: &[Morpheme]) -> Self {
+        let mut marker = Marker { needles: Vec::new() };
+        for m in query.iter().filter(|m| m.content) {
+            let stem: String = m.surface.chars().zip(m.term.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
+            for n in [m.surface.as_str(), m.term.as_str(), stem.as_str()] {
+                marker.add(n);
+            }
+        }
+        marker
+    }
+
+    /// Also highlight these words (several words separated by spaces are taken one by one).
+    pub fn with_words<'w>(mut self, words: impl Iterator<Item = &'w str>) -> Self {
+        for word in words.flat_map(str::split_whitespace) {
+            self.add(word);
+        }
+        self
+    }
+
+    /// A needle of one kana would light up every particle: two characters at least, or one
+    /// that is not kana (a kanji such as 色).
+    fn add(&mut self, needle: &str) {
+        let worth = needle.chars().count() >= 2
+            || needle.chars().any(|c| !c.is_ascii() && !crate::analysis::kana::is_kana(c.encode_utf8(&mut [0; 4])));
+        if worth && !needle.trim().is_empty() && !self.needles.iter().any(|n| n.needle() == needle.as_bytes()) {
+            // Built once: a page's snippet searches for every needle.
+            self.needles.push(memchr::memmem::Finder::new(needle).into_owned());
+        }
+    }
+
+    /// Where the needles occur in `text`: byte ranges of the original text, sorted and merged.
+    /// They are searched for in `normalized`, the text normalized (`None`: normalizing leaves
+    /// it as it is), so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
+    fn matches(&self, text: &str, normalized: Option<&Normalized>) -> Vec<Range<usize>> {
+        let find = |haystack: &str| -> Vec<Range<usize>> {
+            self.needles
+                .iter()
+                .flat_map(|n| n.find_iter(haystack.as_bytes()).map(move |i| i..i + n.needle().len()))
+                .collect()
+        };
+        let mut found: Vec<Range<usize>> = match normalized {
+            None => find(text),
+            Some(normalized) => find(&normalized.text)
+                .into_iter()
+                .map(|r| {
+                    let (start, end) = normalized.original_range(r.start, r.end);
+                    start..end
+                })
+                .filter(|r| r.start < r.end)
+                .collect(),
+        };
+        found.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+        let mut merged: Vec<Range<usize>> = Vec::with_capacity(found.len());
+        for r in found {
+            match merged.last_mut() {
+                Some(last) if last.end >= r.start => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+
+    /// The passage of about `max_chars` characters of `text` with the most matches, starting at
+    /// a sentence start where one is near.
+    ///
+    /// Matches are found as strings in the normalized text, not by analyzing it: a snippet costs
+    /// microseconds, not the hundreds a morphological analysis of the page would. When nothing
+    /// matches as a string (a match by sound or characters alone), the passage is the
+    /// beginning of the text.
+    pub fn snippet(&self, text: &str, max_chars: usize) -> Snippet {
+        self.snippet_with(text, max_chars, &NormalizedOnce::new())
+    }
+
+    /// [`Marker::snippet`], keeping the normalized text in `normalized` for the next snippet
+    /// of the same `text` (a page that answers many questions is normalized once).
+    pub(crate) fn snippet_with(&self, text: &str, max_chars: usize, normalized: &NormalizedOnce) -> Snippet {
+        let text = text.trim();
+        // Every match in the page, found once: they choose the passage, and those inside it
+        // are its highlights.
+        let found = self.matches(text, normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref());
+        if text.chars().nth(max_chars).is_none() {
+            return Snippet { text: flatten(text), highlights: found };
+        }
+        // Each match's start, in characters and in bytes (counted once, left to right).
+        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(found.len());
+        let (mut byte, mut chars) = (0, 0);
+        for r in &found {
+            chars += text[byte..r.start].chars().count();
+            byte = r.start;
+            starts.push((chars, byte));
+        }
+        // Choose the window start covering the most matches.
+        let (mut start, mut from, mut covered) = (0usize, 0usize, 0usize);
+        for (i, &(s, b)) in starts.iter().enumerate() {
+            let n = starts[i..].iter().take_while(|&&(t, _)| t < s + max_chars).count();
+            if n > covered {
+                (start, from, covered) = (s, b, n);
+            }
+        }
+        // Back up to the start of the sentence, a little context at most.
+        let floor = start.saturating_sub(max_chars / 3);
+        for (i, c) in text[..from].char_indices().rev() {
+            if start <= floor || matches!(c, '。' | '\n' | '！' | '？' | '!' | '?') {
+                break;
+            }
+            start -= 1;
+            from = i;
+        }
+        let to = text[from..].char_indices().nth(max_chars).map_or(text.len(), |(i, _)| from + i);
+        let mut snippet_text = String::new();
+        if start > 0 {
+            snippet_text.push('…');
+        }
+        let shift = snippet_text.len();
+        snippet_text.push_str(&flatten(&text[from..to]));
+        // The matches inside the passage; one across its edge is cut at the edge.
+        let highlights = found
+            .iter()
+            .map(|r| r.start.max(from)..r.end.min(to))
+            .filter(|r| r.start < r.end)
+            .map(|r| r.start - from + shift..r.end - from + shift)
+            .collect();
+        if to < text.len() {
+            snippet_text.push('…');
+        }
+        Snippet { text: snippet_text, highlights }
+    }
+}
+
+/// Normalized text, made once when first needed; `None` inside when normalizing leaves the text
+/// as it is.
+pub(crate) type NormalizedOnce = std::sync::OnceLock<Option<Normalized>>;
+
+/// `text` normalized, or `None` when normalizing leaves it as it is (most Japanese text: a scan
+/// finds out, with no copy and no map back to the original).
+fn normalized_unless_unchanged(text: &str) -> Option<Normalized> {
+    (!crate::analysis::is_normalized(text)).then(|| crate::analysis::normalize(text))
+}
+
+/// Newlines become spaces, keeping byte offsets unchanged.
+fn flatten(text: &str) -> String {
+    text.replace(['\n', '\t', '\r'], " ")
+}

@@ -1,0 +1,63 @@
+//! Where are the weights? How much each field and each kind of evidence counts.
+//!
+//! Tuned on the sample's tuning queries and wiki-qa (see docs/relevance.md); `kotae eval
+//! --weights` tries others without a rebuild.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ranking::Bm25;
+
+/// Field weights: how much a match in each field counts.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Weights {
+    pub title: f32,
+    pub aliases: f32,
+    pub heading: f32,
+    pub tags: f32,
+    pub body: f32,
+    /// Readings of titles, headings and aliases. Bodies' readings are not indexed: see
+    /// [`crate::index::schema::Fields::title_reading`].
+    pub title_reading: f32,
+    pub title_ngram: f32,
+    pub body_ngram: f32,
+    /// How much the fields other than a word's best one add (0: only the best counts).
+    pub tie_breaker: f32,
+    /// How much a writer synonym of a query word counts, next to the word itself.
+    pub synonym: f32,
+    /// How much a general synonym (Sudachi's dictionary, when the index has one) counts.
+    pub general_synonym: f32,
+    /// How much a corpus word recognized from kana or romaji counts.
+    pub recognized: f32,
+    /// BM25 term-frequency saturation for word and reading matches (see [`crate::ranking::bm25`]).
+    pub k1: f32,
+    /// BM25 length normalization.
+    pub b: f32,
+}
+
+impl Weights {
+    pub fn bm25(&self) -> Bm25 {
+        Bm25 { k1: self.k1, b: self.b }
+    }
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title: 1.3,
+            aliases: 1.3,
+            heading: 1.3,
+            tags: 1.0,
+            body: 1.0,
+            title_reading: 0.4,
+            title_ngram: 0.6,
+            body_ngram: 0.6,
+            tie_breaker: 0.1,
+            synonym: 0.8,
+            general_synonym: 0.5,
+            recognized: 1.0,
+            k1: Bm25::default().k1,
+            b: Bm25::default().b,
+        }
+    }
+}
