@@ -88,7 +88,9 @@ fn a_rebuild_publishes_a_new_generation_and_removes_old_ones() {
 
 #[test]
 fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
+    use std::io::BufRead;
     use std::process::{Command, Stdio};
+    use std::sync::mpsc;
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
@@ -99,35 +101,54 @@ fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
         .current_dir(dir.path())
         .env("KOTAE_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let wait_for_change = |from: Option<String>| -> Option<String> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            let now = fs::read_to_string(index.join("CURRENT")).ok();
-            if now.is_some() && now != from {
-                return now;
+    // What the watcher reports, line by line.
+    let (tx, lines) = mpsc::channel::<String>();
+    let stderr_pipe = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
             }
-            std::thread::sleep(Duration::from_millis(100));
         }
-        None
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = matches(&line);
+                    seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("the watcher never reported {what}; it said:\n{}", seen.join("\n"));
     };
-    let first = wait_for_change(None);
-    // A broken save is reported, not published; the fix that follows is.
+    wait_for("watching", &|l| l.starts_with("watching "));
+    let first = fs::read_to_string(index.join("CURRENT")).ok();
+    // A broken save is reported at its line, and not published; the fix that follows is.
     let page = dir.path().join("content/shipping/fee.md");
     let good = fs::read_to_string(&page).unwrap();
     fs::write(&page, "---\ntitle: [broken\n").unwrap();
-    std::thread::sleep(Duration::from_secs(2));
+    wait_for("the broken file at its line", &|l| l.contains("shipping/fee.md:"));
+    wait_for("that the index was kept", &|l| l.contains("the index was not changed"));
     let after_broken = fs::read_to_string(index.join("CURRENT")).ok();
     fs::write(&page, good.replace("送料はいくらですか？", "送料について教えてください")).unwrap();
-    let second = wait_for_change(first.clone());
+    wait_for("the rebuild", &|l| l.starts_with("indexed "));
+    let second = fs::read_to_string(index.join("CURRENT")).ok();
     let _ = child.kill();
     let _ = child.wait();
 
     assert!(first.is_some(), "the first build published an index");
     assert_eq!(after_broken, first, "a broken save does not replace the served index");
-    assert!(second.is_some(), "the fixed save was rebuilt and published");
+    assert!(second.is_some() && second != first, "the fixed save was rebuilt and published");
     let out = kotae(dir.path(), &["search", "--json", "送料について教えてください"]);
     assert!(stdout(&out).contains("送料について教えてください"), "{}", stdout(&out));
 }

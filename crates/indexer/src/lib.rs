@@ -109,7 +109,7 @@ fn write_generation(
     let corpus = &loaded.corpus;
     let (schema, fields) = index::schema();
     let tantivy_dir = generation.join(layout::TANTIVY_DIR);
-    let tindex = tantivy::Index::create_in_dir(&tantivy_dir, schema)?;
+    let tindex = tantivy::Index::builder().schema(schema).settings(index::schema::settings()).create_in_dir(&tantivy_dir)?;
     tokenizer::register(&tindex, analyzer);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let mut writer: tantivy::IndexWriter = tindex.writer_with_num_threads(threads, threads * 64_000_000)?;
@@ -153,7 +153,7 @@ fn index_pages(
 ) -> Result<usize, BuildError> {
     let mut documents = 0;
     for page in &corpus.pages {
-        for doc in index::documents(page, fields) {
+        for doc in index::documents(page, fields, documents as u64) {
             writer.add_document(doc)?;
             documents += 1;
         }

@@ -3,7 +3,7 @@
 //! A public page is one document. An internal (manual) page is one document per section, so an
 //! agent lands on the matching heading; each section document carries the page's title too.
 
-use tantivy::TantivyDocument;
+use tantivy::{IndexSettings, IndexSortByField, Order, TantivyDocument};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
@@ -38,6 +38,10 @@ pub struct Fields {
     pub body_ngram: Field,
     pub updated: Field,
     pub review_by: Field,
+    /// The document's place in the corpus (pages by path, a manual page's sections in order):
+    /// the index is sorted by it ([`settings`]), so a build is deterministic and equal scores
+    /// rank in the same order on every build and every replica.
+    pub ord: Field,
 }
 
 /// A field of words: positions are kept, for phrases (multi-word synonyms).
@@ -74,8 +78,18 @@ pub fn schema() -> (Schema, Fields) {
         body_ngram: b.add_text_field("body_ngram", grams(names::NGRAMS)),
         updated: b.add_text_field("updated", STORED),
         review_by: b.add_text_field("review_by", STORED),
+        ord: b.add_u64_field(ORD_FIELD, FAST),
     };
     (b.build(), fields)
+}
+
+/// The name of [`Fields::ord`].
+const ORD_FIELD: &str = "ord";
+
+/// The settings of every index Kotae writes: documents sorted by [`Fields::ord`], whatever the
+/// number of indexing threads and the order their segments are merged in.
+pub fn settings() -> IndexSettings {
+    IndexSettings { sort_by_field: Some(IndexSortByField { field: ORD_FIELD.to_string(), order: Order::Asc }), ..IndexSettings::default() }
 }
 
 impl Fields {
@@ -98,20 +112,24 @@ impl Fields {
             body_ngram: f("body_ngram")?,
             updated: f("updated")?,
             review_by: f("review_by")?,
+            ord: f(ORD_FIELD)?,
         })
     }
 }
 
-/// The index documents of one page (see the module documentation).
-pub fn documents(page: &Page, fields: &Fields) -> Vec<TantivyDocument> {
+/// The index documents of one page (see the module documentation), numbered from `first` in
+/// [`Fields::ord`].
+pub fn documents(page: &Page, fields: &Fields, first: u64) -> Vec<TantivyDocument> {
     let per_section = page.audience == Audience::Internal && page.sections.len() > 1;
-    if !per_section {
-        return vec![document(page, fields, None, None, &page.plain_text())];
+    let mut docs = if !per_section {
+        vec![document(page, fields, None, None, &page.plain_text())]
+    } else {
+        page.sections.iter().map(|s| document(page, fields, s.anchor.as_deref(), s.heading.as_deref(), &s.text)).collect()
+    };
+    for (n, doc) in (first..).zip(docs.iter_mut()) {
+        doc.add_u64(fields.ord, n);
     }
-    page.sections
-        .iter()
-        .map(|s| document(page, fields, s.anchor.as_deref(), s.heading.as_deref(), &s.text))
-        .collect()
+    docs
 }
 
 fn document(

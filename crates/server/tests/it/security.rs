@@ -3,8 +3,6 @@
 //! the public API; request size and time limits; article ids that cannot leave the corpus;
 //! sanitized Markdown, escaped snippets and queries; security headers on every response.
 
-mod common;
-
 use std::convert::Infallible;
 use std::path::Path;
 use std::pin::Pin;
@@ -13,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 use kotae_core::{IndexRoot, Snapshot};
 use kotae_server::{AppState, Config};
 

@@ -1,17 +1,14 @@
 //! A rebuilt index is served without a restart and without a failed request; a broken one is
 //! refused and the old one keeps serving.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::StatusCode;
-use common::*;
+use crate::common::*;
 use kotae_server::reload;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 
 /// A copy of the sample content in a temporary folder, and its index built: (the folder, which
 /// is removed when dropped, the content, the index).

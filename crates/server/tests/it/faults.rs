@@ -1,11 +1,9 @@
 //! Faults in process: a full disk under the events database, and damaged generations published
 //! while the service runs.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 use kotae_events::{Event, Search};
 use kotae_server::reload;
 
@@ -183,7 +181,6 @@ async fn damaged_generations_published_while_serving_are_refused_and_the_old_one
     assert!(reload::check(&s, &mut failed).await, "a good generation is served again");
     assert_eq!(s.snapshot().generation, index.join(name));
 }
-
 
 /// A changed byte inside one page of `pages.jsonl` (the lengths still match, so the generation
 /// opens): that page answers a clear 500 and the damage is logged; search and every other page

@@ -1,10 +1,8 @@
 //! The JSON API and the help page, in process (no port is bound).
 
-mod common;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn search_finds_the_right_faq_for_a_customer_phrasing() {

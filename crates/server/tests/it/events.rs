@@ -2,11 +2,9 @@
 //! questions are stored and confirmed, popular FAQs come from the stored figures, and the
 //! insights pages are for operators only.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 
 fn form(uri: &str, body: &str) -> Request<Body> {
     Request::post(uri).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()

@@ -1,10 +1,8 @@
 //! The operator manual never reaches the public side, and the console requires a login.
 
-mod common;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 
 /// Words only the internal manual uses.
 const INTERNAL_WORDS: &[&str] = &["エスカレーション", "一次解決率", "保留ルール", "クレーム対応", "SV", "消費者契約法", "NPS"];

@@ -1,0 +1,11 @@
+//! Integration tests of the service, one module per area, in one binary: the sample corpus is
+//! indexed once (`common::sample_index`) and shared by every module.
+
+mod common;
+
+mod api;
+mod events;
+mod faults;
+mod internal;
+mod reload;
+mod security;
