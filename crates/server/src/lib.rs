@@ -9,7 +9,7 @@
 //! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
 //!   checks and form tokens), [`limit`] (per-client request budgets on every route, one layer),
 //!   [`login_limit`] (failed logins, reserved before the check), [`views`] (one counted article
-//!   view per client); request size, URL
+//!   view per client), [`listen`] (header read timeout, connection caps); request size, URL
 //!   length and time limits and the security headers are set here.
 //!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
@@ -25,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod html;
 pub mod limit;
+pub mod listen;
 pub mod login_limit;
 pub mod openapi;
 pub mod ops;
@@ -229,16 +230,16 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serve [`app`] on `listener` until `shutdown` completes, finishing the requests in flight.
-/// Handlers see each connection's
+/// Serve [`app`] on `listener` until `shutdown` completes, finishing the requests in flight,
+/// within the connection limits of the settings ([`listen`]). Handlers see each connection's
 /// peer address (`ConnectInfo<SocketAddr>`), which the per-client limits ([`limit`]) count by.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    let limits = listen::ConnectionLimits::from_config(&state.config);
+    listen::serve(listener, app(state), limits, shutdown).await
 }
 
 async fn shutdown_signal() {

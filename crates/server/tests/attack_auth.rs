@@ -1,15 +1,18 @@
 //! The attack run of issue 17, items 1, 3, 4, 5 and 11, as tests: failed logins sent at once,
 //! weak operators in the settings file, operator names guessed by timing, floods of writes and
-//! article views.
+//! article views, and sockets that never finish their headers.
 
 mod common;
 
-
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::*;
 use kotae_server::{AppState, Config};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 fn state_with(change: impl FnOnce(&mut Config)) -> AppState {
     let mut config = config(sample_index());
@@ -310,4 +313,149 @@ async fn a_flood_of_article_views_from_one_client_moves_popularity_by_at_most_on
     assert_eq!(score(&s).await, before + 2);
     send(&s, from_peer(Request::get("/articles/account/register").body(Body::empty()).unwrap(), "192.0.2.60")).await;
     assert_eq!(count(&s, "events", "kind = 'view'"), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Item 5: slowloris
+
+struct Served {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn serve(change: impl FnOnce(&mut Config)) -> Served {
+    let s = state_with(change);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(kotae_server::serve(listener, s, async {
+        let _ = stopped.await;
+    }));
+    Served { addr, stop: Some(stop), server }
+}
+
+impl Served {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(10), self.server).await.expect("the server stops").unwrap().unwrap();
+    }
+}
+
+/// Connect to `addr` from the loopback address `from`.
+async fn connect_from(from: &str, addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// Read until the server closes `stream`; how long that took (`None`: not within `limit`).
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at((started + limit).into(), stream.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(started.elapsed()),
+            // A 408 before closing is fine too.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// The status of `GET path` sent on `stream` (0 when the connection closed first).
+async fn status_on(stream: &mut TcpStream, path: &str) -> u16 {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return 0;
+    }
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response).split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn connections_that_do_not_finish_their_headers_are_closed_after_the_timeout() {
+    let served = serve(|c| c.header_read_timeout_ms = 500).await;
+    let opened = Instant::now();
+    let mut partial = TcpStream::connect(served.addr).await.unwrap();
+    partial.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
+    let mut silent = TcpStream::connect(served.addr).await.unwrap();
+    let mut trickle = TcpStream::connect(served.addr).await.unwrap();
+    let trickling = tokio::spawn(async move {
+        // One byte every 100 ms: the head never completes, however busy the client looks.
+        for b in b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".iter() {
+            if trickle.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        closed_within(&mut trickle, Duration::from_secs(10)).await
+    });
+    for (what, stream) in [("a partial head", &mut partial), ("nothing at all", &mut silent)] {
+        closed_within(stream, Duration::from_secs(10)).await.unwrap_or_else(|| panic!("{what}: still open after 10 s"));
+        let took = opened.elapsed();
+        assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(5), "{what}: closed after {took:?}");
+    }
+    let took = trickling.await.unwrap().expect("a trickled head: closed");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // A complete request is still served.
+    let mut ok = TcpStream::connect(served.addr).await.unwrap();
+    assert_eq!(status_on(&mut ok, "/healthz").await, 200);
+    served.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_and_healthz_still_answers_for_others() {
+    // One client cannot hold more than its share: its extra sockets are closed at once, and
+    // another client's /healthz is answered while it holds its own.
+    let served = serve(|c| {
+        c.header_read_timeout_ms = 30_000;
+        c.max_connections = 16;
+        c.max_connections_per_client = 2;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = connect_from("127.0.0.1", served.addr).await;
+        s.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        held.push(s);
+    }
+    for i in 0..5 {
+        let mut extra = connect_from("127.0.0.1", served.addr).await;
+        let _ = extra.write_all(b"GET / HTTP/1.1\r\n").await;
+        let took = closed_within(&mut extra, Duration::from_secs(5)).await;
+        assert!(took.is_some_and(|t| t < Duration::from_secs(2)), "extra connection {i} of one client: {took:?}");
+    }
+    let started = Instant::now();
+    let mut other = connect_from("127.0.0.2", served.addr).await;
+    assert_eq!(status_on(&mut other, "/healthz").await, 200);
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    drop(held);
+    served.stop().await;
+
+    // The overall cap: beyond it, connections wait to be accepted until one closes.
+    let served = serve(|c| {
+        c.header_read_timeout_ms = 1500;
+        c.max_connections = 3;
+        c.max_connections_per_client = 0;
+    })
+    .await;
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(TcpStream::connect(served.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let mut waiting = connect_from("127.0.0.2", served.addr).await;
+    let request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    waiting.write_all(request).await.unwrap();
+    let mut response = Vec::new();
+    let early = tokio::time::timeout(Duration::from_millis(700), waiting.read_to_end(&mut response)).await;
+    assert!(early.is_err() && response.is_empty(), "not served while three connections hold every slot");
+    tokio::time::timeout(Duration::from_secs(10), waiting.read_to_end(&mut response)).await.expect("served once a slot frees").unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(started.elapsed() >= Duration::from_millis(1000), "waited for the silent ones to time out: {:?}", started.elapsed());
+    served.stop().await;
 }
