@@ -10,6 +10,8 @@ cache_dir="${XDG_CACHE_HOME:-$HOME/.cache}/kotae"
 # Rate limiting would turn a load test into a test of the limiter: switch it off for the
 # servers these scripts start (ignored by a server without it).
 export KOTAE_RATE_LIMIT=0
+# Likewise the per-client connection cap: all the load comes from one address.
+export KOTAE_MAX_CONNECTIONS_PER_CLIENT=0
 
 # The pinned versions of the tools that are installed on demand.
 OHA_VERSION="${OHA_VERSION:-1.16.0}"

@@ -32,6 +32,8 @@ QUERIES="${QUERIES:-$repo/tests/relevance/heldout.jsonl}"
 addr="127.0.0.1:$PORT"
 # The per-client rate limit would answer most of the load with 429: off for this service.
 export KOTAE_RATE_LIMIT=0
+# So would the per-client connection cap (64) at high CONNECTIONS: off too.
+export KOTAE_MAX_CONNECTIONS_PER_CLIENT=0
 if [[ "${DISTINCT:-0}" == 1 ]]; then
     export KOTAE_RESULT_CACHE=0
 fi

@@ -261,10 +261,11 @@ pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
     v
 }
 
-pub async fn article(scope: Scope, state: AppState, id: String) -> Result<Json<Value>, AppError> {
+pub async fn article(scope: Scope, state: AppState, id: String, client: Option<std::net::IpAddr>) -> Result<Json<Value>, AppError> {
     let snapshot = state.snapshot();
     let page = visible_page(&snapshot, scope, &id)?;
-    if scope == Scope::Public {
+    // Popularity counts one view per client and article (pages and API alike).
+    if scope == Scope::Public && state.views.first_view(client, &page.id) {
         state.events.send(kotae_events::Event::View { ts: kotae_events::now(), session: None, search_id: None, article: page.id.clone() });
     }
     Ok(Json(article_json(scope, &snapshot, &page)))
@@ -428,8 +429,12 @@ pub async fn public_search(State(s): State<AppState>, Q(p): Q) -> Result<Json<Va
 pub async fn public_suggest(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
     suggest(Scope::Public, s, p).await
 }
-pub async fn public_article(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    article(Scope::Public, s, id).await
+pub async fn public_article(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    client: Option<axum::Extension<crate::limit::Client>>,
+) -> Result<Json<Value>, AppError> {
+    article(Scope::Public, s, id, client.map(|c| c.0.0)).await
 }
 pub async fn public_answer(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
     answer(Scope::Public, s, p).await

@@ -11,8 +11,16 @@
 //! retention_days = 365
 //! rate_limit_per_second = 20.0             # per client on /api/* and /search; 0 = off
 //! rate_limit_burst = 60
+//! write_rate_limit_per_minute = 6.0        # per client: votes, questions, /contact/go; 0 = off
+//! write_rate_limit_burst = 10
+//! page_rate_limit_per_second = 20.0        # per client: every other public route; 0 = off
+//! page_rate_limit_burst = 120
+//! view_window_minutes = 1440               # one counted article view per client per window
 //! login_failures_per_minute = 5            # per client; 0 = off
 //! trust_forwarded_for = false              # take the client from X-Forwarded-For
+//! header_read_timeout_ms = 10000           # close connections whose headers take longer
+//! max_connections = 512                    # open connections at most; more wait to be accepted
+//! max_connections_per_client = 64          # per client address; 0 = off
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -20,10 +28,16 @@
 //! ```
 //!
 //! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
-//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`0` or `off`, `RATE`, or
-//! `RATE,BURST`), `KOTAE_RESULT_CACHE`, `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR`
-//! (`true`/`false`), and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the
-//! file's operators.
+//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`RATE` or `RATE,BURST` for
+//! the API; `0` or `off` switches every per-client request limit off: API, writes and pages),
+//! `KOTAE_WRITE_RATE_LIMIT` (`off`, `RATE` or `RATE,BURST`, a minute), `KOTAE_PAGE_RATE_LIMIT`
+//! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
+//! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
+//! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
+//! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
+//!
+//! Every operator, from the file or the environment, has a token of 12 characters or more or
+//! an argon2 hash: [`Config::validate`] refuses the settings otherwise, naming the operator.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +72,28 @@ pub struct Config {
     pub rate_limit_per_second: f64,
     /// How many of those requests may come at once (0: no limit).
     pub rate_limit_burst: u32,
+    /// Requests that store something (votes, questions, `/contact/go`) each client may make a
+    /// minute (0: no limit).
+    pub write_rate_limit_per_minute: f64,
+    /// How many of those may come at once (0: no limit).
+    pub write_rate_limit_burst: u32,
+    /// Requests a second each client may make to the other public routes: pages, articles,
+    /// assets, `/healthz`, `/ops/login` (0: no limit).
+    pub page_rate_limit_per_second: f64,
+    /// How many of those may come at once (0: no limit).
+    pub page_rate_limit_burst: u32,
+    /// An article view counts toward popularity once per client and article in this many
+    /// minutes (0: every view counts).
+    pub view_window_minutes: u64,
+    /// Connections whose request headers are not complete after this long are closed (an idle
+    /// keep-alive connection too). 0: no limit (not recommended).
+    pub header_read_timeout_ms: u64,
+    /// Open connections at most; further ones wait in the listen queue until one closes.
+    pub max_connections: usize,
+    /// Open connections from one client address at most (IPv6 per /64); further ones are
+    /// closed at once. 0: no limit. Not applied with `trust_forwarded_for` (the peer is then
+    /// the reverse proxy).
+    pub max_connections_per_client: usize,
     /// Failed console logins (or wrong bearer tokens) each client may make a minute before it
     /// gets 429 (0: no limit).
     pub login_failures_per_minute: u32,
@@ -85,6 +121,14 @@ impl Default for Config {
             retention_days: 365,
             rate_limit_per_second: 20.0,
             rate_limit_burst: 60,
+            write_rate_limit_per_minute: 6.0,
+            write_rate_limit_burst: 10,
+            page_rate_limit_per_second: 20.0,
+            page_rate_limit_burst: 120,
+            view_window_minutes: 24 * 60,
+            header_read_timeout_ms: 10_000,
+            max_connections: 512,
+            max_connections_per_client: 64,
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
@@ -115,16 +159,29 @@ impl Config {
         }
     }
 
-    /// Refuse settings that cannot work: a malformed operator password hash, a negative rate.
+    /// Refuse settings that cannot work or are unsafe: an operator with a malformed password
+    /// hash or a token shorter than 12 characters (empty included), wherever it was set; a
+    /// negative rate; no connections at all.
     pub fn validate(&self) -> anyhow::Result<()> {
         for (name, secret) in &self.operators {
-            crate::auth::Secret::parse(secret).with_context(|| format!("operator `{name}`"))?;
+            crate::auth::validate_operator(name, secret).context("[operators]")?;
         }
-        anyhow::ensure!(
-            self.rate_limit_per_second >= 0.0 && self.rate_limit_per_second.is_finite(),
-            "rate_limit_per_second must be 0 (off) or a positive number"
-        );
+        for (key, rate) in [
+            ("rate_limit_per_second", self.rate_limit_per_second),
+            ("write_rate_limit_per_minute", self.write_rate_limit_per_minute),
+            ("page_rate_limit_per_second", self.page_rate_limit_per_second),
+        ] {
+            anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "{key} must be 0 (off) or a positive number");
+        }
+        anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
         Ok(())
+    }
+
+    /// Switch every per-client request limit off (`KOTAE_RATE_LIMIT=0`).
+    pub fn without_request_limits(&mut self) {
+        self.rate_limit_per_second = 0.0;
+        self.write_rate_limit_per_minute = 0.0;
+        self.page_rate_limit_per_second = 0.0;
     }
 
     fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -147,11 +204,40 @@ impl Config {
             self.retention_days = v.trim().parse().with_context(|| format!("KOTAE_RETENTION_DAYS: `{v}` is not a number of days"))?;
         }
         if let Some(v) = var("KOTAE_RATE_LIMIT") {
-            let (rate, burst) = parse_rate_limit(&v)?;
+            let (rate, burst) = parse_rate_limit(&v).context("KOTAE_RATE_LIMIT")?;
             self.rate_limit_per_second = rate;
             if let Some(burst) = burst {
                 self.rate_limit_burst = burst;
             }
+            if rate == 0.0 {
+                self.without_request_limits();
+            }
+        }
+        if let Some(v) = var("KOTAE_WRITE_RATE_LIMIT") {
+            let (rate, burst) = parse_rate_limit(&v).context("KOTAE_WRITE_RATE_LIMIT")?;
+            self.write_rate_limit_per_minute = rate;
+            if let Some(burst) = burst {
+                self.write_rate_limit_burst = burst;
+            }
+        }
+        if let Some(v) = var("KOTAE_PAGE_RATE_LIMIT") {
+            let (rate, burst) = parse_rate_limit(&v).context("KOTAE_PAGE_RATE_LIMIT")?;
+            self.page_rate_limit_per_second = rate;
+            if let Some(burst) = burst {
+                self.page_rate_limit_burst = burst;
+            }
+        }
+        for (key, target) in [
+            ("KOTAE_MAX_CONNECTIONS", &mut self.max_connections),
+            ("KOTAE_MAX_CONNECTIONS_PER_CLIENT", &mut self.max_connections_per_client),
+        ] {
+            if let Some(v) = var(key) {
+                *target = v.trim().parse().with_context(|| format!("{key}: `{v}` is not a whole number"))?;
+            }
+        }
+        if let Some(v) = var("KOTAE_HEADER_READ_TIMEOUT_MS") {
+            self.header_read_timeout_ms =
+                v.trim().parse().with_context(|| format!("KOTAE_HEADER_READ_TIMEOUT_MS: `{v}` is not a number of milliseconds"))?;
         }
         if let Some(v) = var("KOTAE_RESULT_CACHE") {
             self.result_cache = v.trim().parse().with_context(|| format!("KOTAE_RESULT_CACHE: `{v}` is not a number of searches"))?;
@@ -174,8 +260,8 @@ impl Config {
     }
 }
 
-/// Parse `KOTAE_RATE_LIMIT`: `0` or `off` (no limit), `RATE` (requests a second), or
-/// `RATE,BURST`. Returns the rate and the burst if given.
+/// Parse a rate limit such as `KOTAE_RATE_LIMIT`: `0` or `off` (no limit), `RATE` (requests
+/// a second, or a minute for writes), or `RATE,BURST`. Returns the rate and the burst if given.
 pub fn parse_rate_limit(spec: &str) -> anyhow::Result<(f64, Option<u32>)> {
     let spec = spec.trim();
     if spec.is_empty() || spec.eq_ignore_ascii_case("off") {
@@ -189,9 +275,9 @@ pub fn parse_rate_limit(spec: &str) -> anyhow::Result<(f64, Option<u32>)> {
         .parse()
         .ok()
         .filter(|r: &f64| *r >= 0.0 && r.is_finite())
-        .with_context(|| format!("KOTAE_RATE_LIMIT: `{spec}` is not `off`, RATE or RATE,BURST"))?;
+        .with_context(|| format!("`{spec}` is not `off`, RATE or RATE,BURST"))?;
     let burst = match burst {
-        Some(b) => Some(b.parse().with_context(|| format!("KOTAE_RATE_LIMIT: the burst `{b}` is not a whole number"))?),
+        Some(b) => Some(b.parse().with_context(|| format!("the burst `{b}` is not a whole number"))?),
         None => None,
     };
     Ok((rate, burst))
@@ -217,11 +303,7 @@ pub fn parse_operators(spec: &str) -> anyhow::Result<BTreeMap<String, String>> {
             .split_once(':')
             .with_context(|| format!("KOTAE_OPERATORS: `{pair}` is not name:token"))?;
         let (name, secret) = (name.trim(), secret.trim());
-        crate::auth::Secret::parse(secret).with_context(|| format!("KOTAE_OPERATORS: operator `{name}`"))?;
-        anyhow::ensure!(
-            crate::auth::is_hash(secret) || secret.len() >= 12,
-            "KOTAE_OPERATORS: the token of `{name}` is shorter than 12 characters"
-        );
+        crate::auth::validate_operator(name, secret).context("KOTAE_OPERATORS")?;
         operators.insert(name.to_string(), secret.to_string());
     }
     Ok(operators)
@@ -292,6 +374,44 @@ mod tests {
         assert!(parse_operators("a:$argon2id$v=19$broken").is_err(), "a malformed hash is refused at start");
         let config: Config = toml::from_str("[operators]\nsato = \"$argon2id$nope\"\n").unwrap();
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn operators_from_the_file_are_checked_like_the_environment_ones() {
+        for (name, secret) in [("weak", "a"), ("empty", ""), ("eleven", "abcdefghijk")] {
+            let config: Config = toml::from_str(&format!("[operators]\n{name} = \"{secret}\"\n")).unwrap();
+            let error = format!("{:#}", config.validate().unwrap_err());
+            assert!(error.contains(&format!("`{name}`")), "{error}");
+            assert!(parse_operators(&format!("{name}:{secret}")).is_err());
+        }
+        let config: Config = toml::from_str("[operators]\ntanaka = \"abcdefghijkl\"\n").unwrap();
+        assert!(config.validate().is_ok(), "12 characters are enough");
+    }
+
+    #[test]
+    fn request_and_connection_limits_can_be_set_and_switched_off() {
+        let mut config = Config::default();
+        assert_eq!((config.write_rate_limit_per_minute, config.write_rate_limit_burst), (6.0, 10));
+        assert_eq!((config.page_rate_limit_per_second, config.page_rate_limit_burst), (20.0, 120));
+        assert_eq!((config.max_connections, config.max_connections_per_client, config.header_read_timeout_ms), (512, 64, 10_000));
+        config
+            .apply_env(|k| match k {
+                "KOTAE_WRITE_RATE_LIMIT" => Some("3,4".into()),
+                "KOTAE_PAGE_RATE_LIMIT" => Some("5".into()),
+                "KOTAE_MAX_CONNECTIONS" => Some("100".into()),
+                "KOTAE_MAX_CONNECTIONS_PER_CLIENT" => Some("0".into()),
+                "KOTAE_HEADER_READ_TIMEOUT_MS" => Some("2500".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!((config.write_rate_limit_per_minute, config.write_rate_limit_burst), (3.0, 4));
+        assert_eq!((config.page_rate_limit_per_second, config.page_rate_limit_burst), (5.0, 120));
+        assert_eq!((config.max_connections, config.max_connections_per_client, config.header_read_timeout_ms), (100, 0, 2500));
+        // KOTAE_RATE_LIMIT=0 (load tests from one address) switches every request budget off.
+        config.apply_env(|k| (k == "KOTAE_RATE_LIMIT").then(|| "off".into())).unwrap();
+        assert_eq!((config.rate_limit_per_second, config.write_rate_limit_per_minute, config.page_rate_limit_per_second), (0.0, 0.0, 0.0));
+        assert!(Config { max_connections: 0, ..Config::default() }.validate().is_err());
+        assert!(Config { write_rate_limit_per_minute: -1.0, ..Config::default() }.validate().is_err());
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //!   description.
 //!
 //! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
-//!   checks and form tokens), [`limit`] (per-client rate limits); request size, URL length and
-//!   time limits and the security headers are set here.
+//!   checks and form tokens), [`limit`] (per-client request budgets on every route, one layer),
+//!   [`login_limit`] (failed logins, reserved before the check), [`views`] (one counted article
+//!   view per client), [`listen`] (header read timeout, connection caps); request size, URL
+//!   length and time limits and the security headers are set here.
 //!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
 //! port. [`run`] serves it until Ctrl-C or SIGTERM, with each connection's peer address (for
@@ -23,13 +25,15 @@ pub mod error;
 pub mod events;
 pub mod html;
 pub mod limit;
+pub mod listen;
+pub mod login_limit;
 pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod reload;
 pub mod state;
+pub mod views;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -96,7 +100,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ops)
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::same_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), limit::public_api))
+        .layer(middleware::from_fn_with_state(state.clone(), limit::per_client))
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), limit_time))
@@ -191,6 +195,7 @@ async fn headers(request: Request, next: Next) -> Response {
 /// Open the served index, start reloading, and serve on `config.addr` until Ctrl-C or
 /// SIGTERM; requests in flight are finished before returning.
 pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
+    config.validate()?;
     let root = IndexRoot::new(&config.index);
     let snapshot = {
         let analyzer = analyzer.clone();
@@ -225,16 +230,16 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serve [`app`] on `listener` until `shutdown` completes, finishing the requests in flight.
-/// Handlers see each connection's peer address (`ConnectInfo<SocketAddr>`), which the
-/// per-client limits ([`limit`]) count by.
+/// Serve [`app`] on `listener` until `shutdown` completes, finishing the requests in flight,
+/// within the connection limits of the settings ([`listen`]). Handlers see each connection's
+/// peer address (`ConnectInfo<SocketAddr>`), which the per-client limits ([`limit`]) count by.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    let limits = listen::ConnectionLimits::from_config(&state.config);
+    listen::serve(listener, app(state), limits, shutdown).await
 }
 
 async fn shutdown_signal() {

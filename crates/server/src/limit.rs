@@ -1,136 +1,157 @@
-//! How many requests may one client make? Per-client token buckets for the public API and the
-//! results page, and for failed console logins.
+//! How many requests may one client make? Every request passes one layer, [`per_client`],
+//! which sorts it into a [`Class`] and charges it to that class's per-client budget:
 //!
-//! - [`Limiter`]: a token bucket per client address (`rate` tokens a second, at most `burst`),
-//!   kept in a `Mutex<HashMap>`. Buckets that have refilled completely are equivalent to absent
-//!   ones, so they are swept away once the map has doubled since the last sweep; a flood of
-//!   distinct addresses cannot grow it past [`MAX_CLIENTS`] (it is then cleared). IPv6
-//!   addresses are counted per /64, the block one subscriber usually gets.
-//! - [`client_ip`]: who the client is: the socket peer address (from axum's `ConnectInfo`), or
-//!   the last address of `X-Forwarded-For` when `trust_forwarded_for` is on (the one the
-//!   reverse proxy in front of Kotae appended; earlier ones are whatever the client sent).
-//! - [`public_api`]: the middleware on `/api/*` and `/search`; over the limit it answers 429
-//!   with `Retry-After` (JSON like every API error; a Japanese page for `/search`).
+//! | class | routes | default |
+//! | --- | --- | --- |
+//! | [`Class::Api`] | `/api/*` reads, `/search` | 20 a second, bursts of 60 |
+//! | [`Class::Write`] | `POST /questions`, `POST /feedback`, `POST /api/feedback`, `/contact/go` | 6 a minute, bursts of 10 |
+//! | [`Class::Page`] | every other public route: pages, articles, assets, `/healthz`, `/ops/login`, 404s | 20 a second, bursts of 120 |
+//! | [`Class::Console`] | the rest of `/ops` (behind authentication; failed logins have their own limit, [`crate::login_limit`]) | none |
 //!
-//! A request whose client address is unknown (the router served without
-//! `into_make_service_with_connect_info`, as in tests that call it directly) is not limited by
-//! [`public_api`]; [`crate::run`] always serves with the peer address.
+//! Over its budget a client gets 429 with `Retry-After`: JSON like every API error for `/api`
+//! and `/ops/api`, a Japanese page otherwise.
+//!
+//! The budgets are `governor` keyed rate limiters (GCRA) keyed by [`client_key`]: the IPv4
+//! address, or the /64 of an IPv6 address (the block one subscriber usually gets). Keys whose
+//! budget is full again are swept when the map has doubled; a flood of distinct addresses
+//! cannot grow one past [`MAX_CLIENTS`] (it is then replaced by an empty one, and logged).
+//!
+//! [`client_ip`] says who the client is: the socket peer address (from axum's `ConnectInfo`),
+//! or the last address of `X-Forwarded-For` when `trust_forwarded_for` is on (the one the
+//! reverse proxy in front of Kotae appended; earlier ones are whatever the client sent). The
+//! layer puts it in the request's extensions as [`Client`] for handlers (article views are
+//! counted once per client, see [`crate::views`]). A request whose client address is unknown
+//! (the router called directly, as in tests) is not limited; [`crate::serve`] always knows it.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::json;
 
 use crate::config::Config;
 use crate::state::AppState;
 
-/// The most clients one limiter remembers; past that it forgets them all (and logs it).
+/// The most clients one budget remembers; past that it forgets them all (and logs it).
 pub const MAX_CLIENTS: usize = 65_536;
 
-/// Per-client token buckets.
-#[derive(Debug)]
-pub struct Limiter {
-    /// Tokens added per second.
-    rate: f64,
-    /// Bucket size: how many requests may come at once after a quiet period.
-    burst: f64,
-    inner: Mutex<Buckets>,
+/// The client a request came from, put in its extensions by [`per_client`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client(pub IpAddr);
+
+/// Which budget a request is charged to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The JSON API's reads and the results page.
+    Api,
+    /// Requests that store something: votes, questions, hand-overs.
+    Write,
+    /// Every other public route.
+    Page,
+    /// The console behind authentication: not limited here.
+    Console,
 }
 
-#[derive(Debug)]
-struct Buckets {
-    map: HashMap<IpAddr, Bucket>,
-    /// Sweep full buckets when the map reaches this size.
-    next_sweep: usize,
+/// The class of a request.
+pub fn classify(method: &Method, path: &str) -> Class {
+    let write = (method == Method::POST && matches!(path, "/questions" | "/feedback" | "/api/feedback")) || path == "/contact/go";
+    if write {
+        Class::Write
+    } else if path.starts_with("/api/") || path == "/search" {
+        Class::Api
+    } else if path == "/ops" || (path.starts_with("/ops/") && path != "/ops/login") {
+        Class::Console
+    } else {
+        Class::Page
+    }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
+/// One per-client budget.
+pub struct Budget {
+    quota: Quota,
+    limiter: ArcSwap<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Checks since the map size was last looked at.
+    checks: AtomicUsize,
+    /// Sweep when the map reaches this size.
+    next_sweep: AtomicUsize,
 }
 
-impl Limiter {
-    /// A limiter allowing `rate` requests a second with bursts of `burst`; `None` (no limit)
-    /// when either is 0.
-    pub fn new(rate: f64, burst: u32) -> Option<Limiter> {
-        (rate > 0.0 && rate.is_finite() && burst > 0).then(|| Limiter {
-            rate,
-            burst: f64::from(burst),
-            inner: Mutex::new(Buckets { map: HashMap::new(), next_sweep: 1024 }),
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget").field("quota", &self.quota).field("clients", &self.len()).finish()
+    }
+}
+
+impl Budget {
+    /// `per_second` requests a second with bursts of `burst`; `None` (no limit) when either is 0.
+    pub fn per_second(per_second: f64, burst: u32) -> Option<Budget> {
+        if !(per_second > 0.0 && per_second.is_finite()) {
+            return None;
+        }
+        let period = Duration::try_from_secs_f64(1.0 / per_second).ok()?;
+        let quota = Quota::with_period(period)?.allow_burst(NonZeroU32::new(burst)?);
+        Some(Budget {
+            quota,
+            limiter: ArcSwap::from_pointee(RateLimiter::keyed(quota)),
+            checks: AtomicUsize::new(0),
+            next_sweep: AtomicUsize::new(1024),
         })
     }
 
-    /// Take one token from `client`'s bucket. `Err` carries how long until one is available.
-    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        self.update(client, now, true)
+    /// `per_minute` requests a minute with bursts of `burst`.
+    pub fn per_minute(per_minute: f64, burst: u32) -> Option<Budget> {
+        Budget::per_second(per_minute / 60.0, burst)
     }
 
-    /// Whether `client` has a token left, without taking it.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        self.update(client, now, false)
-    }
-
-    /// Forget `client` (its bucket is full again).
-    pub fn forget(&self, client: IpAddr) {
-        if let Ok(mut b) = self.inner.lock() {
-            b.map.remove(&key(client));
+    /// Charge one request to `client`. `Err` carries how long until one is allowed.
+    pub fn check(&self, client: IpAddr) -> Result<(), Duration> {
+        let limiter = self.limiter.load();
+        let result = limiter.check_key(&client_key(client)).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()));
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 256 == 255 {
+            self.sweep(&limiter);
         }
+        result
+    }
+
+    /// Forget the clients whose budget is full again once the map has doubled; replace the
+    /// map when even the recent ones are too many.
+    fn sweep(&self, limiter: &DefaultKeyedRateLimiter<IpAddr>) {
+        if limiter.len() < self.next_sweep.load(Ordering::Relaxed) {
+            return;
+        }
+        limiter.retain_recent();
+        let mut len = limiter.len();
+        if len >= MAX_CLIENTS {
+            tracing::warn!(clients = len, "too many clients to track: their request budgets reset");
+            self.limiter.store(Arc::new(RateLimiter::keyed(self.quota)));
+            len = 0;
+        } else {
+            limiter.shrink_to_fit();
+        }
+        self.next_sweep.store((len * 2).clamp(1024, MAX_CLIENTS), Ordering::Relaxed);
     }
 
     /// How many clients are remembered now.
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|b| b.map.len()).unwrap_or(0)
+        self.limiter.load().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    fn refill(&self, bucket: &Bucket, now: Instant) -> f64 {
-        let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-        (bucket.tokens + elapsed * self.rate).min(self.burst)
-    }
-
-    fn update(&self, client: IpAddr, now: Instant, take: bool) -> Result<(), Duration> {
-        let Ok(mut b) = self.inner.lock() else { return Ok(()) };
-        let client = key(client);
-        let tokens = match b.map.get(&client) {
-            Some(bucket) => self.refill(bucket, now),
-            None => self.burst,
-        };
-        if tokens < 1.0 {
-            let wait = (1.0 - tokens) / self.rate;
-            return Err(Duration::from_secs_f64(wait));
-        }
-        if take {
-            if !b.map.contains_key(&client) && b.map.len() + 1 >= b.next_sweep {
-                self.sweep(&mut b, now);
-            }
-            b.map.insert(client, Bucket { tokens: tokens - 1.0, updated: now });
-        }
-        Ok(())
-    }
-
-    /// Drop the buckets that are full again; they behave exactly like absent ones.
-    fn sweep(&self, b: &mut Buckets, now: Instant) {
-        b.map.retain(|_, bucket| self.refill(bucket, now) < self.burst);
-        if b.map.len() >= MAX_CLIENTS {
-            tracing::warn!(clients = b.map.len(), "too many clients to track: rate limits reset");
-            b.map.clear();
-        }
-        b.next_sweep = (b.map.len() * 2).clamp(1024, MAX_CLIENTS);
-    }
 }
 
 /// What a client is counted as: its IPv4 address, or the /64 of its IPv6 address.
-fn key(ip: IpAddr) -> IpAddr {
+pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -146,18 +167,33 @@ fn key(ip: IpAddr) -> IpAddr {
 /// The limiters the service uses, built from its settings.
 #[derive(Debug)]
 pub struct Limits {
-    /// `/api/*` and `/search`, per client.
-    pub api: Option<Limiter>,
+    /// `/api/*` reads and `/search`, per client.
+    pub api: Option<Budget>,
+    /// Votes, questions and hand-overs, per client.
+    pub write: Option<Budget>,
+    /// Every other public route, per client.
+    pub page: Option<Budget>,
     /// Failed console logins (and wrong bearer tokens), per client.
-    pub login: Option<Limiter>,
+    pub login: Option<crate::login_limit::Limiter>,
 }
 
 impl Limits {
     pub fn new(config: &Config) -> Limits {
-        let login = config.login_failures_per_minute;
         Limits {
-            api: Limiter::new(config.rate_limit_per_second, config.rate_limit_burst),
-            login: Limiter::new(f64::from(login) / 60.0, login),
+            api: Budget::per_second(config.rate_limit_per_second, config.rate_limit_burst),
+            write: Budget::per_minute(config.write_rate_limit_per_minute, config.write_rate_limit_burst),
+            page: Budget::per_second(config.page_rate_limit_per_second, config.page_rate_limit_burst),
+            login: crate::login_limit::per_minute(config.login_failures_per_minute),
+        }
+    }
+
+    /// The budget requests of `class` are charged to, if limited.
+    pub fn budget(&self, class: Class) -> Option<&Budget> {
+        match class {
+            Class::Api => self.api.as_ref(),
+            Class::Write => self.write.as_ref(),
+            Class::Page => self.page.as_ref(),
+            Class::Console => None,
         }
     }
 }
@@ -193,28 +229,32 @@ pub fn too_many_json(wait: Duration) -> Response {
     with_retry_after((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response(), secs)
 }
 
+/// A 429 as a Japanese page, with `Retry-After`.
+pub fn too_many_page(state: &AppState, wait: Duration) -> Response {
+    let secs = retry_after_secs(wait);
+    let site = state.snapshot().corpus.site.name.clone();
+    let message = format!("短時間に多くのリクエストが届いたため、一時的に受け付けを停止しています。{secs}秒ほど待ってから、もう一度お試しください。");
+    with_retry_after(crate::pages::status_page(StatusCode::TOO_MANY_REQUESTS, &site, &message), secs)
+}
+
 /// Add `Retry-After: secs` to a response.
 pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     response
 }
 
-/// Middleware on `/api/*` and `/search`: one token per request from the client's bucket.
-pub async fn public_api(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The layer on every route: note the client, charge the request to its class's budget.
+pub async fn per_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let client = client_ip(&state.config, request.headers(), request.extensions());
+    let Some(ip) = client else { return next.run(request).await };
+    request.extensions_mut().insert(Client(ip));
     let path = request.uri().path();
-    let limited = path.starts_with("/api/") || path == "/search";
-    if let (true, Some(limiter)) = (limited, state.limits.api.as_ref())
-        && let Some(ip) = client_ip(&state.config, request.headers(), request.extensions())
-        && let Err(wait) = limiter.take(ip, Instant::now())
+    let class = classify(request.method(), path);
+    if let Some(budget) = state.limits.budget(class)
+        && let Err(wait) = budget.check(ip)
     {
-        tracing::debug!(client = %ip, path, "rate limited");
-        if path.starts_with("/api/") {
-            return too_many_json(wait);
-        }
-        let secs = retry_after_secs(wait);
-        let site = state.snapshot().corpus.site.name.clone();
-        let message = format!("短時間に多くのリクエストが届いたため、一時的に受け付けを停止しています。{secs}秒ほど待ってから、もう一度お試しください。");
-        return with_retry_after(crate::pages::status_page(StatusCode::TOO_MANY_REQUESTS, &site, &message), secs);
+        tracing::debug!(client = %ip, path, ?class, "rate limited");
+        return if path.starts_with("/api/") || path.starts_with("/ops/api/") { too_many_json(wait) } else { too_many_page(&state, wait) };
     }
     next.run(request).await
 }
@@ -229,53 +269,69 @@ mod tests {
 
     #[test]
     fn a_burst_then_the_rate() {
-        let l = Limiter::new(2.0, 3).unwrap();
-        let t = Instant::now();
+        let b = Budget::per_second(2.0, 3).unwrap();
         for _ in 0..3 {
-            assert!(l.take(ip("10.0.0.1"), t).is_ok());
+            assert!(b.check(ip("10.0.0.1")).is_ok());
         }
-        let wait = l.take(ip("10.0.0.1"), t).unwrap_err();
-        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
-        assert!(l.take(ip("10.0.0.2"), t).is_ok(), "another client has its own bucket");
-        assert!(l.take(ip("10.0.0.1"), t + Duration::from_millis(500)).is_ok(), "one token after 1/rate");
-        assert!(l.take(ip("10.0.0.1"), t + Duration::from_millis(500)).is_err());
-        assert!(l.check(ip("10.0.0.1"), t + Duration::from_secs(10)).is_ok());
+        let wait = b.check(ip("10.0.0.1")).unwrap_err();
+        assert!(wait > Duration::from_millis(400) && wait <= Duration::from_millis(500), "{wait:?}");
+        assert!(b.check(ip("10.0.0.2")).is_ok(), "another client has its own budget");
+        let writes = Budget::per_minute(6.0, 2).unwrap();
+        assert!(writes.check(ip("10.0.0.1")).is_ok() && writes.check(ip("10.0.0.1")).is_ok());
+        let wait = writes.check(ip("10.0.0.1")).unwrap_err();
+        assert!(wait > Duration::from_secs(9) && wait <= Duration::from_secs(10), "one write per 10 s: {wait:?}");
     }
 
     #[test]
     fn zero_means_off() {
-        assert!(Limiter::new(0.0, 60).is_none());
-        assert!(Limiter::new(20.0, 0).is_none());
+        assert!(Budget::per_second(0.0, 60).is_none());
+        assert!(Budget::per_second(20.0, 0).is_none());
+        assert!(Budget::per_second(f64::NAN, 5).is_none());
+        assert!(Budget::per_minute(0.0, 5).is_none());
     }
 
     #[test]
     fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
-        let l = Limiter::new(1.0, 1).unwrap();
-        let t = Instant::now();
-        assert!(l.take(ip("2001:db8:1:2::1"), t).is_ok());
-        assert!(l.take(ip("2001:db8:1:2::ffff"), t).is_err(), "same /64");
-        assert!(l.take(ip("2001:db8:1:3::1"), t).is_ok(), "another /64");
-        assert!(l.take(ip("192.0.2.7"), t).is_ok());
-        assert!(l.take(ip("::ffff:192.0.2.7"), t).is_err(), "IPv4-mapped is the IPv4 client");
+        let b = Budget::per_second(1.0, 1).unwrap();
+        assert!(b.check(ip("2001:db8:1:2::1")).is_ok());
+        assert!(b.check(ip("2001:db8:1:2::ffff")).is_err(), "same /64");
+        assert!(b.check(ip("2001:db8:1:3::1")).is_ok(), "another /64");
+        assert!(b.check(ip("192.0.2.7")).is_ok());
+        assert!(b.check(ip("::ffff:192.0.2.7")).is_err(), "IPv4-mapped is the IPv4 client");
     }
 
     #[test]
-    fn full_buckets_are_swept_and_the_map_stays_bounded() {
-        let l = Limiter::new(100.0, 5).unwrap();
-        let t = Instant::now();
+    fn refilled_clients_are_swept_and_the_map_stays_bounded() {
+        let b = Budget::per_second(1000.0, 1).unwrap();
         for i in 0..5000u32 {
-            let a = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
-            l.take(a, t).unwrap();
+            b.check(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i))).unwrap();
         }
-        assert_eq!(l.len(), 5000, "recent clients are all remembered");
-        // A second later every bucket is full again: the next sweep drops them.
-        let later = t + Duration::from_secs(1);
-        for i in 0..10_000u32 {
-            let a = IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + i));
-            l.take(a, later).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        for i in 0..5000u32 {
+            b.check(IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + i))).unwrap();
         }
-        assert!(l.len() <= 10_000, "the 5000 refilled buckets were swept: {}", l.len());
-        assert!(l.len() < MAX_CLIENTS);
+        assert!(b.len() < 10_000, "refilled clients were swept: {}", b.len());
+        assert!(b.len() < MAX_CLIENTS);
+    }
+
+    #[test]
+    fn every_route_has_a_class() {
+        let get = Method::GET;
+        let post = Method::POST;
+        assert_eq!(classify(&post, "/questions"), Class::Write);
+        assert_eq!(classify(&post, "/feedback"), Class::Write);
+        assert_eq!(classify(&post, "/api/feedback"), Class::Write);
+        assert_eq!(classify(&get, "/contact/go"), Class::Write);
+        assert_eq!(classify(&get, "/api/search"), Class::Api);
+        assert_eq!(classify(&get, "/api/feedback"), Class::Api, "a GET stores nothing");
+        assert_eq!(classify(&get, "/search"), Class::Api);
+        for path in ["/", "/articles/orders/cancel", "/categories/orders", "/contact", "/assets/app.css", "/healthz", "/sitemap.xml", "/ops/login", "/nothing"] {
+            assert_eq!(classify(&get, path), Class::Page, "{path}");
+        }
+        assert_eq!(classify(&post, "/ops/login"), Class::Page);
+        for path in ["/ops", "/ops/insights", "/ops/api/search", "/ops/articles/x"] {
+            assert_eq!(classify(&get, path), Class::Console, "{path}");
+        }
     }
 
     #[test]

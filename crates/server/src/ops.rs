@@ -8,7 +8,6 @@
 
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Instant;
 
 use axum::Form;
 use axum::extract::{Path, Request, State};
@@ -25,6 +24,7 @@ use crate::csrf;
 use crate::error::AppError;
 use crate::html::{self, escape, japanese_date};
 use crate::limit;
+use crate::login_limit::Reservation;
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -40,15 +40,12 @@ fn login_client(state: &AppState, headers: &HeaderMap, extensions: &axum::http::
     limit::client_ip(&state.config, headers, extensions).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-/// Whether `client` has failed too often: how long it must wait.
-fn login_blocked(state: &AppState, client: IpAddr) -> Option<std::time::Duration> {
-    state.limits.login.as_ref()?.check(client, Instant::now()).err()
-}
-
-/// Count a failed attempt by `client`.
-fn login_failed(state: &AppState, client: IpAddr) {
-    if let Some(limiter) = state.limits.login.as_ref() {
-        let _ = limiter.take(client, Instant::now());
+/// Reserve an attempt for `client` before any secret is checked (it counts as a failure
+/// unless it succeeds); `Err` says how long the client must wait.
+fn reserve_attempt(state: &AppState, client: IpAddr) -> Result<Reservation<'_>, std::time::Duration> {
+    match state.limits.login.as_ref() {
+        Some(limiter) => limiter.reserve(client),
+        None => Ok(Reservation::unlimited(client)),
     }
 }
 
@@ -64,19 +61,21 @@ pub async fn require_operator(State(state): State<AppState>, mut request: Reques
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string());
+        .and_then(crate::auth::bearer_token)
+        .map(str::to_string);
     if let Some(token) = bearer {
         let client = login_client(&state, request.headers(), request.extensions());
-        if let Some(wait) = login_blocked(&state, client) {
-            return limit::too_many_json(wait);
-        }
-        match crate::auth::verify_bearer(&state.config.operators, &token).await {
+        let attempt = match reserve_attempt(&state, client) {
+            Ok(attempt) => attempt,
+            Err(wait) => return limit::too_many_json(wait),
+        };
+        match state.operators.verify_bearer(&token).await {
             Some(name) => {
+                attempt.succeeded();
                 request.extensions_mut().insert(Operator(name));
                 return next.run(request).await;
             }
-            None => login_failed(&state, client),
+            None => tracing::warn!(client = %client, "wrong bearer token"),
         }
     }
     if request.uri().path().starts_with("/ops/api/") {
@@ -142,22 +141,25 @@ pub struct LoginForm {
 pub async fn login(State(state): State<AppState>, request: Request) -> Response {
     let client = login_client(&state, request.headers(), request.extensions());
     let headers = request.headers().clone();
-    if let Some(wait) = login_blocked(&state, client) {
-        let secs = limit::retry_after_secs(wait);
-        tracing::warn!(client = %client, "console login refused: too many failures");
-        let message = format!("ログインの失敗が続いたため、一時的にログインを受け付けていません。{secs}秒ほど待ってから、もう一度お試しください。");
-        return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(&message), false), secs);
-    }
+    let attempt = match reserve_attempt(&state, client) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let secs = limit::retry_after_secs(wait);
+            tracing::warn!(client = %client, "console login refused: too many failures");
+            let message = format!("ログインの失敗が続いたため、一時的にログインを受け付けていません。{secs}秒ほど待ってから、もう一度お試しください。");
+            return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(&message), false), secs);
+        }
+    };
     let form = <Form<LoginForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await;
     let ok = match &form {
-        Ok(Form(f)) => crate::auth::verify_login(&state.config.operators, &f.name, &f.token).await,
+        Ok(Form(f)) => state.operators.verify_login(&f.name, &f.token).await,
         Err(_) => None,
     };
     let Some(name) = ok else {
         tracing::warn!(client = %client, "failed console login");
-        login_failed(&state, client);
         return login_response(&state, &headers, StatusCode::UNAUTHORIZED, Some("オペレーター名またはトークンが正しくありません。"), false);
     };
+    attempt.succeeded();
     let id = state.sessions.open(&name);
     let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", crate::state::SESSION_TTL.as_secs());
@@ -333,7 +335,7 @@ pub async fn api_suggest(State(s): State<AppState>, Q(p): Q) -> Result<Json<Valu
     api::suggest(Scope::Ops, s, p).await
 }
 pub async fn api_article(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    api::article(Scope::Ops, s, id).await
+    api::article(Scope::Ops, s, id, None).await
 }
 pub async fn api_answer(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
     api::answer(Scope::Ops, s, p).await

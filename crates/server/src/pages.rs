@@ -270,6 +270,7 @@ pub struct ArticleParams {
 pub async fn article(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    client: Option<axum::Extension<crate::limit::Client>>,
     headers: HeaderMap,
     params: Result<axum::extract::Query<ArticleParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Html<String>, PageError> {
@@ -290,7 +291,10 @@ pub async fn article(
             query: Some(query.clone()).filter(|q| !q.is_empty()),
         });
     }
-    state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
+    // Popularity counts one view per client and article in `view_window_minutes`.
+    if state.views.first_view(client.map(|c| c.0.0), &page.id) {
+        state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
+    }
     let base = base_url(&state, &headers);
     let html_body = kotae_core::content::markdown::render_html(&page.body);
 

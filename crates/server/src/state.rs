@@ -25,8 +25,12 @@ pub struct Inner {
     /// The events database: what customers searched, found and did not find.
     pub events: Events,
     pub sessions: Sessions,
-    /// Per-client rate limits (public API, failed logins).
+    /// Per-client rate limits (request budgets, failed logins).
     pub limits: crate::limit::Limits,
+    /// The console's operators, ready to check secrets against.
+    pub operators: Arc<crate::auth::Operators>,
+    /// Article views counted lately, per client (for popularity).
+    pub views: crate::views::Seen,
 }
 
 impl std::ops::Deref for AppState {
@@ -56,6 +60,8 @@ impl AppState {
             events,
             sessions: Sessions::default(),
             limits: crate::limit::Limits::new(&config),
+            operators: crate::auth::Operators::new(&config.operators),
+            views: crate::views::Seen::new(Duration::from_secs(config.view_window_minutes.saturating_mul(60))),
             config,
         }))
     }
