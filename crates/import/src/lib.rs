@@ -17,7 +17,7 @@
 //! The folder written passes `kotae check`.
 //!
 //! The steps live in [`read`] (records from JSON lines or CSV), [`ids`] (page ids) and
-//! [`write`] (pages and `categories.yml`).
+//! [`mod@write`] (pages and `categories.yml`).
 
 pub mod ids;
 pub mod read;

@@ -148,8 +148,6 @@ impl Bm25TermWeight {
     }
 }
 
-/// A segment's readers of the fields a search looks at, opened once per search rather than
-
 impl Bm25TermWeight {
     /// The term's window bounds and best documents in the segment, from the cache or by
     /// walking the postings once.
@@ -202,20 +200,6 @@ impl Bm25TermWeight {
         Ok(Some(walked))
     }
 }
-
-/// What scoring keeps between searches of one index generation:
-///
-/// - **terms' entries in the term dictionaries** and their document frequencies: a question
-///   looks up about ninety terms (each word in five fields, its sounds and characters in two),
-///   and a dictionary lookup costs more than the rest of a term's setup;
-/// - with each term, its **per-window bounds and best documents** ([`Walked`]): walking a
-///   common term's postings to find them costs as much as a search, and the same words come
-///   back in question after question;
-/// - **fields' average lengths**;
-/// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
-///   the 256 field-length codes tantivy stores, one table per field (its average length) and
-///   parameters, so that scoring a posting is one lookup and one division.
-///
 
 impl Weight for Bm25TermWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {

@@ -10,7 +10,7 @@
 //! - [`dismax`]: a word's fields combined as best + tie-breaker × the others ([`DisMax`]), and
 //!   the same with bounds ([`BoundedWeight`]) for pruning; [`BoostedPhrase`] for multi-word
 //!   synonyms.
-//! - [`unit`]: what the pruning walks: one field of one clause ([`Unit`]), grouped by clause.
+//! - [`mod@unit`]: what the pruning walks: one field of one clause ([`Unit`]), grouped by clause.
 //! - [`topk`]: [`TopK`], MaxScore pruning over the units, with exact counting up to
 //!   [`COUNT_EXACTLY`].
 //! - [`filter`]: the audience and category filters as runs of document ids ([`FilterCache`]).

@@ -65,6 +65,7 @@ pub(crate) fn idf(doc_freq: u64, num_docs: u64) -> Score {
     (1.0 + x).ln()
 }
 
+/// A segment's readers of the fields a search looks at, opened once per search rather than
 /// once for each of its terms (tantivy's lookup takes a lock).
 pub struct SegmentFields<'r> {
     pub(crate) reader: &'r SegmentReader,
@@ -95,7 +96,7 @@ impl<'r> SegmentFields<'r> {
 /// What one walk over a term's postings in a segment tells [`TopK`](super::TopK).
 #[derive(Clone)]
 pub struct Walked {
-    /// The most `tf / (tf + norm)` reaches in each window of [`WINDOW`](super::WINDOW)
+    /// The most `tf / (tf + norm)` reaches in each window of [`WINDOW`]
     /// documents.
     pub shares: Arc<[Score]>,
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
@@ -108,6 +109,19 @@ pub struct Walked {
 /// search on 100k).
 pub const TOP_DOCS: usize = 16;
 
+/// What scoring keeps between searches of one index generation:
+///
+/// - **terms' entries in the term dictionaries** and their document frequencies: a question
+///   looks up about ninety terms (each word in five fields, its sounds and characters in two),
+///   and a dictionary lookup costs more than the rest of a term's setup;
+/// - with each term, its **per-window bounds and best documents** ([`Walked`]): walking a
+///   common term's postings to find them costs as much as a search, and the same words come
+///   back in question after question;
+/// - **fields' average lengths**;
+/// - **length-normalization tables**: BM25's `k1 × (1 − b + b × length / average)` for each of
+///   the 256 field-length codes tantivy stores, one table per field (its average length) and
+///   parameters, so that scoring a posting is one lookup and one division.
+///
 /// Entries are checked against the searcher's segments, so a cache shared by two searchers
 /// never answers one with the other's statistics.
 pub struct ScoringCache {

@@ -76,8 +76,6 @@ const SEED_CANDIDATES_PER_HIT: usize = 4;
 /// 100k: 4,096 documents 9.59M, 1,024 9.40M, 512 9.38M, 256 9.42M.
 pub const COUNT_WINDOW: u32 = 512;
 
-/// Documents per window: see [`TopK::collect_segment`].
-
 /// The k best documents of a sum of clauses, over the segments of a searcher.
 pub struct TopK {
     k: usize,

@@ -16,7 +16,7 @@ pub struct Unit {
     /// where it has no document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
     /// Some of the unit's best documents in the segment, each with its share of `max`, when
-    /// known: see [`TopK::collect_segment`] for what they are for.
+    /// known: see [`TopK::collect_segment`](super::TopK::collect_segment) for what they are for.
     pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
 }
 
@@ -81,7 +81,7 @@ impl Scorer for UnitScorer {
     }
 }
 
-/// A segment's clauses and filters, as [`TopK::collect_segment`]'s `open` makes them.
+/// A segment's clauses and filters, as [`TopK::collect_segment`](super::TopK::collect_segment)'s `open` makes them.
 pub type Opened = (Vec<Group>, Vec<Box<dyn Scorer>>);
 
 /// One clause of the sum: the dis-max of its units (best + `tie_breaker` × the others).

@@ -42,7 +42,7 @@ pub struct SearchRequest<'a> {
     pub category: Option<&'a str>,
     pub limit: usize,
     pub offset: usize,
-    /// Attach to each hit which evidence matched it, in which field (see [`Hit::explain`]).
+    /// Attach to each hit which evidence matched it, in which field (see [`Hit::explain`](super::Hit::explain)).
     pub explain: bool,
     /// How many hits, from the first, get a snippet (most of a search's cost on a small
     /// corpus): `usize::MAX` for all of them, 0 when only ids are needed.

@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod attack_auth;
 mod events;
 mod faults;
 mod internal;

@@ -2,14 +2,12 @@
 //! weak operators in the settings file, operator names guessed by timing, floods of writes and
 //! article views, and sockets that never finish their headers.
 
-mod common;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
+use crate::common::*;
 use kotae_server::{AppState, Config};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
