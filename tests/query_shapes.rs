@@ -94,10 +94,10 @@ proptest! {
             explain: false,
             snippets: usize::MAX,
         };
-        let results = snapshot().search.search(&request).map_err(|e| TestCaseError::fail(format!("{q:?}: {e}")))?;
+        let results = snapshot().search(&request).map_err(|e| TestCaseError::fail(format!("{q:?}: {e}")))?;
         check(&request, &results)?;
         // The same request again (from the result cache) gives the same page.
-        let again = snapshot().search.search(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let again = snapshot().search(&request).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let ids = |r: &SearchResults| r.hits.iter().map(|h| (h.id.clone(), h.section.clone())).collect::<Vec<_>>();
         prop_assert_eq!(ids(&results), ids(&again));
         prop_assert_eq!(results.total, again.total);
@@ -115,7 +115,7 @@ fn the_checks_see_real_hits() {
         ("パスワード", AudienceFilter::Public, Some("password")),
     ] {
         let request = SearchRequest { audience, category, ..SearchRequest::new(query) };
-        let results = snapshot().search.search(&request).expect("search");
+        let results = snapshot().search(&request).expect("search");
         assert!(!results.hits.is_empty(), "{query:?} found nothing");
         if let Some(broken) = broken_promise(&request, &results) {
             panic!("{query:?}: {broken}");
@@ -123,6 +123,6 @@ fn the_checks_see_real_hits() {
     }
     // A page past the end: the total is still counted, the page is empty.
     let request = SearchRequest { offset: 5_000, ..SearchRequest::new("返品") };
-    let results = snapshot().search.search(&request).expect("search");
+    let results = snapshot().search(&request).expect("search");
     assert!(results.total > 0 && results.hits.is_empty(), "total {} with {} hits", results.total, results.hits.len());
 }

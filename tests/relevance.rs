@@ -42,16 +42,17 @@ fn held_out_queries_stay_at_their_measured_quality() {
     let report = sample_eval("heldout.jsonl");
     let m = &report["metrics"];
     assert!(m["queries"].as_u64().unwrap() >= 100, "{m}");
-    // Measured: MRR@10 0.9344, Recall@5 0.9861.
-    assert_floors("held-out", m, &[("mrr_at_10", 0.915), ("recall_at_5", 0.966)]);
+    // Measured: MRR@10 0.9413, Recall@5 0.9861 (the public index, without the manual's
+    // statistics).
+    assert_floors("held-out", m, &[("mrr_at_10", 0.922), ("recall_at_5", 0.966)]);
     pinned_top3(&report);
 }
 
 #[test]
 fn tuning_queries_stay_at_their_measured_quality() {
     let report = sample_eval("tuning.jsonl");
-    // Measured: MRR@10 0.9399, Recall@5 0.9826.
-    assert_floors("tuning", &report["metrics"], &[("mrr_at_10", 0.92), ("recall_at_5", 0.962)]);
+    // Measured: MRR@10 0.9222, Recall@5 0.9896 (the public index).
+    assert_floors("tuning", &report["metrics"], &[("mrr_at_10", 0.903), ("recall_at_5", 0.97)]);
 }
 
 #[test]

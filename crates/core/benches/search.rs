@@ -69,7 +69,7 @@ fn build(content: &Path, dir: &Path, analyzer: &Analyzer) -> Snapshot {
 /// Every request searched for real: the result cache is off, as for a question asked for the
 /// first time.
 fn queries(c: &mut Criterion, group: &str, snapshot: &Snapshot, held: &[String]) {
-    let uncached = snapshot.search.clone().with_cache_capacity(0);
+    let uncached = snapshot.public.clone().with_cache_capacity(0);
     let search = &uncached;
     let mut g = c.benchmark_group(group);
     for q in QUERIES {
@@ -103,7 +103,7 @@ fn queries(c: &mut Criterion, group: &str, snapshot: &Snapshot, held: &[String])
 
 /// Questions asked again (the result cache of a served index, as in a traffic spike).
 fn cached(c: &mut Criterion, group: &str, snapshot: &Snapshot) {
-    let search = &snapshot.search;
+    let search = &snapshot.public;
     let mut g = c.benchmark_group(group);
     g.bench_function("repeated_query", |b| {
         let mut i = 0;
@@ -130,7 +130,7 @@ fn bench(c: &mut Criterion) {
         } else {
             build(&large, large_dir.path(), &analyzer)
         };
-        eprintln!("search bench: large corpus has {} index documents", snapshot.search.num_docs());
+        eprintln!("search bench: large corpus has {} index documents", snapshot.all.num_docs());
         queries(c, "large", &snapshot, &held);
         cached(c, "large_cached", &snapshot);
     }

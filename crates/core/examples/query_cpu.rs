@@ -61,7 +61,7 @@ fn main() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["text"].as_str().expect("text").to_string())
         .collect();
 
-    let uncached = snapshot.search.clone().with_cache_capacity(0);
+    let uncached = snapshot.public.clone().with_cache_capacity(0);
     // Warm the page cache, the allocator and the analyzer's buffers: a whole untimed round of
     // each kind of search.
     for q in &queries {
@@ -78,7 +78,7 @@ fn main() {
         let prefix: String = q.chars().take(3).collect();
         uncached.search(&SearchRequest { limit: 8, ..SearchRequest::new(&prefix) }).expect("search");
     });
-    let cached = snapshot.search.clone().with_cache_capacity(4096);
+    let cached = snapshot.public.clone().with_cache_capacity(4096);
     for q in &queries {
         cached.search(&SearchRequest::new(q)).expect("search");
     }

@@ -17,7 +17,7 @@
 //! use kotae_core::{Analyzer, IndexRoot, Snapshot, SearchRequest};
 //! let analyzer = Analyzer::from_env()?;
 //! let snapshot = Snapshot::open(&IndexRoot::new("index"), &analyzer)?;
-//! let results = snapshot.search.search(&SearchRequest::new("へんぴんしたい"))?;
+//! let results = snapshot.search(&SearchRequest::new("へんぴんしたい"))?;
 //! for hit in results.hits {
 //!     println!("{} {}", hit.id, hit.title);
 //! }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kotae_core::content::{self, Diagnostic, Loaded};
+use kotae_core::content::{self, Audience, Diagnostic, Loaded, Page};
 use kotae_core::Snapshot;
 use kotae_core::index::{self, IndexRoot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
@@ -98,7 +98,11 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
     })
 }
 
-/// Write the tantivy index and `corpus.json` of a generation, then reopen it to verify it.
+/// Write the two indexes and `corpus.json` of a generation, then reopen it to verify it.
+///
+/// The generation's own index holds every page (the console's); its `public/` part holds the
+/// public pages only, with their own statistics and lexicon (the customers'; see
+/// [`Snapshot`]).
 fn write_generation(
     generation: &Path,
     loaded: &Loaded,
@@ -107,38 +111,60 @@ fn write_generation(
     progress: bool,
 ) -> Result<usize, BuildError> {
     let corpus = &loaded.corpus;
+    let public: Vec<Page> = corpus.pages.iter().filter(|p| p.audience == Audience::Public).cloned().collect();
+    let bar = progress_bar((corpus.pages.len() + public.len()) as u64, progress);
+    let mut phase = Phase::start();
+    let part = |dir: &Path, pages: &[Page], phase: &mut Phase| {
+        write_index(dir, pages, &corpus.synonyms, Sources { analyzer, thesaurus, bar: &bar }, phase)
+    };
+    let documents = part(generation, &corpus.pages, &mut phase)?;
+    let public_documents = part(&generation.join(layout::PUBLIC_DIR), &public, &mut phase)?;
+
+    let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
+    write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;
+    write_durably(&generation.join(layout::CORPUS_FILE), &encoded.catalogue)?;
+    bar.finish_and_clear();
+    let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
+    let found = (snapshot.all.num_docs() as usize, snapshot.public.num_docs() as usize);
+    if found != (documents, public_documents) || snapshot.corpus.pages.len() != corpus.pages.len() {
+        return Err(BuildError::Verify(format!(
+            "wrote {documents} documents ({public_documents} public) but read back {} ({})",
+            found.0, found.1
+        )));
+    }
+    phase.done("write and verify");
+    IndexRoot::new(generation.parent().unwrap_or(generation)).mark_ready(generation)?;
+    Ok(documents)
+}
+
+/// What every index of a generation is built with.
+struct Sources<'a> {
+    analyzer: &'a Analyzer,
+    thesaurus: Option<&'a kotae_core::thesaurus::Thesaurus>,
+    bar: &'a ProgressBar,
+}
+
+/// Write a tantivy index of `pages` and its lexicon into `dir`; the number of documents.
+fn write_index(dir: &Path, pages: &[Page], synonyms: &[Vec<String>], sources: Sources<'_>, phase: &mut Phase) -> Result<usize, BuildError> {
+    let Sources { analyzer, thesaurus, bar } = sources;
     let (schema, fields) = index::schema();
-    let tantivy_dir = generation.join(layout::TANTIVY_DIR);
+    let tantivy_dir = dir.join(layout::TANTIVY_DIR);
+    std::fs::create_dir_all(&tantivy_dir).map_err(|e| io(&tantivy_dir, e))?;
     let tindex = tantivy::Index::builder().schema(schema).settings(index::schema::settings()).create_in_dir(&tantivy_dir)?;
     tokenizer::register(&tindex, analyzer);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
     let mut writer: tantivy::IndexWriter = tindex.writer_with_num_threads(threads, threads * 64_000_000)?;
-
-    let bar = progress_bar(corpus.pages.len() as u64, progress);
-    let mut phase = Phase::start();
     // The lexicon analyzes the pages on its own threads while tantivy indexes them.
     let (documents, lexicon) = std::thread::scope(|scope| {
-        let lexicon = scope.spawn(|| kotae_core::lexicon::Lexicon::build_with(analyzer, &corpus.pages, &corpus.synonyms, thesaurus));
-        let documents = index_pages(&tindex, &mut writer, corpus, &fields, &bar, &mut phase);
+        let lexicon = scope.spawn(|| kotae_core::lexicon::Lexicon::build_with(analyzer, pages, synonyms, thesaurus));
+        let documents = index_pages(&tindex, &mut writer, pages, &fields, bar, phase);
         let lexicon = lexicon.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         documents.map(|d| (d, lexicon))
     })?;
     writer.wait_merging_threads()?;
     phase.done("lexicon (what indexing did not overlap)");
-
-    let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
-    write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;
-    write_durably(&generation.join(layout::CORPUS_FILE), &encoded.catalogue)?;
     let lexicon_json = serde_json::to_vec(&lexicon).map_err(|e| BuildError::Verify(e.to_string()))?;
-    write_durably(&generation.join(layout::LEXICON_FILE), &lexicon_json)?;
-    bar.finish_and_clear();
-    let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
-    let found = snapshot.search.num_docs() as usize;
-    if found != documents || snapshot.corpus.pages.len() != corpus.pages.len() {
-        return Err(BuildError::Verify(format!("wrote {documents} documents but read back {found}")));
-    }
-    phase.done("write and verify");
-    IndexRoot::new(generation.parent().unwrap_or(generation)).mark_ready(generation)?;
+    write_durably(&dir.join(layout::LEXICON_FILE), &lexicon_json)?;
     Ok(documents)
 }
 
@@ -146,13 +172,13 @@ fn write_generation(
 fn index_pages(
     tindex: &tantivy::Index,
     writer: &mut tantivy::IndexWriter,
-    corpus: &kotae_core::Corpus,
+    pages: &[Page],
     fields: &index::Fields,
     bar: &ProgressBar,
     phase: &mut Phase,
 ) -> Result<usize, BuildError> {
     let mut documents = 0;
-    for page in &corpus.pages {
+    for page in pages {
         for doc in index::documents(page, fields, documents as u64) {
             writer.add_document(doc)?;
             documents += 1;

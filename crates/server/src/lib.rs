@@ -117,8 +117,9 @@ async fn health(State(state): State<AppState>) -> Response {
     axum::Json(json!({
         "status": "ok",
         "generation": snapshot.generation.file_name().and_then(|n| n.to_str()),
-        "pages": snapshot.corpus.pages.len(),
-        "documents": snapshot.search.num_docs(),
+        // Public pages only: the health check is public.
+        "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
+        "documents": snapshot.public.num_docs(),
     }))
     .into_response()
 }

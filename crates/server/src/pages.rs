@@ -228,7 +228,7 @@ pub async fn search(
         body.push_str("</ul></nav>");
         // When even the best hit covers the question poorly, offer a human before the list.
         let top = &results.hits[0];
-        let unsure = snapshot.search.confidence(&results.question, top, results.hits.get(1)) < state.config.answer_threshold;
+        let unsure = snapshot.public.confidence(&results.question, top, results.hits.get(1)) < state.config.answer_threshold;
         if unsure {
             body.push_str(&contact_block(&snapshot.corpus.site.contact, &q, "ぴったりの回答が見つからない場合は、お気軽にお問い合わせください", go));
             crate::events::record_shown(&state, Some(&sid), &q, "low", None);

@@ -110,7 +110,7 @@ impl AppState {
                 explain: false,
                 snippets,
             };
-            snap.search.search(&request)
+            snap.search(&request)
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))??;
@@ -174,8 +174,8 @@ pub fn random_token() -> String {
 
 /// `snapshot` with a result cache of the configured size.
 fn sized(mut snapshot: Snapshot, config: &Config) -> Snapshot {
-    if snapshot.search.cache_capacity() != config.result_cache {
-        snapshot.search = snapshot.search.with_cache_capacity(config.result_cache);
+    if snapshot.all.cache_capacity() != config.result_cache || snapshot.public.cache_capacity() != config.result_cache {
+        snapshot = snapshot.with_cache_capacity(config.result_cache);
     }
     snapshot
 }

@@ -70,7 +70,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         None => args.index.index.clone(),
     };
     let snapshot = Snapshot::open(&IndexRoot::new(&index_dir), &analyzer)?;
-    let mut index = snapshot.search;
+    let mut index = match audience {
+        AudienceFilter::Public => snapshot.public,
+        AudienceFilter::Internal | AudienceFilter::All => snapshot.all,
+    };
     if let Some(weights) = &args.weights {
         index = index.with_weights(serde_json::from_str(weights).context("--weights")?);
     }

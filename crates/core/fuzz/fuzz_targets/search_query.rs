@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         n => usize::from(n % 32),
     };
     let request = SearchRequest { query, audience, category, limit, offset, explain: c % 2 == 1, snippets: usize::MAX };
-    let results = SNAPSHOT.search.search(&request).unwrap_or_else(|e| panic!("{query:?} failed: {e}"));
+    let results = SNAPSHOT.search(&request).unwrap_or_else(|e| panic!("{query:?} failed: {e}"));
     if let Some(broken) = search_contract::broken_promise(&request, &results) {
         panic!("{query:?} {audience:?} {category:?} limit {limit} offset {offset}: {broken}");
     }

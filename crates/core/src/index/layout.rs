@@ -21,8 +21,10 @@ pub const CORPUS_FILE: &str = "corpus.json";
 pub const PAGES_FILE: &str = "pages.jsonl";
 /// The readings and synonyms of a generation.
 pub const LEXICON_FILE: &str = "lexicon.json";
-/// The tantivy index inside a generation.
+/// The tantivy index inside a generation (and inside its public part).
 pub const TANTIVY_DIR: &str = "tantivy";
+/// The public part of a generation: a tantivy index and a lexicon of the public pages only.
+pub const PUBLIC_DIR: &str = "public";
 /// Prefix of generation folders.
 pub const GENERATION_PREFIX: &str = "gen-";
 /// Written into a generation once it is complete and verified.

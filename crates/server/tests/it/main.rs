@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod attack_auth;
+mod public_side;
 mod events;
 mod faults;
 mod internal;

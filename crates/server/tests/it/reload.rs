@@ -150,12 +150,12 @@ async fn every_generation_gets_the_configured_result_cache() {
     let snapshot = kotae_core::Snapshot::open(&kotae_core::IndexRoot::new(&index), analyzer()).unwrap();
     let config = kotae_server::config::Config { result_cache: 0, ..config(&index) };
     let s = kotae_server::AppState::new(config, analyzer().clone(), snapshot);
-    assert_eq!(s.snapshot().search.cache_capacity(), 0, "off from the start");
+    assert_eq!(s.snapshot().public.cache_capacity(), 0, "off from the start");
 
     retitle(&content, "配送料金はいくらかかりますか");
     build(&content, &index);
     let mut failed = None;
     assert!(reload::check(&s, &mut failed).await);
-    assert_eq!(s.snapshot().search.cache_capacity(), 0, "and for the rebuilt generation");
-    assert_eq!(state_for(&index).snapshot().search.cache_capacity(), 1024, "1,024 by default");
+    assert_eq!(s.snapshot().public.cache_capacity(), 0, "and for the rebuilt generation");
+    assert_eq!(state_for(&index).snapshot().public.cache_capacity(), 1024, "1,024 by default");
 }
