@@ -217,7 +217,12 @@ impl Store {
     }
 
     /// Delete everything older than `days` days before `now`; returns the rows deleted.
+    /// `days` 0 means no retention limit (as 0 means "off" in every other setting): nothing is
+    /// deleted.
     pub fn purge(&self, days: u32, now: i64) -> anyhow::Result<usize> {
+        if days == 0 {
+            return Ok(0);
+        }
         let cutoff = now - i64::from(days) * 86_400;
         self.with(|conn| {
             let tx = conn.transaction()?;
@@ -564,6 +569,24 @@ mod tests {
         assert_eq!(store.count("events", "").unwrap(), 2);
         assert_eq!(store.count("questions", "").unwrap(), 2);
         assert_eq!(store.count("events", &format!("ts = {old}")).unwrap(), 0);
+    }
+
+    #[test]
+    fn retention_zero_is_off_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let now = 1_000 * 86_400;
+        for (i, ts) in [now - 400 * 86_400, now - 86_400, now].into_iter().enumerate() {
+            store.record_all(&[search(&format!("s{i}"), ts, "a"), Event::View { ts, session: None, search_id: None, article: "a".into() }]).unwrap();
+            store
+                .record_question(&Question { ts, session: None, search_id: None, article: None, query: None, question: "?".into(), contact: None })
+                .unwrap();
+        }
+        assert_eq!(store.purge(0, now).unwrap(), 0);
+        assert_eq!(store.purge(0, now + 10_000 * 86_400).unwrap(), 0);
+        for table in ["searches", "events", "questions"] {
+            assert_eq!(store.count(table, "").unwrap(), 3, "{table}");
+        }
     }
 
     fn vote(article: &str) -> Vote {

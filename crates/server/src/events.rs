@@ -370,9 +370,14 @@ pub fn contact_link(kind: &str, query: &str, sid: Option<&str>) -> String {
     url
 }
 
-/// Delete events past the retention period now, then once a day.
+/// Delete events past the retention period now, then once a day. A retention of 0 days is
+/// off: nothing is ever deleted, and the task ends at once.
 pub fn spawn_retention(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if state.config.retention_days == 0 {
+            tracing::info!("events retention is off (retention_days = 0): events are kept until deleted by hand");
+            return;
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
