@@ -28,7 +28,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// The migrations, applied in order; the version of each is its position (1-based).
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_session_ts", include_str!("../migrations/0002_session_ts.sql")),
+];
 
 /// The database file's name when none is configured: next to the index folder.
 pub const DEFAULT_FILE: &str = "kotae-events.sqlite3";
