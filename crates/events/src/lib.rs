@@ -54,6 +54,22 @@ pub fn connect(path: &Path) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
+/// Whether `e`, or an error it came from, is SQLite's "attempt to write a readonly database".
+pub fn is_read_only(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code) == Some(rusqlite::ErrorCode::ReadOnly)
+    })
+}
+
+/// Write to the database and roll it back: fails as a real write would (read-only file, folder
+/// or `-wal`/`-shm` files), which reading, or even starting a write transaction, does not show.
+fn probe_write(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let wrote = conn.execute_batch("CREATE TABLE kotae_write_probe (x INTEGER)");
+    let rolled_back = conn.execute_batch("ROLLBACK");
+    wrote.and(rolled_back)
+}
+
 /// Apply the migrations not yet recorded in `schema_version`; returns the version now.
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<usize> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)")?;
@@ -173,6 +189,36 @@ impl Store {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let mut conn = connect(path)?;
         migrate(&mut conn)?;
+        Ok(Store { path: path.to_path_buf(), conn: Mutex::new((conn, faults::Seen::new(path))) })
+    }
+
+    /// Open for recording, as the service does: like [`Store::open`], but first make sure the
+    /// database can be written. A read-only database (the file, its folder or its file system,
+    /// or `-wal`/`-shm` files beside it that this user cannot write) is refused with a message
+    /// that says so, whether or not stale `-wal`/`-shm` files let SQLite read it: recording into
+    /// it would lose every event, vote and question.
+    pub fn open_for_recording(path: &Path) -> anyhow::Result<Self> {
+        let refuse = |e: anyhow::Error| {
+            if is_read_only(&e) {
+                e.context(format!(
+                    "the events database {} is read-only: kotae would lose every event, vote and question. Make the file, \
+                     its folder and any -wal/-shm files beside it writable by the user kotae runs as, or set events_db \
+                     (KOTAE_EVENTS_DB) to a writable place",
+                    path.display()
+                ))
+            } else {
+                e
+            }
+        };
+        let mut conn = connect(path).map_err(refuse)?;
+        if let Err(e) = probe_write(&conn) {
+            let e = anyhow::Error::from(e);
+            if is_read_only(&e) {
+                return Err(refuse(e));
+            }
+            tracing::warn!(error = format!("{e:#}"), "cannot check that the events database is writable");
+        }
+        migrate(&mut conn).map_err(refuse)?;
         Ok(Store { path: path.to_path_buf(), conn: Mutex::new((conn, faults::Seen::new(path))) })
     }
 

@@ -58,9 +58,11 @@ pub struct Events {
 }
 
 impl Events {
-    /// Open (and migrate) the database at `path` and start its writer thread.
+    /// Open (and migrate) the database at `path` and start its writer thread. A database that
+    /// cannot be written is refused ([`Store::open_for_recording`]), so the service does not
+    /// start rather than drop what customers do.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open(path)?);
+        let store = Arc::new(Store::open_for_recording(path)?);
         let writer = Writer::start(path)?;
         Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None) })
     }

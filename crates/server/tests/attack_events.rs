@@ -191,3 +191,81 @@ async fn customer_text_in_csv_exports_cannot_start_a_formula() {
         }
     }
 }
+
+/// Where [`open_events_as_the_service_does`] opens the events database, in a child process.
+const READ_ONLY_DB: &str = "KOTAE_TEST_READ_ONLY_DB";
+/// The user a child runs as when the tests run as root (who can write any file): nobody.
+const NOBODY: u32 = 65_534;
+
+/// Run in a child process only (this binary, this test): open the events database at
+/// `$KOTAE_TEST_READ_ONLY_DB` as the service does at start, and say what happened.
+#[test]
+fn open_events_as_the_service_does() {
+    if let Some(path) = std::env::var_os(READ_ONLY_DB) {
+        match kotae_server::events::Events::open(std::path::Path::new(&path)) {
+            Ok(_) => println!("OPENED"),
+            Err(e) => println!("REFUSED: {e:#}"),
+        }
+    }
+}
+
+/// Leave `-wal` and `-shm` files beside `db`, as a process killed while writing does.
+fn leave_stale_wal(db: &std::path::Path) {
+    let with = |suffix: &str| std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+    let conn = kotae_events::connect(db).unwrap();
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0; INSERT INTO questions (ts, question) VALUES (1, 'in the wal');").unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::copy(with(suffix), with(&format!("{suffix}.copy"))).unwrap();
+    }
+    drop(conn);
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::rename(with(&format!("{suffix}.copy")), with(suffix)).unwrap();
+    }
+    assert!(with("-wal").exists() && with("-shm").exists());
+}
+
+#[test]
+fn a_read_only_events_database_is_refused_at_start_with_or_without_stale_wal_files() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    let root = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    for stale in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        // The folder stays writable: SQLite could make -wal and -shm files there.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let db = dir.path().join("events.sqlite3");
+        let store = kotae_events::Store::open(&db).unwrap();
+        store
+            .record_question(&kotae_events::Question { ts: 1, session: None, search_id: None, article: None, query: None, question: "kept".into(), contact: None })
+            .unwrap();
+        drop(store);
+        if stale {
+            leave_stale_wal(&db);
+            if root {
+                // Left by the service's own user, who can still write them.
+                for suffix in ["-wal", "-shm"] {
+                    std::os::unix::fs::chown(format!("{}{suffix}", db.display()), Some(NOBODY), Some(NOBODY)).unwrap();
+                }
+            }
+        }
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+        child.args(["--exact", "open_events_as_the_service_does", "--nocapture", "--test-threads", "1"]).env(READ_ONLY_DB, &db);
+        if root {
+            child.uid(NOBODY).gid(NOBODY);
+        }
+        let out = match child.output() {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("skipped: cannot run a child as another user ({e})");
+                return;
+            }
+        };
+        let said = String::from_utf8_lossy(&out.stdout);
+        let case = if stale { "with stale -wal/-shm files" } else { "without -wal/-shm files" };
+        assert!(said.contains("REFUSED"), "{case}: the service must refuse a read-only events database: {said}");
+        assert!(said.contains("read-only") && said.contains(&db.display().to_string()), "{case}: the message says why and where: {said}");
+    }
+}
