@@ -55,6 +55,8 @@ struct Open {
 pub struct Events {
     open: Option<Open>,
     popular: Mutex<Cached>,
+    /// Insights reports: one computed at a time.
+    reports: insights::Gate,
 }
 
 impl Events {
@@ -64,12 +66,12 @@ impl Events {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let store = Arc::new(Store::open_for_recording(path)?);
         let writer = Writer::start(path)?;
-        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None) })
+        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None), reports: insights::Gate::default() })
     }
 
     /// No database: nothing is recorded, votes and questions are refused.
     pub fn disabled() -> Self {
-        Events { open: None, popular: Mutex::new(None) }
+        Events { open: None, popular: Mutex::new(None), reports: insights::Gate::default() }
     }
 
     pub fn store(&self) -> Option<&Arc<Store>> {
@@ -149,6 +151,11 @@ impl Events {
             *cache = Some((Instant::now(), scores.clone()));
         }
         scores
+    }
+
+    /// How many insights reports were computed (the others reused one; tests).
+    pub fn reports_computed(&self) -> u64 {
+        self.reports.computed()
     }
 
     /// Forget the cached popularity (tests).

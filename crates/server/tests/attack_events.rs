@@ -192,6 +192,24 @@ async fn customer_text_in_csv_exports_cannot_start_a_formula() {
     }
 }
 
+#[tokio::test]
+async fn insights_requests_at_once_share_one_computation() {
+    let s = state();
+    seed_questions(&s, 120);
+    let uri = "/ops/insights?page=2";
+    let (a, b, c, d) = tokio::join!(get_as_operator(&s, uri), get_as_operator(&s, uri), get_as_operator(&s, uri), get_as_operator(&s, uri));
+    for r in [&a, &b, &c, &d] {
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("全120件中 51〜100件目"), "each gets its page of questions");
+    }
+    assert_eq!(s.events.reports_computed(), 1, "the figures were computed once for the four");
+    let today = chrono::Utc::now().date_naive();
+    let ranges: Vec<String> = (1..=3).map(|d| format!("/ops/insights?from={}&to={today}", today - chrono::Days::new(d))).collect();
+    let (x, y, z) = tokio::join!(get_as_operator(&s, &ranges[0]), get_as_operator(&s, &ranges[1]), get_as_operator(&s, &ranges[2]));
+    assert!([x, y, z].iter().all(|r| r.status == StatusCode::OK));
+    assert_eq!(s.events.reports_computed(), 4, "other ranges are computed, one after the other");
+}
+
 /// Where [`open_events_as_the_service_does`] opens the events database, in a child process.
 const READ_ONLY_DB: &str = "KOTAE_TEST_READ_ONLY_DB";
 /// The user a child runs as when the tests run as root (who can write any file): nobody.

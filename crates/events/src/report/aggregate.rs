@@ -217,15 +217,7 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         .collect::<Result<Vec<_>, _>>()
         .context("self-resolution")?;
 
-    let questions_total = conn
-        .query_row("SELECT COUNT(*) FROM questions WHERE ts >= ?1 AND ts < ?2", range, |r| count(r, 0))?;
-    let mut questions = Vec::new();
-    if o.questions.limit > 0 {
-        questions_page(conn, o.from, o.to, o.questions, |q| {
-            questions.push(q);
-            Ok(())
-        })?;
-    }
+    let (questions_total, questions) = question_page(conn, o.from, o.to, o.questions)?;
 
     conn.execute(&alias_sql(), range).context("alias suggestions")?;
     let mut alias_suggestions: Vec<AliasRow> = conn
@@ -286,6 +278,19 @@ fn questions_page(
         .context("reading questions")?;
     }
     Ok(())
+}
+
+/// How many questions `[from, to)` holds, and `page` of them, newest first.
+pub fn question_page(conn: &Connection, from: i64, to: i64, page: Page) -> anyhow::Result<(u64, Vec<QuestionRow>)> {
+    let total = conn.query_row("SELECT COUNT(*) FROM questions WHERE ts >= ?1 AND ts < ?2", params![from, to], |r| count(r, 0))?;
+    let mut rows = Vec::new();
+    if page.limit > 0 {
+        questions_page(conn, from, to, page, |q| {
+            rows.push(q);
+            Ok(())
+        })?;
+    }
+    Ok((total, rows))
 }
 
 /// Every question of `[from, to)`, newest first, handed to `f` one at a time (memory stays

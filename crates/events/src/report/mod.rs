@@ -30,7 +30,7 @@ pub mod render;
 use anyhow::Context;
 use serde::Serialize;
 
-pub use aggregate::{build, questions};
+pub use aggregate::{build, question_page, questions};
 pub use render::{csv_cell, terminal_safe, write_json};
 
 /// How long after a zero-result search a reformulation still counts, in seconds.

@@ -8,9 +8,12 @@
 //! - Every list is limited: the ranked sections to [`LIMIT`] rows, the questions to pages of
 //!   [`QUESTIONS_PER_PAGE`] (`page=`) on the page and [`QUESTIONS_PER_CSV`] in a CSV export.
 //! - The figures are aggregated by SQLite on a connection of the report's own, so memory stays
-//!   flat whatever the range holds.
+//!   flat whatever the range holds, and one report is computed at a time ([`Gate`]).
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -19,6 +22,7 @@ use chrono::NaiveDate;
 use kotae_core::content::Audience;
 use kotae_events::report::{self, MAX_RANGE_DAYS, Page, Report};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 use crate::html::{self, escape};
@@ -86,16 +90,91 @@ fn page_number(p: &InsightParams) -> Result<u64, Refused> {
     }
 }
 
-async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions: Page) -> Result<Report, AppError> {
+/// The service computes one insights report at a time, however many requests come at once:
+/// memory and CPU go to one computation. A request that waited while the figures of the same
+/// range were computed takes them, if they were started at most [`REUSE`] before it came.
+pub struct Gate {
+    permit: Arc<Semaphore>,
+    last: Mutex<Option<Figures>>,
+    computed: AtomicU64,
+}
+
+/// How much older than a request figures it reuses may be.
+pub const REUSE: Duration = Duration::from_secs(2);
+
+struct Figures {
+    range: (NaiveDate, NaiveDate),
+    started: Instant,
+    report: Arc<Report>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate { permit: Arc::new(Semaphore::new(1)), last: Mutex::new(None), computed: AtomicU64::new(0) }
+    }
+}
+
+impl Gate {
+    /// Reports computed so far.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
+    fn reusable(&self, range: (NaiveDate, NaiveDate), asked: Instant) -> Option<Arc<Report>> {
+        let last = self.last.lock().ok()?;
+        let f = last.as_ref().filter(|f| f.range == range && f.started + REUSE >= asked)?;
+        Some(f.report.clone())
+    }
+}
+
+/// Unix seconds: the start of `from` and the end of `to` (UTC).
+fn span(from: NaiveDate, to: NaiveDate) -> (i64, i64) {
+    (report::start_of(from), to.checked_add_days(chrono::Days::new(1)).map(report::start_of).unwrap_or(i64::MAX))
+}
+
+/// Every figure of the range but the questions' page.
+async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc<Report>, AppError> {
+    let asked = Instant::now();
+    let gate = &state.events.reports;
+    let permit = gate.permit.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(report) = gate.reusable((from, to), asked) {
+        return Ok(report);
+    }
+    let started = Instant::now();
     // Include what is still queued; the writer thread is waited for off the async threads.
     let flushing = state.clone();
     let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
     let snapshot = state.snapshot();
     let public_ids: Vec<String> = snapshot.corpus.pages.iter().filter(|p| p.audience == Audience::Public).map(|p| p.id.clone()).collect();
-    let end = to.checked_add_days(chrono::Days::new(1)).map(report::start_of).unwrap_or(i64::MAX);
-    let options = report::Options { from: report::start_of(from), to: end, limit: LIMIT, public_ids, questions };
-    // A connection of its own, so that a long report does not hold up votes and questions.
-    state.events.blocking(move |s| report::build(&kotae_events::connect(s.path())?, &options)).await
+    let (start, end) = span(from, to);
+    let options = report::Options { from: start, to: end, limit: LIMIT, public_ids, questions: Page::NONE };
+    // A connection of its own, so that a long report does not hold up votes and questions; the
+    // permit is held until the computation ends, even if the request is given up.
+    let report = state
+        .events
+        .blocking(move |s| {
+            let _permit = permit;
+            report::build(&kotae_events::connect(s.path())?, &options)
+        })
+        .await?;
+    let report = Arc::new(report);
+    gate.computed.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut last) = gate.last.lock() {
+        *last = Some(Figures { range: (from, to), started, report: report.clone() });
+    }
+    Ok(report)
+}
+
+/// The figures of the range with one page of its questions.
+async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions: Page) -> Result<Report, AppError> {
+    let figures = figures(state, from, to).await?;
+    let (start, end) = span(from, to);
+    let (total, rows) =
+        state.events.blocking(move |s| report::question_page(&kotae_events::connect(s.path())?, start, end, questions)).await?;
+    let mut r = Report::clone(&figures);
+    r.questions_total = total;
+    r.questions = rows;
+    Ok(r)
 }
 
 /// Horizontal bars: one row per label.
