@@ -18,7 +18,7 @@
 //!   was found helpful (a "yes" vote, or opened with no "no" vote): add the first query as an
 //!   alias of that article.
 //!
-//! Memory does not grow with the log: SQLite groups, sorts and limits ([`aggregate`]), spilling
+//! Memory does not grow with the log: SQLite groups, sorts and limits ([`build`]), spilling
 //! to temporary files, and only the limited lists reach Rust. A range covers at most
 //! [`MAX_RANGE_DAYS`] days ([`check_span`]). Customer text is neutralised on the way out
 //! ([`render`]): CSV cells cannot start a spreadsheet formula, and terminal output carries no
