@@ -412,7 +412,7 @@ pub async fn insights(State(state): State<AppState>, params: axum::extract::Quer
 }
 
 /// `GET /ops/insights.csv?report=&from=&to=&page=`: one section as CSV; the questions in pages
-/// of [`QUESTIONS_PER_CSV`], newest first.
+/// of 1,000 (`QUESTIONS_PER_CSV`), newest first.
 pub async fn insights_csv(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
     let (from, to, page) = range(&params.0)
         .and_then(|(from, to)| Ok((from, to, page_number(&params.0)?)))
