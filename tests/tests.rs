@@ -13,4 +13,5 @@ mod import;
 mod japanese;
 mod query_shapes;
 mod relevance;
+mod report;
 mod search_contract;

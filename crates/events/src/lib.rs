@@ -13,6 +13,7 @@
 //! - [`report`]: the figures (top queries, zero-result queries, corpus gaps, helpful ratios,
 //!   articles never found, self-resolution, questions, alias suggestions).
 
+pub mod faults;
 pub mod report;
 
 pub use rusqlite;
@@ -28,7 +29,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 /// The migrations, applied in order; the version of each is its position (1-based).
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_session_ts", include_str!("../migrations/0002_session_ts.sql")),
+];
 
 /// The database file's name when none is configured: next to the index folder.
 pub const DEFAULT_FILE: &str = "kotae-events.sqlite3";
@@ -49,6 +53,22 @@ pub fn connect(path: &Path) -> anyhow::Result<Connection> {
     anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "{}: cannot switch to WAL mode (got {mode})", path.display());
     conn.pragma_update(None, "synchronous", "FULL")?;
     Ok(conn)
+}
+
+/// Whether `e`, or an error it came from, is SQLite's "attempt to write a readonly database".
+pub fn is_read_only(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code) == Some(rusqlite::ErrorCode::ReadOnly)
+    })
+}
+
+/// Write to the database and roll it back: fails as a real write would (read-only file, folder
+/// or `-wal`/`-shm` files), which reading, or even starting a write transaction, does not show.
+fn probe_write(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let wrote = conn.execute_batch("CREATE TABLE kotae_write_probe (x INTEGER)");
+    let rolled_back = conn.execute_batch("ROLLBACK");
+    wrote.and(rolled_back)
 }
 
 /// Apply the migrations not yet recorded in `schema_version`; returns the version now.
@@ -173,6 +193,36 @@ impl Store {
         Ok(Store { path: path.to_path_buf(), conn: Mutex::new((conn, faults::Seen::new(path))) })
     }
 
+    /// Open for recording, as the service does: like [`Store::open`], but first make sure the
+    /// database can be written. A read-only database (the file, its folder or its file system,
+    /// or `-wal`/`-shm` files beside it that this user cannot write) is refused with a message
+    /// that says so, whether or not stale `-wal`/`-shm` files let SQLite read it: recording into
+    /// it would lose every event, vote and question.
+    pub fn open_for_recording(path: &Path) -> anyhow::Result<Self> {
+        let refuse = |e: anyhow::Error| {
+            if is_read_only(&e) {
+                e.context(format!(
+                    "the events database {} is read-only: kotae would lose every event, vote and question. Make the file, \
+                     its folder and any -wal/-shm files beside it writable by the user kotae runs as, or set events_db \
+                     (KOTAE_EVENTS_DB) to a writable place",
+                    path.display()
+                ))
+            } else {
+                e
+            }
+        };
+        let mut conn = connect(path).map_err(refuse)?;
+        if let Err(e) = probe_write(&conn) {
+            let e = anyhow::Error::from(e);
+            if is_read_only(&e) {
+                return Err(refuse(e));
+            }
+            tracing::warn!(error = format!("{e:#}"), "cannot check that the events database is writable");
+        }
+        migrate(&mut conn).map_err(refuse)?;
+        Ok(Store { path: path.to_path_buf(), conn: Mutex::new((conn, faults::Seen::new(path))) })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -217,7 +267,12 @@ impl Store {
     }
 
     /// Delete everything older than `days` days before `now`; returns the rows deleted.
+    /// `days` 0 means no retention limit (as 0 means "off" in every other setting): nothing is
+    /// deleted.
     pub fn purge(&self, days: u32, now: i64) -> anyhow::Result<usize> {
+        if days == 0 {
+            return Ok(0);
+        }
         let cutoff = now - i64::from(days) * 86_400;
         self.with(|conn| {
             let tx = conn.transaction()?;
@@ -427,76 +482,6 @@ fn run_writer(mut conn: Connection, mut seen: faults::Seen, rx: Receiver<Message
     }
 }
 
-/// Fault injection for tests: make a database behave as if its disk were full.
-///
-/// SQLite's `max_page_count` is lowered to the database's size on every connection Kotae
-/// opened to it, so any write that needs a new page fails with `SQLITE_FULL` ("database or
-/// disk is full"), the very error a full disk gives; writes that fit in pages already there
-/// still succeed, as they would on a real full disk. Nothing is simulated until
-/// [`simulate_disk_full`](faults::simulate_disk_full) is called, and then only for that database file.
-pub mod faults {
-    use std::path::{Path, PathBuf};
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicU64, Ordering};
-
-    use rusqlite::Connection;
-
-    /// SQLite's largest page count: no limit.
-    const UNLIMITED: u32 = 4_294_967_294;
-
-    /// Bumped on every change, so that connections notice it with one atomic load.
-    static VERSION: AtomicU64 = AtomicU64::new(0);
-    /// The databases with a simulated full disk, and their size limit in pages.
-    static FULL: Mutex<Vec<(PathBuf, u32)>> = Mutex::new(Vec::new());
-
-    fn key(path: &Path) -> PathBuf {
-        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-    }
-
-    /// From now on the database at `path` cannot grow (`true`), or can again (`false`).
-    pub fn simulate_disk_full(path: &Path, full: bool) -> anyhow::Result<()> {
-        let key = key(path);
-        let mut list = FULL.lock().map_err(|_| anyhow::anyhow!("fault list poisoned"))?;
-        list.retain(|(p, _)| *p != key);
-        if full {
-            let conn = Connection::open(&key)?;
-            let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-            list.push((key, pages.max(1)));
-        }
-        VERSION.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-
-    /// One connection's view of the simulated faults.
-    pub(crate) struct Seen {
-        path: PathBuf,
-        version: u64,
-    }
-
-    impl Seen {
-        pub(crate) fn new(path: &Path) -> Self {
-            Seen { path: key(path), version: 0 }
-        }
-
-        /// Bring `conn`'s page limit in line with the simulated faults, if they changed.
-        pub(crate) fn apply(&mut self, conn: &Connection) {
-            let version = VERSION.load(Ordering::SeqCst);
-            if version == self.version {
-                return;
-            }
-            self.version = version;
-            let limit = FULL
-                .lock()
-                .ok()
-                .and_then(|list| list.iter().find(|(p, _)| *p == self.path).map(|(_, n)| *n))
-                .unwrap_or(UNLIMITED);
-            if let Err(e) = conn.query_row(&format!("PRAGMA max_page_count = {limit}"), [], |_| Ok(())) {
-                tracing::warn!(error = %e, "cannot set max_page_count");
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,6 +549,24 @@ mod tests {
         assert_eq!(store.count("events", "").unwrap(), 2);
         assert_eq!(store.count("questions", "").unwrap(), 2);
         assert_eq!(store.count("events", &format!("ts = {old}")).unwrap(), 0);
+    }
+
+    #[test]
+    fn retention_zero_is_off_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+        let now = 1_000 * 86_400;
+        for (i, ts) in [now - 400 * 86_400, now - 86_400, now].into_iter().enumerate() {
+            store.record_all(&[search(&format!("s{i}"), ts, "a"), Event::View { ts, session: None, search_id: None, article: "a".into() }]).unwrap();
+            store
+                .record_question(&Question { ts, session: None, search_id: None, article: None, query: None, question: "?".into(), contact: None })
+                .unwrap();
+        }
+        assert_eq!(store.purge(0, now).unwrap(), 0);
+        assert_eq!(store.purge(0, now + 10_000 * 86_400).unwrap(), 0);
+        for table in ["searches", "events", "questions"] {
+            assert_eq!(store.count(table, "").unwrap(), 3, "{table}");
+        }
     }
 
     fn vote(article: &str) -> Vote {

@@ -14,12 +14,16 @@ use std::time::{Duration, Instant};
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use kotae_core::content::Audience;
 use kotae_core::index::PageInfo;
 use kotae_events::{Event, Handover, Question, Search, Store, Vote, Writer};
 use serde::Deserialize;
+
+mod insights;
+
+pub use insights::{InsightParams, insights, insights_csv};
 
 use crate::api::{urlencode, with_query};
 use crate::error::AppError;
@@ -51,19 +55,23 @@ struct Open {
 pub struct Events {
     open: Option<Open>,
     popular: Mutex<Cached>,
+    /// Insights reports: one computed at a time.
+    reports: insights::Gate,
 }
 
 impl Events {
-    /// Open (and migrate) the database at `path` and start its writer thread.
+    /// Open (and migrate) the database at `path` and start its writer thread. A database that
+    /// cannot be written is refused ([`Store::open_for_recording`]), so the service does not
+    /// start rather than drop what customers do.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open(path)?);
+        let store = Arc::new(Store::open_for_recording(path)?);
         let writer = Writer::start(path)?;
-        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None) })
+        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None), reports: insights::Gate::default() })
     }
 
     /// No database: nothing is recorded, votes and questions are refused.
     pub fn disabled() -> Self {
-        Events { open: None, popular: Mutex::new(None) }
+        Events { open: None, popular: Mutex::new(None), reports: insights::Gate::default() }
     }
 
     pub fn store(&self) -> Option<&Arc<Store>> {
@@ -143,6 +151,11 @@ impl Events {
             *cache = Some((Instant::now(), scores.clone()));
         }
         scores
+    }
+
+    /// How many insights reports were computed (the others reused one; tests).
+    pub fn reports_computed(&self) -> u64 {
+        self.reports.computed()
     }
 
     /// Forget the cached popularity (tests).
@@ -370,9 +383,14 @@ pub fn contact_link(kind: &str, query: &str, sid: Option<&str>) -> String {
     url
 }
 
-/// Delete events past the retention period now, then once a day.
+/// Delete events past the retention period now, then once a day. A retention of 0 days is
+/// off: nothing is ever deleted, and the task ends at once.
 pub fn spawn_retention(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        if state.config.retention_days == 0 {
+            tracing::info!("events retention is off (retention_days = 0): events are kept until deleted by hand");
+            return;
+        }
         let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
@@ -383,230 +401,4 @@ pub fn spawn_retention(state: AppState) -> tokio::task::JoinHandle<()> {
             }
         }
     })
-}
-
-// ---------------------------------------------------------------------------------------------
-// The console's insights page.
-
-#[derive(Debug, Default, Deserialize)]
-pub struct InsightParams {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub report: Option<String>,
-}
-
-/// The range from `from`/`to` (dates, inclusive; default the last 30 days).
-fn range(p: &InsightParams) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
-    let parse = |s: &Option<String>, name: &str| -> Result<Option<chrono::NaiveDate>, AppError> {
-        match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| AppError::BadRequest(format!("`{name}` must be a date like 2026-11-01"))),
-        }
-    };
-    let today = chrono::Utc::now().date_naive();
-    let to = parse(&p.to, "to")?.unwrap_or(today);
-    let from = parse(&p.from, "from")?.unwrap_or(to - chrono::Days::new(29));
-    if from > to {
-        return Err(AppError::BadRequest("`from` is after `to`".into()));
-    }
-    Ok((from, to))
-}
-
-async fn report_for(state: &AppState, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<kotae_events::report::Report, AppError> {
-    // Include what is still queued; the writer thread is waited for off the async threads.
-    let flushing = state.clone();
-    let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
-    let snapshot = state.snapshot();
-    let public_ids: Vec<String> = snapshot.corpus.pages.iter().filter(|p| p.audience == Audience::Public).map(|p| p.id.clone()).collect();
-    let options = kotae_events::report::Options {
-        from: from.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(0),
-        to: (to + chrono::Days::new(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp()).unwrap_or(i64::MAX),
-        limit: 20,
-        public_ids,
-    };
-    // A connection of its own, so that a long report does not hold up votes and questions.
-    state.events.blocking(move |s| kotae_events::report::build(&kotae_events::connect(s.path())?, &options)).await
-}
-
-/// Horizontal bars: one row per label.
-fn bar_chart(title: &str, rows: &[(String, f64, String)]) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
-    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1e-9);
-    let (label_w, bar_w, row_h) = (260.0, 360.0, 22.0);
-    let height = rows.len() as f64 * row_h + 8.0;
-    let mut svg = format!(
-        r##"<svg class="chart" role="img" aria-label="{t}" width="{w}" height="{height}" viewBox="0 0 {w} {height}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"##,
-        t = escape(title),
-        w = label_w + bar_w + 70.0,
-    );
-    for (i, (label, value, shown)) in rows.iter().enumerate() {
-        let y = i as f64 * row_h + 4.0;
-        let w = (value / max * bar_w).max(1.0);
-        let short: String = label.chars().take(22).collect();
-        let _ = write!(
-            svg,
-            r##"<text x="{lx}" y="{ty}" font-size="12" text-anchor="end" fill="#1f2328">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="16" fill="#0a58ca"/><text x="{vx:.1}" y="{ty}" font-size="12" fill="#57606a">{shown}</text>"##,
-            lx = label_w - 6.0,
-            ty = y + 12.5,
-            label = escape(&short),
-            bx = label_w,
-            vx = label_w + w + 4.0,
-            shown = escape(shown),
-        );
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-/// Every day of the range, with the days that had no search filled in.
-fn all_days(rows: &[kotae_events::report::DayRow], from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<kotae_events::report::DayRow> {
-    let mut out = Vec::new();
-    let mut d = from;
-    while d <= to && out.len() < 400 {
-        let day = d.format("%Y-%m-%d").to_string();
-        out.push(rows.iter().find(|r| r.day == day).cloned().unwrap_or(kotae_events::report::DayRow { day, searches: 0, resolved: 0, rate: 0.0 }));
-        d = d + chrono::Days::new(1);
-    }
-    out
-}
-
-/// Self-resolution per day as columns (rate) over a 0–100 % axis.
-fn rate_chart(days: &[kotae_events::report::DayRow]) -> String {
-    if days.iter().all(|d| d.searches == 0) {
-        return r#"<p class="empty">この期間の検索はありません</p>"#.into();
-    }
-    let (h, left, top) = (160.0, 40.0, 10.0);
-    let col = (640.0 / days.len() as f64).clamp(2.0, 40.0);
-    let w = left + col * days.len() as f64 + 10.0;
-    let mut svg = format!(
-        r##"<svg class="chart" role="img" aria-label="自己解決率（日別）" width="{w}" height="{total}" viewBox="0 0 {w} {total}" xmlns="http://www.w3.org/2000/svg"><title>自己解決率（日別）</title>"##,
-        total = h + top + 24.0,
-    );
-    for pct in [0, 50, 100] {
-        let y = top + h - h * f64::from(pct) / 100.0;
-        let _ = write!(
-            svg,
-            r##"<line x1="{left}" y1="{y}" x2="{w}" y2="{y}" stroke="#d0d7de"/><text x="{tx}" y="{ty}" font-size="11" text-anchor="end" fill="#57606a">{pct}%</text>"##,
-            tx = left - 4.0,
-            ty = y + 4.0,
-        );
-    }
-    for (i, d) in days.iter().enumerate() {
-        let bh = h * d.rate;
-        let x = left + i as f64 * col + 1.0;
-        let _ = write!(
-            svg,
-            r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="#1a7f37"><title>{day}: {r}/{n}（{p:.0}%）</title></rect>"##,
-            y = top + h - bh,
-            bw = (col - 2.0).max(1.0),
-            day = escape(&d.day),
-            r = d.resolved,
-            n = d.searches,
-            p = d.rate * 100.0,
-        );
-    }
-    if let (Some(first), Some(last)) = (days.first(), days.last().filter(|_| days.len() > 1)) {
-        let _ = write!(
-            svg,
-            r##"<text x="{left}" y="{y}" font-size="11" fill="#57606a">{a}</text><text x="{w}" y="{y}" font-size="11" text-anchor="end" fill="#57606a">{b}</text>"##,
-            y = top + h + 18.0,
-            a = escape(&first.day),
-            b = escape(&last.day),
-        );
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
-    if rows.is_empty() {
-        return r#"<p class="empty">該当なし</p>"#.into();
-    }
-    let mut out = String::from("<table class=\"insights\"><thead><tr>");
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", escape(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for r in rows {
-        out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", escape(&c));
-        }
-        out.push_str("</tr>");
-    }
-    out.push_str("</tbody></table>");
-    out
-}
-
-/// `GET /ops/insights?from=&to=`: the report with charts, for operators.
-pub async fn insights(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Html<String>, AppError> {
-    let (from, to) = range(&params.0)?;
-    let r = report_for(&state, from, to).await?;
-    let csv = |name: &str| format!(r#" <a class="csv" href="/ops/insights.csv?report={name}&amp;from={from}&amp;to={to}">CSV</a>"#);
-    let title = |t: &str, name: &str| format!(r#"<h2 id="{name}">{}{}</h2>"#, escape(t), csv(name));
-    let rate = if r.searches == 0 {
-        0.0
-    } else {
-        r.self_resolution.iter().map(|d| d.resolved).sum::<u64>() as f64 / r.searches as f64
-    };
-    let mut body = format!(
-        r#"<p><a href="/ops">← ナレッジ検索</a></p><h1>検索インサイト</h1>
-<form method="get" action="/ops/insights" class="filters-form"><label>開始日 <input type="date" name="from" value="{from}"></label> <label>終了日 <input type="date" name="to" value="{to}"></label> <button type="submit">表示</button></form>
-<p class="summary">期間 {from} 〜 {to}（UTC）: 検索 {n}件、ヒットなし {z}件、自己解決率 {rate:.1}%</p>"#,
-        n = r.searches,
-        z = r.zero_result_searches,
-        rate = rate * 100.0,
-    );
-    body.push_str(&title("自己解決率（日別）", "self_resolution"));
-    body.push_str(&rate_chart(&all_days(&r.self_resolution, from, to)));
-    body.push_str(&title("よく検索されたキーワード", "top_queries"));
-    body.push_str(&bar_chart("検索回数", &r.top_queries.iter().take(10).map(|q| (q.query.clone(), q.searches as f64, q.searches.to_string())).collect::<Vec<_>>()));
-    body.push_str(&table(&["キーワード", "検索", "ヒットなし", "クリック"], r.top_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.zero_hits.to_string(), q.clicks.to_string()]).collect()));
-    body.push_str(&title("ヒットしなかったキーワード", "zero_results"));
-    body.push_str(&bar_chart("ヒットなしの回数", &r.zero_result_queries.iter().take(10).map(|q| (q.query.clone(), q.searches as f64, q.searches.to_string())).collect::<Vec<_>>()));
-    body.push_str(&table(&["キーワード", "回数", "最終"], r.zero_result_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.last_seen.clone()]).collect()));
-    body.push_str(&title("有人窓口へ案内したキーワード（コンテンツの不足）", "handovers"));
-    body.push_str(&table(&["キーワード", "検索", "窓口表示", "問い合わせ"], r.handover_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.shown.to_string(), q.contacted.to_string()]).collect()));
-    body.push_str(&title("「役に立った」の割合が低い記事", "worst_helpful"));
-    body.push_str(&bar_chart("役に立った割合", &r.worst_helpful.iter().take(10).map(|h| (h.article.clone(), h.ratio, format!("{:.0}%", h.ratio * 100.0))).collect::<Vec<_>>()));
-    body.push_str(&table(&["記事", "はい", "いいえ", "割合"], r.worst_helpful.iter().map(|h| vec![h.article.clone(), h.yes.to_string(), h.no.to_string(), format!("{:.0}%", h.ratio * 100.0)]).collect()));
-    body.push_str(&title("別名（aliases）の追加候補", "aliases"));
-    body.push_str(&table(&["キーワード", "記事", "件数", "見つけた言い換え"], r.alias_suggestions.iter().map(|a| vec![a.query.clone(), a.article.clone(), a.count.to_string(), a.reformulations.join("、")]).collect()));
-    body.push_str(&title("一度も検索結果に出なかった公開記事", "never_found"));
-    if r.never_found.is_empty() {
-        body.push_str(r#"<p class="empty">該当なし</p>"#);
-    } else {
-        let _ = write!(body, r#"<p>{}件</p><ul class="never-found">"#, r.never_found.len());
-        for id in &r.never_found {
-            let _ = write!(body, r#"<li><a href="/ops/articles/{}">{}</a></li>"#, escape(id), escape(id));
-        }
-        body.push_str("</ul>");
-    }
-    body.push_str(&title("お客様からの質問", "questions"));
-    body.push_str(&table(&["日時", "質問", "検索語", "記事", "連絡先"], r.questions.iter().map(|q| vec![q.time.clone(), q.question.clone(), q.query.clone().unwrap_or_default(), q.article.clone().unwrap_or_default(), q.contact.clone().unwrap_or_default()]).collect()));
-    let mut page = html::Page::new(&state.snapshot().corpus.site.name, "検索インサイト", body);
-    page.console = true;
-    Ok(page.render())
-}
-
-/// `GET /ops/insights.csv?report=&from=&to=`: one section as CSV.
-pub async fn insights_csv(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
-    let (from, to) = range(&params.0)?;
-    let section = params.0.report.clone().unwrap_or_else(|| "top_queries".into());
-    if !kotae_events::report::SECTIONS.contains(&section.as_str()) {
-        return Err(AppError::BadRequest(format!("`report` must be one of {}", kotae_events::report::SECTIONS.join(", "))));
-    }
-    let r = report_for(&state, from, to).await?;
-    let mut out = Vec::new();
-    r.write_csv(&section, &mut out).map_err(AppError::Internal)?;
-    let disposition = format!("attachment; filename=\"kotae-{section}-{from}-{to}.csv\"");
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        out,
-    )
-        .into_response())
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use kotae_core::IndexRoot;
 use kotae_core::index::StoredCorpus;
-use kotae_events::report::{self, SECTIONS};
+use anyhow::Context;
+use kotae_events::report::{self, Page, QuestionRow, SECTIONS, render};
 
 use super::IndexArg;
 
@@ -19,7 +20,8 @@ pub struct Args {
     events: Option<PathBuf>,
     #[command(flatten)]
     index: IndexArg,
-    /// Start of the period: a duration back from now (30d, 12h, 2w) or a date (2026-11-01).
+    /// Start of the period: a duration back from now (30d, 12h, 2w) or a date (2026-11-01); at
+    /// most 366 days back.
     #[arg(long, default_value = "30d")]
     since: String,
     /// Output format.
@@ -51,6 +53,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     let now = kotae_events::now();
     let from = report::parse_since(&args.since, now)?;
+    let to = now + 1;
+    report::check_span(from, to).with_context(|| format!("--since {}", args.since))?;
     let ids = match public_ids(&args.index.index) {
         Ok(ids) => ids,
         Err(e) => {
@@ -59,27 +63,52 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let store = kotae_events::Store::open(&path)?;
-    let options = report::Options { from, to: now + 1, limit: args.limit, public_ids: ids };
-    let mut r = store.with(|c| report::build(c, &options))?;
-    // Contact addresses customers left are shown only in the console (/ops/insights).
-    r.redact_contacts();
+    // The questions are streamed from the database as they are printed, not held in memory.
+    let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE };
+    let r = store.with(|c| report::build(c, &options))?;
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Contact addresses customers left are shown only in the console (/ops/insights).
+    let each_question = |f: &mut dyn FnMut(QuestionRow) -> anyhow::Result<()>| {
+        store.with(|c| {
+            report::questions(c, from, to, |mut q| {
+                q.redact();
+                f(q)
+            })
+        })
+    };
     match args.format.as_str() {
-        "json" => writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?,
-        "csv" => match &args.report {
-            Some(section) => r.write_csv(section, &mut out)?,
-            None => {
-                for (i, section) in SECTIONS.iter().enumerate() {
+        "json" => {
+            store.with(|c| report::write_json(&r, c, &options, true, &mut out))?;
+            writeln!(out)?;
+        }
+        "csv" => {
+            let sections: Vec<&str> = match &args.report {
+                Some(section) => vec![section.as_str()],
+                None => SECTIONS.to_vec(),
+            };
+            for (i, section) in sections.iter().enumerate() {
+                if args.report.is_none() {
                     if i > 0 {
                         writeln!(out)?;
                     }
                     writeln!(out, "# {section}")?;
+                }
+                if *section == "questions" {
+                    let mut csv = render::QuestionsCsv::new(&mut out)?;
+                    each_question(&mut |q| csv.row(&q))?;
+                    csv.finish()?;
+                } else {
                     r.write_csv(section, &mut out)?;
                 }
             }
-        },
-        _ => r.write_text(&mut out)?,
+        }
+        _ => {
+            r.write_text_figures(&mut out)?;
+            render::write_text_questions_heading(&mut out, r.questions_total)?;
+            each_question(&mut |q| Ok(render::write_text_question(&mut out, &q)?))?;
+        }
     }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,252 @@
+//! The figures writers work from, computed from the event log over a time range.
+//!
+//! Customer figures count searches from the help page and the public API (`source` `help` or
+//! `api`); the agents' console searches are stored but left out.
+//!
+//! - **Top queries** and **zero-result queries**, grouped by normalized query.
+//! - **Hand-overs** (corpus gaps): queries whose searches led to the contact channels (shown
+//!   after an empty or weak result or a "no" vote, or followed: a contact link clicked or a
+//!   question sent).
+//! - **Worst helpful ratio**: articles by yes / (yes + no).
+//! - **Never found**: public articles that never appeared in any search's top ids.
+//! - **Self-resolution** per day (UTC): a search is resolved when an article was opened from it,
+//!   no "no" vote was given from it, no contact link was followed and no question sent.
+//! - **Questions** customers sent, newest first, one page at a time ([`Options::questions`]);
+//!   [`questions`] streams them all.
+//! - **Alias suggestions**: a zero-result query followed within 10 minutes (same tab session, or
+//!   a search typed on that query's results page) by a reformulated query from which an article
+//!   was found helpful (a "yes" vote, or opened with no "no" vote): add the first query as an
+//!   alias of that article.
+//!
+//! Memory does not grow with the log: SQLite groups, sorts and limits ([`build`]), spilling
+//! to temporary files, and only the limited lists reach Rust. A range covers at most
+//! [`MAX_RANGE_DAYS`] days ([`check_span`]). Customer text is neutralised on the way out
+//! ([`render`]): CSV cells cannot start a spreadsheet formula, and terminal output carries no
+//! control characters.
+
+mod aggregate;
+pub mod render;
+
+use anyhow::Context;
+use serde::Serialize;
+
+pub use aggregate::{build, question_page, questions};
+pub use render::{csv_cell, terminal_safe, write_json};
+
+/// How long after a zero-result search a reformulation still counts, in seconds.
+pub const CHAIN_SECONDS: i64 = 600;
+/// At most this many earlier searches of a `prev` chain are followed back (51 searches).
+pub const CHAIN_STEPS: i64 = 50;
+/// At most this many of the latest searches of the same tab session, in the 10 minutes before
+/// a search, are looked at for alias suggestions. A person types far fewer; the bound keeps a
+/// flood of searches under one session id from making the report quadratic.
+pub const SESSION_LOOKBACK: i64 = 50;
+/// The longest range a report covers, in days: a leap year.
+pub const MAX_RANGE_DAYS: i64 = 366;
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Unix seconds, inclusive.
+    pub from: i64,
+    /// Unix seconds, exclusive.
+    pub to: i64,
+    /// Longest list for the ranked sections.
+    pub limit: usize,
+    /// The public article ids, for "never found"; empty leaves that section empty.
+    pub public_ids: Vec<String>,
+    /// Which questions to list, newest first.
+    pub questions: Page,
+}
+
+/// A slice of a list: `limit` rows after the first `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    /// No rows (the count is still given).
+    pub const NONE: Page = Page { offset: 0, limit: 0 };
+
+    /// Page `number` (1-based) of `size` rows.
+    pub fn number(number: u64, size: u64) -> Page {
+        Page { offset: number.saturating_sub(1).saturating_mul(size), limit: size }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryRow {
+    pub query: String,
+    pub searches: u64,
+    pub zero_hits: u64,
+    pub clicks: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZeroRow {
+    pub query: String,
+    pub searches: u64,
+    pub last_seen: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandoverRow {
+    pub query: String,
+    /// Searches of this query that led to a hand-over of any kind.
+    pub searches: u64,
+    /// The contact block was shown (empty or weak results, or after a "no").
+    pub shown: u64,
+    /// A contact link was followed or a question sent.
+    pub contacted: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HelpfulRow {
+    pub article: String,
+    pub yes: u64,
+    pub no: u64,
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayRow {
+    pub day: String,
+    pub searches: u64,
+    pub resolved: u64,
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionRow {
+    pub id: i64,
+    pub time: String,
+    pub question: String,
+    pub query: Option<String>,
+    pub article: Option<String>,
+    pub has_contact: bool,
+    /// Only in the console; [`Report::redact_contacts`] removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+impl QuestionRow {
+    /// Drop the contact address (it is shown only in the console).
+    pub fn redact(&mut self) {
+        self.contact = None;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AliasRow {
+    /// The zero-result query to add as an alias.
+    pub query: String,
+    pub article: String,
+    /// How many zero-result searches led to this article.
+    pub count: u64,
+    /// The queries that found it instead.
+    pub reformulations: Vec<String>,
+}
+
+/// Every figure over one range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    pub searches: u64,
+    pub zero_result_searches: u64,
+    pub top_queries: Vec<QueryRow>,
+    pub zero_result_queries: Vec<ZeroRow>,
+    pub handover_queries: Vec<HandoverRow>,
+    pub worst_helpful: Vec<HelpfulRow>,
+    pub never_found: Vec<String>,
+    pub self_resolution: Vec<DayRow>,
+    /// The page of questions asked for in [`Options::questions`].
+    pub questions: Vec<QuestionRow>,
+    /// Every question in the range, of which `questions` is a page.
+    #[serde(skip)]
+    pub questions_total: u64,
+    pub alias_suggestions: Vec<AliasRow>,
+}
+
+/// The report's sections, for CSV exports.
+pub const SECTIONS: &[&str] =
+    &["top_queries", "zero_results", "handovers", "worst_helpful", "never_found", "self_resolution", "questions", "aliases"];
+
+impl Report {
+    /// Drop submitted contact addresses (they are shown only in the console).
+    pub fn redact_contacts(&mut self) {
+        for q in &mut self.questions {
+            q.redact();
+        }
+    }
+}
+
+fn iso(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+}
+
+fn day(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The first day a report can cover: events are stored as Unix seconds.
+pub fn first_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+/// The last day a report can cover.
+pub fn last_day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
+}
+
+/// Unix seconds at the start of `day` (UTC).
+pub fn start_of(day: chrono::NaiveDate) -> i64 {
+    day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+}
+
+/// Refuse a range longer than [`MAX_RANGE_DAYS`] days (`from` inclusive, `to` exclusive, Unix
+/// seconds), or one that ends before it starts.
+pub fn check_span(from: i64, to: i64) -> anyhow::Result<()> {
+    anyhow::ensure!(from <= to, "the period starts after it ends");
+    let days = (i128::from(to) - i128::from(from)).div_euclid(86_400);
+    anyhow::ensure!(
+        days <= i128::from(MAX_RANGE_DAYS),
+        "a report covers at most {MAX_RANGE_DAYS} days; this period is {days} days long"
+    );
+    Ok(())
+}
+
+/// Parse a `--since` value: `30d`, `12h`, `2w`, or a date `2026-11-01` (UTC midnight).
+pub fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
+    let s = s.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        anyhow::ensure!(
+            (first_day()..=last_day()).contains(&d),
+            "`{s}`: the date must be from {} to {}",
+            first_day(),
+            last_day()
+        );
+        return Ok(start_of(d));
+    }
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = n.parse().with_context(|| format!("`{s}` is not a duration like 30d or a date like 2026-11-01"))?;
+    let secs = match unit {
+        "d" | "" => 86_400,
+        "h" => 3_600,
+        "w" => 7 * 86_400,
+        "m" => 60,
+        _ => anyhow::bail!("`{s}`: the unit must be m, h, d or w"),
+    };
+    n.checked_mul(secs).and_then(|back| now.checked_sub(back)).with_context(|| format!("`{s}` is too far back"))
+}
+
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,438 @@
+//! The console's insights page (`/ops/insights`) and its CSV exports (`/ops/insights.csv`):
+//! the report of [`kotae_events::report`] over a date range, with inline SVG charts.
+//!
+//! - The range is whole UTC days, `from` and `to` inclusive, at most
+//!   [`MAX_RANGE_DAYS`](kotae_events::report::MAX_RANGE_DAYS) long, within 1970-01-01 ..
+//!   9999-12-31; anything else is a 400 with a Japanese message (a page for `/ops/insights`,
+//!   JSON for the CSV).
+//! - Every list is limited: the ranked sections to [`LIMIT`] rows, the questions to pages of
+//!   [`QUESTIONS_PER_PAGE`] (`page=`) on the page and [`QUESTIONS_PER_CSV`] in a CSV export.
+//! - The figures are aggregated by SQLite on a connection of the report's own, so memory stays
+//!   flat whatever the range holds, and one report is computed at a time ([`Gate`]).
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use kotae_core::content::Audience;
+use kotae_events::report::{self, MAX_RANGE_DAYS, Page, Report};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+use crate::html::{self, escape};
+use crate::state::AppState;
+
+/// Longest ranked list (top queries, zero results, hand-overs, helpful ratios, aliases).
+pub const LIMIT: usize = 20;
+/// Questions per page of `/ops/insights`.
+pub const QUESTIONS_PER_PAGE: u64 = 50;
+/// Questions per CSV export (`/ops/insights.csv?report=questions&page=N`).
+pub const QUESTIONS_PER_CSV: u64 = 1000;
+/// The CSV pages of questions linked from the page; `kotae report` exports any number.
+const CSV_PAGE_LINKS: u64 = 20;
+/// Highest `page` accepted.
+const MAX_PAGE: u64 = 1_000_000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InsightParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub report: Option<String>,
+    /// The page of questions, from 1.
+    pub page: Option<String>,
+}
+
+/// A request the insights cannot answer: what to tell the operator (Japanese).
+struct Refused(String);
+
+/// The range from `from`/`to` (dates, inclusive; default the last 30 days).
+fn range(p: &InsightParams) -> Result<(NaiveDate, NaiveDate), Refused> {
+    let (first, last) = (report::first_day(), report::last_day());
+    let parse = |s: &Option<String>, label: &str| -> Result<Option<NaiveDate>, Refused> {
+        let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if (first..=last).contains(&d) => Ok(Some(d)),
+            Ok(_) => Err(Refused(format!("{label}は {first} から {last} までの日付で指定してください。"))),
+            Err(_) => Err(Refused(format!("{label}の日付を読み取れません。2026-11-01 のように「年-月-日」で指定してください。"))),
+        }
+    };
+    let today = chrono::Utc::now().date_naive().clamp(first, last);
+    let to = parse(&p.to, "終了日（to）")?.unwrap_or(today);
+    let from = match parse(&p.from, "開始日（from）")? {
+        Some(from) => from,
+        None => to.checked_sub_days(chrono::Days::new(29)).unwrap_or(first).max(first),
+    };
+    if from > to {
+        return Err(Refused("開始日（from）が終了日（to）より後になっています。".into()));
+    }
+    let days = (to - from).num_days() + 1;
+    if days > MAX_RANGE_DAYS {
+        return Err(Refused(format!("期間は{MAX_RANGE_DAYS}日以内で指定してください（指定された期間は{days}日です）。")));
+    }
+    Ok((from, to))
+}
+
+/// The `page` parameter: 1 when absent.
+fn page_number(p: &InsightParams) -> Result<u64, Refused> {
+    match p.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(1),
+        Some(s) => s
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| Refused(format!("ページ（page）は 1 から {MAX_PAGE} までの整数で指定してください。"))),
+    }
+}
+
+/// The service computes one insights report at a time, however many requests come at once:
+/// memory and CPU go to one computation. A request that waited while the figures of the same
+/// range were computed takes them, if they were started at most [`REUSE`] before it came.
+pub struct Gate {
+    permit: Arc<Semaphore>,
+    last: Mutex<Option<Figures>>,
+    computed: AtomicU64,
+}
+
+/// How much older than a request figures it reuses may be.
+pub const REUSE: Duration = Duration::from_secs(2);
+
+struct Figures {
+    range: (NaiveDate, NaiveDate),
+    started: Instant,
+    report: Arc<Report>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate { permit: Arc::new(Semaphore::new(1)), last: Mutex::new(None), computed: AtomicU64::new(0) }
+    }
+}
+
+impl Gate {
+    /// Reports computed so far.
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
+    fn reusable(&self, range: (NaiveDate, NaiveDate), asked: Instant) -> Option<Arc<Report>> {
+        let last = self.last.lock().ok()?;
+        let f = last.as_ref().filter(|f| f.range == range && f.started + REUSE >= asked)?;
+        Some(f.report.clone())
+    }
+}
+
+/// Unix seconds: the start of `from` and the end of `to` (UTC).
+fn span(from: NaiveDate, to: NaiveDate) -> (i64, i64) {
+    (report::start_of(from), to.checked_add_days(chrono::Days::new(1)).map(report::start_of).unwrap_or(i64::MAX))
+}
+
+/// Every figure of the range but the questions' page.
+async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc<Report>, AppError> {
+    let asked = Instant::now();
+    let gate = &state.events.reports;
+    let permit = gate.permit.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.into()))?;
+    if let Some(report) = gate.reusable((from, to), asked) {
+        return Ok(report);
+    }
+    let started = Instant::now();
+    // Include what is still queued; the writer thread is waited for off the async threads.
+    let flushing = state.clone();
+    let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
+    let snapshot = state.snapshot();
+    let public_ids: Vec<String> = snapshot.corpus.pages.iter().filter(|p| p.audience == Audience::Public).map(|p| p.id.clone()).collect();
+    let (start, end) = span(from, to);
+    let options = report::Options { from: start, to: end, limit: LIMIT, public_ids, questions: Page::NONE };
+    // A connection of its own, so that a long report does not hold up votes and questions; the
+    // permit is held until the computation ends, even if the request is given up.
+    let report = state
+        .events
+        .blocking(move |s| {
+            let _permit = permit;
+            report::build(&kotae_events::connect(s.path())?, &options)
+        })
+        .await?;
+    let report = Arc::new(report);
+    gate.computed.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut last) = gate.last.lock() {
+        *last = Some(Figures { range: (from, to), started, report: report.clone() });
+    }
+    Ok(report)
+}
+
+/// The figures of the range with one page of its questions.
+async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions: Page) -> Result<Report, AppError> {
+    let figures = figures(state, from, to).await?;
+    let (start, end) = span(from, to);
+    let (total, rows) =
+        state.events.blocking(move |s| report::question_page(&kotae_events::connect(s.path())?, start, end, questions)).await?;
+    let mut r = Report::clone(&figures);
+    r.questions_total = total;
+    r.questions = rows;
+    Ok(r)
+}
+
+/// Horizontal bars: one row per label.
+fn bar_chart(title: &str, rows: &[(String, f64, String)]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1e-9);
+    let (label_w, bar_w, row_h) = (260.0, 360.0, 22.0);
+    let height = rows.len() as f64 * row_h + 8.0;
+    let mut svg = format!(
+        r##"<svg class="chart" role="img" aria-label="{t}" width="{w}" height="{height}" viewBox="0 0 {w} {height}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"##,
+        t = escape(title),
+        w = label_w + bar_w + 70.0,
+    );
+    for (i, (label, value, shown)) in rows.iter().enumerate() {
+        let y = i as f64 * row_h + 4.0;
+        let w = (value / max * bar_w).max(1.0);
+        let short: String = label.chars().take(22).collect();
+        let _ = write!(
+            svg,
+            r##"<text x="{lx}" y="{ty}" font-size="12" text-anchor="end" fill="#1f2328">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="16" fill="#0a58ca"/><text x="{vx:.1}" y="{ty}" font-size="12" fill="#57606a">{shown}</text>"##,
+            lx = label_w - 6.0,
+            ty = y + 12.5,
+            label = escape(&short),
+            bx = label_w,
+            vx = label_w + w + 4.0,
+            shown = escape(shown),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Every day of the range, with the days that had no search filled in.
+fn all_days(rows: &[kotae_events::report::DayRow], from: chrono::NaiveDate, to: chrono::NaiveDate) -> Vec<kotae_events::report::DayRow> {
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to && out.len() < 400 {
+        let day = d.format("%Y-%m-%d").to_string();
+        out.push(rows.iter().find(|r| r.day == day).cloned().unwrap_or(kotae_events::report::DayRow { day, searches: 0, resolved: 0, rate: 0.0 }));
+        d = d + chrono::Days::new(1);
+    }
+    out
+}
+
+/// Self-resolution per day as columns (rate) over a 0–100 % axis.
+fn rate_chart(days: &[kotae_events::report::DayRow]) -> String {
+    if days.iter().all(|d| d.searches == 0) {
+        return r#"<p class="empty">この期間の検索はありません</p>"#.into();
+    }
+    let (h, left, top) = (160.0, 40.0, 10.0);
+    let col = (640.0 / days.len() as f64).clamp(2.0, 40.0);
+    let w = left + col * days.len() as f64 + 10.0;
+    let mut svg = format!(
+        r##"<svg class="chart" role="img" aria-label="自己解決率（日別）" width="{w}" height="{total}" viewBox="0 0 {w} {total}" xmlns="http://www.w3.org/2000/svg"><title>自己解決率（日別）</title>"##,
+        total = h + top + 24.0,
+    );
+    for pct in [0, 50, 100] {
+        let y = top + h - h * f64::from(pct) / 100.0;
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{y}" x2="{w}" y2="{y}" stroke="#d0d7de"/><text x="{tx}" y="{ty}" font-size="11" text-anchor="end" fill="#57606a">{pct}%</text>"##,
+            tx = left - 4.0,
+            ty = y + 4.0,
+        );
+    }
+    for (i, d) in days.iter().enumerate() {
+        let bh = h * d.rate;
+        let x = left + i as f64 * col + 1.0;
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="{bh:.1}" fill="#1a7f37"><title>{day}: {r}/{n}（{p:.0}%）</title></rect>"##,
+            y = top + h - bh,
+            bw = (col - 2.0).max(1.0),
+            day = escape(&d.day),
+            r = d.resolved,
+            n = d.searches,
+            p = d.rate * 100.0,
+        );
+    }
+    if let (Some(first), Some(last)) = (days.first(), days.last().filter(|_| days.len() > 1)) {
+        let _ = write!(
+            svg,
+            r##"<text x="{left}" y="{y}" font-size="11" fill="#57606a">{a}</text><text x="{w}" y="{y}" font-size="11" text-anchor="end" fill="#57606a">{b}</text>"##,
+            y = top + h + 18.0,
+            a = escape(&first.day),
+            b = escape(&last.day),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
+    if rows.is_empty() {
+        return r#"<p class="empty">該当なし</p>"#.into();
+    }
+    let mut out = String::from("<table class=\"insights\"><thead><tr>");
+    for h in head {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let _ = write!(out, "<td>{}</td>", escape(&c));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// The filter form, with the range shown.
+fn range_form(from: &str, to: &str) -> String {
+    format!(
+        r#"<form method="get" action="/ops/insights" class="filters-form"><label>開始日 <input type="date" name="from" value="{from}"></label> <label>終了日 <input type="date" name="to" value="{to}"></label> <button type="submit">表示</button></form>"#,
+        from = escape(from),
+        to = escape(to),
+    )
+}
+
+fn console_page(state: &AppState, status: StatusCode, body: String) -> Response {
+    let mut page = html::Page::new(&state.snapshot().corpus.site.name, "検索インサイト", body);
+    page.console = true;
+    (status, page.render()).into_response()
+}
+
+/// The questions section: one page of them, with links to the others and to the CSV pages.
+fn questions_section(r: &Report, from: NaiveDate, to: NaiveDate, page: u64) -> String {
+    let mut out = table(
+        &["日時", "質問", "検索語", "記事", "連絡先"],
+        r.questions
+            .iter()
+            .map(|q| vec![q.time.clone(), q.question.clone(), q.query.clone().unwrap_or_default(), q.article.clone().unwrap_or_default(), q.contact.clone().unwrap_or_default()])
+            .collect(),
+    );
+    let total = r.questions_total;
+    if total == 0 {
+        return out;
+    }
+    let first = (page - 1) * QUESTIONS_PER_PAGE;
+    let shown = r.questions.len() as u64;
+    let link = |p: u64, text: &str| format!(r##"<a href="/ops/insights?from={from}&amp;to={to}&amp;page={p}#questions">{text}</a>"##);
+    let _ = write!(out, r#"<nav class="pages" aria-label="質問のページ"><p>全{total}件"#);
+    if shown > 0 {
+        let _ = write!(out, "中 {}〜{}件目", first + 1, first + shown);
+    }
+    out.push_str("</p><p>");
+    if page > 1 {
+        let back = page.min(total.div_ceil(QUESTIONS_PER_PAGE) + 1) - 1;
+        out.push_str(&link(back, "← 新しい質問"));
+    }
+    if first + shown < total && shown > 0 {
+        if page > 1 {
+            out.push_str(" · ");
+        }
+        out.push_str(&link(page + 1, "古い質問 →"));
+    }
+    out.push_str("</p></nav>");
+    if total > QUESTIONS_PER_CSV {
+        let pages = total.div_ceil(QUESTIONS_PER_CSV);
+        let _ = write!(out, r#"<p class="csv-pages">CSV（新しい順に{QUESTIONS_PER_CSV}件ずつ）:"#);
+        for p in 1..=pages.min(CSV_PAGE_LINKS) {
+            let _ = write!(out, r#" <a class="csv" href="/ops/insights.csv?report=questions&amp;from={from}&amp;to={to}&amp;page={p}">{p}</a>"#);
+        }
+        if pages > CSV_PAGE_LINKS {
+            out.push_str(" …（残りは <code>kotae report --format csv --report questions</code> で書き出せます）");
+        }
+        out.push_str("</p>");
+    }
+    out
+}
+
+/// `GET /ops/insights?from=&to=&page=`: the report with charts, for operators.
+pub async fn insights(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
+    let (from, to, page) = match range(&params.0).and_then(|(from, to)| Ok((from, to, page_number(&params.0)?))) {
+        Ok(ok) => ok,
+        Err(Refused(message)) => {
+            let body = format!(
+                r#"<p><a href="/ops">← ナレッジ検索</a></p><h1>検索インサイト</h1>
+<p class="error" role="alert">{}</p>{}"#,
+                escape(&message),
+                range_form("", "")
+            );
+            return Ok(console_page(&state, StatusCode::BAD_REQUEST, body));
+        }
+    };
+    let r = report_for(&state, from, to, Page::number(page, QUESTIONS_PER_PAGE)).await?;
+    let csv = |name: &str| format!(r#" <a class="csv" href="/ops/insights.csv?report={name}&amp;from={from}&amp;to={to}">CSV</a>"#);
+    let title = |t: &str, name: &str| format!(r#"<h2 id="{name}">{}{}</h2>"#, escape(t), csv(name));
+    let rate = if r.searches == 0 {
+        0.0
+    } else {
+        r.self_resolution.iter().map(|d| d.resolved).sum::<u64>() as f64 / r.searches as f64
+    };
+    let mut body = format!(
+        r#"<p><a href="/ops">← ナレッジ検索</a></p><h1>検索インサイト</h1>
+{form}
+<p class="summary">期間 {from} 〜 {to}（UTC）: 検索 {n}件、ヒットなし {z}件、自己解決率 {rate:.1}%</p>"#,
+        form = range_form(&from.to_string(), &to.to_string()),
+        n = r.searches,
+        z = r.zero_result_searches,
+        rate = rate * 100.0,
+    );
+    body.push_str(&title("自己解決率（日別）", "self_resolution"));
+    body.push_str(&rate_chart(&all_days(&r.self_resolution, from, to)));
+    body.push_str(&title("よく検索されたキーワード", "top_queries"));
+    body.push_str(&bar_chart("検索回数", &r.top_queries.iter().take(10).map(|q| (q.query.clone(), q.searches as f64, q.searches.to_string())).collect::<Vec<_>>()));
+    body.push_str(&table(&["キーワード", "検索", "ヒットなし", "クリック"], r.top_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.zero_hits.to_string(), q.clicks.to_string()]).collect()));
+    body.push_str(&title("ヒットしなかったキーワード", "zero_results"));
+    body.push_str(&bar_chart("ヒットなしの回数", &r.zero_result_queries.iter().take(10).map(|q| (q.query.clone(), q.searches as f64, q.searches.to_string())).collect::<Vec<_>>()));
+    body.push_str(&table(&["キーワード", "回数", "最終"], r.zero_result_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.last_seen.clone()]).collect()));
+    body.push_str(&title("有人窓口へ案内したキーワード（コンテンツの不足）", "handovers"));
+    body.push_str(&table(&["キーワード", "検索", "窓口表示", "問い合わせ"], r.handover_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.shown.to_string(), q.contacted.to_string()]).collect()));
+    body.push_str(&title("「役に立った」の割合が低い記事", "worst_helpful"));
+    body.push_str(&bar_chart("役に立った割合", &r.worst_helpful.iter().take(10).map(|h| (h.article.clone(), h.ratio, format!("{:.0}%", h.ratio * 100.0))).collect::<Vec<_>>()));
+    body.push_str(&table(&["記事", "はい", "いいえ", "割合"], r.worst_helpful.iter().map(|h| vec![h.article.clone(), h.yes.to_string(), h.no.to_string(), format!("{:.0}%", h.ratio * 100.0)]).collect()));
+    body.push_str(&title("別名（aliases）の追加候補", "aliases"));
+    body.push_str(&table(&["キーワード", "記事", "件数", "見つけた言い換え"], r.alias_suggestions.iter().map(|a| vec![a.query.clone(), a.article.clone(), a.count.to_string(), a.reformulations.join("、")]).collect()));
+    body.push_str(&title("一度も検索結果に出なかった公開記事", "never_found"));
+    if r.never_found.is_empty() {
+        body.push_str(r#"<p class="empty">該当なし</p>"#);
+    } else {
+        let _ = write!(body, r#"<p>{}件</p><ul class="never-found">"#, r.never_found.len());
+        for id in &r.never_found {
+            let _ = write!(body, r#"<li><a href="/ops/articles/{}">{}</a></li>"#, escape(id), escape(id));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&title("お客様からの質問", "questions"));
+    body.push_str(&questions_section(&r, from, to, page));
+    Ok(console_page(&state, StatusCode::OK, body))
+}
+
+/// `GET /ops/insights.csv?report=&from=&to=&page=`: one section as CSV; the questions in pages
+/// of 1,000 (`QUESTIONS_PER_CSV`), newest first.
+pub async fn insights_csv(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
+    let (from, to, page) = range(&params.0)
+        .and_then(|(from, to)| Ok((from, to, page_number(&params.0)?)))
+        .map_err(|Refused(message)| AppError::BadRequest(message))?;
+    let section = params.0.report.clone().unwrap_or_else(|| "top_queries".into());
+    if !report::SECTIONS.contains(&section.as_str()) {
+        return Err(AppError::BadRequest(format!("`report` must be one of {}", report::SECTIONS.join(", "))));
+    }
+    let questions = if section == "questions" { Page::number(page, QUESTIONS_PER_CSV) } else { Page::NONE };
+    let r = report_for(&state, from, to, questions).await?;
+    let mut out = Vec::new();
+    r.write_csv(&section, &mut out).map_err(AppError::Internal)?;
+    let disposition = if section == "questions" && page > 1 {
+        format!("attachment; filename=\"kotae-{section}-{from}-{to}-{page}.csv\"")
+    } else {
+        format!("attachment; filename=\"kotae-{section}-{from}-{to}.csv\"")
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        out,
+    )
+        .into_response())
+}
