@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod attack_auth;
+mod attack_events;
 mod public_side;
 mod events;
 mod faults;

@@ -1,10 +1,8 @@
 //! The events side of the attack run (issue 17): retention, the insights' memory, range and
 //! lists, customer text in CSV exports, and a read-only events database.
 
-mod common;
-
 use axum::http::StatusCode;
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn retention_of_zero_days_is_off_and_keeps_every_row() {
