@@ -38,6 +38,11 @@ use tower::Service;
 
 use crate::limit::client_key;
 
+/// The most a request's head (request line and headers) may take: a larger one gets 431.
+/// URLs are limited to 4,096 bytes anyway; hyper's default, about 400 KB, let a client make the
+/// service buffer that much per connection.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// How connections are limited.
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
@@ -154,7 +159,7 @@ pub async fn serve(
                 async move { Ok::<_, Infallible>(router.call(request.map(Body::new)).await.unwrap_or_else(|e| match e {})) }
             });
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_header_size(MAX_HEAD_BYTES).keep_alive(true);
             let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
             let mut stopping = false;
             loop {
