@@ -268,7 +268,7 @@ fn a_read_only_events_database_is_refused_at_start_with_or_without_stale_wal_fil
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
 
         let mut child = std::process::Command::new(std::env::current_exe().unwrap());
-        child.args(["--exact", "open_events_as_the_service_does", "--nocapture", "--test-threads", "1"]).env(READ_ONLY_DB, &db);
+        child.args(["--exact", "attack_events::open_events_as_the_service_does", "--nocapture", "--test-threads", "1"]).env(READ_ONLY_DB, &db);
         if root {
             child.uid(NOBODY).gid(NOBODY);
         }
