@@ -371,7 +371,7 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let (snapshot, results) = state.search(q.clone(), audience, None, 2).await?;
     let sid = record(&state, scope, audience, &q, &results, started, &params, false);
     let (confidence, top) = match results.hits.first() {
-        Some(top) => (snapshot.index(audience).confidence(&results.question, top, results.hits.get(1)), Some(top)),
+        Some(top) => (snapshot.for_audience(audience).confidence(&results.question, top, results.hits.get(1)), Some(top)),
         None => (0.0, None),
     };
     let escalate = confidence < state.config.answer_threshold;

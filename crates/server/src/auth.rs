@@ -106,7 +106,7 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// the named operator has no hash, or does not exist, so that every named check costs one
 /// argon2 verification.
 static DUMMY_HASH: LazyLock<PasswordHash> = LazyLock::new(|| {
-    let hash = hash_password(&crate::state::random_token()).expect("hashing a random password");
+    let hash = hash_password(&random_token()).expect("hashing a random password");
     PasswordHash::new(&hash).expect("a hash just made parses")
 });
 
@@ -337,6 +337,13 @@ pub fn check_bearer(operators: &BTreeMap<String, String>, token: &str) -> Option
 pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim_start().split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// 32 random bytes, hex-encoded.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::Service;
 
-use crate::limit::client_key;
+use crate::client::client_key;
 
 /// The most a request's head (request line and headers) may take: a larger one gets 431.
 /// URLs are limited to 4,096 bytes anyway; hyper's default, about 400 KB, let a client make the

@@ -12,6 +12,7 @@ use kotae_core::{Analyzer, AudienceFilter, IndexRoot, Snapshot};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::events::Events;
+pub use crate::auth::random_token;
 
 /// Shared state; cheap to clone.
 #[derive(Clone)]
@@ -163,13 +164,6 @@ impl Sessions {
             map.remove(id);
         }
     }
-}
-
-/// 32 random bytes, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `snapshot` with a result cache of the configured size.

@@ -42,7 +42,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     };
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
     let snapshot = Snapshot::open(&IndexRoot::new(&args.index.index), &analyzer)?;
-    let index = snapshot.index(audience);
+    let index = snapshot.for_audience(audience);
     let query = args.query.join(" ");
     let request = SearchRequest {
         query: &query,

@@ -48,7 +48,7 @@ impl Snapshot {
     }
 
     /// The index a search for `audience` reads: the public one for customers.
-    pub fn index(&self, audience: AudienceFilter) -> &SearchIndex {
+    pub fn for_audience(&self, audience: AudienceFilter) -> &SearchIndex {
         match audience {
             AudienceFilter::Public => &self.public,
             AudienceFilter::Internal | AudienceFilter::All => &self.all,
@@ -57,7 +57,7 @@ impl Snapshot {
 
     /// Run a search in the index of its audience.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
-        self.index(request.audience).search(request)
+        self.for_audience(request.audience).search(request)
     }
 
     /// Both indexes with a result cache of `capacity` requests (0: off).
