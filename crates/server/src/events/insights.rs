@@ -149,19 +149,22 @@ async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc
     let (start, end) = span(from, to);
     let options = report::Options { from: start, to: end, limit: LIMIT, public_ids, questions: Page::NONE };
     // A connection of its own, so that a long report does not hold up votes and questions; the
-    // permit is held until the computation ends, even if the request is given up.
+    // permit is held until the computation ends and its figures are kept, even if the request
+    // is given up: a request waiting for the permit then finds them.
+    let kept = state.clone();
     let report = state
         .events
         .blocking(move |s| {
             let _permit = permit;
-            report::build(&kotae_events::connect(s.path())?, &options)
+            let report = Arc::new(report::build(&kotae_events::connect(s.path())?, &options)?);
+            let gate = &kept.events.reports;
+            gate.computed.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut last) = gate.last.lock() {
+                *last = Some(Figures { range: (from, to), started, report: report.clone() });
+            }
+            Ok(report)
         })
         .await?;
-    let report = Arc::new(report);
-    gate.computed.fetch_add(1, Ordering::Relaxed);
-    if let Ok(mut last) = gate.last.lock() {
-        *last = Some(Figures { range: (from, to), started, report: report.clone() });
-    }
     Ok(report)
 }
 
