@@ -154,7 +154,7 @@ fn damaged_index(kind: &str) -> (tempfile::TempDir, PathBuf) {
     let index = dir.path().join("index");
     index_sample(dir.path(), &index);
     let generation = index.join(current(&index));
-    let tantivy = generation.join("tantivy");
+    let tantivy = generation.join("public").join("tantivy");
     let segment_file = |ext: &str| -> PathBuf {
         std::fs::read_dir(&tantivy)
             .unwrap()

@@ -220,7 +220,7 @@ def damaged_generation(ctx):
     served = open(os.path.join(s.index, "CURRENT")).read().strip()
     bad = os.path.join(s.index, "gen-99990101T000000.000000Z-1")
     shutil.copytree(os.path.join(s.index, served), bad)
-    biggest = max(glob.glob(os.path.join(bad, "tantivy", "*")), key=os.path.getsize)
+    biggest = max(glob.glob(os.path.join(bad, "public", "tantivy", "*")), key=os.path.getsize)
     with open(biggest, "r+b") as f:
         f.truncate(os.path.getsize(biggest) // 2)
     with open(os.path.join(s.index, "CURRENT.tmp"), "w") as f:

@@ -130,7 +130,7 @@ fn bench(c: &mut Criterion) {
         } else {
             build(&large, large_dir.path(), &analyzer)
         };
-        eprintln!("search bench: large corpus has {} index documents", snapshot.all.num_docs());
+        eprintln!("search bench: large corpus has {} index documents", snapshot.num_docs());
         queries(c, "large", &snapshot, &held);
         cached(c, "large_cached", &snapshot);
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::search::{AudienceFilter, SearchIndex, SearchRequest};
+use crate::search::{AudienceFilter, SearchRequest, Snapshot};
 
 /// A judged query.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -91,7 +91,7 @@ pub struct Report {
 }
 
 /// Run every judged query and score the rankings.
-pub fn evaluate(index: &SearchIndex, queries: &[Query], qrels: &Qrels, audience: AudienceFilter) -> Result<Report> {
+pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience: AudienceFilter) -> Result<Report> {
     let mut outcomes = Vec::new();
     let mut sums = Metrics::default();
     let mut unjudged = 0;
@@ -101,7 +101,7 @@ pub fn evaluate(index: &SearchIndex, queries: &[Query], qrels: &Qrels, audience:
             continue;
         };
         let request = SearchRequest { query: &q.text, audience, category: None, limit: 30, offset: 0, explain: false, snippets: 0 };
-        let results = index.search(&request)?;
+        let results = snapshot.search(&request)?;
         let mut ranked: Vec<String> = Vec::new();
         for hit in results.hits {
             if !ranked.contains(&hit.id) {

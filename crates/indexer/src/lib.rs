@@ -100,9 +100,8 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
 
 /// Write the two indexes and `corpus.json` of a generation, then reopen it to verify it.
 ///
-/// The generation's own index holds every page (the console's); its `public/` part holds the
-/// public pages only, with their own statistics and lexicon (the customers'; see
-/// [`Snapshot`]).
+/// `public/` holds the public pages, `internal/` the manual's, each with its own statistics
+/// and lexicon (see [`Snapshot`]).
 fn write_generation(
     generation: &Path,
     loaded: &Loaded,
@@ -111,21 +110,22 @@ fn write_generation(
     progress: bool,
 ) -> Result<usize, BuildError> {
     let corpus = &loaded.corpus;
-    let public: Vec<Page> = corpus.pages.iter().filter(|p| p.audience == Audience::Public).cloned().collect();
-    let bar = progress_bar((corpus.pages.len() + public.len()) as u64, progress);
+    let (public, internal): (Vec<Page>, Vec<Page>) = corpus.pages.iter().cloned().partition(|p| p.audience == Audience::Public);
+    let bar = progress_bar(corpus.pages.len() as u64, progress);
     let mut phase = Phase::start();
     let part = |dir: &Path, pages: &[Page], phase: &mut Phase| {
         write_index(dir, pages, &corpus.synonyms, Sources { analyzer, thesaurus, bar: &bar }, phase)
     };
-    let documents = part(generation, &corpus.pages, &mut phase)?;
     let public_documents = part(&generation.join(layout::PUBLIC_DIR), &public, &mut phase)?;
+    let internal_documents = part(&generation.join(layout::INTERNAL_DIR), &internal, &mut phase)?;
+    let documents = public_documents + internal_documents;
 
     let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;
     write_durably(&generation.join(layout::CORPUS_FILE), &encoded.catalogue)?;
     bar.finish_and_clear();
     let snapshot = Snapshot::open_generation(generation.to_path_buf(), analyzer)?;
-    let found = (snapshot.all.num_docs() as usize, snapshot.public.num_docs() as usize);
+    let found = (snapshot.num_docs() as usize, snapshot.public.num_docs() as usize);
     if found != (documents, public_documents) || snapshot.corpus.pages.len() != corpus.pages.len() {
         return Err(BuildError::Verify(format!(
             "wrote {documents} documents ({public_documents} public) but read back {} ({})",

@@ -168,7 +168,7 @@ impl Sessions {
 
 /// `snapshot` with a result cache of the configured size.
 fn sized(mut snapshot: Snapshot, config: &Config) -> Snapshot {
-    if snapshot.all.cache_capacity() != config.result_cache || snapshot.public.cache_capacity() != config.result_cache {
+    if snapshot.internal.cache_capacity() != config.result_cache || snapshot.public.cache_capacity() != config.result_cache {
         snapshot = snapshot.with_cache_capacity(config.result_cache);
     }
     snapshot

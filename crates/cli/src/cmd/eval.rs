@@ -70,16 +70,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         None => args.index.index.clone(),
     };
     let snapshot = Snapshot::open(&IndexRoot::new(&index_dir), &analyzer)?;
-    let mut index = match audience {
-        AudienceFilter::Public => snapshot.public,
-        AudienceFilter::Internal | AudienceFilter::All => snapshot.all,
-    };
+    let mut snapshot = snapshot;
     if let Some(weights) = &args.weights {
-        index = index.with_weights(serde_json::from_str(weights).context("--weights")?);
+        snapshot = snapshot.with_weights(serde_json::from_str(weights).context("--weights")?);
     }
 
     let started = std::time::Instant::now();
-    let report = eval::evaluate(&index, &queries, &qrels, audience)?;
+    let report = eval::evaluate(&snapshot, &queries, &qrels, audience)?;
     let elapsed = started.elapsed();
     if args.json {
         println!("{}", serde_json::to_string(&report)?);

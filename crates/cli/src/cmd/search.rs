@@ -42,7 +42,6 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     };
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
     let snapshot = Snapshot::open(&IndexRoot::new(&args.index.index), &analyzer)?;
-    let index = snapshot.for_audience(audience);
     let query = args.query.join(" ");
     let request = SearchRequest {
         query: &query,
@@ -53,7 +52,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         explain: args.explain,
         snippets: usize::MAX,
     };
-    let results = index.search(&request)?;
+    let results = snapshot.search(&request)?;
 
     if args.json {
         let hits: Vec<_> = results

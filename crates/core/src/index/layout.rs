@@ -25,6 +25,8 @@ pub const LEXICON_FILE: &str = "lexicon.json";
 pub const TANTIVY_DIR: &str = "tantivy";
 /// The public part of a generation: a tantivy index and a lexicon of the public pages only.
 pub const PUBLIC_DIR: &str = "public";
+/// The internal part of a generation: a tantivy index and a lexicon of the manual's pages.
+pub const INTERNAL_DIR: &str = "internal";
 /// Prefix of generation folders.
 pub const GENERATION_PREFIX: &str = "gen-";
 /// Written into a generation once it is complete and verified.

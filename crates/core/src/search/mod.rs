@@ -170,8 +170,23 @@ impl SearchIndex {
             return Ok(cached);
         }
         let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
-        let results = self.search_question(Arc::new(question), request)?;
+        let window = (request.offset.min(MAX_OFFSET), request.limit.clamp(1, MAX_LIMIT));
+        let results = self.search_question(Arc::new(question), request, window)?;
         self.cache.put(&query_text, request, &results);
+        Ok(results)
+    }
+
+    /// The best `depth` hits of `request` from the first, whatever its offset and limit (what
+    /// the console merges from its two indexes; see [`Snapshot::search`]).
+    pub(crate) fn search_top(&self, request: &SearchRequest<'_>, depth: usize) -> Result<SearchResults> {
+        let top = SearchRequest { offset: 0, limit: depth, ..request.clone() };
+        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        if let Some(cached) = self.cache.get(&query_text, &top) {
+            return Ok(cached);
+        }
+        let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
+        let results = self.search_question(Arc::new(question), &top, (0, depth.max(1)))?;
+        self.cache.put(&query_text, &top, &results);
         Ok(results)
     }
 
@@ -181,7 +196,7 @@ impl SearchIndex {
         confidence::confidence(question, hit, runner_up, &self.page_words.of(hit, &self.analyzer))
     }
 
-    fn search_question(&self, question: Arc<Question>, request: &SearchRequest<'_>) -> Result<SearchResults> {
+    fn search_question(&self, question: Arc<Question>, request: &SearchRequest<'_>, (offset, limit): (usize, usize)) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let sources = Sources {
             fields: &self.fields,
@@ -218,8 +233,6 @@ impl SearchIndex {
         if let Some(c) = request.category.filter(|c| !c.is_empty()) {
             filters.push(Term::from_field_text(self.fields.category, c));
         }
-        let limit = request.limit.clamp(1, MAX_LIMIT);
-        let offset = request.offset.min(MAX_OFFSET);
         let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {

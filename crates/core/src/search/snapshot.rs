@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AudienceFilter, SearchIndex, SearchRequest, SearchResults};
+use super::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchIndex, SearchRequest, SearchResults, Weights};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::index::layout::{self, IndexRoot};
@@ -13,16 +13,17 @@ use crate::lexicon::Lexicon;
 /// One generation opened for reading: its two search indexes and its pages, consistent
 /// together.
 ///
-/// **The audience rule starts here.** Customers search `public`, an index of the public pages
-/// only, with its own statistics and lexicon: nothing about the internal manual (its words,
-/// their frequencies, their readings, corrections towards them) can change what a public
-/// search returns or suggests. Agents search `all`, every page.
+/// **The audience rule starts here.** A generation holds two indexes, each with its own
+/// statistics and lexicon: the public pages, and the internal manual. Customers search the
+/// public one only, so nothing about the manual (its words, their frequencies, their readings,
+/// corrections towards them) can change what a public search returns or suggests. Agents search
+/// both, and the two lists are merged by score ([`Snapshot::search`]).
 pub struct Snapshot {
     pub generation: PathBuf,
-    /// Every page, public and internal: the console's index.
-    pub all: SearchIndex,
-    /// The public pages only: the customers' index.
+    /// The public pages: the customers' index.
     pub public: SearchIndex,
+    /// The internal manual's sections.
+    pub internal: SearchIndex,
     /// The pages and categories the index was built from.
     pub corpus: StoredCorpus,
 }
@@ -36,34 +37,72 @@ impl Snapshot {
 
     /// Open a given generation folder.
     pub fn open_generation(generation: PathBuf, analyzer: &Analyzer) -> Result<Self> {
-        let all = open_index(&generation, analyzer)?;
-        let public_dir = generation.join(layout::PUBLIC_DIR);
-        if !public_dir.is_dir() {
-            // Written before public indexes existed: rebuild it.
-            return Err(Error::OtherFormat(public_dir));
-        }
-        let public = open_index(&public_dir, analyzer)?;
+        let part = |name: &str| {
+            let dir = generation.join(name);
+            if !dir.is_dir() {
+                // Written before the two indexes existed: rebuild it.
+                return Err(Error::OtherFormat(dir));
+            }
+            open_index(&dir, analyzer)
+        };
+        let public = part(layout::PUBLIC_DIR)?;
+        let internal = part(layout::INTERNAL_DIR)?;
         let corpus = StoredCorpus::open(&generation)?;
-        Ok(Self { generation, all, public, corpus })
+        Ok(Self { generation, public, internal, corpus })
     }
 
-    /// The index a search for `audience` reads: the public one for customers.
+    /// Run a search: in the public index for customers, in the manual's for `internal`, and in
+    /// both, merged, for `all`.
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        match request.audience {
+            AudienceFilter::Public => self.public.search(request),
+            AudienceFilter::Internal => self.internal.search(request),
+            AudienceFilter::All => {
+                let offset = request.offset.min(MAX_OFFSET);
+                let limit = request.limit.clamp(1, MAX_LIMIT);
+                let public = self.public.search_top(&SearchRequest { audience: AudienceFilter::Public, ..request.clone() }, offset + limit)?;
+                let internal = self.internal.search_top(&SearchRequest { audience: AudienceFilter::Internal, ..request.clone() }, offset + limit)?;
+                Ok(merge(public, internal, offset, limit))
+            }
+        }
+    }
+
+    /// The index whose analysis of the question goes with results for `audience` (for
+    /// [`SearchIndex::confidence`]): the manual's for `internal`, the public one otherwise.
     pub fn for_audience(&self, audience: AudienceFilter) -> &SearchIndex {
         match audience {
-            AudienceFilter::Public => &self.public,
-            AudienceFilter::Internal | AudienceFilter::All => &self.all,
+            AudienceFilter::Internal => &self.internal,
+            AudienceFilter::Public | AudienceFilter::All => &self.public,
         }
     }
 
-    /// Run a search in the index of its audience.
-    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
-        self.for_audience(request.audience).search(request)
+    /// Number of index documents, both indexes together.
+    pub fn num_docs(&self) -> u64 {
+        self.public.num_docs() + self.internal.num_docs()
     }
 
     /// Both indexes with a result cache of `capacity` requests (0: off).
     pub fn with_cache_capacity(self, capacity: usize) -> Self {
-        Snapshot { all: self.all.with_cache_capacity(capacity), public: self.public.with_cache_capacity(capacity), ..self }
+        Snapshot { public: self.public.with_cache_capacity(capacity), internal: self.internal.with_cache_capacity(capacity), ..self }
     }
+
+    /// Both indexes with other weights (for tuning).
+    pub fn with_weights(self, weights: Weights) -> Self {
+        Snapshot { public: self.public.with_weights(weights), internal: self.internal.with_weights(weights), ..self }
+    }
+}
+
+/// The console's list: the best of both indexes by score (the public hit first at equal
+/// scores), the page `offset..offset + limit` of it, and both totals added up.
+fn merge(public: SearchResults, internal: SearchResults, offset: usize, limit: usize) -> SearchResults {
+    let total = public.total + internal.total;
+    let mut hits = public.hits;
+    hits.extend(internal.hits);
+    // Stable: at equal scores the public hit stays first.
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let hits = hits.into_iter().skip(offset).take(limit).collect();
+    let did_you_mean = if total < 3 { public.did_you_mean.or(internal.did_you_mean) } else { None };
+    SearchResults { total, total_exact: public.total_exact && internal.total_exact, hits, terms: public.terms, did_you_mean, question: public.question }
 }
 
 /// The tantivy index and lexicon in `dir` (a generation, or its public part).

@@ -141,11 +141,11 @@ async fn damaged_generations_published_while_serving_are_refused_and_the_old_one
             std::fs::write(g.join("corpus.json"), &text[..text.len() / 2]).unwrap();
         }),
         ("a segment file deleted", |g| {
-            let idx = std::fs::read_dir(g.join("tantivy")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "idx")).unwrap();
+            let idx = std::fs::read_dir(g.join("public/tantivy")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "idx")).unwrap();
             std::fs::remove_file(idx).unwrap();
         }),
         ("a segment file truncated", |g| {
-            let store = std::fs::read_dir(g.join("tantivy")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "store")).unwrap();
+            let store = std::fs::read_dir(g.join("public/tantivy")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "store")).unwrap();
             let len = std::fs::metadata(&store).unwrap().len();
             std::fs::OpenOptions::new().write(true).open(&store).unwrap().set_len(len / 2).unwrap();
         }),

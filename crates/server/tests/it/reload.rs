@@ -53,8 +53,8 @@ async fn a_broken_generation_is_refused_and_the_old_one_keeps_serving() {
 
     // A generation whose files are garbage, published by hand.
     let broken = index.join("gen-99999999T999999.999999Z-1");
-    std::fs::create_dir_all(broken.join("tantivy")).unwrap();
-    std::fs::write(broken.join("tantivy/meta.json"), "{ truncated").unwrap();
+    std::fs::create_dir_all(broken.join("public/tantivy")).unwrap();
+    std::fs::write(broken.join("public/tantivy/meta.json"), "{ truncated").unwrap();
     std::fs::write(index.join("CURRENT"), "gen-99999999T999999.999999Z-1\n").unwrap();
 
     let mut failed = None;
