@@ -80,7 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/articles/{*id}", get(pages::article))
-        .route("/categories/{id}", get(pages::category))
+        .route("/categories/{*id}", get(pages::category))
         .route("/contact", get(pages::contact))
         .route("/contact/go", get(events::contact_go))
         .route("/questions", post(events::submit_question))
