@@ -8,8 +8,8 @@
 //! | [`Class::Page`] | every other public route: pages, articles, assets, `/healthz`, `/ops/login`, 404s | 20 a second, bursts of 120 |
 //! | [`Class::Console`] | the rest of `/ops` (behind authentication; failed logins have their own limit, [`crate::login_limit`]) | none |
 //!
-//! Over its budget a client gets 429 with `Retry-After`: JSON like every API error for `/api`
-//! and `/ops/api`, a Japanese page otherwise.
+//! Over its budget a client gets 429 with `Retry-After` ([`AppError::RateLimited`]): JSON from
+//! `/api` and `/ops/api`, a Japanese page from the routers that serve people.
 //!
 //! The budgets are `governor` keyed rate limiters (GCRA) keyed by [`client_key`]: the IPv4
 //! address, or the /64 of an IPv6 address (the block one subscriber usually gets). Keys whose
@@ -30,15 +30,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, OriginalUri, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde_json::json;
 
 use crate::config::Config;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The most clients one budget remembers; past that it forgets them all (and logs it).
@@ -217,25 +217,7 @@ pub fn client_ip(config: &Config, headers: &HeaderMap, extensions: &axum::http::
     extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
-/// Whole seconds to announce in `Retry-After` (at least 1).
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-}
-
-/// A 429 for the JSON API: `{"error":{"status":429,"message":...}}` with `Retry-After`.
-pub fn too_many_json(wait: Duration) -> Response {
-    let secs = retry_after_secs(wait);
-    let body = json!({ "error": { "status": 429, "message": format!("too many requests; try again in {secs} s") } });
-    with_retry_after((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response(), secs)
-}
-
-/// A 429 as a Japanese page, with `Retry-After`.
-pub fn too_many_page(state: &AppState, wait: Duration) -> Response {
-    let secs = retry_after_secs(wait);
-    let site = state.snapshot().corpus.site.name.clone();
-    let message = format!("短時間に多くのリクエストが届いたため、一時的に受け付けを停止しています。{secs}秒ほど待ってから、もう一度お試しください。");
-    with_retry_after(crate::pages::status_page(StatusCode::TOO_MANY_REQUESTS, &site, &message), secs)
-}
+pub use crate::error::retry_after_secs;
 
 /// Add `Retry-After: secs` to a response.
 pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
@@ -243,18 +225,22 @@ pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
     response
 }
 
-/// The layer on every route: note the client, charge the request to its class's budget.
+/// The layer of every router: note the client, charge the request to its class's budget.
 pub async fn per_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let client = client_ip(&state.config, request.headers(), request.extensions());
     let Some(ip) = client else { return next.run(request).await };
     request.extensions_mut().insert(Client(ip));
-    let path = request.uri().path();
+    // The whole path, as the client sent it: nested routers see theirs without its prefix.
+    let path = match request.extensions().get::<OriginalUri>() {
+        Some(OriginalUri(uri)) => uri.path(),
+        None => request.uri().path(),
+    };
     let class = classify(request.method(), path);
     if let Some(budget) = state.limits.budget(class)
         && let Err(wait) = budget.check(ip)
     {
         tracing::debug!(client = %ip, path, ?class, "rate limited");
-        return if path.starts_with("/api/") || path.starts_with("/ops/api/") { too_many_json(wait) } else { too_many_page(&state, wait) };
+        return AppError::RateLimited(wait).into_response();
     }
     next.run(request).await
 }

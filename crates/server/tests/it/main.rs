@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod attack_auth;
+mod attack_html;
 mod events;
 mod faults;
 mod internal;
