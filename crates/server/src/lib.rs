@@ -23,6 +23,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod csrf;
 pub mod error;

@@ -23,30 +23,24 @@
 //! counted once per client, see [`crate::views`]). A request whose client address is unknown
 //! (the router called directly, as in tests) is not limited; [`crate::serve`] always knows it.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::extract::{ConnectInfo, OriginalUri, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+pub use crate::client::{Client, MAX_CLIENTS, client_ip, client_key};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// The most clients one budget remembers; past that it forgets them all (and logs it).
-pub const MAX_CLIENTS: usize = 65_536;
-
-/// The client a request came from, put in its extensions by [`per_client`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Client(pub IpAddr);
 
 /// Which budget a request is charged to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,20 +144,6 @@ impl Budget {
     }
 }
 
-/// What a client is counted as: its IPv4 address, or the /64 of its IPv6 address.
-pub fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
-
 /// The limiters the service uses, built from its settings.
 #[derive(Debug)]
 pub struct Limits {
@@ -196,25 +176,6 @@ impl Limits {
             Class::Console => None,
         }
     }
-}
-
-/// The client's address: the last `X-Forwarded-For` entry when `trust_forwarded_for` is on and
-/// the header is there, else the socket peer; `None` when neither is known.
-pub fn client_ip(config: &Config, headers: &HeaderMap, extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    if config.trust_forwarded_for {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|s| !s.is_empty())
-            .and_then(|s| s.parse::<IpAddr>().ok().or_else(|| s.parse::<SocketAddr>().ok().map(|a| a.ip())));
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
 pub use crate::error::retry_after_secs;
@@ -318,19 +279,6 @@ mod tests {
         for path in ["/ops", "/ops/insights", "/ops/api/search", "/ops/articles/x"] {
             assert_eq!(classify(&get, path), Class::Console, "{path}");
         }
-    }
-
-    #[test]
-    fn forwarded_for_only_when_trusted() {
-        let mut config = Config::default();
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.4"));
-        let mut ext = axum::http::Extensions::new();
-        ext.insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
-        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("127.0.0.1")));
-        config.trust_forwarded_for = true;
-        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("198.51.100.4")), "the proxy's entry, not the client's");
-        assert_eq!(client_ip(&config, &HeaderMap::new(), &axum::http::Extensions::new()), None);
     }
 
     #[test]

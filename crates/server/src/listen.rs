@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tower::Service;
 
-use crate::limit::client_key;
+use crate::client::client_key;
 
 /// How connections are limited.
 #[derive(Debug, Clone, Copy)]

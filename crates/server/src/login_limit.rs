@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::limit::{MAX_CLIENTS, client_key};
+use crate::client::{MAX_CLIENTS, client_key};
 
 /// Per-client token buckets.
 #[derive(Debug)]

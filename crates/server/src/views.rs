@@ -56,7 +56,7 @@ impl Seen {
         if self.window.is_zero() {
             return true;
         }
-        let key = self.hasher.hash_one((crate::limit::client_key(client), article));
+        let key = self.hasher.hash_one((crate::client::client_key(client), article));
         let Ok(mut g) = self.inner.lock() else { return true };
         if now.saturating_duration_since(g.started) >= self.window || g.current.len() >= MAX_SEEN {
             if g.current.len() >= MAX_SEEN {
