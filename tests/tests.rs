@@ -9,6 +9,7 @@ mod cli;
 mod customer_queries;
 mod events;
 mod faults;
+mod html_injection;
 mod import;
 mod japanese;
 mod query_shapes;

@@ -1,10 +1,9 @@
-//! Page ids for records: valid ids kept, others rewritten into valid, unique ones.
+//! Page and category ids for records: valid ids kept, others rewritten into valid, unique ones.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use kotae_core::content::{Diagnostic, is_valid_id};
-use unicode_normalization::UnicodeNormalization;
+use kotae_core::content::{self, Diagnostic, is_valid_id};
 
 use super::{Record, Rename};
 
@@ -57,25 +56,58 @@ fn is_usable_id(id: &str) -> bool {
         && id.rsplit('/').next().is_none_or(|last| last != "readme")
 }
 
-/// A valid id made from `id`: NFKC, lower case, runs of other characters as one `-`,
-/// `-` and `_` trimmed from each segment; `record-LINE` if nothing is left.
+/// A valid id made from `id` ([`content::ids::derive_id`]); `record-LINE` if nothing is left.
 fn derive_id(id: &str, line: usize) -> String {
-    let lowered: String = id.nfkc().collect::<String>().to_ascii_lowercase();
-    let segments: Vec<String> = lowered
-        .split('/')
-        .map(|seg| {
-            let mut out = String::new();
-            for c in seg.chars() {
-                if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' {
-                    out.push(c);
-                } else if !out.ends_with('-') {
-                    out.push('-');
-                }
-            }
-            out.trim_matches(['-', '_']).to_string()
-        })
-        .filter(|seg| !seg.is_empty())
-        .collect();
-    if segments.is_empty() { format!("record-{line}") } else { segments.join("/") }
+    content::ids::derive_id(id).unwrap_or_else(|| format!("record-{line}"))
 }
 
+/// The category ids records use, and their names.
+#[derive(Debug, Default)]
+pub struct Categories {
+    /// A record's category as written → the id its page uses.
+    pub ids: HashMap<String, String>,
+    /// Categories written as something that is not a valid id ([`content::ids::ID_RULE`]).
+    pub renames: Vec<Rename>,
+}
+
+impl Categories {
+    /// The id used for the category written `text`.
+    pub fn id<'a>(&'a self, text: &'a str) -> &'a str {
+        self.ids.get(text).map_or(text, String::as_str)
+    }
+}
+
+/// Give every category the records name a valid id.
+///
+/// A category written as a valid id keeps it. Any other is rewritten like a page id: to the id
+/// of the existing category of `categories.yml` named exactly that (an earlier import wrote it
+/// so), else to an id derived from it that no other category has (`-2`, `-3`... added); its
+/// first record's line names it in the renames. `existing` is `categories.yml`'s (id, name)
+/// pairs.
+pub fn assign_categories<'a>(records: impl IntoIterator<Item = &'a Record>, existing: &[(String, String)]) -> Categories {
+    let records: Vec<&Record> = records.into_iter().collect();
+    let mut taken: HashSet<String> = existing.iter().map(|(id, _)| id.clone()).collect();
+    taken.extend(records.iter().filter_map(|r| r.category.clone()).filter(|c| is_valid_id(c)));
+    let mut out = Categories::default();
+    for record in records {
+        let Some(text) = record.category.as_deref().filter(|c| !is_valid_id(c)) else { continue };
+        if out.ids.contains_key(text) {
+            continue;
+        }
+        let id = match existing.iter().find(|(_, name)| name == text) {
+            Some((id, _)) => id.clone(),
+            None => {
+                let base = content::ids::derive_id(text).unwrap_or_else(|| format!("category-{}", record.line));
+                let id = std::iter::once(base.clone())
+                    .chain((2..).map(|n| format!("{base}-{n}")))
+                    .find(|id| !taken.contains(id))
+                    .unwrap_or_default();
+                taken.insert(id.clone());
+                id
+            }
+        };
+        out.renames.push(Rename { line: record.line, from: text.to_string(), to: id.clone() });
+        out.ids.insert(text.to_string(), id);
+    }
+    out
+}

@@ -9,7 +9,9 @@
 //! 1. [`read_records`]: parse the file; every bad record is a [`Diagnostic`] at its line
 //!    (`FILE:line: message`) and is skipped, the others are kept.
 //! 2. [`assign_ids`]: keep valid ids as they are, reject duplicates, and derive a valid,
-//!    unique id from every id that cannot be used as written ([`Rename`]).
+//!    unique id from every id that cannot be used as written ([`Rename`]);
+//!    [`assign_categories`] does the same for categories (a category is an id too, see
+//!    [`kotae_core::content::ids`]), naming each new category as the records wrote it.
 //! 3. Write one page per record at `OUT/<id>.md` ([`render_page`]), never replacing a file
 //!    unless asked to, and make `OUT/categories.yml` list every category the pages use.
 //!    Public records without a category get [`DEFAULT_CATEGORY`], since public pages need one.
@@ -30,7 +32,7 @@ use std::path::{Path, PathBuf};
 use kotae_core::content::{self, Audience, CATEGORIES_FILE, Diagnostic, markdown};
 use kotae_core::error::{Error, Result};
 
-pub use ids::assign_ids;
+pub use ids::{Categories, assign_categories, assign_ids};
 pub use read::read_records;
 pub use write::render_page;
 use write::{CategoryEntry, add_categories, read_categories};
@@ -123,6 +125,8 @@ pub struct Report {
     pub skipped: usize,
     /// Ids that were rewritten to be valid and unique.
     pub renames: Vec<Rename>,
+    /// Categories that were rewritten to be valid ids (each once, at its first record).
+    pub category_renames: Vec<Rename>,
     /// Whether `categories.yml` was created (rather than appended to).
     pub categories_created: bool,
     /// Category ids added to `categories.yml`, in order.
@@ -157,13 +161,16 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
         .filter(|c| c.audience.as_deref() == Some("internal"))
         .map(|c| c.id.as_str())
         .collect();
+    let named: Vec<(String, String)> = existing.iter().flatten().map(|c| (c.id.clone(), c.name.clone())).collect();
+    let categories = assign_categories(planned.iter().map(|(record, _)| record), &named);
 
     let ids: HashSet<&str> = planned.iter().map(|(_, id)| id.as_str()).collect();
     let mut pages = Vec::new();
     for (record, id) in &planned {
         let category = record
             .category
-            .clone()
+            .as_deref()
+            .map(|c| categories.id(c).to_string())
             .or_else(|| (record.audience == Audience::Public).then(|| DEFAULT_CATEGORY.to_string()));
         if let Some(c) = category.as_deref().filter(|c| record.audience == Audience::Public && internal.contains(c)) {
             diagnostics.push(Diagnostic::error(source, record.line, format!(
@@ -189,7 +196,8 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
     let mut used: Vec<(String, bool)> = Vec::new();
     if existing.is_none() {
         for page in content::load(out, chrono::NaiveDate::MIN).corpus.pages {
-            if let Some(c) = page.category {
+            // A category that is not an id is `kotae check`'s to report, not ours to list.
+            if let Some(c) = page.category.filter(|c| content::is_valid_id(c)) {
                 note_category(&mut used, c, page.audience);
             }
         }
@@ -212,11 +220,18 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
     }
 
     let known: HashSet<&str> = existing.iter().flatten().map(|c| c.id.as_str()).collect();
+    // A new category is named as the records wrote it: the id only when that is what they wrote.
+    let name_of = |id: &str| -> String {
+        if id == DEFAULT_CATEGORY {
+            return DEFAULT_CATEGORY_NAME.to_string();
+        }
+        categories.ids.iter().find(|(_, to)| *to == id).map_or(id, |(text, _)| text.as_str()).to_string()
+    };
     let added: Vec<CategoryEntry> = used
         .into_iter()
         .filter(|(id, _)| !known.contains(id.as_str()))
         .map(|(id, public)| CategoryEntry {
-            name: if id == DEFAULT_CATEGORY { DEFAULT_CATEGORY_NAME.to_string() } else { id.clone() },
+            name: name_of(&id),
             id,
             description: None,
             audience: (!public).then(|| "internal".to_string()),
@@ -233,6 +248,7 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
         written,
         skipped: read - written,
         renames,
+        category_renames: categories.renames,
         categories_created,
         categories_added: added.into_iter().map(|c| c.id).collect(),
         diagnostics,

@@ -257,3 +257,34 @@ fn formats_from_file_names() {
     assert_eq!(Format::from_path(Path::new("faq.csv")), Some(Format::Csv));
     assert_eq!(Format::from_path(Path::new("faq.txt")), None);
 }
+
+#[test]
+fn categories_that_are_not_ids_are_rewritten_and_named_as_written() {
+    let evil = "Q\"<meta http-equiv=\"refresh\" content=\"0;url=http://evil.example\">";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("content");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(CATEGORIES_FILE), "- id: returns\n  name: 返品\n- id: store-hours\n  name: 既存\n").unwrap();
+    let source = dir.path().join("faq.jsonl");
+    let line = |id: &str, category: &str| format!("{}\n", serde_json::json!({ "id": id, "title": "t", "body": "本文", "category": category }));
+    let text = [line("a", evil), line("b", "Store Hours"), line("c", evil), line("d", "ご注文"), line("e", "returns")].concat();
+    std::fs::write(&source, text).unwrap();
+    let options = ImportOptions { source, format: Format::Jsonl, out: out.clone(), overwrite: false };
+    let report = import(&options).unwrap();
+    assert!(!report.has_errors(), "{:?}", messages(&report.diagnostics));
+    let renames: Vec<(usize, &str, &str)> = report.category_renames.iter().map(|r| (r.line, r.from.as_str(), r.to.as_str())).collect();
+    let evil_id = "q-meta-http-equiv-refresh-content-0-url-http/evil-example";
+    assert_eq!(renames, [(1, evil, evil_id), (2, "Store Hours", "store-hours-2"), (4, "ご注文", "category-4")]);
+    assert_eq!(report.categories_added, [evil_id, "store-hours-2", "category-4"]);
+    let loaded = content::load(&out, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded.diagnostics));
+    let names: Vec<(&str, &str)> = loaded.corpus.categories.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
+    assert_eq!(names, [("returns", "返品"), ("store-hours", "既存"), (evil_id, evil), ("store-hours-2", "Store Hours"), ("category-4", "ご注文")]);
+    let category = |id: &str| loaded.corpus.pages.iter().find(|p| p.id == id).unwrap().category.clone().unwrap();
+    assert_eq!((category("a"), category("c"), category("e")), (evil_id.to_string(), evil_id.to_string(), "returns".to_string()));
+
+    // Imported again, the records' categories are found by their names: nothing is added.
+    let again = import(&ImportOptions { overwrite: true, ..options }).unwrap();
+    assert!(again.categories_added.is_empty(), "{:?}", again.categories_added);
+    assert_eq!(again.category_renames.iter().map(|r| r.to.as_str()).collect::<Vec<_>>(), [evil_id, "store-hours-2", "category-4"]);
+}

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use kotae_core::content::{Audience, ContactChannel, Page};
@@ -19,6 +20,24 @@ use serde_json::{Value, json};
 
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// The public JSON API (`/api`, nested there by [`crate::app`], which adds its layers).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/search", get(public_search))
+        .route("/suggest", get(public_suggest))
+        .route("/articles/{*id}", get(public_article))
+        .route("/answer", get(public_answer))
+        .route("/feedback", post(feedback))
+        .route("/categories", get(categories))
+        .route("/openapi.json", get(crate::openapi::serve))
+        .fallback(not_found)
+}
+
+/// Any other path of an API: a JSON 404 that names it.
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(format!("no endpoint {}", uri.path()))
+}
 
 /// Who is asking: customers see public pages only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,7 +402,7 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
         let (text, html) = match hit.section.as_deref() {
             Some(anchor) => {
                 let section = page.sections.iter().find(|s| s.anchor.as_deref() == Some(anchor))?;
-                let html = crate::html::escape(&section.text).replace('\n', "<br>");
+                let html = crate::templates::render(&crate::templates::SectionText { text: &section.text });
                 (section.text.clone(), html)
             }
             None => (page.plain_text(), kotae_core::content::markdown::render_html(&page.body)),

@@ -31,6 +31,9 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use blake2::{Blake2b256, Digest};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
+/// The console's session cookie (set by the login form, see `ops`).
+pub const SESSION_COOKIE: &str = "kotae_session";
+
 /// The prefix of an argon2 PHC string (`$argon2id$`, `$argon2i$`, `$argon2d$`).
 const HASH_PREFIX: &str = "$argon2";
 

@@ -1,8 +1,6 @@
-//! Who is the client? Its address as the per-client limits count it.
-//!
-//! The socket peer's address, or the last `X-Forwarded-For` entry when `trust_forwarded_for` is
-//! on (the one the reverse proxy in front of Kotae appended); IPv6 addresses are counted per
-//! /64, the block one subscriber usually gets.
+//! Who is the client? The address a request comes from (the socket peer, or the address the
+//! reverse proxy in front of Kotae appended to `X-Forwarded-For` when it is trusted), and the
+//! key the per-client limits count it by.
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
@@ -11,8 +9,12 @@ use axum::http::HeaderMap;
 
 use crate::config::Config;
 
-/// The most clients one per-client table remembers; past that it forgets them all (and logs it).
+/// The most clients one budget remembers; past that it forgets them all (and logs it).
 pub const MAX_CLIENTS: usize = 65_536;
+
+/// The client a request came from, put in its extensions by [`crate::limit::per_client`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client(pub IpAddr);
 
 /// What a client is counted as: its IPv4 address, or the /64 of its IPv6 address.
 pub fn client_key(ip: IpAddr) -> IpAddr {
@@ -45,4 +47,28 @@ pub fn client_ip(config: &Config, headers: &HeaderMap, extensions: &axum::http::
         }
     }
     extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_only_when_trusted() {
+        let mut config = Config::default();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.4"));
+        let mut ext = axum::http::Extensions::new();
+        ext.insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
+        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("127.0.0.1")));
+        config.trust_forwarded_for = true;
+        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("198.51.100.4")), "the proxy's entry, not the client's");
+        assert_eq!(client_ip(&config, &HeaderMap::new(), &axum::http::Extensions::new()), None);
+    }
 }

@@ -14,7 +14,8 @@
 //!    the form field `csrf` (or the `X-CSRF-Token` header):
 //!    - `/ops/login`: the value of the `kotae_login_csrf` cookie the login page set (a
 //!      double-submit token: another site can neither read the cookie nor set it, as it is
-//!      HttpOnly and SameSite=Strict, so it cannot fill the field);
+//!      HttpOnly and SameSite=Strict, so it cannot fill the field), checked by the login
+//!      handler with [`login_token_ok`];
 //!    - anything else with a session cookie: the session's own token
 //!      ([`crate::state::Session::csrf`]), which console pages put into their forms.
 //!
@@ -22,20 +23,21 @@
 //!    not browsers riding a cookie: they need no token.
 //! 3. The session cookie itself is `SameSite=Strict`.
 //!
-//! A refused request gets 403 with a Japanese page (the login form again, with a fresh token,
-//! for `/ops/login`) or a JSON error under `/api/` and `/ops/api/`.
+//! A refused request gets 403 ([`AppError::CrossSite`], [`AppError::BadToken`]), drawn as the
+//! router that answered draws its errors (JSON, or a Japanese page); the login form checks its
+//! own token ([`login_token_ok`]) and shows itself again, with a fresh token.
 
 use std::future::Future;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
+use crate::auth::SESSION_COOKIE;
 use crate::error::AppError;
-use crate::ops;
 use crate::state::AppState;
 
 /// The cookie holding the login form's token.
@@ -107,27 +109,13 @@ fn origin_of(url: &str) -> String {
     }
 }
 
-/// A 403 in the form the path calls for: JSON for APIs, a Japanese page otherwise.
-fn forbidden(state: &AppState, path: &str, json: &str, japanese: &str) -> Response {
-    if path.starts_with("/api/") || path.starts_with("/ops/api/") {
-        return AppError::Forbidden(json.to_string()).into_response();
-    }
-    let site = state.snapshot().corpus.site.name.clone();
-    crate::pages::status_page(StatusCode::FORBIDDEN, &site, japanese)
-}
-
 /// Middleware on every route: refuse cross-site state-changing requests.
 pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if changes_state(request.method())
         && let Some(reason) = cross_site(&state, request.headers())
     {
         tracing::warn!(path = request.uri().path(), reason, "cross-site request refused");
-        return forbidden(
-            &state,
-            request.uri().path(),
-            "cross-site request refused",
-            "別のサイトから送信されたため、このリクエストは受け付けられませんでした。ヘルプセンターのページからもう一度お試しください。",
-        );
+        return AppError::CrossSite.into_response();
     }
     next.run(request).await
 }
@@ -158,46 +146,30 @@ fn same_token(expected: &str, presented: Option<&str>) -> bool {
     }
 }
 
-/// Middleware on `/ops` routes: state-changing requests must carry the right token.
+/// Whether a login form carries the token of the browser's `kotae_login_csrf` cookie.
+pub fn login_token_ok(headers: &HeaderMap, body: &[u8]) -> bool {
+    same_token(cookie(headers, LOGIN_COOKIE).unwrap_or(""), presented_token(headers, body).as_deref())
+}
+
+/// Middleware on the console's routes but the login form: state-changing requests of a
+/// session must carry its token.
 pub async fn console(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !changes_state(request.method()) {
         return next.run(request).await;
     }
+    // No session: nothing a forged request could act as. Bearer requests are checked by
+    // `ops::require_operator_*`; anything else is turned away there or changes nothing.
+    let Some(session) = cookie(request.headers(), SESSION_COOKIE).and_then(|id| state.sessions.get(id)) else {
+        return next.run(request).await;
+    };
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
         Err(_) => return AppError::TooLarge.into_response(),
     };
-    let path = parts.uri.path().to_string();
-    let presented = presented_token(&parts.headers, &bytes);
-    let expected = if path == "/ops/login" {
-        Some(cookie(&parts.headers, LOGIN_COOKIE).unwrap_or("").to_string())
-    } else if let Some(session) = cookie(&parts.headers, ops::COOKIE).and_then(|id| state.sessions.get(id)) {
-        Some(session.csrf)
-    } else {
-        // No session: nothing a forged request could act as. Bearer requests are checked by
-        // `require_operator`; anything else is turned away there or changes nothing.
-        None
-    };
-    if let Some(expected) = expected
-        && !same_token(&expected, presented.as_deref())
-    {
-        tracing::warn!(path, "console request without a valid CSRF token refused");
-        if path == "/ops/login" {
-            return ops::login_response(
-                &state,
-                &parts.headers,
-                StatusCode::FORBIDDEN,
-                Some("フォームの有効期限が切れたか、正しくない送信元からのリクエストです。もう一度ログインしてください。"),
-                true,
-            );
-        }
-        return forbidden(
-            &state,
-            &path,
-            "missing or wrong CSRF token",
-            "このフォームは受け付けられませんでした（確認用トークンが一致しません）。ページを再読み込みしてから、もう一度お試しください。",
-        );
+    if !same_token(&session.csrf, presented_token(&parts.headers, &bytes).as_deref()) {
+        tracing::warn!(path = parts.uri.path(), "console request without a valid CSRF token refused");
+        return AppError::BadToken.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

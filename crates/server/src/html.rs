@@ -1,13 +1,21 @@
-//! How are HTML pages put together? A shared layout and escaping helpers; every value written
-//! into HTML goes through [`escape`] (or is sanitized HTML from the Markdown renderer).
+//! How are HTML pages put together? The shared layout ([`Page`], drawn by
+//! [`crate::templates::Layout`]), the Japanese error pages of the routers that serve people
+//! ([`errors_as_pages`]), and small helpers.
 
-use axum::http::HeaderMap;
-use axum::response::Html;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{Html, Response};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::assets;
+use crate::error::Failure;
 use crate::state::AppState;
+use crate::templates::{self, render};
 
-/// Escape text for HTML content and attribute values.
+/// Escape text for HTML content and attribute values, for HTML not yet drawn by a template
+/// (the insights pages of [`crate::events`]); templates escape by themselves.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     kotae_core::search::escape_into(text, &mut out);
@@ -32,6 +40,11 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// A layer giving responses that have none the `Cache-Control` header `value`.
+pub fn cache(value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static(value))
+}
+
 /// What a page puts into the shared layout.
 pub struct Page {
     pub title: String,
@@ -40,9 +53,9 @@ pub struct Page {
     pub query: String,
     /// Absolute canonical URL, for pages search engines should index.
     pub canonical: Option<String>,
-    /// Extra elements for `<head>` (already safe HTML).
+    /// Extra elements for `<head>` (already safe HTML, from a template).
     pub head: String,
-    /// The page's main content (already safe HTML).
+    /// The page's main content (already safe HTML, from a template).
     pub body: String,
     /// Whether this is the agents' console.
     pub console: bool,
@@ -65,84 +78,52 @@ impl Page {
     }
 
     pub fn render(self) -> Html<String> {
-        let title = if self.title.is_empty() || self.title == self.site_name {
-            escape(&self.site_name)
-        } else {
-            format!("{} | {}", escape(&self.title), escape(&self.site_name))
-        };
-        let canonical = self
-            .canonical
-            .map(|c| format!(r#"<link rel="canonical" href="{}">"#, escape(&c)))
-            .unwrap_or_else(|| r#"<meta name="robots" content="noindex">"#.to_string());
-        let (home, action, label) = if self.console {
-            ("/ops", "/ops", "社内マニュアルと公開FAQを検索")
-        } else {
-            ("/", "/search", "ヘルプセンター内を検索")
-        };
-        let scripts = if self.console {
-            format!(r#"<script src="{}" defer></script><script src="{}" defer></script>"#, assets::APP_JS_URL.as_str(), assets::OPS_JS_URL.as_str())
-        } else {
-            format!(r#"<script src="{}" defer></script>"#, assets::APP_JS_URL.as_str())
-        };
-        let carry: String = self
-            .carry
-            .iter()
-            .map(|(k, v)| format!(r#"<input type="hidden" name="{}" value="{}">"#, escape(k), escape(v)))
-            .collect();
-        let suggest = if self.console { "/ops/api/suggest" } else { "/api/suggest" };
         // Only a signed-in operator's pages have a logout form, carrying the session's CSRF
         // token (see `csrf`).
-        let logout = match crate::csrf::console_token().filter(|_| self.console) {
-            Some(token) => format!(
-                r#"<form method="post" action="/ops/logout" class="logout"><input type="hidden" name="{}" value="{}"><button type="submit">ログアウト</button></form>"#,
-                crate::csrf::FIELD,
-                escape(&token)
-            ),
-            None => String::new(),
-        };
-        Html(format!(
-            r##"<!doctype html>
-<html lang="ja">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-{canonical}
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{css}">
-<link rel="search" type="application/opensearchdescription+xml" title="{site}" href="/opensearch.xml">
-{head}
-</head>
-<body{body_class}>
-<a class="skip" href="#main">本文へ移動</a>
-<header class="site">
-  <a class="brand" href="{home}">{site}{console_badge}</a>
-  <form class="search" role="search" method="get" action="{action}">
-    <label for="q" class="visually-hidden">{label}</label>
-    <input id="q" name="q" type="search" value="{query}" placeholder="{label}" autocomplete="off"
-      role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="suggestions" data-suggest="{suggest}">
-    {carry}<button type="submit">検索</button>
-    <ul id="suggestions" role="listbox" aria-label="検索候補" hidden></ul>
-  </form>
-  {logout}
-</header>
-<main id="main">
-{body}
-</main>
-<footer class="site"><a href="/contact">お問い合わせ</a> · <a href="/">ヘルプセンター トップ</a></footer>
-{scripts}
-</body>
-</html>
-"##,
-            css = assets::CSS_URL.as_str(),
-            site = escape(&self.site_name),
-            head = self.head,
-            body_class = if self.console { r#" class="console""# } else { "" },
-            console_badge = if self.console { " <span class=\"badge\">社内</span>" } else { "" },
-            query = escape(&self.query),
-            body = self.body,
-        ))
+        let logout = crate::csrf::console_token().filter(|_| self.console);
+        Html(render(&templates::Layout {
+            title: &self.title,
+            site: &self.site_name,
+            label: if self.console { "社内マニュアルと公開FAQを検索" } else { "ヘルプセンター内を検索" },
+            query: &self.query,
+            canonical: self.canonical.as_deref(),
+            head: &self.head,
+            body: &self.body,
+            console: self.console,
+            carry: &self.carry,
+            logout: logout.as_deref(),
+            csrf_field: crate::csrf::FIELD,
+            css: &assets::CSS_URL,
+            app_js: &assets::APP_JS_URL,
+            ops_js: &assets::OPS_JS_URL,
+        }))
     }
+}
+
+/// The Japanese page for a failure: its status and message in the layout.
+pub fn error_page(site: &str, failure: &Failure) -> Html<String> {
+    let body = render(&templates::Error { status: failure.status.as_u16(), message: &failure.message });
+    Page::new(site, "エラー", body).render()
+}
+
+/// The error format of the routers that serve people (the help page, the console's pages):
+/// every error ([`crate::error::AppError`], JSON by default) is answered as a Japanese page,
+/// with the same status and headers (`Retry-After`, cookies).
+pub async fn errors_as_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(failure) = response.extensions().get::<Failure>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let Html(page) = error_page(&state.snapshot().corpus.site.name, &failure);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    Response::from_parts(parts, Body::from(page))
+}
+
+/// Any other path of the routers that serve people: 404 (a Japanese page).
+pub async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound("no such page".into())
 }
 
 /// Format a date as Japanese writes it: 2026年10月14日.

@@ -4,7 +4,11 @@
 //! - [`state`]: what handlers share, above all the served [`kotae_core::Snapshot`], swapped
 //!   atomically by [`reload`] when `kotae index` publishes a new generation.
 //! - [`pages`]: the help page (HTML), [`ops`]: the console, [`api`]: JSON, [`openapi`]: its
-//!   description.
+//!   description. Each gives its routes as a router; [`app`] nests them (`/api`, `/ops`,
+//!   `/ops/api`) with their own layers.
+//! - [`templates`]: every page drawn by askama templates that escape by default; [`html`]: the
+//!   layout and the Japanese error pages; [`error`]: what failed, as JSON unless the router
+//!   serves people ([`html::errors_as_pages`]).
 //!
 //! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
 //!   checks and form tokens), [`limit`] (per-client request budgets on every route, one layer),
@@ -33,6 +37,7 @@ pub mod ops;
 pub mod pages;
 pub mod reload;
 pub mod state;
+pub mod templates;
 pub mod views;
 
 use std::time::Duration;
@@ -40,10 +45,10 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use kotae_core::{Analyzer, IndexRoot, Snapshot};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
@@ -56,55 +61,45 @@ pub use state::AppState;
 /// The longest URL accepted (path and query).
 pub const MAX_URI_BYTES: usize = 4096;
 
-/// The whole service.
-pub fn app(state: AppState) -> Router {
-    let ops_protected = Router::new()
-        .route("/ops", get(ops::console))
-        .route("/ops/articles/{*id}", get(ops::article))
-        .route("/ops/api/search", get(ops::api_search))
-        .route("/ops/api/suggest", get(ops::api_suggest))
-        .route("/ops/api/articles/{*id}", get(ops::api_article))
-        .route("/ops/api/answer", get(ops::api_answer))
-        .route("/ops/insights", get(events::insights))
-        .route("/ops/insights.csv", get(events::insights_csv))
-        .route_layer(middleware::from_fn_with_state(state.clone(), ops::require_operator));
+/// How a router answers errors: JSON (what [`error::AppError`] gives), or Japanese pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Errors {
+    Json,
+    Pages,
+}
 
-    let body_limit = state.config.max_body_bytes;
-    let ops = Router::new()
-        .route("/ops/login", get(ops::login_page).post(ops::login))
-        .route("/ops/logout", post(ops::logout))
-        .merge(ops_protected)
-        .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console));
-    // Layers run from the last added (outermost) to the first: every response, the 413, 414,
-    // 429 and 503 ones included, gets the security headers.
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/search", get(pages::search))
-        .route("/articles/{*id}", get(pages::article))
-        .route("/categories/{id}", get(pages::category))
-        .route("/contact", get(pages::contact))
-        .route("/contact/go", get(events::contact_go))
-        .route("/questions", post(events::submit_question))
-        .route("/feedback", post(pages::vote))
-        .route("/sitemap.xml", get(pages::sitemap))
-        .route("/opensearch.xml", get(pages::opensearch))
-        .route("/robots.txt", get(pages::robots))
-        .route("/assets/{name}", get(assets::serve))
-        .route("/healthz", get(health))
-        .route("/api/search", get(api::public_search))
-        .route("/api/suggest", get(api::public_suggest))
-        .route("/api/articles/{*id}", get(api::public_article))
-        .route("/api/answer", get(api::public_answer))
-        .route("/api/feedback", post(api::feedback))
-        .route("/api/categories", get(api::categories))
-        .route("/api/openapi.json", get(openapi::serve))
-        .merge(ops)
-        .fallback(fallback)
+/// The layers every router has, from the inside out: the same-origin check of state-changing
+/// requests ([`csrf::same_origin`]), the per-client budget ([`limit::per_client`]), the time
+/// limit, `Cache-Control` when the route set none, and how errors are answered. Errors of the
+/// inner layers are answered like the handlers' ones.
+fn layered(router: Router<AppState>, state: &AppState, cache: &'static str, errors: Errors) -> Router<AppState> {
+    let router = router
         .layer(middleware::from_fn_with_state(state.clone(), csrf::same_origin))
         .layer(middleware::from_fn_with_state(state.clone(), limit::per_client))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_time))
+        .layer(html::cache(cache));
+    match errors {
+        Errors::Json => router,
+        Errors::Pages => router.layer(middleware::from_fn_with_state(state.clone(), html::errors_as_pages)),
+    }
+}
+
+/// The whole service: the help page, the JSON API (`/api`), the console (`/ops`) and its API
+/// (`/ops/api`), each router with its own layers: the same-origin check, the per-client
+/// budget, the time limit, `Cache-Control`, and its error format (JSON for the APIs, Japanese
+/// pages for people, [`html::errors_as_pages`]); authentication on the console's routes.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    let ops = layered(ops::pages(&state), &state, "no-store", Errors::Pages)
+        .nest("/api", layered(ops::api(&state), &state, "no-store", Errors::Json));
+    // Layers run from the last added (outermost) to the first: every response, the 413 and
+    // 414 ones included, gets the security headers.
+    let public = pages::router().route("/assets/{name}", get(assets::serve)).route("/healthz", get(health));
+    layered(public, &state, "public, max-age=60", Errors::Pages)
+        .nest("/api", layered(api::router(), &state, "no-cache", Errors::Json))
+        .nest("/ops", ops)
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), limit_time))
         .layer(middleware::from_fn(headers))
         // The fastest deflate level: at the default level gzip was a third of the service's CPU
         // under load, for responses a few percent smaller.
@@ -125,48 +120,31 @@ async fn health(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn fallback(state: State<AppState>, request: Request) -> Response {
-    let path = request.uri().path();
-    if path.starts_with("/api/") || path.starts_with("/ops/api/") {
-        error::AppError::NotFound(format!("no endpoint {path}")).into_response()
-    } else {
-        pages::not_found(state).await
-    }
-}
-
-/// Refuse overlong URLs before any handler parses them.
+/// Refuse overlong URLs before any handler parses them (JSON: no router has been chosen).
 async fn limit_uri(request: Request, next: Next) -> Response {
     let len = request.uri().path().len() + request.uri().query().map_or(0, str::len);
     if len > MAX_URI_BYTES {
-        let body = json!({ "error": { "status": 414, "message": format!("the URL is longer than {MAX_URI_BYTES} bytes") } });
-        return (StatusCode::URI_TOO_LONG, axum::Json(body)).into_response();
+        return error::AppError::UriTooLong(MAX_URI_BYTES).into_response();
     }
     next.run(request).await
 }
 
-/// Answer 503 when a request takes longer than `request_timeout_ms` (JSON for APIs, a
-/// Japanese page otherwise); the handler is dropped.
+/// Answer 503 when a request takes longer than `request_timeout_ms`; the handler is dropped.
 async fn limit_time(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let limit = Duration::from_millis(state.config.request_timeout_ms);
-    let path = request.uri().path().to_string();
+    let path = request.extensions().get::<axum::extract::OriginalUri>().map_or_else(|| request.uri().path(), |u| u.0.path()).to_string();
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path, timeout_ms = state.config.request_timeout_ms, "request timed out");
-            if path.starts_with("/api/") || path.starts_with("/ops/api/") {
-                let body = json!({ "error": { "status": 503, "message": "the request took too long; try again shortly" } });
-                (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
-            } else {
-                let site = state.snapshot().corpus.site.name.clone();
-                pages::status_page(StatusCode::SERVICE_UNAVAILABLE, &site, "ただいま混み合っているため表示できませんでした。しばらくしてからもう一度お試しください。")
-            }
+            error::AppError::Timeout.into_response()
         }
     }
 }
 
-/// Security and caching headers on every response.
+/// Security headers on every response (and `Cache-Control: no-store` on what no router
+/// answered, like a 413 or 414).
 async fn headers(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
@@ -180,17 +158,7 @@ async fn headers(request: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    let cache = if path.starts_with("/ops") || path == "/questions" || path == "/contact/go" {
-        "no-store"
-    } else if path == "/search" {
-        // Each results page carries its own search id: shared caches must not hand it around.
-        "private, max-age=60"
-    } else if path.starts_with("/api/") || path == "/feedback" {
-        "no-cache"
-    } else {
-        "public, max-age=60"
-    };
-    set(h, header::CACHE_CONTROL, cache);
+    set(h, header::CACHE_CONTROL, "no-store");
     response
 }
 

@@ -8,8 +8,8 @@
 //! | [`Class::Page`] | every other public route: pages, articles, assets, `/healthz`, `/ops/login`, 404s | 20 a second, bursts of 120 |
 //! | [`Class::Console`] | the rest of `/ops` (behind authentication; failed logins have their own limit, [`crate::login_limit`]) | none |
 //!
-//! Over its budget a client gets 429 with `Retry-After`: JSON like every API error for `/api`
-//! and `/ops/api`, a Japanese page otherwise.
+//! Over its budget a client gets 429 with `Retry-After` ([`AppError::RateLimited`]): JSON from
+//! `/api` and `/ops/api`, a Japanese page from the routers that serve people.
 //!
 //! The budgets are `governor` keyed rate limiters (GCRA) keyed by [`client_key`]: the IPv4
 //! address, or the /64 of an IPv6 address (the block one subscriber usually gets). Keys whose
@@ -30,22 +30,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde_json::json;
 
+pub use crate::client::{Client, MAX_CLIENTS, client_ip, client_key};
 use crate::config::Config;
+use crate::error::AppError;
 use crate::state::AppState;
-
-pub use crate::client::{MAX_CLIENTS, client_ip, client_key};
-
-/// The client a request came from, put in its extensions by [`per_client`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Client(pub IpAddr);
 
 /// Which budget a request is charged to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,25 +178,7 @@ impl Limits {
     }
 }
 
-/// Whole seconds to announce in `Retry-After` (at least 1).
-pub fn retry_after_secs(wait: Duration) -> u64 {
-    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-}
-
-/// A 429 for the JSON API: `{"error":{"status":429,"message":...}}` with `Retry-After`.
-pub fn too_many_json(wait: Duration) -> Response {
-    let secs = retry_after_secs(wait);
-    let body = json!({ "error": { "status": 429, "message": format!("too many requests; try again in {secs} s") } });
-    with_retry_after((StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response(), secs)
-}
-
-/// A 429 as a Japanese page, with `Retry-After`.
-pub fn too_many_page(state: &AppState, wait: Duration) -> Response {
-    let secs = retry_after_secs(wait);
-    let site = state.snapshot().corpus.site.name.clone();
-    let message = format!("短時間に多くのリクエストが届いたため、一時的に受け付けを停止しています。{secs}秒ほど待ってから、もう一度お試しください。");
-    with_retry_after(crate::pages::status_page(StatusCode::TOO_MANY_REQUESTS, &site, &message), secs)
-}
+pub use crate::error::retry_after_secs;
 
 /// Add `Retry-After: secs` to a response.
 pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
@@ -209,29 +186,28 @@ pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
     response
 }
 
-/// The layer on every route: note the client, charge the request to its class's budget.
+/// The layer of every router: note the client, charge the request to its class's budget.
 pub async fn per_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let client = client_ip(&state.config, request.headers(), request.extensions());
     let Some(ip) = client else { return next.run(request).await };
     request.extensions_mut().insert(Client(ip));
-    let path = request.uri().path();
+    // The whole path, as the client sent it: nested routers see theirs without its prefix.
+    let path = match request.extensions().get::<OriginalUri>() {
+        Some(OriginalUri(uri)) => uri.path(),
+        None => request.uri().path(),
+    };
     let class = classify(request.method(), path);
     if let Some(budget) = state.limits.budget(class)
         && let Err(wait) = budget.check(ip)
     {
         tracing::debug!(client = %ip, path, ?class, "rate limited");
-        return if path.starts_with("/api/") || path.starts_with("/ops/api/") { too_many_json(wait) } else { too_many_page(&state, wait) };
+        return AppError::RateLimited(wait).into_response();
     }
     next.run(request).await
 }
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-    use axum::http::HeaderMap;
-
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
@@ -303,19 +279,6 @@ mod tests {
         for path in ["/ops", "/ops/insights", "/ops/api/search", "/ops/articles/x"] {
             assert_eq!(classify(&get, path), Class::Console, "{path}");
         }
-    }
-
-    #[test]
-    fn forwarded_for_only_when_trusted() {
-        let mut config = Config::default();
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.4"));
-        let mut ext = axum::http::Extensions::new();
-        ext.insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000))));
-        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("127.0.0.1")));
-        config.trust_forwarded_for = true;
-        assert_eq!(client_ip(&config, &headers, &ext), Some(ip("198.51.100.4")), "the proxy's entry, not the client's");
-        assert_eq!(client_ip(&config, &HeaderMap::new(), &axum::http::Extensions::new()), None);
     }
 
     #[test]

@@ -1,38 +1,69 @@
 //! The agents' console (`/ops`): one search over public FAQs and the internal manual, section
 //! deep links, copy buttons, review flags; and the agents' JSON API (`/ops/api/...`).
 //!
-//! Everything here sits behind [`require_operator`]: a session cookie from the login form, or
-//! `Authorization: Bearer <token>` for programs. Secrets are checked by [`crate::auth`]
-//! (tokens in constant time, argon2 hashes); failed attempts are limited per client
-//! ([`crate::limit`]); forms carry CSRF tokens ([`crate::csrf`]).
+//! [`pages()`] and [`api()`] give the two routers, each with its own guard:
+//! [`require_operator_page`] sends people to the login form, [`require_operator_api`] answers
+//! 401 to programs. Operators come in with a session cookie from the login form, or
+//! `Authorization: Bearer <token>` for programs. Secrets are checked by [`crate::auth`] (tokens
+//! in constant time, argon2 hashes); failed attempts are limited per client
+//! ([`crate::login_limit`]); forms carry CSRF tokens ([`crate::csrf`]).
 
-use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr};
 
-use axum::Form;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Json;
+use axum::routing::{get, post};
+use axum::{Json, Router};
 use kotae_core::content::{Audience, Page};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::api::{self, Q, Scope, urlencode};
+use crate::auth::SESSION_COOKIE;
 use crate::csrf;
-use crate::error::AppError;
-use crate::html::{self, escape, japanese_date};
+use crate::error::{AppError, retry_after_secs};
+use crate::html::{self, japanese_date};
 use crate::limit;
 use crate::login_limit::Reservation;
 use crate::state::AppState;
+use crate::templates::{self, render};
 
 /// The session cookie's name.
-pub const COOKIE: &str = "kotae_session";
+pub const COOKIE: &str = SESSION_COOKIE;
 
 /// The operator a request was authenticated as.
 #[derive(Debug, Clone)]
 pub struct Operator(pub String);
+
+/// The console's pages (`/ops`, nested there by [`crate::app`]); the login form, logout and the
+/// insights pages among them.
+pub fn pages(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(console))
+        .route("/articles/{*id}", get(article))
+        .route("/insights", get(crate::events::insights))
+        .route("/insights.csv", get(crate::events::insights_csv))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_page))
+        .route("/logout", post(logout))
+        .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console))
+        // The login form checks its own token (a double-submit cookie, see `csrf`).
+        .route("/login", get(login_page).post(login))
+        .fallback(html::not_found)
+}
+
+/// The agents' JSON API (`/ops/api`).
+pub fn api(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/search", get(api_search))
+        .route("/suggest", get(api_suggest))
+        .route("/articles/{*id}", get(api_article))
+        .route("/answer", get(api_answer))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_api))
+        .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console))
+        .fallback(api::not_found)
+}
 
 /// Who is trying to log in, for the failed-login limit; clients whose address is unknown
 /// share one bucket.
@@ -49,13 +80,13 @@ fn reserve_attempt(state: &AppState, client: IpAddr) -> Result<Reservation<'_>, 
     }
 }
 
-/// Middleware: let operators through; send others to the login form (pages) or a 401 (API).
-/// A session's pages get its CSRF token ([`csrf::console_token`]) for their forms.
-pub async fn require_operator(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Who the request comes from: the session's operator (and its CSRF token), a bearer token's
+/// operator, or nobody (`Ok(None)`); `Err` when the client is over the failed-login limit.
+async fn authenticate(state: &AppState, request: &mut Request) -> Result<Option<Option<String>>, AppError> {
     let session = csrf::cookie(request.headers(), COOKIE).and_then(|id| state.sessions.get(id));
     if let Some(session) = session {
         request.extensions_mut().insert(Operator(session.operator));
-        return csrf::with_console_token(session.csrf, next.run(request)).await;
+        return Ok(Some(Some(session.csrf)));
     }
     let bearer = request
         .headers()
@@ -63,25 +94,39 @@ pub async fn require_operator(State(state): State<AppState>, mut request: Reques
         .and_then(|v| v.to_str().ok())
         .and_then(crate::auth::bearer_token)
         .map(str::to_string);
-    if let Some(token) = bearer {
-        let client = login_client(&state, request.headers(), request.extensions());
-        let attempt = match reserve_attempt(&state, client) {
-            Ok(attempt) => attempt,
-            Err(wait) => return limit::too_many_json(wait),
-        };
-        match state.operators.verify_bearer(&token).await {
-            Some(name) => {
-                attempt.succeeded();
-                request.extensions_mut().insert(Operator(name));
-                return next.run(request).await;
-            }
-            None => tracing::warn!(client = %client, "wrong bearer token"),
+    let Some(token) = bearer else { return Ok(None) };
+    let client = login_client(state, request.headers(), request.extensions());
+    let attempt = reserve_attempt(state, client).map_err(AppError::RateLimited)?;
+    match state.operators.verify_bearer(&token).await {
+        Some(name) => {
+            attempt.succeeded();
+            request.extensions_mut().insert(Operator(name));
+            Ok(Some(None))
+        }
+        None => {
+            tracing::warn!(client = %client, "wrong bearer token");
+            Ok(None)
         }
     }
-    if request.uri().path().starts_with("/ops/api/") {
-        AppError::Unauthorized.into_response()
-    } else {
-        Redirect::to("/ops/login").into_response()
+}
+
+/// Middleware of the console's pages: let operators through, send others to the login form.
+/// A session's pages get its CSRF token ([`csrf::console_token`]) for their forms.
+pub async fn require_operator_page(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match authenticate(&state, &mut request).await {
+        Ok(Some(Some(token))) => csrf::with_console_token(token, next.run(request)).await,
+        Ok(Some(None)) => next.run(request).await,
+        Ok(None) => Redirect::to("/ops/login").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Middleware of the agents' API: let operators through, answer 401 to others.
+pub async fn require_operator_api(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    match authenticate(&state, &mut request).await {
+        Ok(Some(_)) => next.run(request).await,
+        Ok(None) => AppError::Unauthorized.into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -93,22 +138,6 @@ fn console_page(state: &AppState, title: &str, body: String, query: &str, carry:
     page.render()
 }
 
-fn login_form(state: &AppState, error: Option<&str>, token: &str) -> Html<String> {
-    let error = error.map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, escape(e))).unwrap_or_default();
-    let body = format!(
-        r#"<h1>オペレーターログイン</h1>{error}
-<form method="post" action="/ops/login" class="login"><input type="hidden" name="{field}" value="{token}">
-<p><label for="name">オペレーター名</label><br><input id="name" name="name" autocomplete="username" required></p>
-<p><label for="token">トークン</label><br><input id="token" name="token" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">ログイン</button></p></form>"#,
-        field = csrf::FIELD,
-        token = escape(token),
-    );
-    let mut page = html::Page::new(&state.snapshot().corpus.site.name, "オペレーターログイン", body);
-    page.console = true;
-    page.render()
-}
-
 /// The login form with `status` and an optional error. Its CSRF token is the one in the
 /// browser's `kotae_login_csrf` cookie if that looks like ours (and `fresh` is false), else a
 /// new one, set as that cookie.
@@ -117,7 +146,8 @@ pub fn login_response(state: &AppState, headers: &HeaderMap, status: StatusCode,
         .filter(|t| !fresh && t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_string);
     let token = existing.clone().unwrap_or_else(crate::state::random_token);
-    let mut response = (status, login_form(state, error, &token)).into_response();
+    let body = render(&templates::Login { error, field: csrf::FIELD, token: &token });
+    let mut response = (status, console_page(state, "オペレーターログイン", body, "", Vec::new())).into_response();
     if existing.is_none() {
         let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
         let cookie = format!("{}={token}; Path=/ops/login; HttpOnly; SameSite=Strict{secure}", csrf::LOGIN_COOKIE);
@@ -140,19 +170,28 @@ pub struct LoginForm {
 
 pub async fn login(State(state): State<AppState>, request: Request) -> Response {
     let client = login_client(&state, request.headers(), request.extensions());
-    let headers = request.headers().clone();
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    let Ok(body) = axum::body::to_bytes(body, state.config.max_body_bytes).await else {
+        return AppError::TooLarge.into_response();
+    };
+    if !csrf::login_token_ok(&headers, &body) {
+        tracing::warn!("console login without a valid CSRF token refused");
+        let message = "フォームの有効期限が切れたか、正しくない送信元からのリクエストです。もう一度ログインしてください。";
+        return login_response(&state, &headers, StatusCode::FORBIDDEN, Some(message), true);
+    }
     let attempt = match reserve_attempt(&state, client) {
         Ok(attempt) => attempt,
         Err(wait) => {
-            let secs = limit::retry_after_secs(wait);
+            let secs = retry_after_secs(wait);
             tracing::warn!(client = %client, "console login refused: too many failures");
             let message = format!("ログインの失敗が続いたため、一時的にログインを受け付けていません。{secs}秒ほど待ってから、もう一度お試しください。");
             return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(&message), false), secs);
         }
     };
-    let form = <Form<LoginForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await;
+    let form = serde_urlencoded::from_bytes::<LoginForm>(&body);
     let ok = match &form {
-        Ok(Form(f)) => state.operators.verify_login(&f.name, &f.token).await,
+        Ok(f) => state.operators.verify_login(&f.name, &f.token).await,
         Err(_) => None,
     };
     let Some(name) = ok else {
@@ -191,21 +230,13 @@ fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-fn audience_badge(audience: Audience) -> &'static str {
-    match audience {
-        Audience::Public => r#"<span class="badge public">公開FAQ</span>"#,
-        Audience::Internal => r#"<span class="badge internal">社内マニュアル</span>"#,
-    }
-}
-
-fn review_flag(review_by: Option<&str>) -> String {
+/// A page's audience badge and, when its review date has passed, the review flag.
+fn badges(audience: Audience, review_by: Option<&str>) -> templates::Badges {
     let stale = review_by
         .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .filter(|d| *d < today());
-    match stale {
-        Some(d) => format!(r#" <span class="badge stale" title="見直し期限 {d}">要見直し</span>"#),
-        None => String::new(),
-    }
+        .filter(|d| *d < today())
+        .map(|d| d.to_string());
+    templates::Badges { internal: audience == Audience::Internal, stale }
 }
 
 /// The text a copy button copies: the section for a section hit, else the whole answer.
@@ -221,27 +252,12 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
     let audience = params.audience(Scope::Ops)?;
     let snapshot = state.snapshot();
     let category = params.category(&snapshot, Scope::Ops)?;
-
-    let mut body = String::from(r#"<h1>ナレッジ検索</h1><p class="insights-link"><a href="/ops/insights">検索インサイト（お客様の検索と問い合わせの傾向）</a></p>"#);
-    let selected = |v: &str, cur: &str| if v == cur { " selected" } else { "" };
     let aud = params.audience.clone().unwrap_or_else(|| "all".into());
     let cat = category.clone().unwrap_or_default();
-    let _ = write!(
-        body,
-        r#"<form method="get" action="/ops" class="filters-form"><input type="hidden" name="q" value="{q}">
-<label>対象 <select name="audience"><option value="all"{a1}>すべて</option><option value="public"{a2}>公開FAQ</option><option value="internal"{a3}>社内マニュアル</option></select></label>
-<label>カテゴリ <select name="category"><option value="">すべて</option>"#,
-        q = escape(&q),
-        a1 = selected("all", &aud),
-        a2 = selected("public", &aud),
-        a3 = selected("internal", &aud),
-    );
-    for c in &snapshot.corpus.categories {
-        let _ = write!(body, r#"<option value="{}"{}>{}</option>"#, c.id, selected(&c.id, &cat), escape(&c.name));
-    }
-    body.push_str(r#"</select></label> <button type="submit">絞り込む</button></form><p class="hint">「/」キーで検索欄に移動します。</p>"#);
 
-    if !q.trim().is_empty() {
+    let found = if q.trim().is_empty() {
+        None
+    } else {
         let started = std::time::Instant::now();
         let (snapshot, results) = state.search(q.clone(), audience, category, 30).await?;
         crate::events::record_search(
@@ -256,39 +272,47 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
             None,
             None,
         );
-        let more = if results.total_exact { "" } else { "以上" };
-        let _ = write!(body, r#"<p class="count">「{}」: {}件{more}</p><ol class="results">"#, escape(&q), results.total);
-        for hit in &results.hits {
-            let Some(info) = snapshot.corpus.info(&hit.id) else { continue };
-            // The answer to copy needs the whole page; a page that cannot be read (damaged
-            // on disk) is listed without its copy button rather than failing the whole list.
-            let copy = match snapshot.corpus.page(&hit.id) {
-                Ok(Some(page)) => format!(
-                    r#"<button type="button" class="copy" data-copy="{}">回答をコピー</button>"#,
-                    escape(&copy_text(&page, hit.section.as_deref()))
-                ),
-                Ok(None) => String::new(),
-                Err(e) => {
-                    tracing::error!(error = format!("{e:#}"), "a search hit's page cannot be read");
-                    String::new()
-                }
-            };
-            let anchor = hit.section.as_deref().map(|a| format!("#{}", urlencode(a))).unwrap_or_default();
-            let heading = hit.heading.as_deref().map(|h| format!(" › {}", escape(h))).unwrap_or_default();
-            let updated = info.updated.map(|d| format!(r#"<span class="updated">更新 {}</span>"#, japanese_date(&d))).unwrap_or_default();
-            let _ = write!(
-                body,
-                r#"<li class="result">{badge}{stale} <a class="title" href="/ops/articles/{id}{anchor}">{title}{heading}</a> {updated}
-<p class="snippet">{snippet}</p>{copy}</li>"#,
-                badge = audience_badge(hit.audience),
-                stale = review_flag(hit.review_by.as_deref()),
-                id = hit.id,
-                title = escape(&hit.title),
-                snippet = hit.snippet.to_html(),
-            );
-        }
-        body.push_str("</ol>");
-    }
+        Some((snapshot, results))
+    };
+    let results = found.as_ref().map(|(snapshot, results)| templates::ConsoleResults {
+        total: results.total,
+        exact: results.total_exact,
+        hits: results
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                let info = snapshot.corpus.info(&hit.id)?;
+                // The answer to copy needs the whole page; a page that cannot be read (damaged
+                // on disk) is listed without its copy button rather than failing the whole list.
+                let copy = match snapshot.corpus.page(&hit.id) {
+                    Ok(Some(page)) => Some(copy_text(&page, hit.section.as_deref())),
+                    Ok(None) => None,
+                    Err(e) => {
+                        tracing::error!(error = format!("{e:#}"), "a search hit's page cannot be read");
+                        None
+                    }
+                };
+                Some(templates::ConsoleHit {
+                    badges: badges(hit.audience, hit.review_by.as_deref()),
+                    id: &hit.id,
+                    anchor: hit.section.as_deref().map(|a| format!("#{}", urlencode(a))).unwrap_or_default(),
+                    title: &hit.title,
+                    heading: hit.heading.as_deref(),
+                    updated: info.updated.map(|d| japanese_date(&d)),
+                    snippet: hit.snippet.to_html(),
+                    copy,
+                })
+            })
+            .collect(),
+    });
+    let body = render(&templates::Console {
+        q: &q,
+        audiences: [("all", "すべて"), ("public", "公開FAQ"), ("internal", "社内マニュアル")],
+        audience: &aud,
+        categories: &snapshot.corpus.categories,
+        category: &cat,
+        results,
+    });
     // The header search box keeps the filters chosen here.
     let mut carry = vec![("audience".to_string(), aud.clone())];
     if !cat.is_empty() {
@@ -300,31 +324,15 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
 pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
     let snapshot = state.snapshot();
     let page = api::visible_page(&snapshot, Scope::Ops, &id)?;
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        r#"<p><a href="/ops">← ナレッジ検索</a></p><article class="answer">{}{} <h1>{}</h1>"#,
-        audience_badge(page.audience),
-        review_flag(page.review_by.map(|d| d.to_string()).as_deref()),
-        escape(&page.title)
-    );
-    if let Some(d) = page.updated {
-        let _ = write!(body, r#"<p class="updated">最終更新日: {}</p>"#, japanese_date(&d));
-    }
-    let toc: Vec<_> = page.sections.iter().filter_map(|s| Some((s.anchor.as_ref()?, s.heading.as_ref()?))).collect();
-    if !toc.is_empty() {
-        body.push_str(r#"<nav class="toc" aria-label="目次"><h2>目次</h2><ol>"#);
-        for (anchor, heading) in toc {
-            let _ = write!(body, "<li><a href=\"#{}\">{}</a></li>", urlencode(anchor), escape(heading));
-        }
-        body.push_str("</ol></nav>");
-    }
-    let _ = write!(
-        body,
-        r#"<button type="button" class="copy" data-copy="{}">回答全体をコピー</button><div class="body">{}</div></article>"#,
-        escape(&page.plain_text()),
-        kotae_core::content::markdown::render_html(&page.body)
-    );
+    let html_body = kotae_core::content::markdown::render_html(&page.body);
+    let body = render(&templates::ConsoleArticle {
+        badges: badges(page.audience, page.review_by.map(|d| d.to_string()).as_deref()),
+        title: &page.title,
+        updated: page.updated.map(|d| japanese_date(&d)),
+        toc: page.sections.iter().filter_map(|s| Some((urlencode(s.anchor.as_ref()?), s.heading.as_deref()?))).collect(),
+        copy: page.plain_text(),
+        body: &html_body,
+    });
     Ok(console_page(&state, &page.title, body, "", Vec::new()))
 }
 

@@ -47,7 +47,16 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("{d}");
     }
     for r in &report.renames {
-        eprintln!("{}:{}: note: id `{}` is not a usable page id: written as `{}`", args.file.display(), r.line, r.from, r.to);
+        eprintln!("{}:{}: note: id `{}` is not a usable page id: written as `{}`", args.file.display(), r.line, printable(&r.from), r.to);
+    }
+    for r in &report.category_renames {
+        eprintln!(
+            "{}:{}: note: category `{}` is not a usable category id: written as `{}` (its name in categories.yml is the text as written)",
+            args.file.display(),
+            r.line,
+            printable(&r.from),
+            r.to
+        );
     }
     if !report.categories_added.is_empty() {
         let how = if report.categories_created { "created" } else { "added to" };
@@ -58,13 +67,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!(
-        "imported {} into {}: {} record(s) read, {} written, {} skipped; {} id(s) rewritten",
+        "imported {} into {}: {} record(s) read, {} written, {} skipped; {} id(s) and {} category id(s) rewritten",
         args.file.display(),
         args.out.display(),
         report.read,
         report.written,
         report.skipped,
-        report.renames.len()
+        report.renames.len(),
+        report.category_renames.len()
     );
     Ok(if report.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Text from a records file as it can be printed: control characters (which would move the
+/// cursor or retitle the terminal) shown as `�`.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
 }

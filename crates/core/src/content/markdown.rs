@@ -216,6 +216,17 @@ mod tests {
         assert_eq!(parsed.links, vec![Link { dest: "/articles/manual/hold".into(), line: 13 }]);
     }
 
+    proptest::proptest! {
+        /// Every anchor follows the anchor pattern of [`super::super::ids`], whatever the
+        /// heading or its `{#custom}` id holds.
+        #[test]
+        fn anchors_follow_the_id_pattern(heading in "\\PC{0,40}") {
+            let mut anchors = Anchors::default();
+            let anchor = anchors.assign(&heading);
+            proptest::prop_assert!(super::super::ids::is_valid_anchor(&anchor), "{heading:?} → {anchor:?}");
+        }
+    }
+
     #[test]
     fn html_headings_carry_the_section_anchors() {
         let html = render_html(BODY);

@@ -6,6 +6,7 @@
 
 pub mod diagnostic;
 pub mod frontmatter;
+pub mod ids;
 pub mod markdown;
 pub mod model;
 
@@ -17,6 +18,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Severity};
+pub use ids::{ID_RULE, is_valid_id};
 pub use model::{Audience, Category, ContactChannel, Page, Section, Site};
 
 /// The name of the categories file at the root of the content folder.
@@ -194,10 +196,19 @@ fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Catego
             return Vec::new();
         }
     };
+    let items = item_id_lines(&text);
     let mut seen = HashSet::new();
     let mut categories = Vec::new();
-    for c in raw {
-        let line = frontmatter::value_line(&text, 1, "- id", &c.id).unwrap_or(1);
+    for (i, c) in raw.into_iter().enumerate() {
+        let line = items
+            .get(i)
+            .copied()
+            .or_else(|| frontmatter::value_line(&text, 1, "- id", &c.id))
+            .unwrap_or(1);
+        if !is_valid_id(&c.id) {
+            diagnostics.push(Diagnostic::error(&path, line, format!("invalid category id `{}`: {ID_RULE}", c.id)));
+            continue;
+        }
         let audience = match c.audience.as_deref().map(Audience::parse) {
             None => Audience::Public,
             Some(Some(a)) => a,
@@ -217,13 +228,35 @@ fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Catego
     categories
 }
 
-/// Ids appear in URLs: lower-case ASCII letters, digits, `-`, `_` and `/` between segments.
-pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.split('/').all(|seg| {
-            !seg.is_empty()
-                && seg.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+/// The line of each top-level item's `id:` in a YAML list written one item a block (the item's
+/// first line when its `id` is not found); empty for a list written another way.
+fn item_id_lines(text: &str) -> Vec<usize> {
+    let is_item = |l: &str, indent: usize| {
+        l.len() > indent && l[..indent].bytes().all(|b| b == b' ') && l[indent..].starts_with('-')
+            && l[indent + 1..].chars().next().is_none_or(char::is_whitespace)
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(indent) = lines
+        .iter()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .filter(|l| l.trim_start().starts_with('-'))
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+    else {
+        return Vec::new();
+    };
+    let starts: Vec<usize> = (0..lines.len()).filter(|&i| is_item(lines[i], indent)).collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, &start)| {
+            let end = starts.get(n + 1).copied().unwrap_or(lines.len());
+            let has_id = |l: &str| {
+                let key = l.trim_start().trim_start_matches('-').trim_start();
+                key.strip_prefix("id").is_some_and(|rest| rest.trim_start().starts_with(':'))
+            };
+            1 + (start..end).find(|&i| has_id(lines[i])).unwrap_or(start)
         })
+        .collect()
 }
 
 /// The id of a page without an `id` field: its path without `.md`.
@@ -283,9 +316,7 @@ fn load_page(
     let id = raw.id.clone().map(|s| s.trim().to_string()).unwrap_or_else(|| default_id(&relative));
     if !is_valid_id(&id) {
         let how = if raw.id.is_some() { "" } else { " (taken from the file name; rename the file or set `id`)" };
-        report(line_of("id"), format!(
-            "invalid id `{id}`{how}: use lower-case ASCII letters, digits, `-`, `_` and `/`"
-        ));
+        report(line_of("id"), format!("invalid id `{id}`{how}: {ID_RULE}"));
     }
 
     let audience = match raw.audience.as_deref().map(str::trim) {
@@ -301,6 +332,9 @@ fn load_page(
 
     let category = raw.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
     match &category {
+        Some(c) if !is_valid_id(c) => {
+            report(line_of("category"), format!("invalid category `{c}`: {ID_RULE}"));
+        }
         None if audience == Audience::Public => {
             report(line_of("category"), "missing `category`: every public page needs one".into());
             }
@@ -393,6 +427,7 @@ fn check_links(root: &Path, pages: &[Page], unreadable: &[String], diagnostics: 
             }
             let target = by_id.get(related.as_str());
             let problem = match target {
+                None if !is_valid_id(related) => format!("invalid related id `{related}`: {ID_RULE}"),
                 None => format!("unknown related id `{related}`"),
                 Some(_) if related == &page.id => format!("`related` lists the page itself (`{related}`)"),
                 Some(t) if page.audience == Audience::Public && t.audience == Audience::Internal => {
@@ -505,6 +540,38 @@ mod tests {
         }
         assert!(got.iter().any(|m| m.starts_with(&format!("{}:2: front matter:", p("h.md")))), "{got:#?}");
         assert_eq!(got.len(), expected.len() + 1, "{got:#?}");
+    }
+
+    #[test]
+    fn ids_that_are_not_ids_are_reported_at_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "categories.yml", concat!(
+            "# comment\n",
+            "- id: orders\n  name: ご注文\n",
+            "- name: 悪意\n  id: 'evil\"><b id=\"pwn\">X</b><a x=\"'\n",
+            "- id: \"Returns\"\n  name: 返品\n",
+            "- id: orders\n  name: 重複\n",
+        ));
+        write(root, "a.md", "---\ntitle: A\ncategory: orders\nrelated: [\"x\\\"><b>\"]\n---\n本文\n");
+        let got = messages(&load(root, today()));
+        let c = root.join("categories.yml").display().to_string();
+        let a = root.join("a.md").display().to_string();
+        assert_eq!(got, [
+            format!("{a}:4: invalid related id `x\"><b>`: use lower-case ASCII letters, digits, `-`, `_` and `/`"),
+            format!("{c}:5: invalid category id `evil\"><b id=\"pwn\">X</b><a x=\"`: use lower-case ASCII letters, digits, `-`, `_` and `/`"),
+            format!("{c}:6: invalid category id `Returns`: use lower-case ASCII letters, digits, `-`, `_` and `/`"),
+            format!("{c}:8: duplicate category id `orders`"),
+        ]);
+
+        // Without categories.yml, a page's category is still an id.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "b.md", "---\ntitle: B\ncategory: '<meta http-equiv=\"refresh\">'\n---\n本文\n");
+        let got = messages(&load(dir.path(), today()));
+        assert_eq!(got, [format!(
+            "{}:3: invalid category `<meta http-equiv=\"refresh\">`: use lower-case ASCII letters, digits, `-`, `_` and `/`",
+            dir.path().join("b.md").display()
+        )]);
     }
 
     #[test]
