@@ -91,6 +91,7 @@ fn layered(router: Router<AppState>, state: &AppState, cache: &'static str, erro
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     let ops = layered(ops::pages(&state), &state, "no-store", Errors::Pages)
+        .merge(layered(ops::downloads(&state), &state, "no-store", Errors::Json))
         .nest("/api", layered(ops::api(&state), &state, "no-store", Errors::Json));
     // Layers run from the last added (outermost) to the first: every response, the 413 and
     // 414 ones included, gets the security headers.

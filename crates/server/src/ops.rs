@@ -44,13 +44,21 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/", get(console))
         .route("/articles/{*id}", get(article))
         .route("/insights", get(crate::events::insights))
-        .route("/insights.csv", get(crate::events::insights_csv))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_page))
         .route("/logout", post(logout))
         .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console))
         // The login form checks its own token (a double-submit cookie, see `csrf`).
         .route("/login", get(login_page).post(login))
         .fallback(html::not_found)
+}
+
+/// The console's downloads (`/ops/insights.csv`): files for spreadsheets, whose errors are JSON
+/// like the API's.
+pub fn downloads(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/insights.csv", get(crate::events::insights_csv))
+        // Opened from the console's links: without a session, the login form.
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_page))
 }
 
 /// The agents' JSON API (`/ops/api`).
