@@ -24,7 +24,9 @@ pub fn escape(text: &str) -> String {
 
 /// JSON safe to embed in a `<script>` element.
 pub fn script_json(value: &serde_json::Value) -> String {
-    value.to_string().replace("</", "<\\/").replace("<!--", "<\\!--")
+    // `\u003c` and friends are the same string to a JSON reader, and leave no `<`, `>` or `&`
+    // for the HTML parser to act on inside the script element.
+    value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// The help center's absolute base URL: the configured one, else from the Host header.
@@ -129,4 +131,17 @@ pub async fn not_found() -> crate::error::AppError {
 /// Format a date as Japanese writes it: 2026年10月14日.
 pub fn japanese_date(date: &chrono::NaiveDate) -> String {
     date.format("%Y年%-m月%-d日").to_string()
+}
+
+#[cfg(test)]
+mod script_json_tests {
+    use super::script_json;
+
+    #[test]
+    fn markup_in_json_cannot_leave_the_script_element() {
+        let value = serde_json::json!({ "name": "<img src=x onerror=alert(1)>返品の<script>alert(2)</script><!-- & -->" });
+        let safe = script_json(&value);
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), value, "the same JSON to a reader");
+    }
 }
