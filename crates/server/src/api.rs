@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::AppError;
+pub use crate::html::{urlencode, with_query};
 use crate::state::AppState;
 
 /// The public JSON API (`/api`, nested there by [`crate::app`], which adds its layers).
@@ -368,19 +369,6 @@ pub fn contact_json(channels: &[ContactChannel], query: &str) -> Value {
         })
         .collect();
     json!(list)
-}
-
-/// `url` with `q=query` appended.
-pub fn with_query(url: &str, query: &str) -> String {
-    if query.is_empty() {
-        return url.to_string();
-    }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}q={}", urlencode(query))
-}
-
-pub fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
 }
 
 pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {

@@ -12,7 +12,7 @@ use crate::config::Config;
 /// The most clients one budget remembers; past that it forgets them all (and logs it).
 pub const MAX_CLIENTS: usize = 65_536;
 
-/// The client a request came from, put in its extensions by [`crate::limit::per_client`].
+/// The client a request came from, put in its extensions by [`crate::throttle::per_client`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Client(pub IpAddr);
 

@@ -6,10 +6,8 @@
 //! High-volume events go through [`kotae_events::Writer`] (a background thread, never waited
 //! on); votes and questions are committed before the handler answers.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+
 use std::time::{Duration, Instant};
 
 use axum::Form;
@@ -17,15 +15,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kotae_core::content::Audience;
-use kotae_core::index::PageInfo;
-use kotae_events::{Event, Handover, Question, Search, Store, Vote, Writer};
+
+use kotae_events::{Event, Handover, Question, Search, Vote};
 use serde::Deserialize;
 
 mod insights;
 
+pub use crate::recorder::{Events, POPULAR_DAYS, clean_id, new_search_id, popular};
+
 pub use insights::{InsightParams, insights, insights_csv};
 
-use crate::api::{urlencode, with_query};
+use crate::html::{urlencode, with_query};
 use crate::error::AppError;
 use crate::html::{self, escape};
 use crate::state::AppState;
@@ -35,165 +35,9 @@ pub const VOTE_UNAVAILABLE: &str = "ただいま評価を受け付けられま�
 /// What a customer is told when a question cannot be stored.
 pub const QUESTION_UNAVAILABLE: &str = "ただいまご質問を受け付けられません。しばらくしてからもう一度お試しいただくか、お問い合わせ窓口をご利用ください。";
 
-/// How long the most popular FAQs are cached.
-const POPULAR_TTL: Duration = Duration::from_secs(60);
-/// The window the most popular FAQs are counted over.
-pub const POPULAR_DAYS: i64 = 30;
 /// Longest question and contact address accepted from the form.
 pub const MAX_QUESTION_CHARS: usize = 2000;
 pub const MAX_CONTACT_CHARS: usize = 200;
-
-/// Popularity scores and when they were read.
-type Cached = Option<(Instant, Arc<HashMap<String, u64>>)>;
-
-struct Open {
-    store: Arc<Store>,
-    writer: Writer,
-}
-
-/// The service's handle on the events database; disabled when it could not be opened.
-pub struct Events {
-    open: Option<Open>,
-    popular: Mutex<Cached>,
-    /// Insights reports: one computed at a time.
-    reports: insights::Gate,
-}
-
-impl Events {
-    /// Open (and migrate) the database at `path` and start its writer thread. A database that
-    /// cannot be written is refused ([`Store::open_for_recording`]), so the service does not
-    /// start rather than drop what customers do.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open_for_recording(path)?);
-        let writer = Writer::start(path)?;
-        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None), reports: insights::Gate::default() })
-    }
-
-    /// No database: nothing is recorded, votes and questions are refused.
-    pub fn disabled() -> Self {
-        Events { open: None, popular: Mutex::new(None), reports: insights::Gate::default() }
-    }
-
-    pub fn store(&self) -> Option<&Arc<Store>> {
-        self.open.as_ref().map(|o| &o.store)
-    }
-
-    /// Queue an event; never waits.
-    pub fn send(&self, event: Event) {
-        if let Some(o) = &self.open {
-            o.writer.send(event);
-        }
-    }
-
-    /// Wait until the queued events are written (tests, shutdown).
-    pub fn flush(&self) {
-        if let Some(o) = &self.open {
-            o.writer.flush();
-        }
-    }
-
-    /// Run `f` on the store off the async threads.
-    pub async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
-    ) -> Result<T, AppError> {
-        let store = self
-            .store()
-            .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the events database is not available")))?;
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("events task failed: {e}")))?
-            .map_err(AppError::Internal)
-    }
-
-    /// Run a write that promises durability (a vote, a question) off the async threads. When
-    /// it cannot be committed (no database, a full disk) the answer is 503 with a message for
-    /// the customer, never a claim of success.
-    pub async fn durable<T: Send + 'static>(
-        &self,
-        customer_message: &str,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
-    ) -> Result<T, AppError> {
-        let unavailable = |e: anyhow::Error| AppError::Unavailable(customer_message.to_string(), e);
-        let store = self.store().cloned().ok_or_else(|| unavailable(anyhow::anyhow!("the events database is not available")))?;
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| unavailable(anyhow::anyhow!("events task failed: {e}")))?
-            .map_err(unavailable)
-    }
-
-    /// What the background writer did so far (written and dropped events).
-    pub fn writer_stats(&self) -> Option<&kotae_events::WriterStats> {
-        self.open.as_ref().map(|o| o.writer.stats())
-    }
-
-    /// Popularity scores (views + 3 × helpful votes over the last 30 days), cached for a minute.
-    pub async fn popularity(&self) -> Arc<HashMap<String, u64>> {
-        if let Ok(cache) = self.popular.lock()
-            && let Some((at, scores)) = cache.as_ref()
-            && at.elapsed() < POPULAR_TTL
-        {
-            return scores.clone();
-        }
-        let since = kotae_events::now() - POPULAR_DAYS * 86_400;
-        let scores = match self.blocking(move |s| s.popularity(since)).await {
-            Ok(rows) => rows.into_iter().map(|(id, views, helpful)| (id, views + 3 * helpful)).collect(),
-            Err(e) => {
-                if self.open.is_some() {
-                    tracing::warn!(error = ?e, "cannot read popularity");
-                }
-                HashMap::new()
-            }
-        };
-        let scores = Arc::new(scores);
-        if let Ok(mut cache) = self.popular.lock() {
-            *cache = Some((Instant::now(), scores.clone()));
-        }
-        scores
-    }
-
-    /// How many insights reports were computed (the others reused one; tests).
-    pub fn reports_computed(&self) -> u64 {
-        self.reports.computed()
-    }
-
-    /// Forget the cached popularity (tests).
-    pub fn refresh(&self) {
-        if let Ok(mut cache) = self.popular.lock() {
-            *cache = None;
-        }
-    }
-}
-
-/// The `n` most popular public pages: by the stored views and helpful votes of the last 30
-/// days, by the writers' `featured` order before there are any (and as the tie-break).
-pub fn popular<'a>(scores: &HashMap<String, u64>, pages: &'a [PageInfo], n: usize) -> Vec<&'a PageInfo> {
-    let mut candidates: Vec<(&PageInfo, u64)> = pages
-        .iter()
-        .filter(|p| p.audience == Audience::Public)
-        .map(|p| (p, scores.get(&p.id).copied().unwrap_or(0)))
-        .filter(|(p, score)| *score > 0 || p.featured.is_some())
-        .collect();
-    candidates.sort_by(|(a, sa), (b, sb)| {
-        sb.cmp(sa)
-            .then(a.featured.unwrap_or(u32::MAX).cmp(&b.featured.unwrap_or(u32::MAX)))
-            .then(a.id.cmp(&b.id))
-    });
-    candidates.into_iter().take(n).map(|(p, _)| p).collect()
-}
-
-/// A search id: 16 random hex digits.
-pub fn new_search_id() -> String {
-    crate::state::random_token()[..16].to_string()
-}
-
-/// A search or session id from a client, if it has a sane shape (hex, letters, digits, `-`).
-pub fn clean_id(id: Option<&str>) -> Option<String> {
-    id.map(str::trim)
-        .filter(|s| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .map(str::to_string)
-}
 
 /// Record a search (queued).
 #[allow(clippy::too_many_arguments)]

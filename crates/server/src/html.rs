@@ -133,6 +133,19 @@ pub fn japanese_date(date: &chrono::NaiveDate) -> String {
     date.format("%Y年%-m月%-d日").to_string()
 }
 
+/// `url` with `q=query` appended.
+pub fn with_query(url: &str, query: &str) -> String {
+    if query.is_empty() {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}q={}", urlencode(query))
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_string()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod script_json_tests {
     use super::script_json;

@@ -33,11 +33,13 @@ pub mod limit;
 pub mod listen;
 pub mod login_limit;
 pub mod openapi;
+pub mod recorder;
 pub mod ops;
 pub mod pages;
 pub mod reload;
 pub mod state;
 pub mod templates;
+pub mod throttle;
 pub mod views;
 
 use std::time::Duration;
@@ -69,13 +71,13 @@ enum Errors {
 }
 
 /// The layers every router has, from the inside out: the same-origin check of state-changing
-/// requests ([`csrf::same_origin`]), the per-client budget ([`limit::per_client`]), the time
+/// requests ([`csrf::same_origin`]), the per-client budget ([`throttle::per_client`]), the time
 /// limit, `Cache-Control` when the route set none, and how errors are answered. Errors of the
 /// inner layers are answered like the handlers' ones.
 fn layered(router: Router<AppState>, state: &AppState, cache: &'static str, errors: Errors) -> Router<AppState> {
     let router = router
         .layer(middleware::from_fn_with_state(state.clone(), csrf::same_origin))
-        .layer(middleware::from_fn_with_state(state.clone(), limit::per_client))
+        .layer(middleware::from_fn_with_state(state.clone(), throttle::per_client))
         .layer(middleware::from_fn_with_state(state.clone(), limit_time))
         .layer(html::cache(cache));
     match errors {

@@ -1,4 +1,4 @@
-//! How many requests may one client make? Every request passes one layer, [`per_client`],
+//! How many requests may one client make? Every request passes one layer, [`crate::throttle::per_client`],
 //! which sorts it into a [`Class`] and charges it to that class's per-client budget:
 //!
 //! | class | routes | default |
@@ -8,7 +8,7 @@
 //! | [`Class::Page`] | every other public route: pages, articles, assets, `/healthz`, `/ops/login`, 404s | 20 a second, bursts of 120 |
 //! | [`Class::Console`] | the rest of `/ops` (behind authentication; failed logins have their own limit, [`crate::login_limit`]) | none |
 //!
-//! Over its budget a client gets 429 with `Retry-After` ([`AppError::RateLimited`]): JSON from
+//! Over its budget a client gets 429 with `Retry-After` ([`AppError::RateLimited`](crate::error::AppError::RateLimited)): JSON from
 //! `/api` and `/ops/api`, a Japanese page from the routers that serve people.
 //!
 //! The budgets are `governor` keyed rate limiters (GCRA) keyed by [`client_key`]: the IPv4
@@ -30,17 +30,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub use crate::client::{Client, MAX_CLIENTS, client_ip, client_key};
 use crate::config::Config;
-use crate::error::AppError;
-use crate::state::AppState;
 
 /// Which budget a request is charged to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,26 +180,6 @@ pub use crate::error::retry_after_secs;
 pub fn with_retry_after(mut response: Response, secs: u64) -> Response {
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     response
-}
-
-/// The layer of every router: note the client, charge the request to its class's budget.
-pub async fn per_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let client = client_ip(&state.config, request.headers(), request.extensions());
-    let Some(ip) = client else { return next.run(request).await };
-    request.extensions_mut().insert(Client(ip));
-    // The whole path, as the client sent it: nested routers see theirs without its prefix.
-    let path = match request.extensions().get::<OriginalUri>() {
-        Some(OriginalUri(uri)) => uri.path(),
-        None => request.uri().path(),
-    };
-    let class = classify(request.method(), path);
-    if let Some(budget) = state.limits.budget(class)
-        && let Err(wait) = budget.check(ip)
-    {
-        tracing::debug!(client = %ip, path, ?class, "rate limited");
-        return AppError::RateLimited(wait).into_response();
-    }
-    next.run(request).await
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use kotae_core::{Analyzer, AudienceFilter, IndexRoot, Snapshot};
 
 use crate::config::Config;
 use crate::error::AppError;
-use crate::events::Events;
+use crate::recorder::Events;
 pub use crate::auth::random_token;
 
 /// Shared state; cheap to clone.

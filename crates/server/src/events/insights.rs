@@ -11,9 +11,9 @@
 //!   flat whatever the range holds, and one report is computed at a time ([`Gate`]).
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -22,9 +22,9 @@ use chrono::NaiveDate;
 use kotae_core::content::Audience;
 use kotae_events::report::{self, MAX_RANGE_DAYS, Page, Report};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::recorder::Figures;
 use crate::html::{self, escape};
 use crate::state::AppState;
 
@@ -87,43 +87,6 @@ fn page_number(p: &InsightParams) -> Result<u64, Refused> {
             .ok()
             .filter(|n| (1..=MAX_PAGE).contains(n))
             .ok_or_else(|| Refused(format!("ページ（page）は 1 から {MAX_PAGE} までの整数で指定してください。"))),
-    }
-}
-
-/// The service computes one insights report at a time, however many requests come at once:
-/// memory and CPU go to one computation. A request that waited while the figures of the same
-/// range were computed takes them, if they were started at most [`REUSE`] before it came.
-pub struct Gate {
-    permit: Arc<Semaphore>,
-    last: Mutex<Option<Figures>>,
-    computed: AtomicU64,
-}
-
-/// How much older than a request figures it reuses may be.
-pub const REUSE: Duration = Duration::from_secs(2);
-
-struct Figures {
-    range: (NaiveDate, NaiveDate),
-    started: Instant,
-    report: Arc<Report>,
-}
-
-impl Default for Gate {
-    fn default() -> Self {
-        Gate { permit: Arc::new(Semaphore::new(1)), last: Mutex::new(None), computed: AtomicU64::new(0) }
-    }
-}
-
-impl Gate {
-    /// Reports computed so far.
-    pub fn computed(&self) -> u64 {
-        self.computed.load(Ordering::Relaxed)
-    }
-
-    fn reusable(&self, range: (NaiveDate, NaiveDate), asked: Instant) -> Option<Arc<Report>> {
-        let last = self.last.lock().ok()?;
-        let f = last.as_ref().filter(|f| f.range == range && f.started + REUSE >= asked)?;
-        Some(f.report.clone())
     }
 }
 
