@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod attack_auth;
 mod attack_events;
+mod damaged_files;
 mod public_side;
 mod events;
 mod faults;
