@@ -219,11 +219,14 @@ const DAMAGE: [&str; 11] = [
     "truncated pages.jsonl",
 ];
 
-/// `kotae serve` on a damaged index refuses to start, says what is wrong and how to fix it,
-/// and `kotae index` does fix it.
+/// `kotae serve` on a damaged index with no other generation and no content folder to rebuild
+/// from refuses to start, says what is wrong and how to fix it, and `kotae index` does fix it.
 #[test]
 fn serve_refuses_a_damaged_index_and_says_to_run_kotae_index() {
     for kind in DAMAGE {
+        if kind == "CURRENT is garbage" {
+            continue; // the generation it should name is served (`serve_falls_back_…`)
+        }
         let (dir, index) = damaged_index(kind);
         let out = serve_until_exit(dir.path(), &index, &[]);
         let err = stderr(&out);
@@ -236,6 +239,116 @@ fn serve_refuses_a_damaged_index_and_says_to_run_kotae_index() {
         index_sample(dir.path(), &index);
         assert!(!search_ids(dir.path(), &index, "送料はいくら").is_empty(), "{kind}: searchable again");
     }
+}
+
+/// A `kotae serve` started on `index` with `args` (any free port): the child, and its address
+/// once it listens, with what it printed until then.
+fn serve_started(dir: &Path, index: &Path, args: &[&str]) -> (std::process::Child, String, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["serve", "--index", path_str(index), "--addr", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(dir)
+        .env("KOTAE_LOG", "info")
+        .env("KOTAE_RATE_LIMIT", "0")
+        .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
+        .env("KOTAE_EVENTS_DB", dir.join("events.sqlite3"))
+        .env_remove("KOTAE_CONTENT")
+        .env_remove("KOTAE_INDEX")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kotae serve");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    // Read to the end: a service whose standard error is closed dies at its next log line.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = String::new();
+    let marker = "serving the help center at http://";
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        said.push_str(&line);
+        said.push('\n');
+        if let Some(at) = line.find(marker) {
+            let addr = line[at + marker.len()..].split('/').next().unwrap().to_string();
+            return (child, addr, said);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("kotae serve did not start: {said}");
+}
+
+/// The generation `/healthz` of the service at `addr` names.
+fn served_generation(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {response}"));
+    v["generation"].as_str().unwrap().to_string()
+}
+
+/// `kotae serve` when `CURRENT`'s generation is damaged and the one before it is kept: it
+/// serves the one before (published again), and says so loudly, naming the damaged file.
+#[test]
+fn serve_falls_back_to_the_previous_generation_when_the_current_one_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let older = current(&index);
+    index_sample(dir.path(), &index);
+    let newer = current(&index);
+    let idx = std::fs::read_dir(index.join(&newer).join("public").join("tantivy"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    let mut bytes = std::fs::read(&idx).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&idx, bytes).unwrap();
+
+    let (mut child, addr, said) = serve_started(dir.path(), &index, &[]);
+    let generation = served_generation(&addr);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(generation, older, "{said}");
+    assert_eq!(current(&index), older);
+    let file = idx.file_name().unwrap().to_str().unwrap();
+    assert!(said.contains("ROLLED BACK") && said.contains(file) && said.contains("checksum mismatch"), "{said}");
+
+    // A garbage CURRENT, with the only generation good: that generation is served.
+    let (dir, index) = damaged_index("CURRENT is garbage");
+    let only = generations(&index);
+    let (mut child, addr, said) = serve_started(dir.path(), &index, &[]);
+    let generation = served_generation(&addr);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(vec![generation], only, "{said}");
+    assert!(said.contains("ROLLED BACK"), "{said}");
+}
+
+/// `kotae serve` when no generation opens and the content is there: rebuilt from the content,
+/// as for an index of another version.
+#[test]
+fn serve_rebuilds_a_damaged_index_from_the_content_when_no_generation_opens() {
+    let (dir, index) = damaged_index("truncated segment file");
+    let damaged = current(&index);
+    let content = sample_content();
+    let (mut child, addr, said) = serve_started(dir.path(), &index, &["--content", path_str(&content)]);
+    let generation = served_generation(&addr);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_ne!(generation, damaged, "{said}");
+    assert!(said.contains("a damaged index") && said.contains("building it from"), "{said}");
+    assert!(!search_ids(dir.path(), &index, "送料はいくら").is_empty());
 }
 
 /// `kotae search` on a damaged index: the same clear refusal, never wrong results or a panic.

@@ -72,9 +72,8 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
     }
     // General synonyms, when KOTAE_SYNONYM_DICT names Sudachi's dictionary.
     let thesaurus = kotae_core::thesaurus::Thesaurus::from_env()?;
-    std::fs::create_dir_all(&options.index).map_err(|e| io(&options.index, e))?;
-    let _lock = lock(&options.index)?;
     let root = IndexRoot::new(&options.index);
+    let _lock = root.lock()?;
     // Leftovers of builds that were killed before they published.
     let _ = root.collect_garbage(1);
 
@@ -232,14 +231,6 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     let mut f = File::create(path).map_err(|e| io(path, e))?;
     f.write_all(bytes).map_err(|e| io(path, e))?;
     f.sync_all().map_err(|e| io(path, e))
-}
-
-/// Builds of one index folder run one at a time.
-fn lock(index: &Path) -> Result<File, BuildError> {
-    let path = index.join(".lock");
-    let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(|e| io(&path, e))?;
-    file.lock().map_err(|e| io(&path, e))?;
-    Ok(file)
 }
 
 fn io(path: &Path, source: std::io::Error) -> BuildError {

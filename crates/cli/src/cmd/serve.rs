@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use kotae_core::IndexRoot;
 use kotae_indexer::BuildOptions;
+use kotae_server::reload::AtStart;
 use kotae_server::Config;
 
 use super::today;
@@ -49,22 +50,35 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
 
+    // The generation CURRENT names is opened and verified; if it is damaged, the previous one
+    // is served instead, and when none opens the index is rebuilt from the content.
     let root = IndexRoot::new(&config.index);
-    let missing = root.current_name()?.is_none();
-    let outdated = !missing && matches!(kotae_core::Snapshot::open(&root, &analyzer), Err(kotae_core::Error::OtherFormat(_)));
-    if missing || outdated {
-        let why = if missing { "no index" } else { "an index from another version of kotae" };
+    let why = match kotae_server::reload::recover_at_start(&root, &analyzer) {
+        AtStart::Ready(_) | AtStart::RolledBack { .. } => None,
+        AtStart::Missing => Some("no index".to_string()),
+        AtStart::OtherFormat => Some("an index from another version of kotae".to_string()),
+        AtStart::Damaged(e) => Some(format!("a damaged index ({e}) and no previous generation that opens")),
+    };
+    if let Some(why) = why {
         eprintln!("{why} at {}: building it from {}", config.index.display(), config.content.display());
         let options = BuildOptions { content: config.content.clone(), index: config.index.clone(), today: today(), progress: true };
+        let failed = |what: String| {
+            format!(
+                "{what}; the index at {} could not be built from {}: fix that and run `kotae index --index {}`",
+                config.index.display(),
+                config.content.display(),
+                config.index.display()
+            )
+        };
         match kotae_indexer::build(&options, &analyzer) {
             Ok(report) => eprintln!("indexed {} pages in {:.2}s", report.pages, report.elapsed.as_secs_f64()),
             Err(kotae_indexer::BuildError::Invalid(diagnostics)) => {
                 for d in diagnostics.iter().filter(|d| d.is_error()) {
                     eprintln!("{d}");
                 }
-                anyhow::bail!("the content has errors; fix them and run `kotae index`");
+                anyhow::bail!(failed("the content has errors".into()));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(anyhow::Error::new(e).context(failed(why))),
         }
     }
 

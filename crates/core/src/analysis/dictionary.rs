@@ -4,6 +4,10 @@
 //! into lindera's binary format once, caches the result, and memory-maps it on every start.
 //! The source folder defaults to Debian's `mecab-ipadic` package and can be pointed elsewhere
 //! with `KOTAE_MECAB_DIR`; the cache lives under `KOTAE_DICT_CACHE` (or the user's cache dir).
+//!
+//! A cache entry is checked before every use against its manifest (each file's size and
+//! CRC-32, written last by the compilation): a damaged or unfinished entry is logged and
+//! compiled again, never memory-mapped.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +17,8 @@ use lindera_dictionary::builder::DictionaryBuilder;
 use lindera_dictionary::dictionary::metadata::Metadata;
 
 use crate::error::{Error, Result};
+
+mod manifest;
 
 /// Debian's `mecab-ipadic` puts the IPADIC source here.
 pub const DEFAULT_SOURCE_DIR: &str = "/usr/share/mecab/dic/ipadic";
@@ -66,48 +72,94 @@ pub fn load(config: &DictionaryConfig) -> Result<Dictionary> {
     })
 }
 
-/// Return the folder holding the compiled dictionary for `config`, compiling it if absent.
+/// Return the folder holding the compiled dictionary for `config`, compiling it if absent or
+/// damaged.
 ///
-/// Compilation writes into a temporary folder beside the cache entry and renames it into
-/// place, so concurrent processes never see a half-written dictionary.
+/// Every file of a cache entry is checked against the entry's manifest (sizes and CRC-32s,
+/// written last when the entry was compiled). An entry that fails the check, or has no
+/// manifest (written by an older kotae), is logged and compiled again from the source: a
+/// damaged dictionary is never used. Compilation writes into a temporary folder beside the
+/// entry and renames it into place, under a lock file, so concurrent processes never see a
+/// half-written dictionary.
 pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
     let source = &config.source_dir;
     check_source(source)?;
     let entry = config.cache_dir.join(format!("ipadic-{:016x}", source_fingerprint(source)?));
-    if entry.join("metadata.json").is_file() {
-        return Ok(entry);
+    match manifest::verify(&entry) {
+        Ok(()) => return Ok(entry),
+        Err(manifest::Problem::Absent) => {}
+        Err(problem) => tracing::warn!(
+            entry = %entry.display(),
+            problem = %problem,
+            "the compiled dictionary is damaged; compiling it again from the source"
+        ),
     }
     fs::create_dir_all(&config.cache_dir).map_err(|e| Error::Dictionary {
         message: format!("cannot create the dictionary cache {}: {e}", config.cache_dir.display()),
     })?;
-    let staging = config.cache_dir.join(format!(
-        ".building-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default()
-    ));
+    let _lock = lock(&config.cache_dir)?;
+    // Another process may have compiled it while this one waited for the lock.
+    if manifest::verify(&entry).is_ok() {
+        return Ok(entry);
+    }
+    let staging = config.cache_dir.join(format!(".building-{}", unique_suffix()));
     tracing::info!(source = %source.display(), "compiling the IPADIC dictionary (once)");
-    let result = DictionaryBuilder::new(metadata(detect_encoding(source)?))
-        .build_dictionary(source, &staging)
-        .map_err(|e| Error::Dictionary {
-            message: format!("cannot compile the dictionary from {}: {e}", source.display()),
-        });
-    if let Err(e) = result {
+    if let Err(e) = compile(source, &staging) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    if let Err(e) = fs::rename(&staging, &entry) {
-        let _ = fs::remove_dir_all(&staging);
-        // Another process finished first: its result is as good as ours.
-        if !entry.join("metadata.json").is_file() {
-            return Err(Error::Dictionary {
-                message: format!("cannot move the compiled dictionary into {}: {e}", entry.display()),
-            });
-        }
-    }
+    replace_entry(&staging, &entry)?;
     Ok(entry)
+}
+
+/// Compile `source` into `staging`, then write the manifest of what was written (last).
+fn compile(source: &Path, staging: &Path) -> Result<()> {
+    DictionaryBuilder::new(metadata(detect_encoding(source)?)).build_dictionary(source, staging).map_err(|e| {
+        Error::Dictionary { message: format!("cannot compile the dictionary from {}: {e}", source.display()) }
+    })?;
+    manifest::write(staging).map_err(|e| Error::Dictionary {
+        message: format!("cannot write the manifest of the compiled dictionary in {}: {e}", staging.display()),
+    })
+}
+
+/// Move the compiled `staging` folder to `entry`, setting aside and deleting a damaged entry
+/// there. Called with the cache lock held.
+fn replace_entry(staging: &Path, entry: &Path) -> Result<()> {
+    let cache = entry.parent().unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| {
+        let _ = fs::remove_dir_all(staging);
+        Error::Dictionary { message: format!("cannot move the compiled dictionary into {}: {e}", entry.display()) }
+    };
+    if entry.exists() {
+        // Renamed first, so the entry's name never holds a mix of old and new files. A process
+        // that memory-mapped the old files keeps them until it exits.
+        let damaged = cache.join(format!(".damaged-{}", unique_suffix()));
+        fs::rename(entry, &damaged).map_err(fail)?;
+        let _ = fs::remove_dir_all(&damaged);
+    }
+    fs::rename(staging, entry).map_err(fail)?;
+    if let Ok(dir) = fs::File::open(cache) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Compilations into one cache run one at a time (the lock is released when the file closes).
+fn lock(cache: &Path) -> Result<fs::File> {
+    let path = cache.join(".lock");
+    let fail = |e: std::io::Error| Error::Dictionary { message: format!("cannot lock {}: {e}", path.display()) };
+    let file = fs::File::options().create(true).truncate(false).write(true).open(&path).map_err(fail)?;
+    file.lock().map_err(fail)?;
+    Ok(file)
+}
+
+/// A name no other process or call uses: the process id and the time in nanoseconds.
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
 }
 
 fn check_source(source: &Path) -> Result<()> {
@@ -224,5 +276,83 @@ mod tests {
         // 東京 in EUC-JP.
         fs::write(dir.path().join("Noun.csv"), [0xC5u8, 0xEC, 0xB5, 0xFE, b',']).unwrap();
         assert_eq!(detect_encoding(dir.path()).unwrap(), "EUC-JP");
+    }
+
+    /// A dictionary cache in a temporary folder, compiled from the installed IPADIC source:
+    /// (the folder, its configuration, the entry).
+    fn compiled_in_temp() -> (tempfile::TempDir, DictionaryConfig, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DictionaryConfig { cache_dir: dir.path().join("cache"), ..DictionaryConfig::from_env() };
+        let entry = ensure_compiled(&config).expect("the IPADIC source is installed");
+        (dir, config, entry)
+    }
+
+    const QUESTION: &str = "注文した商品を返品したいのですが、送料はかかりますか";
+
+    fn terms(config: &DictionaryConfig) -> Vec<String> {
+        crate::Analyzer::load(config).expect("the dictionary loads").terms(QUESTION)
+    }
+
+    /// Replace `entry` by a fresh compilation? Dropped into the entry, `marker` is gone after.
+    fn mark(entry: &Path) -> PathBuf {
+        let marker = entry.join("not-from-the-compiler");
+        fs::write(&marker, b"").unwrap();
+        marker
+    }
+
+    #[test]
+    fn a_truncated_or_altered_compiled_file_is_compiled_again() {
+        let (_dir, config, entry) = compiled_in_temp();
+        let expected = terms(&config);
+        assert!(expected.contains(&"返品".to_string()), "{expected:?}");
+        let words = entry.join("dict.words");
+        let words_bytes = fs::read(&words).unwrap();
+
+        // Half of dict.words, as a full disk or a killed copy leaves it.
+        let marker = mark(&entry);
+        fs::OpenOptions::new().write(true).open(&words).unwrap().set_len(words_bytes.len() as u64 / 2).unwrap();
+        assert_eq!(terms(&config), expected, "the next load compiles it again and analyzes as before");
+        assert!(!marker.exists(), "the damaged entry was replaced");
+        assert_eq!(fs::read(&words).unwrap(), words_bytes);
+
+        // Flipped bytes in the connection costs, the size unchanged: only the checksum tells.
+        let matrix = entry.join("matrix.mtx");
+        let matrix_bytes = fs::read(&matrix).unwrap();
+        let mut altered = matrix_bytes.clone();
+        let middle = altered.len() / 2;
+        for b in &mut altered[middle..middle + 16] {
+            *b = !*b;
+        }
+        fs::write(&matrix, &altered).unwrap();
+        let marker = mark(&entry);
+        assert_eq!(terms(&config), expected);
+        assert!(!marker.exists(), "the damaged entry was replaced");
+        assert_eq!(fs::read(&matrix).unwrap(), matrix_bytes);
+        assert_eq!(manifest::verify(&entry), Ok(()));
+        let leftovers: Vec<_> = fs::read_dir(&config.cache_dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".building") || n.starts_with(".damaged"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn an_entry_without_a_manifest_is_compiled_again() {
+        let (_dir, config, entry) = compiled_in_temp();
+        // What an older kotae left: every compiled file, no manifest; here with dict.words cut
+        // short too, which the older check (metadata.json exists) let through.
+        fs::remove_file(entry.join(manifest::FILE)).unwrap();
+        let words = entry.join("dict.words");
+        let len = fs::metadata(&words).unwrap().len();
+        fs::OpenOptions::new().write(true).open(&words).unwrap().set_len(len / 2).unwrap();
+        let marker = mark(&entry);
+
+        assert_eq!(ensure_compiled(&config).unwrap(), entry);
+        assert!(!marker.exists(), "compiled again");
+        assert_eq!(manifest::verify(&entry), Ok(()));
+        assert_eq!(fs::metadata(&words).unwrap().len(), len);
+        assert!(terms(&config).contains(&"返品".to_string()));
     }
 }

@@ -31,6 +31,11 @@ pub const INTERNAL_DIR: &str = "internal";
 pub const GENERATION_PREFIX: &str = "gen-";
 /// Written into a generation once it is complete and verified.
 pub const READY: &str = "READY";
+/// Written into a generation a service refused because it was damaged (holding why): it is
+/// never chosen as a fallback, and the next build deletes it.
+pub const REFUSED: &str = "REFUSED";
+/// The build lock: builds, and roll-backs of `CURRENT`, of one index folder run one at a time.
+pub const LOCK: &str = ".lock";
 
 /// An index folder.
 #[derive(Debug, Clone)]
@@ -103,8 +108,69 @@ impl IndexRoot {
         write().map_err(|e| Error::io(self.path.join(CURRENT), e))
     }
 
+    /// Take the build lock of this folder (creating the folder if needed); it is released when
+    /// the returned file is closed, or when the process dies.
+    pub fn lock(&self) -> Result<fs::File> {
+        fs::create_dir_all(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let path = self.path.join(LOCK);
+        let file = fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        file.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(file)
+    }
+
+    /// Whether `generation` is complete and was never refused as damaged.
+    pub fn is_usable(generation: &Path) -> bool {
+        generation.join(READY).is_file() && !generation.join(REFUSED).exists()
+    }
+
+    /// Record that a service refused `generation` as damaged, and why. Best effort: a
+    /// read-only or missing folder is not an error.
+    pub fn mark_refused(generation: &Path, why: &str) {
+        if generation.is_dir() {
+            let _ = fs::write(generation.join(REFUSED), format!("{why}\n"));
+        }
+    }
+
+    /// The generations to fall back to when the one named `served` (`None`: unknown, as when
+    /// `CURRENT` is garbage) cannot be used: complete, never refused, older than it, newest
+    /// first.
+    pub fn fallbacks(&self, served: Option<&str>) -> Result<Vec<PathBuf>> {
+        let mut found: Vec<PathBuf> = fs::read_dir(&self.path)
+            .map_err(|e| Error::io(&self.path, e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n.starts_with(GENERATION_PREFIX) && served.is_none_or(|served| n < served)
+                }) && p.is_dir()
+                    && Self::is_usable(p)
+            })
+            .collect();
+        found.sort();
+        found.reverse();
+        Ok(found)
+    }
+
+    /// Serve `generation` instead of a damaged one: publish it, under the build lock, if
+    /// `CURRENT` still names `damaged` (`None`: still unreadable). Returns `false`, changing
+    /// nothing, when a build published something else meanwhile.
+    pub fn roll_back(&self, damaged: Option<&str>, generation: &Path) -> Result<bool> {
+        let _lock = self.lock()?;
+        let now = self.current_name().ok().flatten();
+        if now.as_deref() != damaged {
+            return Ok(false);
+        }
+        self.publish(generation)?;
+        Ok(true)
+    }
+
     /// Delete generations other than the served one and the `keep` newest other ready ones;
-    /// incomplete generations (left by killed builds) always go. Call it only while holding
+    /// incomplete generations (left by killed builds) and refused ones always go. Call it only while holding
     /// the build lock. Readers that still have an older generation open keep working: its
     /// files stay readable until they close them.
     pub fn collect_garbage(&self, keep: usize) -> Result<Vec<PathBuf>> {
@@ -122,7 +188,7 @@ impl IndexRoot {
             .collect();
         generations.sort();
         let (ready, incomplete): (Vec<PathBuf>, Vec<PathBuf>) =
-            generations.into_iter().partition(|g| g.join(READY).is_file());
+            generations.into_iter().partition(|g| Self::is_usable(g));
         let remove = ready.len().saturating_sub(keep);
         let mut removed = Vec::new();
         for dir in incomplete.into_iter().chain(ready.into_iter().take(remove)) {
@@ -165,5 +231,60 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(CURRENT), "../../etc\n").unwrap();
         assert!(matches!(IndexRoot::new(dir.path()).current(), Err(Error::BadIndex { .. })));
+    }
+
+    #[test]
+    fn fallbacks_are_older_usable_generations_newest_first_and_refused_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = IndexRoot::new(dir.path());
+        let make = |name: &str, ready: bool| {
+            let g = dir.path().join(name);
+            fs::create_dir_all(&g).unwrap();
+            if ready {
+                root.mark_ready(&g).unwrap();
+            }
+            g
+        };
+        let a = make("gen-20260101T000000.000000Z-1", true);
+        let b = make("gen-20260102T000000.000000Z-1", true);
+        let _incomplete = make("gen-20260103T000000.000000Z-1", false);
+        let refused = make("gen-20260104T000000.000000Z-1", true);
+        IndexRoot::mark_refused(&refused, "damaged files: x.idx (checksum mismatch)");
+        let served = make("gen-20260105T000000.000000Z-1", true);
+        let _newer = make("gen-20260106T000000.000000Z-1", true);
+        root.publish(&served).unwrap();
+
+        assert_eq!(root.fallbacks(Some("gen-20260105T000000.000000Z-1")).unwrap(), vec![b.clone(), a.clone()]);
+        assert_eq!(root.fallbacks(Some("gen-20260102T000000.000000Z-1")).unwrap(), vec![a.clone()]);
+        // CURRENT unreadable: every usable generation, newest first.
+        assert_eq!(root.fallbacks(None).unwrap().len(), 4);
+        assert!(fs::read_to_string(refused.join(REFUSED)).unwrap().contains("x.idx"));
+
+        // A refused generation is not kept as "the one before": the next build deletes it.
+        let removed = root.collect_garbage(1).unwrap();
+        assert!(removed.contains(&refused), "{removed:?}");
+        assert!(!removed.contains(&served));
+    }
+
+    #[test]
+    fn roll_back_publishes_only_if_current_still_names_the_damaged_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = IndexRoot::new(dir.path());
+        let old = root.new_generation().unwrap();
+        let damaged = root.new_generation().unwrap();
+        let name = |g: &Path| g.file_name().unwrap().to_str().unwrap().to_string();
+        root.publish(&damaged).unwrap();
+
+        // A build published another generation meanwhile: nothing changes.
+        assert!(!root.roll_back(Some("gen-other"), &old).unwrap());
+        assert_eq!(root.current().unwrap(), damaged);
+
+        assert!(root.roll_back(Some(&name(&damaged)), &old).unwrap());
+        assert_eq!(root.current().unwrap(), old);
+
+        // From a garbage CURRENT.
+        fs::write(dir.path().join(CURRENT), "garbage\n").unwrap();
+        assert!(root.roll_back(None, &damaged).unwrap());
+        assert_eq!(root.current().unwrap(), damaged);
     }
 }

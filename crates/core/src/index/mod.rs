@@ -3,6 +3,7 @@
 pub mod layout;
 pub mod schema;
 pub mod stored;
+pub mod verify;
 
 pub use layout::IndexRoot;
 pub use schema::{Fields, documents, schema};

@@ -97,12 +97,7 @@ impl SearchIndex {
         }
         // Every file's checksum, before serving it: a damaged byte in a segment would otherwise
         // surface as a panic on the queries that reach it.
-        let damaged = index.validate_checksum().map_err(|e| bad(e.to_string()))?;
-        if !damaged.is_empty() {
-            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
-            names.sort();
-            return Err(bad(format!("damaged files (checksum mismatch): {}", names.join(", "))));
-        }
+        crate::index::verify::tantivy(&index, dir)?;
         tokenizer::register(&index, analyzer);
         let fields = Fields::from_schema(&index.schema()).map_err(|e| bad(format!("unexpected schema: {e}")))?;
         let reader = index

@@ -37,6 +37,9 @@ impl Snapshot {
 
     /// Open a given generation folder.
     pub fn open_generation(generation: PathBuf, analyzer: &Analyzer) -> Result<Self> {
+        if !generation.is_dir() {
+            return Err(Error::io(&generation, std::io::Error::from(std::io::ErrorKind::NotFound)));
+        }
         let part = |name: &str| {
             let dir = generation.join(name);
             if !dir.is_dir() {
