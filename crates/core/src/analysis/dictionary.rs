@@ -85,8 +85,16 @@ pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
     let source = &config.source_dir;
     check_source(source)?;
     let entry = config.cache_dir.join(format!("ipadic-{:016x}", source_fingerprint(source)?));
+    let started = std::time::Instant::now();
     match manifest::verify(&entry) {
-        Ok(()) => return Ok(entry),
+        Ok(()) => {
+            tracing::debug!(
+                entry = %entry.display(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "compiled dictionary verified"
+            );
+            return Ok(entry);
+        }
         Err(manifest::Problem::Absent) => {}
         Err(problem) => tracing::warn!(
             entry = %entry.display(),
