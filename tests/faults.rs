@@ -407,3 +407,53 @@ fn a_missing_file_is_named_with_its_error_once() {
     assert!(err.contains(path_str(&missing)), "names the file: {err}");
     assert_eq!(err.matches("(os error 2)").count(), 1, "the OS error once, not repeated by the error chain: {err}");
 }
+
+/// `kotae serve` keeps serving when its standard error is closed (the pipe to a log collector
+/// gone): a log line it cannot write is lost, the service is not.
+#[test]
+fn serve_keeps_serving_when_its_standard_error_is_closed() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    index_sample(dir.path(), &index);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["serve", "--index", path_str(&index), "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("KOTAE_LOG", "info")
+        .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
+        .env("KOTAE_EVENTS_DB", dir.path().join("events.sqlite3"))
+        .env_remove("KOTAE_CONTENT")
+        .env_remove("KOTAE_INDEX")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kotae serve");
+    let marker = "serving the help center at http://";
+    let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            let _ = child.kill();
+            panic!("kotae serve did not start");
+        }
+        if let Some(at) = line.find(marker) {
+            break line[at + marker.len()..].split('/').next().unwrap().to_string();
+        }
+    };
+    drop(reader);
+    // A new generation: the service logs that it serves it, into the closed pipe.
+    let before = served_generation(&addr);
+    index_sample(dir.path(), &index);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut now = before.clone();
+    while now == before && std::time::Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(100));
+        now = served_generation(&addr);
+    }
+    let exited = child.try_wait().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(exited.is_none(), "the service exited ({exited:?}) when it could not write a log line");
+    assert_ne!(now, before, "and switched to the new generation");
+}

@@ -62,7 +62,9 @@ fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KOTAE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // Structured logs: human-readable by default, JSON lines with KOTAE_LOG_FORMAT=json.
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A log line that cannot be written (standard error closed) is lost; reporting that on
+    // standard error too would panic the service.
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     if std::env::var("KOTAE_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
     } else {
