@@ -53,19 +53,27 @@ fn search_ids(dir: &Path, index: &Path, query: &str) -> Vec<String> {
     v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()).collect()
 }
 
-/// Start `kotae serve` on `index` (any free port) and wait until it exits, at most 60 s.
-fn serve_until_exit(dir: &Path, index: &Path, env: &[(&str, &Path)]) -> Output {
+/// `kotae serve` on `index` (any free port), logging at `log`, with its events beside it and
+/// standard error piped.
+fn serve_command(dir: &Path, index: &Path, log: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kotae"));
     cmd.args(["serve", "--index", path_str(index), "--addr", "127.0.0.1:0"])
         .current_dir(dir)
-        .env("KOTAE_LOG", "warn")
+        .env("KOTAE_LOG", log)
         .env("KOTAE_RATE_LIMIT", "0")
         .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
         .env("KOTAE_EVENTS_DB", dir.join("events.sqlite3"))
         .env_remove("KOTAE_CONTENT")
         .env_remove("KOTAE_INDEX")
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// Start `kotae serve` on `index` (any free port) and wait until it exits, at most 60 s.
+fn serve_until_exit(dir: &Path, index: &Path, env: &[(&str, &Path)]) -> Output {
+    let mut cmd = serve_command(dir, index, "warn");
+    cmd.stdout(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -245,20 +253,7 @@ fn serve_refuses_a_damaged_index_and_says_to_run_kotae_index() {
 /// once it listens, with what it printed until then.
 fn serve_started(dir: &Path, index: &Path, args: &[&str]) -> (std::process::Child, String, String) {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .args(["serve", "--index", path_str(index), "--addr", "127.0.0.1:0"])
-        .args(args)
-        .current_dir(dir)
-        .env("KOTAE_LOG", "info")
-        .env("KOTAE_RATE_LIMIT", "0")
-        .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
-        .env("KOTAE_EVENTS_DB", dir.join("events.sqlite3"))
-        .env_remove("KOTAE_CONTENT")
-        .env_remove("KOTAE_INDEX")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kotae serve");
+    let mut child = serve_command(dir, index, "info").args(args).spawn().expect("spawn kotae serve");
     let (tx, rx) = std::sync::mpsc::channel();
     let stderr = child.stderr.take().unwrap();
     // Read to the end: a service whose standard error is closed dies at its next log line.
@@ -416,18 +411,7 @@ fn serve_keeps_serving_when_its_standard_error_is_closed() {
     let dir = tempfile::tempdir().unwrap();
     let index = dir.path().join("index");
     index_sample(dir.path(), &index);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .args(["serve", "--index", path_str(&index), "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("KOTAE_LOG", "info")
-        .env("KOTAE_OPERATORS", "tanaka:operator-token-0123456789")
-        .env("KOTAE_EVENTS_DB", dir.path().join("events.sqlite3"))
-        .env_remove("KOTAE_CONTENT")
-        .env_remove("KOTAE_INDEX")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kotae serve");
+    let mut child = serve_command(dir.path(), &index, "info").spawn().expect("spawn kotae serve");
     let marker = "serving the help center at http://";
     let mut reader = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
