@@ -1,5 +1,6 @@
-//! One index generation opened for reading: its search index, lexicon and pages, consistent
-//! together.
+//! One index generation opened for reading: its two search indexes (public pages, internal
+//! manual), their lexicons and the pages, consistent together; and the console's merge of the
+//! two.
 
 use std::path::{Path, PathBuf};
 
@@ -119,4 +120,42 @@ fn open_index(dir: &Path, analyzer: &Analyzer) -> Result<SearchIndex> {
         Err(e) => return Err(Error::io(lexicon_path, e)),
     };
     Ok(SearchIndex::open(&dir.join(layout::TANTIVY_DIR), analyzer)?.with_lexicon(lexicon))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Audience;
+    use crate::search::{Hit, Snippet};
+
+    fn results(hits: &[(&str, f32)], total: usize) -> SearchResults {
+        let hit = |(id, score): &(&str, f32)| Hit {
+            id: id.to_string(),
+            title: String::new(),
+            category: None,
+            score: *score,
+            snippet: Snippet { text: String::new(), highlights: Vec::new() },
+            section: None,
+            heading: None,
+            audience: if id.starts_with("manual/") { Audience::Internal } else { Audience::Public },
+            updated: None,
+            review_by: None,
+            body: "".into(),
+            explain: Vec::new(),
+        };
+        SearchResults { total, total_exact: true, hits: hits.iter().map(hit).collect(), terms: Vec::new(), did_you_mean: None, question: Default::default() }
+    }
+
+    #[test]
+    fn the_console_merges_both_lists_by_score_and_pages_through_them() {
+        let public = results(&[("a", 9.0), ("b", 5.0), ("c", 1.0)], 3);
+        let internal = results(&[("manual/x", 7.0), ("manual/y", 5.0)], 2);
+        let ids = |r: &SearchResults| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+        let all = merge(public.clone(), internal.clone(), 0, 10);
+        assert_eq!(ids(&all), ["a", "manual/x", "b", "manual/y", "c"], "by score; the public hit first at equal scores");
+        assert_eq!(all.total, 5);
+        let page2 = merge(public, internal, 2, 2);
+        assert_eq!(ids(&page2), ["b", "manual/y"]);
+        assert_eq!(page2.total, 5, "the total counts both lists whatever the page");
+    }
 }
