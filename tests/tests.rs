@@ -16,3 +16,4 @@ mod query_shapes;
 mod relevance;
 mod report;
 mod search_contract;
+mod sloppy;

@@ -20,11 +20,82 @@ use crate::analysis::{Analyzer, kana, normalize_str};
 use crate::content::Page;
 use crate::thesaurus::Thesaurus;
 
-/// Shortest reading (in kana) a typed run is matched against: two-kana readings are too
-/// ambiguous (カイ: 会, 回, 貝...).
-const MIN_READING_CHARS: usize = 3;
+/// Shortest reading (in kana) a typed run is matched against. Two-kana readings (イエ 家,
+/// ツユ 梅雨) are ambiguous (カイ: 会, 回, 貝...): they are taken only where the rest of the run
+/// is explained around them (see [`Lexicon::recognize`]).
+const MIN_READING_CHARS: usize = 2;
+/// Readings of this many kana are taken wherever they fall.
+const SURE_READING_CHARS: usize = 3;
 /// Longest reading tried when splitting a typed run.
 const MAX_READING_CHARS: usize = 12;
+/// How many corpus words are kept per reading: the most frequent, and others read the same way
+/// (キカン: 期間, 機関), among which the rest of the question chooses.
+const WORDS_PER_READING: usize = 3;
+/// Particles, endings and auxiliaries as typed in kana: what lies between words in a question
+/// written all in kana (いえ|の|かぎ|を|なくし|た).
+const FUNCTION_KANA: &[&str] = &[
+    "ノ",
+    "ヲ",
+    "ガ",
+    "ハ",
+    "ニ",
+    "デ",
+    "ト",
+    "モ",
+    "ヘ",
+    "ヤ",
+    "カ",
+    "ネ",
+    "ヨ",
+    "ナ",
+    "テ",
+    "タ",
+    "ダ",
+    "ワ",
+    "ゾ",
+    "サ",
+    "カラ",
+    "マデ",
+    "ヨリ",
+    "ナド",
+    "ダケ",
+    "ノデ",
+    "ノニ",
+    "ケド",
+    "ッテ",
+    "デス",
+    "マス",
+    "タイ",
+    "ナイ",
+    "シタ",
+    "スル",
+    "シテ",
+    "サレ",
+    "ナル",
+    "アル",
+    "イル",
+    "ドウ",
+    "ナニ",
+    "ナン",
+    "イツ",
+    "ドコ",
+    "ダレ",
+    "ドレ",
+    "トキ",
+    "コト",
+    "モノ",
+    "デシタ",
+    "マシタ",
+    "マセン",
+    "クダサイ",
+    "デキ",
+    "デキル",
+    "デキナイ",
+    "ヨウ",
+    "タメ",
+    "ナカ",
+    "ウエ",
+];
 
 /// Readings and synonyms of one generation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -37,13 +108,26 @@ pub struct Lexicon {
     /// corpus contains.
     #[serde(default)]
     general: HashMap<String, Vec<Vec<String>>>,
+    /// Katakana reading → the other corpus words read that way, most frequent first.
+    #[serde(default)]
+    others: HashMap<String, Vec<String>>,
 }
 
 /// A span of typed kana recognized as a corpus word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recognized {
     pub reading: String,
+    /// The corpus word most often read this way.
     pub word: String,
+    /// Other corpus words read the same way (the rest of the question decides).
+    pub others: Vec<String>,
+}
+
+impl Recognized {
+    /// Every corpus word it may stand for, the most frequent first.
+    pub fn words(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.word).chain(&self.others)
+    }
 }
 
 impl Lexicon {
@@ -56,10 +140,18 @@ impl Lexicon {
     }
 
     /// [`Lexicon::build`], with general synonyms from `thesaurus`.
-    pub fn build_with(analyzer: &Analyzer, pages: &[Page], synonyms: &[Vec<String>], thesaurus: Option<&Thesaurus>) -> Self {
+    pub fn build_with(
+        analyzer: &Analyzer,
+        pages: &[Page],
+        synonyms: &[Vec<String>],
+        thesaurus: Option<&Thesaurus>,
+    ) -> Self {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
-        let parts: Vec<_> = pages.par_chunks(64).map(|part| count_readings(analyzer, part)).collect();
+        let parts: Vec<_> = pages
+            .par_chunks(64)
+            .map(|part| count_readings(analyzer, part))
+            .collect();
         for (part, words) in parts {
             vocabulary.extend(words);
             for (reading, words) in part {
@@ -69,14 +161,26 @@ impl Lexicon {
                 }
             }
         }
-        let readings = most_frequent(counts);
+        let (readings, others) = most_frequent(counts);
         let synonyms = synonyms
             .iter()
-            .map(|g| g.iter().map(|s| normalize_str(s.trim())).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+            .map(|g| {
+                g.iter()
+                    .map(|s| normalize_str(s.trim()))
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
             .filter(|g| g.len() >= 2)
             .collect();
-        let general = thesaurus.map(|t| general_synonyms(analyzer, t, &vocabulary)).unwrap_or_default();
-        Lexicon { readings, synonyms, general }
+        let general = thesaurus
+            .map(|t| general_synonyms(analyzer, t, &vocabulary))
+            .unwrap_or_default();
+        Lexicon {
+            readings,
+            synonyms,
+            general,
+            others,
+        }
     }
 
     /// How many words have general synonyms in this corpus.
@@ -110,26 +214,101 @@ impl Lexicon {
         self.readings.is_empty()
     }
 
-    /// Split a typed kana run (katakana) into corpus words by their readings, longest first.
-    /// Parts that match nothing are skipped.
-    pub fn recognize(&self, run: &str) -> Vec<Recognized> {
+    /// The corpus words read `reading`; failing that, read so without its long-vowel marks
+    /// (the folded readings are keys of their own, see [`Lexicon::build_with`]).
+    fn lookup(&self, reading: &str) -> Option<Recognized> {
+        let found = |r: &str| {
+            let word = self.readings.get(r)?.clone();
+            let others = self.others.get(r).cloned().unwrap_or_default();
+            Some(Recognized {
+                reading: reading.to_string(),
+                word,
+                others,
+            })
+        };
+        found(reading).or_else(|| found(&kana::without_long_vowels(reading)?))
+    }
+
+    /// Split a typed kana run (katakana) into corpus words by their readings.
+    ///
+    /// The split explains as much of the run as it can with corpus words and the particles and
+    /// endings between them ([`FUNCTION_KANA`]), in as few pieces as possible. A reading of
+    /// three kana or more is taken wherever it falls; a two-kana word (イエ 家) only between
+    /// pieces the split explains or the ends of the run, never beside leftovers (ブル in
+    /// ブルム). Parts that match nothing are skipped.
+    ///
+    /// Two-kana words are looked for only in runs typed in hiragana (`short_words`): a
+    /// two-kana katakana word (イヌ) is a word of its own, not the sound of another.
+    pub fn recognize(&self, run: &str, short_words: bool) -> Vec<Recognized> {
         let chars: Vec<char> = run.chars().collect();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let longest = (chars.len() - i).min(MAX_READING_CHARS);
-            let found = (MIN_READING_CHARS..=longest).rev().find_map(|len| {
-                let reading: String = chars[i..i + len].iter().collect();
-                self.readings.get(&reading).map(|w| (len, Recognized { reading, word: w.clone() }))
-            });
-            match found {
-                Some((len, r)) => {
-                    out.push(r);
-                    i += len;
+        let n = chars.len();
+        // The state after a piece: it explains (a particle, a long word, the start), it is a
+        // two-kana word (what follows must explain), or it is a leftover kana.
+        const EXPLAINS: usize = 0;
+        const SHORT: usize = 1;
+        const LEFTOVER: usize = 2;
+        // best[i][state]: the cheapest split of chars[..i] ending in that state, with the
+        // position and state it came from and the word it ends with.
+        type Cell = Option<(u32, usize, usize, Option<Recognized>)>;
+        let mut best: Vec<[Cell; 3]> = vec![[None, None, None]; n + 1];
+        best[0][EXPLAINS] = Some((0, 0, EXPLAINS, None));
+        let offer = |best: &mut Vec<[Cell; 3]>,
+                     at: usize,
+                     state: usize,
+                     cost: u32,
+                     from: (usize, usize),
+                     word: Option<Recognized>| {
+            if best[at][state].as_ref().is_none_or(|c| cost < c.0) {
+                best[at][state] = Some((cost, from.0, from.1, word));
+            }
+        };
+        for i in 0..n {
+            for state in [EXPLAINS, SHORT, LEFTOVER] {
+                let Some(cost) = best[i][state].as_ref().map(|c| c.0) else {
+                    continue;
+                };
+                if state != SHORT {
+                    offer(&mut best, i + 1, LEFTOVER, cost + 10, (i, state), None);
                 }
-                None => i += 1,
+                for len in 1..=(n - i).min(MAX_READING_CHARS) {
+                    let reading: String = chars[i..i + len].iter().collect();
+                    if FUNCTION_KANA.contains(&reading.as_str()) {
+                        offer(&mut best, i + len, EXPLAINS, cost + 1, (i, state), None);
+                    }
+                    if len < MIN_READING_CHARS
+                        || (len < SURE_READING_CHARS && (state == LEFTOVER || !short_words))
+                    {
+                        continue;
+                    }
+                    if let Some(r) = self.lookup(&reading) {
+                        // A two-kana word costs more than a longer one, so longer words win ties.
+                        let (next, extra) = if len >= SURE_READING_CHARS {
+                            (EXPLAINS, 1)
+                        } else {
+                            (SHORT, 2)
+                        };
+                        offer(&mut best, i + len, next, cost + extra, (i, state), Some(r));
+                    }
+                }
             }
         }
+        // Walk back from the cheapest end.
+        let Some(mut state) = (0..3)
+            .filter(|&s| best[n][s].is_some())
+            .min_by_key(|&s| best[n][s].as_ref().map(|c| c.0))
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut i = n;
+        while i > 0 {
+            let Some((_, previous, previous_state, word)) = best[i][state].clone() else {
+                break;
+            };
+            out.extend(word);
+            (i, state) = (previous, previous_state);
+        }
+        out.reverse();
         out
     }
 
@@ -149,7 +328,11 @@ impl Lexicon {
                 (d <= max).then_some((d, r, w))
             })
             .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
-            .map(|(_, r, w)| Recognized { reading: r.clone(), word: w.clone() })
+            .map(|(_, r, w)| Recognized {
+                reading: r.clone(),
+                word: w.clone(),
+                others: Vec::new(),
+            })
     }
 
     /// The synonym groups with a member in `normalized_query`: (member found, the others).
@@ -157,9 +340,16 @@ impl Lexicon {
         let mut out = Vec::new();
         for group in &self.synonyms {
             // The longest member found stands for the group (携帯電話 before 携帯).
-            let found = group.iter().filter(|m| normalized_query.contains(m.as_str())).max_by_key(|m| m.chars().count());
+            let found = group
+                .iter()
+                .filter(|m| normalized_query.contains(m.as_str()))
+                .max_by_key(|m| m.chars().count());
             if let Some(found) = found {
-                let others = group.iter().filter(|m| *m != found && !normalized_query.contains(m.as_str())).cloned().collect();
+                let others = group
+                    .iter()
+                    .filter(|m| *m != found && !normalized_query.contains(m.as_str()))
+                    .cloned()
+                    .collect();
                 out.push((found.clone(), others));
             }
         }
@@ -170,15 +360,37 @@ impl Lexicon {
 /// Katakana reading → corpus word → how often the word is read that way.
 type Counts = HashMap<String, BTreeMap<String, usize>>;
 
-/// Each reading's most frequent word (ties: the smallest word, so the result is stable).
-fn most_frequent(counts: Counts) -> HashMap<String, String> {
-    counts
-        .into_iter()
-        .filter_map(|(reading, words)| {
-            let (word, _) = words.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
-            Some((reading, word))
-        })
-        .collect()
+/// Each reading's most frequent word, and the next most frequent ones (ties: the smallest
+/// word first, so the result is stable). A reading with long-vowel marks is also kept without
+/// them (ジョジ for ジョージ) where no word is read that way.
+fn most_frequent(counts: Counts) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
+    let mut readings = HashMap::new();
+    let mut others = HashMap::new();
+    let mut folded = Vec::new();
+    for (reading, words) in counts {
+        let mut words: Vec<(String, usize)> = words.into_iter().collect();
+        words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut words = words.into_iter().map(|(w, _)| w).take(WORDS_PER_READING);
+        let Some(first) = words.next() else { continue };
+        let rest: Vec<String> = words.collect();
+        if let Some(f) = kana::without_long_vowels(&reading) {
+            folded.push((f, first.clone(), rest.clone()));
+        }
+        if !rest.is_empty() {
+            others.insert(reading.clone(), rest);
+        }
+        readings.insert(reading, first);
+    }
+    folded.sort();
+    for (reading, first, rest) in folded {
+        if let std::collections::hash_map::Entry::Vacant(slot) = readings.entry(reading.clone()) {
+            slot.insert(first);
+            if !rest.is_empty() {
+                others.insert(reading, rest);
+            }
+        }
+    }
+    (readings, others)
 }
 
 /// Count the readings of the nouns of `pages`, and collect the terms they use.
@@ -186,15 +398,28 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<Strin
     let mut counts: Counts = HashMap::new();
     let mut vocabulary = HashSet::new();
     for page in pages {
-        let text = format!("{}\n{}\n{}", page.title, page.aliases.join("\n"), page.plain_text());
+        let text = format!(
+            "{}\n{}\n{}",
+            page.title,
+            page.aliases.join("\n"),
+            page.plain_text()
+        );
         for m in analyzer.analyze(&text) {
             if m.content && !vocabulary.contains(&m.term) {
                 vocabulary.insert(m.term.clone());
             }
-            if !m.content || m.pos != "名詞" || !kana::is_kana(&m.reading) || m.reading.chars().count() < MIN_READING_CHARS {
+            if !m.content
+                || m.pos != "名詞"
+                || !kana::is_kana(&m.reading)
+                || m.reading.chars().count() < MIN_READING_CHARS
+            {
                 continue;
             }
-            *counts.entry(m.reading).or_default().entry(m.term).or_default() += 1;
+            *counts
+                .entry(m.reading)
+                .or_default()
+                .entry(m.term)
+                .or_default() += 1;
         }
     }
     (counts, vocabulary)
@@ -202,11 +427,18 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<Strin
 
 /// The thesaurus cut down to this corpus: each trigger word's terms → the terms of its
 /// synonyms whose every term occurs in the corpus.
-fn general_synonyms(analyzer: &Analyzer, thesaurus: &Thesaurus, vocabulary: &HashSet<String>) -> HashMap<String, Vec<Vec<String>>> {
+fn general_synonyms(
+    analyzer: &Analyzer,
+    thesaurus: &Thesaurus,
+    vocabulary: &HashSet<String>,
+) -> HashMap<String, Vec<Vec<String>>> {
     let mut out: HashMap<String, Vec<Vec<String>>> = HashMap::new();
     for group in &thesaurus.groups {
-        let analyzed: Vec<(Vec<String>, bool)> =
-            group.iter().map(|e| (analyzer.terms(&e.word), e.trigger)).filter(|(t, _)| !t.is_empty()).collect();
+        let analyzed: Vec<(Vec<String>, bool)> = group
+            .iter()
+            .map(|e| (analyzer.terms(&e.word), e.trigger))
+            .filter(|(t, _)| !t.is_empty())
+            .collect();
         // A synonym the corpus contains, and that is a word rather than loose characters (an
         // abbreviation like 名大 splits into 名 + 大, which would match anywhere).
         let present: Vec<&Vec<String>> = analyzed
@@ -219,7 +451,11 @@ fn general_synonyms(analyzer: &Analyzer, thesaurus: &Thesaurus, vocabulary: &Has
             continue;
         }
         for (terms, _) in analyzed.iter().filter(|(_, trigger)| *trigger) {
-            let targets: Vec<Vec<String>> = present.iter().filter(|p| **p != terms).map(|p| (*p).clone()).collect();
+            let targets: Vec<Vec<String>> = present
+                .iter()
+                .filter(|p| **p != terms)
+                .map(|p| (*p).clone())
+                .collect();
             if targets.is_empty() {
                 continue;
             }
@@ -242,7 +478,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
@@ -250,104 +488,5 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lexicon() -> Lexicon {
-        let readings = [("ヘンピン", "返品"), ("カイヤク", "解約"), ("パスワード", "パスワード"), ("ハイソウ", "配送"), ("ソウリョウ", "送料")]
-            .into_iter()
-            .map(|(r, w)| (r.to_string(), w.to_string()))
-            .collect();
-        let synonyms = vec![vec!["スマホ".into(), "スマートフォン".into(), "携帯電話".into(), "携帯".into()]];
-        Lexicon { readings, synonyms, general: HashMap::new() }
-    }
-
-    fn page(id: &str, title: &str, text: &str) -> Page {
-        use crate::content::{Audience, Section};
-        Page {
-            id: id.to_string(),
-            path: format!("{id}.md").into(),
-            title: title.to_string(),
-            category: None,
-            tags: Vec::new(),
-            audience: Audience::Public,
-            aliases: Vec::new(),
-            related: Vec::new(),
-            updated: None,
-            review_by: None,
-            featured: None,
-            body: String::new(),
-            body_line: 1,
-            sections: vec![Section { anchor: None, heading: None, text: text.to_string(), line: 1 }],
-        }
-    }
-
-    #[test]
-    fn kana_runs_become_corpus_words() {
-        let l = lexicon();
-        let words: Vec<String> = l.recognize("カイヤクシタイ").into_iter().map(|r| r.word).collect();
-        assert_eq!(words, ["解約"]);
-        let words: Vec<String> = l.recognize("ヘンピンノソウリョウ").into_iter().map(|r| r.word).collect();
-        assert_eq!(words, ["返品", "送料"]);
-    }
-
-    #[test]
-    fn corrections_are_by_sound() {
-        let l = lexicon();
-        assert_eq!(l.correct("パスワート").map(|r| r.word).as_deref(), Some("パスワード"));
-        assert_eq!(l.correct("ヘンピソ").map(|r| r.word).as_deref(), Some("返品"));
-        assert_eq!(l.correct("ヘンピン"), None, "known readings need no correction");
-        assert_eq!(l.correct("アイウエオ"), None);
-    }
-
-    #[test]
-    fn synonyms_match_whole_members_longest_first() {
-        let l = lexicon();
-        let found = l.synonyms_in("携帯電話がこわれた");
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, "携帯電話");
-        assert!(found[0].1.contains(&"スマホ".to_string()));
-        assert!(!found[0].1.contains(&"携帯".to_string()), "members inside the query are not added again");
-        assert!(l.synonyms_in("携").is_empty(), "no partial members");
-    }
-
-    #[test]
-    fn parallel_build_equals_one_pass() {
-        let analyzer = crate::analysis::tests::analyzer();
-        let words = ["返品の手続き", "パスワードの再設定", "配送料金の確認", "解約の方法", "ポイント交換", "領収書の発行"];
-        let pages: Vec<Page> =
-            (0..300).map(|i| page(&format!("p{i}"), words[i % words.len()], &words[(i * 7) % words.len()].repeat(i % 3 + 1))).collect();
-        let built = Lexicon::build(analyzer, &pages, &[]);
-        assert_eq!(built.readings, most_frequent(count_readings(analyzer, &pages).0));
-        assert_eq!(built.readings.get("ヘンピン").map(String::as_str), Some("返品"));
-    }
-
-    #[test]
-    fn general_synonyms_lead_only_to_words_the_corpus_has() {
-        use crate::thesaurus::{Entry, Thesaurus};
-        let entry = |w: &str, trigger| Entry { word: w.into(), trigger };
-        let thesaurus = Thesaurus {
-            groups: vec![
-                vec![entry("ワーニング", true), entry("注意", true), entry("警告", true)],
-                vec![entry("閉店", true), entry("クローズ", false)],
-                vec![entry("名古屋大学", true), entry("名大", true)],
-            ],
-        };
-        let analyzer = crate::analysis::tests::analyzer();
-        let pages = [page("a", "営業時間", "ご注意ください。閉店時間は十八時です。"), page("b", "配送", "名古屋へのお届け")];
-        let lexicon = Lexicon::build_with(analyzer, &pages, &[], Some(&thesaurus));
-        let of = |word: &str| lexicon.general_synonyms_of(&[word.to_string()]);
-        assert_eq!(of("ワーニング"), [("ワーニング".to_string(), vec![vec!["注意".to_string()]])], "警告 is not in the corpus");
-        assert!(of("クローズ").is_empty(), "クローズ may be reached but does not expand");
-        assert!(of("名古屋大学").is_empty(), "名大 would only be loose characters");
-        let plain = Lexicon::build(analyzer, &pages, &[]);
-        assert!(plain.general_synonyms_of(&["ワーニング".to_string()]).is_empty());
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("サーバ", "サーバー"), 1);
-        assert_eq!(edit_distance("ヘンピン", "ヘンピン"), 0);
-        assert_eq!(edit_distance("", "アイ"), 2);
-    }
-}
+#[path = "lexicon/tests.rs"]
+mod tests;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use kotae_core::eval::{self, Report};
+use kotae_core::eval::{self, Report, Variant};
 use kotae_core::{AudienceFilter, IndexRoot, Snapshot};
 use kotae_indexer::BuildOptions;
 
@@ -34,9 +34,34 @@ pub struct Args {
     /// Field weights to try, as JSON (e.g. '{"title": 4.0}'); unnamed fields keep their defaults.
     #[arg(long)]
     weights: Option<String>,
+    /// Also evaluate the queries rewritten the way customers type (comma-separated, or `all`):
+    /// hiragana, halfwidth, long-vowel, kana-slip, keywords, chatty.
+    #[arg(long, value_name = "VARIANTS")]
+    variants: Option<String>,
+    /// Print the queries rewritten as one variant (JSON lines) and stop.
+    #[arg(long, value_name = "VARIANT")]
+    rewrite: Option<String>,
     /// Print the whole report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The variants named in `--variants`.
+fn parse_variants(list: &str) -> anyhow::Result<Vec<Variant>> {
+    if list == "all" {
+        return Ok(Variant::ALL.to_vec());
+    }
+    list.split(',')
+        .map(|name| {
+            Variant::parse(name.trim()).with_context(|| {
+                let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+                format!(
+                    "unknown variant `{name}`: use all or some of {}",
+                    names.join(", ")
+                )
+            })
+        })
+        .collect()
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -44,8 +69,25 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         bail!("--audience must be public, internal or all, not `{}`", args.audience);
     };
     let queries = eval::read_queries(&args.queries)?;
-    let qrels = eval::read_qrels(&args.qrels)?;
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
+    if let Some(name) = &args.rewrite {
+        let [variant] = parse_variants(name)?[..] else {
+            bail!("--rewrite takes one variant")
+        };
+        for q in &queries {
+            let text = variant.apply(&analyzer, &q.qid, &q.text);
+            println!(
+                "{}",
+                serde_json::to_string(&eval::Query {
+                    qid: q.qid.clone(),
+                    text
+                })?
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let variants = args.variants.as_deref().map(parse_variants).transpose()?;
+    let qrels = eval::read_qrels(&args.qrels)?;
 
     let temp;
     let index_dir = match &args.content {
@@ -75,6 +117,16 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         snapshot = snapshot.with_weights(serde_json::from_str(weights).context("--weights")?);
     }
 
+    if let Some(variants) = variants {
+        let reports =
+            eval::evaluate_variants(&snapshot, &analyzer, &queries, &qrels, audience, &variants)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&reports)?);
+        } else {
+            print_variants(&reports, args.show_failures);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let started = std::time::Instant::now();
     let report = eval::evaluate(&snapshot, &queries, &qrels, audience)?;
     let elapsed = started.elapsed();
@@ -90,6 +142,56 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_variants(reports: &[eval::VariantReport], show: usize) {
+    let original = reports.first().map_or(0.0, |r| r.metrics.mrr_at_10);
+    println!(
+        "{:<12} {:>7} {:>8} {:>8} {:>8}  {:>16}",
+        "variant", "changed", "MRR@10", "Δ", "R@5", "changed: before→after"
+    );
+    for r in reports {
+        println!(
+            "{:<12} {:>7} {:>8.4} {:>+8.4} {:>8.4}  {:>7.4}→{:.4}",
+            r.variant,
+            r.changed,
+            r.metrics.mrr_at_10,
+            r.metrics.mrr_at_10 - original,
+            r.metrics.recall_at_5,
+            r.changed_original_mrr,
+            r.changed_mrr
+        );
+    }
+    // The queries each variant lost: ranked first as written, not in the top 3 rewritten.
+    let Some(first) = reports.first() else { return };
+    for r in reports.iter().skip(1).filter(|_| show > 0) {
+        let lost: Vec<_> = first
+            .report
+            .outcomes
+            .iter()
+            .zip(&r.report.outcomes)
+            .filter(|(o, v)| o.first_relevant == Some(1) && v.first_relevant.is_none_or(|k| k > 3))
+            .take(show)
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        println!("\n{}: lost", r.variant);
+        for (_, v) in lost {
+            let rank = v.first_relevant.map_or("-".to_string(), |k| k.to_string());
+            println!(
+                "  {} rank {rank:>2}  {}  got {}",
+                v.qid,
+                v.text,
+                v.ranked
+                    .iter()
+                    .take(2)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
 }
 
 fn print_report(report: &Report, show: usize) {

@@ -55,6 +55,24 @@ pub fn fold_katakana(word: &str) -> String {
     out
 }
 
+/// A katakana word without its long-vowel marks (ジョージ → ジョジ), or `None` if it has none
+/// after a letter. What the index keeps beside such a word, so that a customer who leaves a
+/// mark out still finds it.
+pub fn without_long_vowels(word: &str) -> Option<String> {
+    let mut out = String::with_capacity(word.len());
+    let mut previous_letter = false;
+    let mut dropped = false;
+    for c in word.chars() {
+        if c == 'ー' && previous_letter {
+            dropped = true;
+            continue;
+        }
+        previous_letter = matches!(c, '\u{30A1}'..='\u{30FA}');
+        out.push(c);
+    }
+    (dropped && out.chars().count() >= 2).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +92,26 @@ mod tests {
         assert_eq!(fold_katakana("メール"), "メール", "three characters: the mark stays");
         assert_eq!(fold_katakana("ヴァイオリン"), "バイオリン");
         assert_eq!(fold_katakana("ヴィーガン"), "ビーガン");
+    }
+
+    #[test]
+    fn long_vowel_free_forms() {
+        assert_eq!(without_long_vowels("ジョージ").as_deref(), Some("ジョジ"));
+        assert_eq!(
+            without_long_vowels("グーテンベルク").as_deref(),
+            Some("グテンベルク")
+        );
+        assert_eq!(
+            without_long_vowels("パスワード").as_deref(),
+            Some("パスワド")
+        );
+        assert_eq!(without_long_vowels("カメラ"), None);
+        assert_eq!(without_long_vowels("ー"), None);
+        assert_eq!(
+            without_long_vowels("ビー"),
+            None,
+            "one letter is not a word"
+        );
     }
 
     #[test]

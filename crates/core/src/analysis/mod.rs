@@ -124,6 +124,35 @@ impl Analyzer {
 
     /// Analyze text that was already normalized with [`normalize()`].
     pub fn analyze_normalized(&self, normalized: &Normalized) -> Vec<Morpheme> {
+        self.parts(normalized)
+            .into_iter()
+            .map(|p| {
+                let (start, end) = normalized.original_range(p.start, p.end);
+                p.into_morpheme(start, end)
+            })
+            .collect()
+    }
+
+    /// Each morpheme of `text` with the dictionary reading of its surface, in katakana, as it
+    /// would be typed in kana (東京 トウキョウ, 忘れ ワスレ; unknown words: the surface). What the
+    /// evaluation's sloppy variants write a question with.
+    pub fn spoken(&self, text: &str) -> Vec<(Morpheme, String)> {
+        let normalized = normalize(text);
+        self.parts(&normalized)
+            .into_iter()
+            .map(|p| {
+                let reading = match &p.reading {
+                    Some(r) => kana::to_katakana(&normalize_str(r)),
+                    None => kana::to_katakana(&p.surface),
+                };
+                let (start, end) = normalized.original_range(p.start, p.end);
+                (p.into_morpheme(start, end), reading)
+            })
+            .collect()
+    }
+
+    /// The lindera tokens of normalized text, blank ones left out.
+    fn parts(&self, normalized: &Normalized) -> Vec<Parts> {
         let text = normalized.text.as_str();
         if text.trim().is_empty() {
             return Vec::new();
@@ -144,10 +173,6 @@ impl Analyzer {
         tokens
             .into_iter()
             .filter(|p| !p.surface.trim().is_empty())
-            .map(|p| {
-                let (start, end) = normalized.original_range(p.start, p.end);
-                p.into_morpheme(start, end)
-            })
             .collect()
     }
 
@@ -204,6 +229,10 @@ impl Parts {
             (Some(base), true) => normalize_str(base),
             _ => self.surface.clone(),
         };
+        // A word written in kana is one word whichever kana it is written in (ごみ, ゴミ): its
+        // term is the katakana form. Conjugating words keep their base form (their reading
+        // joins the spellings, see `tokenizer::term_tokens`).
+        let term = if !conjugates && kana::is_kana(&term) { kana::to_katakana(&term) } else { term };
         let term = if kana::is_katakana_word(&term) { kana::fold_katakana(&term) } else { term };
         let content = is_content(&self.pos, &self.pos_detail, &term, &self.surface);
         let surface_reading = match &self.reading {
@@ -242,7 +271,8 @@ fn is_content(pos: &str, detail: &str, term: &str, surface: &str) -> bool {
         "名詞" if matches!(detail, "非自立" | "代名詞") => false,
         "動詞" if detail == "非自立" || STOP_BASE_FORMS.contains(&term) => false,
         "形容詞" if detail == "非自立" => false,
-        _ => surface.chars().any(char::is_alphanumeric),
+        // A lone long-vowel mark (ー) or symbols are not words.
+        _ => surface.chars().any(|c| c.is_alphanumeric() && c != 'ー'),
     }
 }
 
@@ -304,6 +334,25 @@ pub(crate) mod tests {
         assert_eq!(terms("ヴァイオリン"), terms("バイオリン"));
         assert_eq!(terms("ダメ")[0], "ダメ");
         assert_eq!(analyzer().analyze("だめ")[0].reading, analyzer().analyze("ダメ")[0].reading);
+    }
+
+    #[test]
+    fn a_lone_long_vowel_mark_is_not_a_word() {
+        assert!(analyzer().analyze("ー").iter().all(|m| !m.content));
+        for query in ["らぐびーぼーるのかたちは？", "ほーほーどり", "ーー"] {
+            assert!(
+                !terms(query).iter().any(|t| t.chars().all(|c| c == 'ー')),
+                "{query}: {:?}",
+                terms(query)
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_in_hiragana_or_katakana_is_one_word() {
+        assert_eq!(terms("ごみ"), terms("ゴミ"));
+        assert_eq!(terms("りんご"), terms("リンゴ"));
+        assert_eq!(terms("のし"), ["ノシ"]);
     }
 
     #[test]

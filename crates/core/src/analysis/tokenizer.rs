@@ -25,8 +25,14 @@ pub mod names {
 /// Register Kotae's tokenizers on `index`. Call it on every index you open.
 pub fn register(index: &tantivy::Index, analyzer: &Analyzer) {
     let manager = index.tokenizers();
-    manager.register(names::TERMS, TextAnalyzer::from(TermTokenizer(analyzer.clone())));
-    manager.register(names::READINGS, TextAnalyzer::from(ReadingTokenizer(analyzer.clone())));
+    manager.register(
+        names::TERMS,
+        TextAnalyzer::from(TermTokenizer(analyzer.clone())),
+    );
+    manager.register(
+        names::READINGS,
+        TextAnalyzer::from(ReadingTokenizer(analyzer.clone())),
+    );
     manager.register(names::NGRAMS, TextAnalyzer::from(NgramTokenizer));
 }
 
@@ -74,14 +80,20 @@ impl TokenStream for VecTokenStream {
 }
 
 fn token(text: String, position: usize, from: usize, to: usize) -> Token {
-    Token { offset_from: from, offset_to: to, position, text, position_length: 1 }
+    Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text,
+        position_length: 1,
+    }
 }
 
 impl Tokenizer for TermTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let tokens = term_tokens(&self.0.analyze_shared(text));
+        let tokens = indexed_term_tokens(&self.0.analyze_shared(text));
         VecTokenStream::new(tokens)
     }
 }
@@ -98,6 +110,31 @@ pub fn term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
         if m.conjugates() && m.reading != m.term && !m.reading.is_empty() {
             tokens.push(token(m.reading.clone(), i, m.start, m.end));
         }
+    }
+    tokens
+}
+
+/// What the term fields index: [`term_tokens`], and beside each katakana word with long-vowel
+/// marks the word without them (ジョージ and ジョジ), so that a question that leaves a mark
+/// out finds it. A question's ジョージ looks for ジョージ only: a mark typed is trusted, and
+/// セール does not find セル.
+pub fn indexed_term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
+    let mut tokens = term_tokens(morphemes);
+    let extra: Vec<Token> = tokens
+        .iter()
+        .filter(|t| super::kana::is_katakana_word(&t.text))
+        .filter_map(|t| {
+            Some(token(
+                super::kana::without_long_vowels(&t.text)?,
+                t.position,
+                t.offset_from,
+                t.offset_to,
+            ))
+        })
+        .collect();
+    if !extra.is_empty() {
+        tokens.extend(extra);
+        tokens.sort_by_key(|t| t.position);
     }
     tokens
 }
@@ -153,7 +190,12 @@ fn bigrams_into(chars: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
     }
     for pair in chars.windows(2) {
         let text: String = [pair[0].0, pair[1].0].iter().collect();
-        tokens.push(token(text, tokens.len(), pair[0].1, pair[1].2.max(pair[0].1)));
+        tokens.push(token(
+            text,
+            tokens.len(),
+            pair[0].1,
+            pair[1].2.max(pair[0].1),
+        ));
     }
 }
 
@@ -170,7 +212,10 @@ impl Tokenizer for NgramTokenizer {
 fn char_runs(normalized: &Normalized) -> Vec<Vec<(char, usize, usize)>> {
     let mut runs = Vec::new();
     let mut run: Vec<(char, usize, usize)> = Vec::new();
-    let chars = normalized.text.char_indices().map(|(i, c)| (c, i, i + c.len_utf8()));
+    let chars = normalized
+        .text
+        .char_indices()
+        .map(|(i, c)| (c, i, i + c.len_utf8()));
     for (c, from, to) in chars {
         // Hiragana is left to the readings and terms: its bigrams are mostly particles and
         // endings, and would match everywhere.
@@ -196,17 +241,52 @@ pub fn ngram_tokens(text: &str) -> Vec<Token> {
     tokens
 }
 
-/// What the character fields index: the bigrams of each run, and its trigrams.
+/// What the character fields index: the bigrams of each run, and its trigrams; for a run with
+/// long-vowel marks after katakana, also those of the run without them (グーテンベルク, and
+/// グテンベルク), so that a question that leaves a mark out still matches three in a row.
 pub fn indexed_ngrams(text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     for run in char_runs(&normalize(text)) {
-        bigrams_into(&run, &mut tokens);
-        for three in run.windows(3) {
-            let text: String = three.iter().map(|c| c.0).collect();
-            tokens.push(token(text, tokens.len(), three[0].1, three[2].2.max(three[0].1)));
+        ngrams_into(&run, &mut tokens);
+        let marks = |i: usize| {
+            run[i].0 == 'ー'
+                && i > 0
+                && super::normalize::is_katakana(run[i - 1].0)
+                && run[i - 1].0 != 'ー'
+        };
+        if (0..run.len()).any(marks) {
+            let folded: Vec<(char, usize, usize)> = (0..run.len())
+                .filter(|&i| !marks(i))
+                .map(|i| run[i])
+                .collect();
+            let mut more = Vec::new();
+            ngrams_into(&folded, &mut more);
+            more.retain(|t| {
+                !tokens
+                    .iter()
+                    .any(|k| k.text == t.text && k.offset_from == t.offset_from)
+            });
+            tokens.extend(more);
         }
     }
+    for (i, t) in tokens.iter_mut().enumerate() {
+        t.position = i;
+    }
     tokens
+}
+
+/// The bigrams and trigrams of one run.
+fn ngrams_into(run: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
+    bigrams_into(run, tokens);
+    for three in run.windows(3) {
+        let text: String = three.iter().map(|c| c.0).collect();
+        tokens.push(token(
+            text,
+            tokens.len(),
+            three[0].1,
+            three[2].2.max(three[0].1),
+        ));
+    }
 }
 
 /// What a query looks for in the character fields: three characters in a row must match (so
@@ -214,22 +294,32 @@ pub fn indexed_ngrams(text: &str) -> Vec<Token> {
 /// bigram, a lone character that is not kana as itself.
 pub fn query_ngrams(text: &str) -> Vec<String> {
     query_ngrams_of(&normalize(text))
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
 }
 
-/// [`query_ngrams`] of a text already normalized.
-pub fn query_ngrams_of(normalized: &Normalized) -> Vec<String> {
+/// [`query_ngrams`] of a text already normalized, each once (at its first place), with its
+/// offsets in the original text.
+pub fn query_ngrams_of(normalized: &Normalized) -> Vec<Token> {
     let mut out = Vec::new();
     for run in char_runs(normalized) {
         if run.len() >= 3 {
-            out.extend(run.windows(3).map(|three| three.iter().map(|c| c.0).collect::<String>()));
+            for three in run.windows(3) {
+                let text: String = three.iter().map(|c| c.0).collect();
+                out.push(token(
+                    text,
+                    out.len(),
+                    three[0].1,
+                    three[2].2.max(three[0].1),
+                ));
+            }
         } else {
-            let mut tokens = Vec::new();
-            bigrams_into(&run, &mut tokens);
-            out.extend(tokens.into_iter().map(|t| t.text));
+            bigrams_into(&run, &mut out);
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    out.retain(|t| seen.insert(t.clone()));
+    out.retain(|t| seen.insert(t.text.clone()));
     out
 }
 
@@ -268,7 +358,11 @@ pub fn kana_bigrams_of(normalized: &Normalized) -> Vec<Token> {
 /// colloquial question has many.
 pub fn typed_sound_bigrams(normalized: &Normalized, morphemes: &[Morpheme]) -> Vec<Token> {
     let mut tokens = kana_bigrams_of(normalized);
-    tokens.retain(|t| morphemes.iter().any(|m| m.content && m.start < t.offset_to && t.offset_from < m.end));
+    tokens.retain(|t| {
+        morphemes
+            .iter()
+            .any(|m| m.content && m.start < t.offset_to && t.offset_from < m.end)
+    });
     tokens
 }
 
@@ -289,7 +383,11 @@ mod tests {
         let tokens = ngram_tokens("リング");
         assert_eq!(texts(&tokens), ["リン", "ング"]);
         let green = ngram_tokens("グリーン");
-        assert!(tokens.iter().all(|t| !green.iter().any(|g| g.text == t.text)));
+        assert!(
+            tokens
+                .iter()
+                .all(|t| !green.iter().any(|g| g.text == t.text))
+        );
         assert!(ngram_tokens("の").is_empty());
     }
 
@@ -299,15 +397,24 @@ mod tests {
         assert_eq!(query_ngrams("空港"), ["空港"]);
         assert_eq!(query_ngrams("色が"), ["色"]);
         assert!(query_ngrams("が").is_empty());
-        let indexed = texts(&indexed_ngrams("関西国際空港")).into_iter().map(str::to_string).collect::<Vec<_>>();
+        let indexed = texts(&indexed_ngrams("関西国際空港"))
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>();
         assert!(indexed.contains(&"空港".to_string()) && indexed.contains(&"際空港".to_string()));
-        let green: Vec<String> = indexed_ngrams("グリーン").into_iter().map(|t| t.text).collect();
+        let green: Vec<String> = indexed_ngrams("グリーン")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
         assert!(!green.contains(&"リング".to_string()) && !green.iter().any(|g| g == "ング"));
     }
 
     #[test]
     fn kana_runs_become_katakana_bigrams() {
-        assert_eq!(texts(&kana_bigrams("あかうんと ろっく")), ["アカ", "カウ", "ウン", "ント", "ロッ", "ック"]);
+        assert_eq!(
+            texts(&kana_bigrams("あかうんと ろっく")),
+            ["アカ", "カウ", "ウン", "ント", "ロッ", "ック"]
+        );
         assert!(kana_bigrams("返品").is_empty());
     }
 
@@ -324,11 +431,27 @@ mod tests {
             start,
             end: start + surface.len(),
         };
-        let morphemes = [morpheme("すまほ", 0, true), morpheme("です", 9, false), morpheme("か", 15, false)];
+        let morphemes = [
+            morpheme("すまほ", 0, true),
+            morpheme("です", 9, false),
+            morpheme("か", 15, false),
+        ];
         // ホデ crosses from the word into the ending: kept; デス and スカ are endings only.
-        assert_eq!(texts(&typed_sound_bigrams(&normalize(text), &morphemes)), ["スマ", "マホ", "ホデ"]);
-        assert_eq!(texts(&kana_bigrams(text)), ["スマ", "マホ", "ホデ", "デス", "スカ"]);
-        assert!(typed_sound_bigrams(&normalize("ですか"), &[morpheme("です", 0, false), morpheme("か", 6, false)]).is_empty());
+        assert_eq!(
+            texts(&typed_sound_bigrams(&normalize(text), &morphemes)),
+            ["スマ", "マホ", "ホデ"]
+        );
+        assert_eq!(
+            texts(&kana_bigrams(text)),
+            ["スマ", "マホ", "ホデ", "デス", "スカ"]
+        );
+        assert!(
+            typed_sound_bigrams(
+                &normalize("ですか"),
+                &[morpheme("です", 0, false), morpheme("か", 6, false)]
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -61,6 +61,10 @@ impl Bm25TermQuery {
         self
     }
 
+    pub fn boost(&self) -> Score {
+        self.boost
+    }
+
     pub(crate) fn bm25_weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Bm25TermWeight> {
         let field = self.term.field();
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {

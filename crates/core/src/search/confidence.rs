@@ -15,7 +15,7 @@ pub fn confidence(question: &Question, hit: &Hit, runner_up: Option<&Hit>, page:
     let page_terms = &page.terms;
     // The words of the question: for a question typed in kana, the corpus words its sounds
     // were recognized as; otherwise its content words.
-    let recognized: Vec<String> = question.kana_runs.iter().flat_map(|run| run.words.iter().cloned()).collect();
+    let recognized: Vec<String> = question.kana_runs.iter().flat_map(|run| run.words.iter().flatten().cloned()).collect();
     let query_terms = if question.is_kana_only() && !recognized.is_empty() {
         unique(recognized.into_iter())
     } else {

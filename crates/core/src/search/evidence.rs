@@ -11,10 +11,12 @@ use tantivy::Term;
 use tantivy::query::Query;
 use tantivy::schema::Field;
 
-use super::question::{Question, unique};
+use super::question::Question;
 use super::weights::Weights;
-use crate::analysis::Analyzer;
-use crate::analysis::tokenizer::{kana_bigrams, query_ngrams_of, reading_tokens, typed_sound_bigrams};
+use crate::analysis::tokenizer::{
+    kana_bigrams, query_ngrams_of, reading_tokens, typed_sound_bigrams,
+};
+use crate::analysis::{Analyzer, Morpheme};
 use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
 use crate::ranking::{Bm25, Bm25TermQuery, BoostedPhrase, BoundedWeight, ScoringCache};
@@ -26,6 +28,10 @@ pub struct Evidence {
     pub text: String,
     /// What it stands for, when it is a variant (the synonym or kana it came from).
     pub from: Option<String>,
+    /// Other words looked for in the same clause (homophones: 機関 beside 期間).
+    pub also: Vec<String>,
+    /// Where in the question it comes from (byte ranges of the text as searched), when known.
+    pub spans: Vec<(usize, usize)>,
     /// The weighted query per field, by field name.
     pub fields: Vec<(&'static str, Box<dyn Query>)>,
 }
@@ -41,6 +47,86 @@ pub struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    /// A corpus word looked up in every text field, `factor` times its fields' weights.
+    fn word(&self, kind: &'static str, word: &str, from: Option<String>, factor: f32) -> Evidence {
+        let (f, w) = (self.fields, self.weights);
+        let term_fields = [
+            ("title", f.title, w.title),
+            ("aliases", f.aliases, w.aliases),
+            ("heading", f.heading, w.heading),
+            ("tags", f.tags, w.tags),
+            ("body", f.body, w.body),
+        ];
+        Evidence {
+            kind,
+            text: word.to_string(),
+            from,
+            also: Vec::new(),
+            spans: Vec::new(),
+            fields: term_fields
+                .iter()
+                .map(|(name, field, weight)| {
+                    (
+                        *name,
+                        weighted(*field, word, weight * factor, w.bm25(), self.scoring),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Corpus words for the kana words of the question that no page has, read one slip away
+    /// (ボイント → ポイント, かいやぬ → 解約): what a customer who mistyped one kana meant. Looked
+    /// for only once the question's own words are weighed, for those the index does not know.
+    pub fn corrections(
+        &self,
+        question: &Question,
+        weighed: &[(BoundedWeight, Evidence)],
+    ) -> Vec<Evidence> {
+        let unknown = |text: &str| {
+            !weighed.iter().any(|(weight, e)| {
+                (e.text == text || e.also.iter().any(|a| a == text))
+                    && weight.doc_freqs().any(|n| n.is_some_and(|n| n > 0))
+            })
+        };
+        let is_word = |text: &str| {
+            weighed
+                .iter()
+                .any(|(_, e)| e.kind == "word" && e.text == text)
+        };
+        // The question's kana words no page has, and its kana runs where no corpus word was heard.
+        let mut typed: Vec<(String, String)> = weighed
+            .iter()
+            .filter(|(_, e)| {
+                e.kind == "word" && crate::analysis::kana::is_kana(&e.text) && unknown(&e.text)
+            })
+            .map(|(_, e)| (e.text.clone(), e.text.clone()))
+            .collect();
+        typed.extend(
+            question
+                .kana_runs
+                .iter()
+                .filter(|r| r.words.is_empty())
+                .map(|r| (r.typed.clone(), r.katakana.clone())),
+        );
+        let mut out: Vec<Evidence> = Vec::new();
+        for (typed, katakana) in typed {
+            let Some(fixed) = self.lexicon.correct(&katakana) else {
+                continue;
+            };
+            if is_word(&fixed.word) || out.iter().any(|e| e.text == fixed.word) {
+                continue;
+            }
+            out.push(self.word(
+                "corrected",
+                &fixed.word,
+                Some(typed),
+                self.weights.corrected,
+            ));
+        }
+        out
+    }
+
     /// Everything the question looks for, with the weight of each field.
     pub fn evidence(&self, question: &Question) -> Vec<Evidence> {
         let f = self.fields;
@@ -54,22 +140,57 @@ impl Sources<'_> {
             ("tags", f.tags, w.tags),
             ("body", f.body, w.body),
         ];
-        let words = |kind, word: &str, from: Option<String>, factor: f32| Evidence {
-            kind,
-            text: word.to_string(),
-            from,
-            fields: term_fields.iter().map(|(name, field, weight)| (*name, weighted(*field, word, weight * factor, bm25, self.scoring))).collect(),
+        let words = |kind, word: &str, from: Option<String>, factor: f32| {
+            self.word(kind, word, from, factor)
         };
-        let mut out: Vec<Evidence> = terms.iter().map(|t| words("word", t, None, 1.0)).collect();
+        // The question's own words, each weighed by what its part of speech tells about the
+        // topic (see `Weights::part_of_speech`).
+        let mut out: Vec<Evidence> = terms
+            .iter()
+            .map(|t| {
+                let sources: Vec<&Morpheme> = question
+                    .morphemes
+                    .iter()
+                    .filter(|m| m.content && (m.term == *t || (m.conjugates() && m.reading == *t)))
+                    .collect();
+                let factor = sources
+                    .iter()
+                    .map(|m| w.part_of_speech(m))
+                    .fold(0.0f32, f32::max);
+                let mut e = words(
+                    "word",
+                    t,
+                    None,
+                    if sources.is_empty() { 1.0 } else { factor },
+                );
+                e.spans = sources.iter().map(|m| (m.start, m.end)).collect();
+                e
+            })
+            .collect();
         let mut known: BTreeSet<String> = terms.iter().cloned().collect();
 
-        // Kana and romaji typed for words of the corpus: へんぴん, henpin → 返品.
+        // Kana and romaji typed for words of the corpus: へんぴん, henpin → 返品. Words read the
+        // same way (きかん: 期間, 機関) are one clause, the best of them counting: the rest of
+        // the question decides which page wins.
         for run in &question.kana_runs {
-            for word in &run.words {
-                if known.insert(word.clone()) {
-                    let kind = if run.typed.is_ascii() { "romaji" } else { "kana" };
-                    out.push(words(kind, word, Some(run.typed.clone()), w.recognized));
+            for candidates in &run.words {
+                let fresh: Vec<&String> =
+                    candidates.iter().filter(|c| !known.contains(*c)).collect();
+                let Some(first) = fresh.first() else { continue };
+                let kind = if run.typed.is_ascii() {
+                    "romaji"
+                } else {
+                    "kana"
+                };
+                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized);
+                for other in &fresh[1..] {
+                    evidence
+                        .fields
+                        .extend(words(kind, other, None, w.recognized).fields);
+                    evidence.also.push(other.to_string());
                 }
+                known.extend(fresh.into_iter().cloned());
+                out.push(evidence);
             }
         }
         // Synonyms, as whole words: a multi-word synonym must match as a phrase.
@@ -80,13 +201,26 @@ impl Sources<'_> {
             let fields = term_fields
                 .iter()
                 .map(|(name, field, weight)| {
-                    let terms = parts.iter().map(|p| Term::from_field_text(*field, p)).collect();
+                    let terms = parts
+                        .iter()
+                        .map(|p| Term::from_field_text(*field, p))
+                        .collect();
                     // A phrase scores every word in it: count it as one word.
                     let boost = weight * factor / parts.len() as f32;
-                    (*name, Box::new(BoostedPhrase::new(terms, boost)) as Box<dyn Query>)
+                    (
+                        *name,
+                        Box::new(BoostedPhrase::new(terms, boost)) as Box<dyn Query>,
+                    )
                 })
                 .collect();
-            Evidence { kind: "synonym", text: parts.join(" "), from: Some(found.to_string()), fields }
+            Evidence {
+                kind: "synonym",
+                text: parts.join(" "),
+                from: Some(found.to_string()),
+                also: Vec::new(),
+                spans: Vec::new(),
+                fields,
+            }
         };
         let mut expand = |parts: Vec<String>, found: &str, factor: f32, out: &mut Vec<Evidence>| {
             if parts.is_empty() || parts.iter().all(|p| known.contains(p)) {
@@ -112,25 +246,69 @@ impl Sources<'_> {
         // with the readings' word boundaries. Of the kana typed, only the sounds that touch a
         // content word: those of endings alone (ですか) match nearly every title.
         let morphemes = &question.morphemes;
-        let romaji_kana = question.kana_runs.iter().filter(|run| run.typed.is_ascii()).flat_map(|run| kana_bigrams(&run.katakana));
-        let readings = unique(
-            reading_tokens(morphemes)
-                .into_iter()
-                .chain(typed_sound_bigrams(&question.normalized, morphemes))
-                .chain(romaji_kana)
-                .map(|t| t.text),
-        );
-        for r in readings {
-            let fields = vec![("title_reading", weighted(f.title_reading, &r, w.title_reading, bm25, self.scoring))];
-            out.push(Evidence { kind: "reading", text: r, from: None, fields });
+        let romaji_kana = question
+            .kana_runs
+            .iter()
+            .filter(|run| run.typed.is_ascii())
+            .flat_map(|run| kana_bigrams(&run.katakana));
+        let mut readings: Vec<Evidence> = Vec::new();
+        let sounds = reading_tokens(morphemes)
+            .into_iter()
+            .chain(typed_sound_bigrams(&question.normalized, morphemes));
+        // Romaji's sounds come from no place in the question's text.
+        let romaji_kana = romaji_kana.map(|mut t| {
+            (t.offset_from, t.offset_to) = (usize::MAX, usize::MAX);
+            t
+        });
+        for t in sounds.chain(romaji_kana) {
+            let span = (t.offset_from != usize::MAX).then_some((t.offset_from, t.offset_to));
+            if let Some(e) = readings.iter_mut().find(|e| e.text == t.text) {
+                e.spans.extend(span);
+                continue;
+            }
+            let fields = vec![(
+                "title_reading",
+                weighted(
+                    f.title_reading,
+                    &t.text,
+                    w.title_reading,
+                    bm25,
+                    self.scoring,
+                ),
+            )];
+            let spans = span.into_iter().collect();
+            readings.push(Evidence {
+                kind: "reading",
+                text: t.text,
+                from: None,
+                also: Vec::new(),
+                spans,
+                fields,
+            });
         }
+        out.extend(readings);
         // Characters: three in a row, indexed as trigrams (see `query_ngrams`).
-        for n in query_ngrams_of(&question.normalized) {
+        for t in query_ngrams_of(&question.normalized) {
+            let n = t.text;
             let fields = vec![
-                ("title_ngram", weighted(f.title_ngram, &n, w.title_ngram, bm25, self.scoring)),
-                ("body_ngram", weighted(f.body_ngram, &n, w.body_ngram, bm25, self.scoring)),
+                (
+                    "title_ngram",
+                    weighted(f.title_ngram, &n, w.title_ngram, bm25, self.scoring),
+                ),
+                (
+                    "body_ngram",
+                    weighted(f.body_ngram, &n, w.body_ngram, bm25, self.scoring),
+                ),
             ];
-            out.push(Evidence { kind: "characters", text: n, from: None, fields });
+            let spans = vec![(t.offset_from, t.offset_to)];
+            out.push(Evidence {
+                kind: "characters",
+                text: n,
+                from: None,
+                also: Vec::new(),
+                spans,
+                fields,
+            });
         }
         out
     }
@@ -151,10 +329,66 @@ pub fn drop_common_sounds(weighed: &mut Vec<(BoundedWeight, Evidence)>, docs: u6
     let docs = docs.max(1) as f64;
     weighed.retain(|(weight, e)| {
         !matches!(e.kind, "reading" | "characters")
-            || weight.doc_freqs().any(|n| n.is_none_or(|n| n as f64 / docs <= COMMON_SHARE))
+            || weight
+                .doc_freqs()
+                .any(|n| n.is_none_or(|n| n as f64 / docs <= COMMON_SHARE))
     });
 }
 
-fn weighted(field: Field, text: &str, weight: f32, bm25: Bm25, cache: &Arc<ScoringCache>) -> Box<dyn Query> {
-    Box::new(Bm25TermQuery::new(Term::from_field_text(field, text), bm25).with_boost(weight).with_cache(cache.clone()))
+/// The places in the question of words some document has, merged where they touch.
+pub fn known_words(weighed: &[(BoundedWeight, Evidence)]) -> Vec<(usize, usize)> {
+    let mut known: Vec<(usize, usize)> = weighed
+        .iter()
+        .filter(|(weight, e)| {
+            e.kind == "word" && weight.doc_freqs().any(|n| n.is_some_and(|n| n > 0))
+        })
+        .flat_map(|(_, e)| e.spans.iter().copied())
+        .collect();
+    known.sort_unstable();
+    // Words written next to each other cover the sounds that cross from one to the next.
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in known {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+impl Evidence {
+    /// Whether this is sounds or characters of words in `known` only (see [`known_words`]).
+    pub fn echoes(&self, known: &[(usize, usize)]) -> bool {
+        matches!(self.kind, "reading" | "characters")
+            && !self.spans.is_empty()
+            && self
+                .spans
+                .iter()
+                .all(|&(start, end)| known.iter().any(|&(s, e)| s <= start && end <= e))
+    }
+
+    /// The same evidence, counting `factor` times as much.
+    pub fn scaled(mut self, factor: f32) -> Self {
+        for (_, query) in &mut self.fields {
+            if let Some(term) = query.downcast_ref::<Bm25TermQuery>() {
+                let boost = term.boost() * factor;
+                *query = Box::new(term.clone().with_boost(boost));
+            }
+        }
+        self
+    }
+}
+
+fn weighted(
+    field: Field,
+    text: &str,
+    weight: f32,
+    bm25: Bm25,
+    cache: &Arc<ScoringCache>,
+) -> Box<dyn Query> {
+    Box::new(
+        Bm25TermQuery::new(Term::from_field_text(field, text), bm25)
+            .with_boost(weight)
+            .with_cache(cache.clone()),
+    )
 }

@@ -56,9 +56,11 @@ use crate::content::Audience;
 use crate::error::{Error, Result};
 use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
-use crate::ranking::{BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK};
+use crate::ranking::{
+    BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK,
+};
 use confidence::PageWordsCache;
-use evidence::{Sources, drop_common_sounds};
+use evidence::{Evidence, Sources, drop_common_sounds, known_words};
 use stored::StoredDocs;
 
 /// An index opened for searching, with the caches of its generation.
@@ -90,7 +92,10 @@ const WINDOW_TERMS: usize = 20_000;
 impl SearchIndex {
     /// Open the tantivy index in `dir`.
     pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<Self> {
-        let bad = |message: String| Error::BadIndex { path: dir.to_path_buf(), message };
+        let bad = |message: String| Error::BadIndex {
+            path: dir.to_path_buf(),
+            message,
+        };
         let index = Index::open_in_dir(dir).map_err(|e| bad(e.to_string()))?;
         if index.schema() != crate::index::schema().0 {
             return Err(Error::OtherFormat(dir.to_path_buf()));
@@ -99,7 +104,8 @@ impl SearchIndex {
         // surface as a panic on the queries that reach it.
         crate::index::verify::tantivy(&index, dir)?;
         tokenizer::register(&index, analyzer);
-        let fields = Fields::from_schema(&index.schema()).map_err(|e| bad(format!("unexpected schema: {e}")))?;
+        let fields = Fields::from_schema(&index.schema())
+            .map_err(|e| bad(format!("unexpected schema: {e}")))?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -165,7 +171,10 @@ impl SearchIndex {
             return Ok(cached);
         }
         let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
-        let window = (request.offset.min(MAX_OFFSET), request.limit.clamp(1, MAX_LIMIT));
+        let window = (
+            request.offset.min(MAX_OFFSET),
+            request.limit.clamp(1, MAX_LIMIT),
+        );
         let results = self.search_question(Arc::new(question), request, window)?;
         self.cache.put(&query_text, request, &results);
         Ok(results)
@@ -173,8 +182,16 @@ impl SearchIndex {
 
     /// The best `depth` hits of `request` from the first, whatever its offset and limit (what
     /// the console merges from its two indexes; see [`Snapshot::search`]).
-    pub(crate) fn search_top(&self, request: &SearchRequest<'_>, depth: usize) -> Result<SearchResults> {
-        let top = SearchRequest { offset: 0, limit: depth, ..request.clone() };
+    pub(crate) fn search_top(
+        &self,
+        request: &SearchRequest<'_>,
+        depth: usize,
+    ) -> Result<SearchResults> {
+        let top = SearchRequest {
+            offset: 0,
+            limit: depth,
+            ..request.clone()
+        };
         let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
         if let Some(cached) = self.cache.get(&query_text, &top) {
             return Ok(cached);
@@ -188,10 +205,20 @@ impl SearchIndex {
     /// How sure we are that `hit` answers `question`, from 0 to 1: how much of the question the
     /// page covers (its words, or the sounds of kana typed), and how far it leads the runner-up.
     pub fn confidence(&self, question: &Question, hit: &Hit, runner_up: Option<&Hit>) -> f32 {
-        confidence::confidence(question, hit, runner_up, &self.page_words.of(hit, &self.analyzer))
+        confidence::confidence(
+            question,
+            hit,
+            runner_up,
+            &self.page_words.of(hit, &self.analyzer),
+        )
     }
 
-    fn search_question(&self, question: Arc<Question>, request: &SearchRequest<'_>, (offset, limit): (usize, usize)) -> Result<SearchResults> {
+    fn search_question(
+        &self,
+        question: Arc<Question>,
+        request: &SearchRequest<'_>,
+        (offset, limit): (usize, usize),
+    ) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let sources = Sources {
             fields: &self.fields,
@@ -200,18 +227,52 @@ impl SearchIndex {
             analyzer: &self.analyzer,
             scoring: &self.scoring,
         };
-        let evidence = sources.evidence(&question);
         // The sum of the evidence, best documents first (see `crate::ranking::topk` for how it
         // avoids scoring every document a common sound matches).
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
-        let mut weighed = evidence
+        let weigh = |e: Evidence| -> tantivy::Result<(BoundedWeight, Evidence)> {
+            Ok((
+                BoundedWeight::of(
+                    e.fields.iter().map(|(_, q)| q.as_ref()),
+                    self.weights.tie_breaker,
+                    scoring,
+                )?,
+                e,
+            ))
+        };
+        // Words first: the sounds and characters of a word the index knows echo it, and count
+        // less (`Weights::echo`), so that one word matched several ways does not outweigh two.
+        let (words, sounds): (Vec<_>, Vec<_>) = sources
+            .evidence(&question)
             .into_iter()
-            .map(|e| Ok((BoundedWeight::of(e.fields.iter().map(|(_, q)| q.as_ref()), self.weights.tie_breaker, scoring)?, e)))
+            .partition(|e| !matches!(e.kind, "reading" | "characters"));
+        let mut weighed = words
+            .into_iter()
+            .map(weigh)
             .collect::<tantivy::Result<Vec<_>>>()?;
+        for e in sources.corrections(&question, &weighed) {
+            weighed.push(weigh(e)?);
+        }
+        let known = known_words(&weighed);
+        for e in sounds {
+            let e = if e.echoes(&known) {
+                e.scaled(self.weights.echo)
+            } else {
+                e
+            };
+            weighed.push(weigh(e)?);
+        }
         drop_common_sounds(&mut weighed, searcher.num_docs());
         let terms = question.terms.clone();
         if weighed.is_empty() {
-            return Ok(SearchResults { total: 0, total_exact: true, hits: Vec::new(), terms, did_you_mean: None, question });
+            return Ok(SearchResults {
+                total: 0,
+                total_exact: true,
+                hits: Vec::new(),
+                terms,
+                did_you_mean: None,
+                question,
+            });
         }
         let (clauses, evidence): (Vec<_>, Vec<_>) = weighed.into_iter().unzip();
         // Every hit must have each of these terms (see `crate::ranking::filter` for how they are
@@ -232,7 +293,10 @@ impl SearchIndex {
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
                 let mut fields = SegmentFields::new(reader);
-                let scorers = clauses.iter().map(|c| c.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+                let scorers = clauses
+                    .iter()
+                    .map(|c| c.group(&mut fields))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
                 let filters = filters
                     .iter()
                     .map(|t| Ok(Box::new(self.filters.scorer(reader, t)?) as Box<dyn Scorer>))
@@ -241,9 +305,16 @@ impl SearchIndex {
             };
             best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
         }
-        let Found { top, total, exact: total_exact } = best.finish(offset);
+        let Found {
+            top,
+            total,
+            exact: total_exact,
+        } = best.finish(offset);
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
-        let understood = evidence.iter().filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym")).map(|e| e.text.as_str());
+        let understood = evidence
+            .iter()
+            .filter(|e| matches!(e.kind, "kana" | "romaji" | "synonym"))
+            .flat_map(|e| std::iter::once(&e.text).chain(&e.also).map(String::as_str));
         let marker = Marker::new(&question.morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
@@ -254,7 +325,18 @@ impl SearchIndex {
             }
             hits.push(hit);
         }
-        let did_you_mean = if total < 3 { did_you_mean::did_you_mean(&question, &self.lexicon, &self.fields, &searcher) } else { None };
-        Ok(SearchResults { total, total_exact, hits, terms, did_you_mean, question })
+        let did_you_mean = if total < 3 {
+            did_you_mean::did_you_mean(&question, &self.lexicon, &self.fields, &searcher)
+        } else {
+            None
+        };
+        Ok(SearchResults {
+            total,
+            total_exact,
+            hits,
+            terms,
+            did_you_mean,
+            question,
+        })
     }
 }

@@ -35,8 +35,9 @@ pub struct KanaRun {
     pub typed: String,
     /// In katakana: `ヘンピン`.
     pub katakana: String,
-    /// The corpus words it was recognized as, best first: `返品`.
-    pub words: Vec<String>,
+    /// The corpus words it was recognized as, in order: for each, every corpus word read that
+    /// way, the most frequent first (`返品`; `期間`, `機関`).
+    pub words: Vec<Vec<String>>,
 }
 
 impl Question {
@@ -49,7 +50,8 @@ impl Question {
         let kana_runs = kana_runs(&normalized.text)
             .into_iter()
             .map(|(typed, katakana)| {
-                let words = lexicon.recognize(&katakana).into_iter().map(|r| r.word).collect();
+                let hiragana = typed.chars().any(|c| matches!(c, 'ぁ'..='ゖ'));
+                let words = lexicon.recognize(&katakana, hiragana).iter().map(|r| r.words().cloned().collect()).collect();
                 KanaRun { typed, katakana, words }
             })
             .collect();

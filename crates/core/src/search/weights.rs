@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::Morpheme;
 use crate::ranking::Bm25;
 
 /// Field weights: how much a match in each field counts.
@@ -29,6 +30,18 @@ pub struct Weights {
     pub general_synonym: f32,
     /// How much a corpus word recognized from kana or romaji counts.
     pub recognized: f32,
+    /// How much a question's verbs count next to its nouns: 分かる, できる, 困る say little
+    /// about the topic.
+    pub verb: f32,
+    /// How much its adjectives count (難しい, 安い).
+    pub adjective: f32,
+    /// How much its adverbs and adverb-like nouns count (ちょっと, 早め, 最近).
+    pub adverb: f32,
+    /// How much a corpus word one kana slip away from a kana word no page has counts.
+    pub corrected: f32,
+    /// How much the reading bigrams and character trigrams of a question word count when the
+    /// index knows the word itself: they echo a match already counted.
+    pub echo: f32,
     /// BM25 term-frequency saturation for word and reading matches (see [`crate::ranking::bm25`]).
     pub k1: f32,
     /// BM25 length normalization.
@@ -38,6 +51,17 @@ pub struct Weights {
 impl Weights {
     pub fn bm25(&self) -> Bm25 {
         Bm25 { k1: self.k1, b: self.b }
+    }
+
+    /// How much a question word counts for its part of speech: nouns (and unknown words, often
+    /// names) fully, the everyday verbs, adjectives and adverbs around them less.
+    pub fn part_of_speech(&self, m: &Morpheme) -> f32 {
+        match m.pos.as_str() {
+            "動詞" => self.verb,
+            "形容詞" => self.adjective,
+            "副詞" => self.adverb,
+            _ => 1.0,
+        }
     }
 }
 
@@ -56,6 +80,11 @@ impl Default for Weights {
             synonym: 0.8,
             general_synonym: 0.5,
             recognized: 1.0,
+            verb: 0.3,
+            adjective: 0.3,
+            adverb: 0.3,
+            echo: 0.9,
+            corrected: 0.5,
             k1: Bm25::default().k1,
             b: Bm25::default().b,
         }

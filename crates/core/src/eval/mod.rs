@@ -9,8 +9,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::search::{AudienceFilter, SearchRequest, Snapshot};
+
+pub mod variants;
+pub use variants::Variant;
 
 /// A judged query.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -135,6 +139,68 @@ pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience:
         recall_at_10: sums.recall_at_10 / n,
     };
     Ok(Report { metrics, outcomes, unjudged })
+}
+
+/// How the queries rank when rewritten one way ([`Variant`]), next to the original.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantReport {
+    pub variant: &'static str,
+    /// How many judged queries the rewrite changed.
+    pub changed: usize,
+    /// Over all judged queries (those left unchanged count as they were).
+    pub metrics: Metrics,
+    /// MRR@10 over the changed queries only: as written, and rewritten.
+    pub changed_original_mrr: f64,
+    pub changed_mrr: f64,
+    pub report: Report,
+}
+
+/// Evaluate each variant of `queries` (see [`variants`]); the first is always the original.
+pub fn evaluate_variants(
+    snapshot: &Snapshot,
+    analyzer: &Analyzer,
+    queries: &[Query],
+    qrels: &Qrels,
+    audience: AudienceFilter,
+    which: &[Variant],
+) -> Result<Vec<VariantReport>> {
+    let original = evaluate(snapshot, queries, qrels, audience)?;
+    let mrr_of = |o: &Outcome| o.first_relevant.map_or(0.0, |r| 1.0 / r as f64);
+    let mut out = Vec::new();
+    for &variant in
+        std::iter::once(&Variant::Original).chain(which.iter().filter(|v| **v != Variant::Original))
+    {
+        let rewritten: Vec<Query> = queries
+            .iter()
+            .map(|q| Query {
+                qid: q.qid.clone(),
+                text: variant.apply(analyzer, &q.qid, &q.text),
+            })
+            .collect();
+        let report = if variant == Variant::Original {
+            original.clone()
+        } else {
+            evaluate(snapshot, &rewritten, qrels, audience)?
+        };
+        let (mut changed, mut before, mut after) = (0, 0.0, 0.0);
+        for (o, v) in original.outcomes.iter().zip(&report.outcomes) {
+            if o.text != v.text {
+                changed += 1;
+                before += mrr_of(o);
+                after += mrr_of(v);
+            }
+        }
+        let n = changed.max(1) as f64;
+        out.push(VariantReport {
+            variant: variant.name(),
+            changed,
+            metrics: report.metrics,
+            changed_original_mrr: before / n,
+            changed_mrr: after / n,
+            report,
+        });
+    }
+    Ok(out)
 }
 
 /// The metrics of one ranking against its judgments.

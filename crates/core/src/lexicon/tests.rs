@@ -1,0 +1,256 @@
+//! Tests of the lexicon: readings, recognition, corrections, synonyms.
+
+use super::*;
+
+fn lexicon() -> Lexicon {
+    let readings = [
+        ("ヘンピン", "返品"),
+        ("カイヤク", "解約"),
+        ("パスワード", "パスワード"),
+        ("ハイソウ", "配送"),
+        ("ソウリョウ", "送料"),
+    ]
+    .into_iter()
+    .map(|(r, w)| (r.to_string(), w.to_string()))
+    .collect();
+    let synonyms = vec![vec![
+        "スマホ".into(),
+        "スマートフォン".into(),
+        "携帯電話".into(),
+        "携帯".into(),
+    ]];
+    Lexicon {
+        readings,
+        synonyms,
+        general: HashMap::new(),
+        others: HashMap::new(),
+    }
+}
+
+fn page(id: &str, title: &str, text: &str) -> Page {
+    use crate::content::{Audience, Section};
+    Page {
+        id: id.to_string(),
+        path: format!("{id}.md").into(),
+        title: title.to_string(),
+        category: None,
+        tags: Vec::new(),
+        audience: Audience::Public,
+        aliases: Vec::new(),
+        related: Vec::new(),
+        updated: None,
+        review_by: None,
+        featured: None,
+        body: String::new(),
+        body_line: 1,
+        sections: vec![Section {
+            anchor: None,
+            heading: None,
+            text: text.to_string(),
+            line: 1,
+        }],
+    }
+}
+
+#[test]
+fn kana_runs_become_corpus_words() {
+    let l = lexicon();
+    let words: Vec<String> = l
+        .recognize("カイヤクシタイ", true)
+        .into_iter()
+        .map(|r| r.word)
+        .collect();
+    assert_eq!(words, ["解約"]);
+    let words: Vec<String> = l
+        .recognize("ヘンピンノソウリョウ", true)
+        .into_iter()
+        .map(|r| r.word)
+        .collect();
+    assert_eq!(words, ["返品", "送料"]);
+}
+
+fn lexicon_of(pairs: &[(&str, &str)]) -> Lexicon {
+    let readings = pairs
+        .iter()
+        .map(|(r, w)| (r.to_string(), w.to_string()))
+        .collect();
+    Lexicon {
+        readings,
+        ..Lexicon::default()
+    }
+}
+
+fn heard(l: &Lexicon, run: &str, short_words: bool) -> Vec<String> {
+    l.recognize(run, short_words)
+        .into_iter()
+        .map(|r| r.word)
+        .collect()
+}
+
+#[test]
+fn two_kana_words_are_heard_between_explained_pieces_only() {
+    let l = lexicon_of(&[
+        ("イエ", "家"),
+        ("カギ", "鍵"),
+        ("ブル", "ブル"),
+        ("ツユ", "梅雨"),
+        ("ジキ", "時期"),
+        ("センタク", "洗濯"),
+    ]);
+    assert_eq!(heard(&l, "イエノカギヲナクシタ", true), ["家", "鍵"]);
+    assert_eq!(
+        heard(&l, "ツユノジキノセンタク", true),
+        ["梅雨", "時期", "洗濯"]
+    );
+    assert!(
+        heard(&l, "ブルム", true).is_empty(),
+        "ブル is followed by a leftover ム"
+    );
+    assert!(
+        heard(&l, "ムブル", true).is_empty(),
+        "ブル follows a leftover ム"
+    );
+    assert_eq!(
+        heard(&l, "イエノカギ", false),
+        Vec::<String>::new(),
+        "two-kana words only where hiragana was typed"
+    );
+    assert_eq!(heard(&l, "ツユノジキノセンタク", false), ["洗濯"]);
+}
+
+#[test]
+fn words_read_alike_are_all_offered_and_long_vowels_may_be_left_out() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [
+        page("a", "契約期間", "契約期間と更新期間について"),
+        page("b", "金融機関", "金融機関からの振込"),
+        page("c", "ジョージ", "ジョージの本"),
+    ];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let kikan = lexicon.recognize("キカン", true);
+    assert_eq!(kikan.len(), 1);
+    assert_eq!(
+        kikan[0].words().cloned().collect::<Vec<_>>(),
+        ["期間", "機関"],
+        "the more frequent first"
+    );
+    assert_eq!(heard(&lexicon, "ジョジ", true), ["ジョージ"]);
+    assert_eq!(heard(&lexicon, "ジョージ", true), ["ジョージ"]);
+}
+
+#[test]
+fn corrections_are_by_sound() {
+    let l = lexicon();
+    assert_eq!(
+        l.correct("パスワート").map(|r| r.word).as_deref(),
+        Some("パスワード")
+    );
+    assert_eq!(
+        l.correct("ヘンピソ").map(|r| r.word).as_deref(),
+        Some("返品")
+    );
+    assert_eq!(
+        l.correct("ヘンピン"),
+        None,
+        "known readings need no correction"
+    );
+    assert_eq!(l.correct("アイウエオ"), None);
+}
+
+#[test]
+fn synonyms_match_whole_members_longest_first() {
+    let l = lexicon();
+    let found = l.synonyms_in("携帯電話がこわれた");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "携帯電話");
+    assert!(found[0].1.contains(&"スマホ".to_string()));
+    assert!(
+        !found[0].1.contains(&"携帯".to_string()),
+        "members inside the query are not added again"
+    );
+    assert!(l.synonyms_in("携").is_empty(), "no partial members");
+}
+
+#[test]
+fn parallel_build_equals_one_pass() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let words = [
+        "返品の手続き",
+        "パスワードの再設定",
+        "配送料金の確認",
+        "解約の方法",
+        "ポイント交換",
+        "領収書の発行",
+    ];
+    let pages: Vec<Page> = (0..300)
+        .map(|i| {
+            page(
+                &format!("p{i}"),
+                words[i % words.len()],
+                &words[(i * 7) % words.len()].repeat(i % 3 + 1),
+            )
+        })
+        .collect();
+    let built = Lexicon::build(analyzer, &pages, &[]);
+    assert_eq!(
+        built.readings,
+        most_frequent(count_readings(analyzer, &pages).0).0
+    );
+    assert_eq!(
+        built.readings.get("ヘンピン").map(String::as_str),
+        Some("返品")
+    );
+}
+
+#[test]
+fn general_synonyms_lead_only_to_words_the_corpus_has() {
+    use crate::thesaurus::{Entry, Thesaurus};
+    let entry = |w: &str, trigger| Entry {
+        word: w.into(),
+        trigger,
+    };
+    let thesaurus = Thesaurus {
+        groups: vec![
+            vec![
+                entry("ワーニング", true),
+                entry("注意", true),
+                entry("警告", true),
+            ],
+            vec![entry("閉店", true), entry("クローズ", false)],
+            vec![entry("名古屋大学", true), entry("名大", true)],
+        ],
+    };
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [
+        page("a", "営業時間", "ご注意ください。閉店時間は十八時です。"),
+        page("b", "配送", "名古屋へのお届け"),
+    ];
+    let lexicon = Lexicon::build_with(analyzer, &pages, &[], Some(&thesaurus));
+    let of = |word: &str| lexicon.general_synonyms_of(&[word.to_string()]);
+    assert_eq!(
+        of("ワーニング"),
+        [("ワーニング".to_string(), vec![vec!["注意".to_string()]])],
+        "警告 is not in the corpus"
+    );
+    assert!(
+        of("クローズ").is_empty(),
+        "クローズ may be reached but does not expand"
+    );
+    assert!(
+        of("名古屋大学").is_empty(),
+        "名大 would only be loose characters"
+    );
+    let plain = Lexicon::build(analyzer, &pages, &[]);
+    assert!(
+        plain
+            .general_synonyms_of(&["ワーニング".to_string()])
+            .is_empty()
+    );
+}
+
+#[test]
+fn edit_distances() {
+    assert_eq!(edit_distance("サーバ", "サーバー"), 1);
+    assert_eq!(edit_distance("ヘンピン", "ヘンピン"), 0);
+    assert_eq!(edit_distance("", "アイ"), 2);
+}
