@@ -40,7 +40,10 @@ fn passages(n: usize) -> Vec<String> {
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok());
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<f64>().ok());
     kb.map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
@@ -48,7 +51,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let m = Embedder::load(&default_model_dir())?;
     let load = start.elapsed();
-    println!("load: {:.0} ms, peak RSS after load {:.0} MB", load.as_secs_f64() * 1e3, peak_rss_mb());
+    println!(
+        "load: {:.0} ms, peak RSS after load {:.0} MB",
+        load.as_secs_f64() * 1e3,
+        peak_rss_mb()
+    );
 
     let query = "注文した商品がまだ届かないのですが";
     let tokens = m.token_ids(query, TextKind::Query).len();
@@ -63,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let texts = passages(256);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let tokens: usize = refs.iter().map(|t| m.token_ids(t, TextKind::Passage).len()).sum();
+    let tokens: usize = refs
+        .iter()
+        .map(|t| m.token_ids(t, TextKind::Passage).len())
+        .sum();
     let _ = m.embed_passages(&refs[..16]);
     let start = Instant::now();
     let out = m.embed_passages(&refs);

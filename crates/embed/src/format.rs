@@ -120,8 +120,14 @@ impl<'a> Cursor<'a> {
             .ok_or_else(|| format!("the {what} ({v}) is out of range"))
     }
     /// `n` little-endian 4-byte values.
-    fn words(&mut self, n: usize, what: &str) -> Result<impl Iterator<Item = [u8; 4]> + 'a, String> {
-        let len = n.checked_mul(4).ok_or_else(|| format!("the {what} is too long"))?;
+    fn words(
+        &mut self,
+        n: usize,
+        what: &str,
+    ) -> Result<impl Iterator<Item = [u8; 4]> + 'a, String> {
+        let len = n
+            .checked_mul(4)
+            .ok_or_else(|| format!("the {what} is too long"))?;
         let raw = self.take(len, what)?;
         Ok(raw.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]))
     }
@@ -135,7 +141,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     }
     let version = c.u32("header")?;
     if version != 1 {
-        return Err(format!("it has format version {version}, and only version 1 is known"));
+        return Err(format!(
+            "it has format version {version}, and only version 1 is known"
+        ));
     }
     const BIG: usize = 1 << 24;
     let config = Config {
@@ -164,8 +172,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         return Err("its vocabulary has more pieces than the embedding matrix has rows".into());
     }
     let blob_len = usize::try_from(c.u64("vocabulary")?).unwrap_or(usize::MAX);
-    let offsets: Vec<usize> = c.words(n_pieces + 1, "vocabulary")?.map(|w| u32::from_le_bytes(w) as usize).collect();
-    let scores: Vec<f32> = c.words(n_pieces, "vocabulary")?.map(f32::from_le_bytes).collect();
+    let offsets: Vec<usize> = c
+        .words(n_pieces + 1, "vocabulary")?
+        .map(|w| u32::from_le_bytes(w) as usize)
+        .collect();
+    let scores: Vec<f32> = c
+        .words(n_pieces, "vocabulary")?
+        .map(f32::from_le_bytes)
+        .collect();
     let blob = c.take(blob_len, "vocabulary")?;
     let mut pieces = Vec::with_capacity(n_pieces);
     for w in offsets.windows(2) {
@@ -181,12 +195,18 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
 
     let n_norm = c.count("normalizer size", bytes.len())?;
     let norm_len = c.u32("normalizer")? as usize;
-    let mut n = Cursor { bytes: c.take(norm_len, "normalizer")?, pos: 0 };
+    let mut n = Cursor {
+        bytes: c.take(norm_len, "normalizer")?,
+        pos: 0,
+    };
     let mut normalizer = HashMap::with_capacity(n_norm);
     for _ in 0..n_norm {
         let from = char::from_u32(n.u32("normalizer")?);
         let count = n.u8("normalizer")? as usize;
-        let to: Option<Box<[char]>> = n.words(count, "normalizer")?.map(|w| char::from_u32(u32::from_le_bytes(w))).collect();
+        let to: Option<Box<[char]>> = n
+            .words(count, "normalizer")?
+            .map(|w| char::from_u32(u32::from_le_bytes(w)))
+            .collect();
         match (from, to) {
             (Some(from), Some(to)) => normalizer.insert(from, to),
             _ => return Err("the normalizer maps an invalid codepoint".into()),
@@ -202,10 +222,15 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         let elements = c.u32("tensor directory")? as usize;
         let offset = usize::try_from(c.u64("tensor directory")?).unwrap_or(usize::MAX);
         let len = usize::try_from(c.u64("tensor directory")?).unwrap_or(usize::MAX);
-        let entry = TensorEntry { quantized: dtype == 1, elements, offset, bytes: len };
+        let entry = TensorEntry {
+            quantized: dtype == 1,
+            elements,
+            offset,
+            bytes: len,
+        };
         let expected = match dtype {
             0 => elements.checked_mul(4),
-            1 if elements % BLOCK == 0 => Some(elements / BLOCK * BLOCK_BYTES),
+            1 if elements.is_multiple_of(BLOCK) => Some(elements / BLOCK * BLOCK_BYTES),
             _ => return Err(format!("tensor {name} has an unknown element type {dtype}")),
         };
         if expected != Some(len) || offset.checked_add(len).is_none_or(|end| end > bytes.len()) {
@@ -213,34 +238,54 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         }
         tensors.insert(name, entry);
     }
-    let vocab = VocabData { pieces, scores, bos: bos as u32, eos: eos as u32, unk: unk as u32, normalizer };
-    Ok(Parsed { config, vocab, tensors })
+    let vocab = VocabData {
+        pieces,
+        scores,
+        bos: bos as u32,
+        eos: eos as u32,
+        unk: unk as u32,
+        normalizer,
+    };
+    Ok(Parsed {
+        config,
+        vocab,
+        tensors,
+    })
 }
 
 fn check_config(c: &Config, block: usize) -> Result<(), String> {
     let ok = block == BLOCK
         && c.hidden > 0
-        && c.hidden % BLOCK == 0
+        && c.hidden.is_multiple_of(BLOCK)
         && c.ff > 0
-        && c.ff % BLOCK == 0
+        && c.ff.is_multiple_of(BLOCK)
         && c.heads > 0
-        && c.hidden % c.heads == 0
+        && c.hidden.is_multiple_of(c.heads)
         && c.layers > 0
         && c.max_positions >= 3
         && c.type_vocab >= 1
         && c.vocab_rows > 0
         && c.eps.is_finite()
         && c.eps >= 0.0;
-    if ok { Ok(()) } else { Err("its header describes an impossible model shape".into()) }
+    if ok {
+        Ok(())
+    } else {
+        Err("its header describes an impossible model shape".into())
+    }
 }
 
 /// Read a whole model file, turning "not found" into the message that says how to get it.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, EmbedError> {
     std::fs::read(path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
-            EmbedError::Missing { path: path.to_path_buf() }
+            EmbedError::Missing {
+                path: path.to_path_buf(),
+            }
         } else {
-            EmbedError::Unreadable { path: path.to_path_buf(), source }
+            EmbedError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            }
         }
     })
 }
@@ -253,7 +298,10 @@ pub(crate) fn block_scale(block: &[u8]) -> f32 {
 
 /// Dequantize Q4_0 blocks (`bytes.len()` a multiple of 18) into `out` (32 values per block).
 pub(crate) fn dequantize_q4(bytes: &[u8], out: &mut [f32]) {
-    for (block, o) in bytes.chunks_exact(BLOCK_BYTES).zip(out.chunks_exact_mut(BLOCK)) {
+    for (block, o) in bytes
+        .chunks_exact(BLOCK_BYTES)
+        .zip(out.chunks_exact_mut(BLOCK))
+    {
         let d = block_scale(block);
         let (lo, hi) = o.split_at_mut(BLOCK / 2);
         for ((l, h), &b) in lo.iter_mut().zip(hi.iter_mut()).zip(&block[2..]) {
@@ -265,7 +313,10 @@ pub(crate) fn dequantize_q4(bytes: &[u8], out: &mut [f32]) {
 
 /// Little-endian f32 values.
 pub(crate) fn f32_values(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -282,13 +333,22 @@ mod tests {
         dequantize_q4(&block, &mut out);
         assert_eq!(out[0], 3.5);
         assert_eq!(out[16], 0.5);
-        assert!(out.iter().enumerate().all(|(i, &v)| i == 0 || i == 16 || v == 0.0));
+        assert!(
+            out.iter()
+                .enumerate()
+                .all(|(i, &v)| i == 0 || i == 16 || v == 0.0)
+        );
     }
 
     #[test]
     fn garbage_and_truncation_are_errors_not_panics() {
         assert!(parse(b"").is_err());
-        assert!(parse(b"GGUF\x01\x00\x00\x00").err().unwrap().contains("signature"));
+        assert!(
+            parse(b"GGUF\x01\x00\x00\x00")
+                .err()
+                .unwrap()
+                .contains("signature")
+        );
         let mut header = b"E5S1".to_vec();
         header.extend(1u32.to_le_bytes());
         for v in [384i32, 12, 12, 1536, 250037, 512, 2] {

@@ -61,7 +61,11 @@ fn exp(y: f32) -> f32 {
     let n_int = shifted.to_bits().wrapping_sub(ROUND_MAGIC.to_bits()) as i32;
     let r = (y - n * LN2_HI) - n * LN2_LO; // |r| <= ln 2 / 2
     // Taylor series of eʳ to r⁷ / 7!: truncation error below 6e-9 for |r| <= 0.347.
-    let p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
     // 2ⁿ built from its exponent bits; n stays within the normal range for our inputs.
     let two_n = f32::from_bits((n_int.wrapping_add(127) as u32) << 23);
     p * two_n
@@ -70,6 +74,7 @@ fn exp(y: f32) -> f32 {
 /// erfc(z) for z ≥ 0, relative error about 1.2e-7 (Chebyshev fit of W. H. Press et al.,
 /// *Numerical Recipes*, §6.2 "erfcc"), plus f32 rounding in the exponent.
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // the coefficients as published
 fn erfc_nonneg(z: f32) -> f32 {
     let z = z.min(9.0); // erfc(9) ≈ 4e-37: below that the result does not matter here.
     let t = 1.0 / (1.0 + 0.5 * z);
@@ -78,7 +83,9 @@ fn erfc_nonneg(z: f32) -> f32 {
             + t * (0.374_091_96
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
-                        + t * (0.278_868_07 + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     t * exp(-z * z + poly)
 }
 
@@ -110,7 +117,15 @@ mod tests {
 
     #[test]
     fn rounding_is_half_to_even() {
-        for (x, r) in [(0.5, 0.0), (1.5, 2.0), (2.5, 2.0), (-0.5, 0.0), (-1.5, -2.0), (126.7, 127.0), (-3.2, -3.0)] {
+        for (x, r) in [
+            (0.5, 0.0),
+            (1.5, 2.0),
+            (2.5, 2.0),
+            (-0.5, 0.0),
+            (-1.5, -2.0),
+            (126.7, 127.0),
+            (-3.2, -3.0),
+        ] {
             assert_eq!(round_even(x), r, "{x}");
         }
     }
@@ -134,17 +149,27 @@ mod tests {
         for i in -8700..=8800 {
             let y = i as f32 * 0.01;
             let (got, want) = (exp(y), (y as f64).exp());
-            assert!(((got as f64 - want) / want).abs() < 4e-7, "exp({y}) = {got}, want {want}");
+            assert!(
+                ((got as f64 - want) / want).abs() < 4e-7,
+                "exp({y}) = {got}, want {want}"
+            );
         }
-        let xs: Vec<f32> = (-20_000..=20_000).map(|i| i as f32 * 0.0005).chain([-30.0, -12.0, 12.0, 30.0]).collect();
+        let xs: Vec<f32> = (-20_000..=20_000)
+            .map(|i| i as f32 * 0.0005)
+            .chain([-30.0, -12.0, 12.0, 30.0])
+            .collect();
         let mut got = xs.clone();
         gelu_in_place(&mut got);
         for (&x, &g) in xs.iter().zip(&got) {
-            let want = 0.5 * x as f64 * (1.0 + libm::erf(x as f64 * std::f64::consts::FRAC_1_SQRT_2));
+            let want =
+                0.5 * x as f64 * (1.0 + libm::erf(x as f64 * std::f64::consts::FRAC_1_SQRT_2));
             let err = (g as f64 - want).abs();
             // Within 1e-6 of the value, or, where the value is tiny (x below about -3), within
             // 1e-7 · |x|: closer than the reference's f32 `1 + erff(x)`, which cancels there.
-            assert!(err <= (1e-6 * want.abs()).max(1e-7 * x.abs() as f64), "gelu({x}) = {g}, want {want}");
+            assert!(
+                err <= (1e-6 * want.abs()).max(1e-7 * x.abs() as f64),
+                "gelu({x}) = {g}, want {want}"
+            );
         }
     }
 }

@@ -64,7 +64,11 @@ struct Tensors<'a> {
 
 impl Tensors<'_> {
     fn entry(&self, name: &str, quantized: bool, elements: usize) -> Result<TensorEntry, String> {
-        let e = *self.parsed.tensors.get(name).ok_or_else(|| format!("tensor {name} is missing"))?;
+        let e = *self
+            .parsed
+            .tensors
+            .get(name)
+            .ok_or_else(|| format!("tensor {name} is missing"))?;
         if e.quantized != quantized || e.elements != elements {
             return Err(format!("tensor {name} has the wrong type or size"));
         }
@@ -74,10 +78,15 @@ impl Tensors<'_> {
         &self.bytes[e.offset..e.offset + e.bytes]
     }
     fn f32s(&self, name: &str, elements: usize) -> Result<Vec<f32>, String> {
-        Ok(format::f32_values(self.raw(self.entry(name, false, elements)?)))
+        Ok(format::f32_values(
+            self.raw(self.entry(name, false, elements)?),
+        ))
     }
     fn norm(&self, name: &str, hidden: usize) -> Result<Norm, String> {
-        Ok(Norm { weight: self.f32s(&format!("{name}.w"), hidden)?, bias: self.f32s(&format!("{name}.b"), hidden)? })
+        Ok(Norm {
+            weight: self.f32s(&format!("{name}.w"), hidden)?,
+            bias: self.f32s(&format!("{name}.b"), hidden)?,
+        })
     }
     /// Dense layers `names[i]` (`.w`, `.b`), each `[rows, cols]`, stacked into one.
     fn linear(&self, names: &[String], rows: usize, cols: usize) -> Result<Linear, String> {
@@ -86,7 +95,10 @@ impl Tensors<'_> {
             parts.push(self.raw(self.entry(&format!("{name}.w"), true, rows * cols)?));
             bias.extend(self.f32s(&format!("{name}.b"), rows)?);
         }
-        Ok(Linear { w: Q4Matrix::new(&parts, cols), bias })
+        Ok(Linear {
+            w: Q4Matrix::new(&parts, cols),
+            bias,
+        })
     }
 }
 
@@ -96,12 +108,19 @@ impl Encoder {
     pub(crate) fn new(mut bytes: Vec<u8>, parsed: &Parsed) -> Result<Encoder, String> {
         let c = parsed.config;
         let (h, ff) = (c.hidden, c.ff);
-        let t = Tensors { bytes: &bytes, parsed };
+        let t = Tensors {
+            bytes: &bytes,
+            parsed,
+        };
         let mut layers = Vec::with_capacity(c.layers);
         for l in 0..c.layers {
             let name = |part: &str| vec![format!("l{l}.{part}")];
             layers.push(Layer {
-                qkv: t.linear(&[format!("l{l}.q"), format!("l{l}.k"), format!("l{l}.v")], h, h)?,
+                qkv: t.linear(
+                    &[format!("l{l}.q"), format!("l{l}.k"), format!("l{l}.v")],
+                    h,
+                    h,
+                )?,
                 attn_out: t.linear(&name("ao"), h, h)?,
                 attn_norm: t.norm(&format!("l{l}.aln"), h)?,
                 ff_in: t.linear(&name("fi"), ff, h)?,
@@ -116,7 +135,15 @@ impl Encoder {
         bytes.truncate(word.offset + word.bytes);
         bytes.drain(..word.offset);
         bytes.shrink_to_fit();
-        Ok(Encoder { config: c, word_q4: bytes, positions, token_type, emb_norm, layers, arch: Arch::new() })
+        Ok(Encoder {
+            config: c,
+            word_q4: bytes,
+            positions,
+            token_type,
+            emb_norm,
+            layers,
+            arch: Arch::new(),
+        })
     }
 
     /// Mean-pooled, L2-normalized embeddings of token sequences (each with `<s>`/`</s>`, at
@@ -140,7 +167,10 @@ impl Encoder {
             self.layer(layer, &mut x, &spans, &mut buf);
         }
         let rows = x.as_slice().unwrap_or(&[]);
-        spans.iter().map(|&(a, b)| mean_pool_normalize(&rows[a * h..b * h], h)).collect()
+        spans
+            .iter()
+            .map(|&(a, b)| mean_pool_normalize(&rows[a * h..b * h], h))
+            .collect()
     }
 
     fn embed_token(&self, id: u32, pos: usize, out: &mut [f32]) {
@@ -205,12 +235,14 @@ impl Buffers {
 
 /// Passes with at most this many tokens use [`SkinnyQ4`]; longer ones decode the weights and
 /// use matrixmultiply, whose packing then pays off.
-const SKINNY_MAX_TOKENS: usize = 48;
+const SKINNY_MAX_TOKENS: usize = 32;
 
 /// `y = x · Wᵀ + b`.
 fn linear(arch: Arch, l: &Linear, x: &Array2<f32>, scratch: &mut Vec<f32>, y: &mut Array2<f32>) {
     for mut row in y.rows_mut() {
-        row.as_slice_mut().unwrap_or(&mut []).copy_from_slice(&l.bias);
+        row.as_slice_mut()
+            .unwrap_or(&mut [])
+            .copy_from_slice(&l.bias);
     }
     if x.nrows() <= SKINNY_MAX_TOKENS {
         if let (Some(x), Some(y)) = (x.as_slice(), y.as_slice_mut()) {
@@ -260,7 +292,9 @@ fn attention(qkv: &Array2<f32>, spans: &[(usize, usize)], heads: usize, ctx: &mu
     let h = ctx.ncols();
     let (hd, w) = (h / heads, qkv.ncols());
     let scale = 1.0 / (hd as f32).sqrt();
-    let (Some(qkv), Some(ctx)) = (qkv.as_slice(), ctx.as_slice_mut()) else { return };
+    let (Some(qkv), Some(ctx)) = (qkv.as_slice(), ctx.as_slice_mut()) else {
+        return;
+    };
     let mut scores = Array2::<f32>::zeros((0, 0));
     for &(a, b) in spans {
         let len = b - a;
@@ -269,8 +303,13 @@ fn attention(qkv: &Array2<f32>, spans: &[(usize, usize)], heads: usize, ctx: &mu
         }
         for head in 0..heads {
             // One head's [len, hd] blocks of q, k and v, as strided views into the rows.
-            let view = |col: usize| ArrayView2::from_shape((len, hd).strides((w, 1)), &qkv[a * w + col..]);
-            let (Ok(q), Ok(k), Ok(v)) = (view(head * hd), view(h + head * hd), view(2 * h + head * hd)) else {
+            let view =
+                |col: usize| ArrayView2::from_shape((len, hd).strides((w, 1)), &qkv[a * w + col..]);
+            let (Ok(q), Ok(k), Ok(v)) = (
+                view(head * hd),
+                view(h + head * hd),
+                view(2 * h + head * hd),
+            ) else {
                 return;
             };
             general_mat_mul(scale, &q, &k.t(), 0.0, &mut scores);
@@ -280,7 +319,9 @@ fn attention(qkv: &Array2<f32>, spans: &[(usize, usize)], heads: usize, ctx: &mu
                 let inv = 1.0 / row.sum();
                 row.mapv_inplace(|v| v * inv);
             }
-            let Ok(mut out) = ArrayViewMut2::from_shape((len, hd).strides((h, 1)), &mut ctx[a * h + head * hd..]) else {
+            let Ok(mut out) =
+                ArrayViewMut2::from_shape((len, hd).strides((h, 1)), &mut ctx[a * h + head * hd..])
+            else {
                 return;
             };
             general_mat_mul(1.0, &scores, &v, 0.0, &mut out);
@@ -310,6 +351,10 @@ mod tests {
     fn pooling_gives_unit_length_and_survives_zeros() {
         let v = mean_pool_normalize(&[2.0; 12], 4);
         assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-6);
-        assert!(mean_pool_normalize(&[0.0; 8], 4).iter().all(|v| v.is_finite()));
+        assert!(
+            mean_pool_normalize(&[0.0; 8], 4)
+                .iter()
+                .all(|v| v.is_finite())
+        );
     }
 }

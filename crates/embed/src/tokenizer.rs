@@ -140,7 +140,9 @@ mod tests {
     use super::*;
 
     fn tiny() -> Tokenizer {
-        let pieces = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁a", "b", "ab", "▁ab", "c"];
+        let pieces = [
+            "<s>", "<pad>", "</s>", "<unk>", "▁", "▁a", "b", "ab", "▁ab", "c",
+        ];
         let scores = [0.0, 0.0, 0.0, 0.0, -2.0, -3.0, -3.0, -2.5, -6.0, -4.0];
         let normalizer = HashMap::from([
             ('\t', vec![' '].into_boxed_slice()),

