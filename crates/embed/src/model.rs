@@ -6,11 +6,12 @@
 //! reference's int8 × int4 dot products are exactly products of those values, so an f32 matrix
 //! product (matrixmultiply, through ndarray) gives the same result up to float summation order.
 //!
-//! The weights stay 4-bit in memory (12 MB for the 12 layers instead of 85 MB in f32). Each
-//! product first decodes its weight matrix into a per-pass scratch buffer (at most 2.4 MB, so it
-//! stays in cache while matrixmultiply packs it); decoding costs little next to the product.
-//! Element-wise loops run through `pulp`, which compiles them for the best SIMD level the CPU
-//! has (AVX2 + FMA here) and picks it at run time.
+//! The weights stay 4-bit in memory (24 MB for the 12 layers, see [`Q4Matrix`], instead of
+//! 85 MB in f32). A pass of at most 32 tokens (a query) multiplies straight from them
+//! ([`SkinnyQ4`]). A longer pass first decodes each weight matrix into a scratch buffer (at most
+//! 2.4 MB, so it stays in cache while matrixmultiply packs it); decoding then costs little next
+//! to the product. Element-wise loops run through `pulp`, which compiles them for each SIMD
+//! level and picks the CPU's best at run time (AVX2 + FMA here).
 //!
 //! One forward pass takes several texts at once: their tokens are stacked into one matrix so
 //! that each weight matrix is decoded once per pass; attention stays within each text.
