@@ -12,6 +12,7 @@ mod faults;
 mod html_injection;
 mod import;
 mod japanese;
+mod meaning;
 mod query_shapes;
 mod relevance;
 mod report;

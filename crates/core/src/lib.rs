@@ -30,6 +30,7 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod lexicon;
+pub mod meaning;
 pub mod ranking;
 pub mod search;
 pub mod thesaurus;

@@ -18,6 +18,8 @@ use kotae_core::Snapshot;
 use kotae_core::index::{self, IndexRoot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
 
+mod vectors;
+
 /// Why a build did not publish a new index.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -118,6 +120,15 @@ fn write_generation(
     let public_documents = part(&generation.join(layout::PUBLIC_DIR), &public, &mut phase)?;
     let internal_documents = part(&generation.join(layout::INTERNAL_DIR), &internal, &mut phase)?;
     let documents = public_documents + internal_documents;
+    bar.finish_and_clear();
+    // Vectors, when the model is there; a build without it is lexical only.
+    if let Some(meaning) = kotae_core::meaning::Meaning::shared() {
+        let mut cache = vectors::TextCache::open(meaning.dim());
+        vectors::write_vectors(&generation.join(layout::PUBLIC_DIR), &public, &meaning, &mut cache, progress)?;
+        vectors::write_vectors(&generation.join(layout::INTERNAL_DIR), &internal, &meaning, &mut cache, progress)?;
+        cache.save();
+        phase.done("vectors");
+    }
 
     let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;

@@ -21,6 +21,8 @@ pub const CORPUS_FILE: &str = "corpus.json";
 pub const PAGES_FILE: &str = "pages.jsonl";
 /// The readings and synonyms of a generation.
 pub const LEXICON_FILE: &str = "lexicon.json";
+/// The vectors of an index's documents, when the build had the embedding model.
+pub const VECTORS_FILE: &str = "vectors.bin";
 /// The tantivy index inside a generation (and inside its public part).
 pub const TANTIVY_DIR: &str = "tantivy";
 /// The public part of a generation: a tantivy index and a lexicon of the public pages only.

@@ -132,6 +132,19 @@ pub fn documents(page: &Page, fields: &Fields, first: u64) -> Vec<TantivyDocumen
     docs
 }
 
+/// The key of the index document of `page` for the section at `anchor` (with `heading`), or of
+/// the whole page: the page id, `id#anchor` for a manual section, `id#` for the untitled text
+/// before a manual page's first heading.
+pub fn document_key(page: &Page, anchor: Option<&str>, heading: Option<&str>) -> String {
+    match anchor {
+        Some(a) => format!("{}#{a}", page.id),
+        None if heading.is_none() && page.audience == Audience::Internal && page.sections.len() > 1 => {
+            format!("{}#", page.id)
+        }
+        None => page.id.clone(),
+    }
+}
+
 fn document(
     page: &Page,
     f: &Fields,
@@ -140,14 +153,7 @@ fn document(
     body: &str,
 ) -> TantivyDocument {
     let mut doc = TantivyDocument::new();
-    let key = match anchor {
-        Some(a) => format!("{}#{a}", page.id),
-        None if heading.is_none() && page.audience == Audience::Internal && page.sections.len() > 1 => {
-            format!("{}#", page.id)
-        }
-        None => page.id.clone(),
-    };
-    doc.add_text(f.key, key);
+    doc.add_text(f.key, document_key(page, anchor, heading));
     doc.add_text(f.id, &page.id);
     doc.add_text(f.section, anchor.unwrap_or(""));
     doc.add_text(f.title, &page.title);

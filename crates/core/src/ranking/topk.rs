@@ -206,6 +206,29 @@ fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
     total
 }
 
+/// The exact scores of some documents of one segment (`docs`, ascending) under the clauses
+/// `groups` opened on that segment: what [`TopK`] gives them. For documents found another way
+/// (by meaning) whose words must count too.
+pub fn score_docs(groups: Vec<Group>, docs: &[DocId]) -> Vec<Score> {
+    let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+    let mut units = flatten(groups);
+    docs.iter()
+        .map(|&doc| {
+            let mut matched: Vec<Scored> = Vec::new();
+            for (at, unit) in units.iter_mut() {
+                let mut current = unit.scorer.doc();
+                if current < doc {
+                    current = unit.scorer.seek(doc);
+                }
+                if current == doc {
+                    matched.push((*at, unit.scorer.score()));
+                }
+            }
+            combine(&mut matched, &ties)
+        })
+        .collect()
+}
+
 impl TopK {
     /// Keep the `k` best; count the first `count_exactly` matches exactly.
     pub fn new(k: usize, count_exactly: usize) -> Self {

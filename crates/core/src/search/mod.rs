@@ -28,6 +28,7 @@ pub mod confidence;
 pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
+pub mod fusion;
 pub mod question;
 pub mod request;
 pub mod result_cache;
@@ -56,8 +57,9 @@ use crate::content::Audience;
 use crate::error::{Error, Result};
 use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
+use crate::meaning::{DocVectors, Meaning};
 use crate::ranking::{
-    BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK,
+    BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK, score_docs,
 };
 use confidence::PageWordsCache;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
@@ -83,8 +85,14 @@ pub struct SearchIndex {
     scoring: Arc<ScoringCache>,
     /// The audience and category filters' documents, per segment ([`crate::ranking::filter`]).
     filters: Arc<FilterCache>,
+    /// The embedding model and this index's document vectors, when both are there
+    /// ([`crate::meaning`], [`fusion`]).
+    meaning: Option<(Arc<Meaning>, Arc<DocVectors>)>,
     path: PathBuf,
 }
+
+/// How deep the lexical list and the list by meaning go before they are fused.
+const FUSION_DEPTH: usize = 30;
 
 /// How many terms' per-window bounds are kept: a few hundred bytes each on a 100k corpus.
 const WINDOW_TERMS: usize = 20_000;
@@ -123,6 +131,7 @@ impl SearchIndex {
             stored: Arc::default(),
             scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
             filters: Arc::default(),
+            meaning: None,
             path: dir.to_path_buf(),
         })
     }
@@ -131,6 +140,20 @@ impl SearchIndex {
     pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
         self.lexicon = Arc::new(lexicon);
         self
+    }
+
+    /// Rank by meaning too, with `meaning` and this index's document vectors.
+    pub fn with_meaning(mut self, meaning: Arc<Meaning>, vectors: DocVectors) -> Self {
+        if vectors.dim() == meaning.dim() && !vectors.is_empty() {
+            self.meaning = Some((meaning, Arc::new(vectors)));
+            self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
+        }
+        self
+    }
+
+    /// Whether searches rank by meaning too.
+    pub fn has_meaning(&self) -> bool {
+        self.meaning.is_some()
     }
 
     /// Use other field weights (for tuning).
@@ -213,6 +236,73 @@ impl SearchIndex {
         )
     }
 
+    /// The lexical top fused with the documents nearest in meaning ([`fusion`]): (score,
+    /// address, whether a word of the question is in it), best first. The documents nearest in
+    /// meaning are scored by the question's words too (`clauses`), so a document's place does
+    /// not depend on how deep the lexical list went.
+    fn fuse(
+        &self,
+        searcher: &tantivy::Searcher,
+        question: &Question,
+        request: &SearchRequest<'_>,
+        clauses: &[BoundedWeight],
+        top: Vec<(f32, tantivy::DocAddress)>,
+        (meaning, vectors): (&Arc<Meaning>, &Arc<DocVectors>),
+    ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
+        // The normalized text: half-width kana and full-width letters read like the pages.
+        let query = meaning.question(&question.normalized.text);
+        let similarities = vectors.similarities(&query);
+        let lexical = top
+            .into_iter()
+            .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
+            .collect::<Result<Vec<_>>>()?;
+        let mut ranked: Vec<(&str, f32)> = similarities.iter().map(|(k, c)| (*k, *c)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut nearest: Vec<(tantivy::DocAddress, String)> = Vec::new();
+        for (key, _) in ranked.into_iter().take(FUSION_DEPTH) {
+            if lexical.iter().any(|(_, _, k)| k == key) {
+                continue;
+            }
+            if let Some(address) = self.address_of(searcher, key, request.category)? {
+                nearest.push((address, key.to_string()));
+            }
+        }
+        // Their words' score, segment by segment, in document order.
+        nearest.sort_by_key(|(a, _)| (a.segment_ord, a.doc_id));
+        let mut scored = Vec::with_capacity(nearest.len());
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let here: Vec<&(tantivy::DocAddress, String)> = nearest.iter().filter(|(a, _)| a.segment_ord as usize == ord).collect();
+            if here.is_empty() {
+                continue;
+            }
+            let mut fields = SegmentFields::new(reader);
+            let groups = clauses.iter().map(|c| c.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+            let docs: Vec<u32> = here.iter().map(|(a, _)| a.doc_id).collect();
+            for ((address, key), score) in here.into_iter().zip(score_docs(groups, &docs)) {
+                scored.push((score, *address, key.clone()));
+            }
+        }
+        let w = &self.weights;
+        Ok(fusion::fuse(lexical, scored, &similarities, w.meaning, w.meaning_floor)
+            .into_iter()
+            .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
+            .collect())
+    }
+
+    /// The address of the live document `key`, if it is in `category` (when one is asked for).
+    fn address_of(&self, searcher: &tantivy::Searcher, key: &str, category: Option<&str>) -> Result<Option<tantivy::DocAddress>> {
+        let term = Term::from_field_text(self.fields.key, key);
+        let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
+        let found = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = found.into_iter().next() else { return Ok(None) };
+        if let Some(category) = category.filter(|c| !c.is_empty())
+            && self.stored.get(searcher, &self.fields, address)?.category() != Some(category)
+        {
+            return Ok(None);
+        }
+        Ok(Some(address))
+    }
+
     fn search_question(
         &self,
         question: Arc<Question>,
@@ -289,7 +379,10 @@ impl SearchIndex {
         if let Some(c) = request.category.filter(|c| !c.is_empty()) {
             filters.push(Term::from_field_text(self.fields.category, c));
         }
-        let mut best = TopK::new(offset + limit, COUNT_EXACTLY);
+        // With meaning, a deeper lexical list is fused with the documents nearest in meaning.
+        let fusing = self.meaning.is_some() && self.weights.meaning > 0.0;
+        let depth = if fusing { (offset + limit).max(FUSION_DEPTH) } else { offset + limit };
+        let mut best = TopK::new(depth, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
                 let mut fields = SegmentFields::new(reader);
@@ -309,7 +402,17 @@ impl SearchIndex {
             top,
             total,
             exact: total_exact,
-        } = best.finish(offset);
+        } = best.finish(if fusing { 0 } else { offset });
+        let (top, total) = match &self.meaning {
+            Some((meaning, vectors)) if fusing => {
+                let fused = self.fuse(&searcher, &question, request, &clauses, top, (meaning, vectors))?;
+                // Documents without the question's words are added to the count of those with.
+                let added = fused.iter().filter(|(_, _, worded)| !worded).count();
+                let window = fused.into_iter().skip(offset).take(limit).map(|(s, a, _)| (s, a)).collect();
+                (window, total + added)
+            }
+            _ => (top, total),
+        };
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
         let understood = evidence
             .iter()

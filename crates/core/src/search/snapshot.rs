@@ -119,7 +119,14 @@ fn open_index(dir: &Path, analyzer: &Analyzer) -> Result<SearchIndex> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lexicon::default(),
         Err(e) => return Err(Error::io(lexicon_path, e)),
     };
-    Ok(SearchIndex::open(&dir.join(layout::TANTIVY_DIR), analyzer)?.with_lexicon(lexicon))
+    let index = SearchIndex::open(&dir.join(layout::TANTIVY_DIR), analyzer)?.with_lexicon(lexicon);
+    // Vectors, when the build had the model and this process has it too.
+    let vectors_path = dir.join(layout::VECTORS_FILE);
+    if !vectors_path.is_file() {
+        return Ok(index);
+    }
+    let Some(meaning) = crate::meaning::Meaning::shared() else { return Ok(index) };
+    Ok(index.with_meaning(meaning, crate::meaning::DocVectors::read(&vectors_path)?))
 }
 
 #[cfg(test)]

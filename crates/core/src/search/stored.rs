@@ -80,6 +80,10 @@ impl StoredDocs {
 
 impl StoredDoc {
     /// The document as a hit with `score`, and a snippet when a `marker` is given.
+    pub fn category(&self) -> Option<&str> {
+        self.category.as_deref()
+    }
+
     pub fn hit(&self, score: f32, marker: Option<&Marker>) -> Hit {
         let doc = self;
         Hit {

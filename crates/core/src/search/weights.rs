@@ -42,6 +42,11 @@ pub struct Weights {
     /// How much the reading bigrams and character trigrams of a question word count when the
     /// index knows the word itself: they echo a match already counted.
     pub echo: f32,
+    /// How much closeness in meaning adds, in units of the question's best lexical score
+    /// (0: lexical only; see [`crate::search::fusion`]).
+    pub meaning: f32,
+    /// The cosine similarity below which meaning adds nothing.
+    pub meaning_floor: f32,
     /// BM25 term-frequency saturation for word and reading matches (see [`crate::ranking::bm25`]).
     pub k1: f32,
     /// BM25 length normalization.
@@ -85,6 +90,8 @@ impl Default for Weights {
             adverb: 0.3,
             echo: 0.9,
             corrected: 0.5,
+            meaning: 0.5,
+            meaning_floor: 0.85,
             k1: Bm25::default().k1,
             b: Bm25::default().b,
         }
