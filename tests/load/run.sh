@@ -13,10 +13,11 @@
 #   1. GET /api/search?q=...   (the held-out relevance queries, in rotation)
 #   2. GET /search?q=...       (the HTML results page, same queries)
 # With DISTINCT=1 the list is 2,880 different questions (each held-out query with 20 endings
-# such as 「の方法」) and the service runs with its result cache off (KOTAE_RESULT_CACHE=0), so
-# every request is searched for real. (oha picks URLs at random: with the cache on, about a
-# third of the picks would be answered from the 1,024 cached results.) Otherwise the 144
-# queries repeat and the cache answers after one pass.
+# such as 「の方法」) and the service runs with its result and question-vector caches off
+# (KOTAE_RESULT_CACHE=0, KOTAE_VECTOR_CACHE=0), so every request is searched for real. (oha
+# picks URLs at random: with the cache on, about a third of the picks would be answered from
+# the 1,024 cached results.) Otherwise the 144 queries repeat and the cache answers after one
+# pass.
 # It prints requests/s, p50 and p99 latency, the service's RSS at rest and its peak under
 # load, and the time from start to first answer. Only loopback is ever contacted; every
 # phase is bounded in time, and the service is stopped at the end.
@@ -35,7 +36,7 @@ export KOTAE_RATE_LIMIT=0
 # So would the per-client connection cap (64) at high CONNECTIONS: off too.
 export KOTAE_MAX_CONNECTIONS_PER_CLIENT=0
 if [[ "${DISTINCT:-0}" == 1 ]]; then
-    export KOTAE_RESULT_CACHE=0
+    export KOTAE_RESULT_CACHE=0 KOTAE_VECTOR_CACHE=0
 fi
 
 if [[ -z "${KOTAE:-}" ]]; then

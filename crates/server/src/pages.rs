@@ -27,6 +27,11 @@ use crate::templates::{self, render};
 const RESULTS_PER_PAGE: usize = 20;
 
 /// The help page's routes (their layers are added by [`crate::app`]).
+/// How many pages closest in meaning an article without `related` shows, and how similar they
+/// must be (e5 cosine; unrelated FAQ titles sit below 0.85).
+const RELATED_BY_MEANING: usize = 3;
+const RELATED_FLOOR: f32 = 0.9;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
@@ -263,8 +268,15 @@ pub async fn article(
     }
     let base = base_url(&state, &headers);
     let html_body = kotae_core::content::markdown::render_html(&page.body);
-    let related = page
-        .related
+    // The writer's related pages; without any, the public pages closest in meaning.
+    let by_meaning;
+    let related_ids = if page.related.is_empty() {
+        by_meaning = snapshot.public.similar(&page.id, RELATED_BY_MEANING, RELATED_FLOOR);
+        &by_meaning
+    } else {
+        &page.related
+    };
+    let related = related_ids
         .iter()
         .filter_map(|r| snapshot.corpus.info(r))
         .filter(|p| p.audience == Audience::Public)

@@ -30,6 +30,7 @@ const QUERY_CACHE: usize = 4096;
 pub struct Meaning {
     embedder: kotae_embed::Embedder,
     queries: Mutex<lru::LruCache<String, Arc<[f32]>>>,
+    cached: bool,
 }
 
 impl std::fmt::Debug for Meaning {
@@ -40,10 +41,16 @@ impl std::fmt::Debug for Meaning {
 
 impl Meaning {
     /// Load the model in `dir`.
+    /// Load the model in `dir`. `KOTAE_VECTOR_CACHE` sets how many question vectors are kept
+    /// (default 4,096; 0: every question is embedded, as the first-time load test needs).
     pub fn load(dir: &Path) -> Result<Self, kotae_embed::EmbedError> {
         let embedder = kotae_embed::Embedder::load(dir)?;
-        let capacity = NonZeroUsize::new(QUERY_CACHE).unwrap_or(NonZeroUsize::MIN);
-        Ok(Meaning { embedder, queries: Mutex::new(lru::LruCache::new(capacity)) })
+        let entries = std::env::var("KOTAE_VECTOR_CACHE").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(QUERY_CACHE);
+        let cache = match NonZeroUsize::new(entries) {
+            Some(capacity) => lru::LruCache::new(capacity),
+            None => lru::LruCache::unbounded(),
+        };
+        Ok(Meaning { embedder, queries: Mutex::new(cache), cached: entries > 0 })
     }
 
     /// The model this process uses: loaded on first use from `$KOTAE_MODEL_DIR` (or
@@ -78,6 +85,9 @@ impl Meaning {
             return v;
         }
         let v: Arc<[f32]> = self.embedder.embed_query(text).into();
+        if !self.cached {
+            return v;
+        }
         if let Ok(mut cache) = self.queries.lock() {
             cache.put(text.to_string(), v.clone());
         }

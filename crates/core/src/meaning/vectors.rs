@@ -60,6 +60,13 @@ impl DocVectors {
         }
     }
 
+    /// The first vector of the document `key` (a page's title), if it has one.
+    pub fn first_of(&self, key: &str) -> Option<&[f32]> {
+        let owner = self.keys.iter().position(|k| k == key)?;
+        let at = self.owners.iter().position(|o| *o as usize == owner)?;
+        self.data.get(at * self.dim..(at + 1) * self.dim)
+    }
+
     /// Each vector with its document's key.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &[f32])> {
         self.owners.iter().zip(self.data.chunks_exact(self.dim.max(1))).map(|(o, v)| (self.keys[*o as usize].as_str(), v))
@@ -172,6 +179,9 @@ mod tests {
         assert!(near[0].1 > 0.99);
         assert_eq!(near[1].0, "b");
         assert!(v.nearest(&[1.0], 2).is_empty(), "a query of another dimension finds nothing");
+        assert_eq!(v.first_of("b"), Some(unit(&[1.0, 1.0]).as_slice()));
+        assert_eq!(v.first_of("a"), Some(unit(&[1.0, 0.0]).as_slice()));
+        assert_eq!(v.first_of("z"), None);
     }
 
     #[test]

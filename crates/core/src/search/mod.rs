@@ -151,6 +151,20 @@ impl SearchIndex {
         self
     }
 
+    /// The documents closest in meaning to the document `key` (by its first vector: a page's
+    /// title), at least `floor` similar, best first, itself left out; none without vectors.
+    pub fn similar(&self, key: &str, k: usize, floor: f32) -> Vec<String> {
+        let Some((_, vectors)) = &self.meaning else { return Vec::new() };
+        let Some(query) = vectors.first_of(key) else { return Vec::new() };
+        vectors
+            .nearest(query, k + 1)
+            .into_iter()
+            .filter(|(other, similarity)| *other != key && *similarity >= floor)
+            .take(k)
+            .map(|(other, _)| other.to_string())
+            .collect()
+    }
+
     /// Whether searches rank by meaning too.
     pub fn has_meaning(&self) -> bool {
         self.meaning.is_some()

@@ -12,5 +12,6 @@ mod public_side;
 mod events;
 mod faults;
 mod internal;
+mod related;
 mod reload;
 mod security;
