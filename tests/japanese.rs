@@ -16,7 +16,7 @@ fn page(root: &Path, id: &str, title: &str, body: &str) {
 fn corpus() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let c = dir.path().join("content");
         fs::create_dir_all(&c).unwrap();
         fs::write(c.join("categories.yml"), "- id: help\n  name: ヘルプ\n- id: manual\n  name: マニュアル\n  audience: internal\n").unwrap();

@@ -40,7 +40,7 @@ pub fn sample_index() -> &'static Path {
     static INDEX: OnceLock<tempfile::TempDir> = OnceLock::new();
     INDEX
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir");
+            let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
             let index = dir.path().join("index");
             let out = kotae(
                 &repo(),

@@ -66,7 +66,7 @@ fn a_category_id_that_is_not_an_id_stops_the_build_at_its_line() {
 fn hostile_index() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let content = content(dir.path(), "- id: orders\n  name: ご注文\n  description: 注文について\n");
         write(
             &content,

@@ -37,7 +37,7 @@ pub fn build(content: &Path, index: &Path) {
 pub fn sample_index() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         build(&sample_content(), dir.path());
         dir
     })
@@ -48,7 +48,7 @@ pub fn sample_index() -> &'static Path {
 pub fn fresh_events_db() -> PathBuf {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+    let dir = DIR.get_or_init(|| tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap());
     dir.path().join(format!("events-{}.sqlite3", N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)))
 }
 

@@ -74,7 +74,7 @@ impl std::io::Write for Sink {
 fn two_generations() -> &'static (tempfile::TempDir, String, String) {
     static DIR: std::sync::OnceLock<(tempfile::TempDir, String, String)> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         build(&sample_content(), dir.path());
         let older = current(dir.path());
         build(&sample_content(), dir.path());

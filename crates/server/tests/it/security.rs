@@ -486,7 +486,7 @@ async fn article_ids_cannot_escape_the_corpus() {
 fn hostile_index() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let content = dir.path().join("content");
         std::fs::create_dir_all(content.join("help")).unwrap();
         std::fs::write(content.join("categories.yml"), "- id: help\n  name: ヘルプ\n  description: テスト\n").unwrap();
