@@ -124,72 +124,23 @@ fn eval_measures_every_variant() {
     let index = sample_index().join("index");
     let queries = repo().join("tests/relevance/heldout.jsonl");
     let qrels = repo().join("tests/relevance/qrels.tsv");
-    let out = kotae(
-        &repo(),
-        &[
-            "eval",
-            "--json",
-            "--variants",
-            "all",
-            "--index",
-            index.to_str().unwrap(),
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let reports: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let names: Vec<&str> = reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["variant"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "original",
-            "hiragana",
-            "halfwidth",
-            "long-vowel",
-            "kana-slip",
-            "keywords",
-            "chatty"
-        ]
-    );
-    for r in reports.as_array().unwrap().iter().skip(1) {
-        assert!(
-            r["changed"].as_u64().unwrap() > 0,
-            "{} changed no query",
-            r["variant"]
-        );
+    let files = ["--index", index.to_str().unwrap(), "--queries", queries.to_str().unwrap(), "--qrels", qrels.to_str().unwrap()];
+    let eval = |extra: &[&str]| {
+        let out = kotae(&repo(), &[&["eval"], extra, &files].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let reports: serde_json::Value = serde_json::from_str(&eval(&["--json", "--variants", "all"])).unwrap();
+    let reports = reports.as_array().unwrap();
+    let names: Vec<&str> = reports.iter().map(|r| r["variant"].as_str().unwrap()).collect();
+    assert_eq!(names, ["original", "hiragana", "halfwidth", "long-vowel", "kana-slip", "keywords", "chatty"]);
+    for r in reports.iter().skip(1) {
+        assert!(r["changed"].as_u64().unwrap() > 0, "{} changed no query", r["variant"]);
         // Half-width kana is folded away by normalization: it must cost nothing.
         if r["variant"] == "halfwidth" {
-            assert_eq!(
-                r["metrics"]["mrr_at_10"],
-                reports[0]["metrics"]["mrr_at_10"]
-            );
+            assert_eq!(r["metrics"]["mrr_at_10"], reports[0]["metrics"]["mrr_at_10"]);
         }
     }
-    let out = kotae(
-        &repo(),
-        &[
-            "eval",
-            "--rewrite",
-            "hiragana",
-            "--index",
-            index.to_str().unwrap(),
-            "--queries",
-            queries.to_str().unwrap(),
-            "--qrels",
-            qrels.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains(r#""text":"かいいんとうろく""#),
-        "a kana question stays as it is"
-    );
+    let rewritten = eval(&["--rewrite", "hiragana"]);
+    assert!(rewritten.contains(r#""text":"かいいんとうろく""#), "a kana question stays as it is");
 }

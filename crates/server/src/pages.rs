@@ -28,7 +28,7 @@ const RESULTS_PER_PAGE: usize = 20;
 
 /// The help page's routes (their layers are added by [`crate::app`]).
 /// How many pages closest in meaning an article without `related` shows, and how similar they
-/// must be (e5 cosine; unrelated FAQ titles sit below 0.85).
+/// must be (e5 cosine; on the sample a title's nearest neighbours are 0.92–0.96).
 const RELATED_BY_MEANING: usize = 3;
 const RELATED_FLOOR: f32 = 0.9;
 

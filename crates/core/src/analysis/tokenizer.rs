@@ -278,14 +278,14 @@ pub fn indexed_ngrams(text: &str) -> Vec<Token> {
 /// The bigrams and trigrams of one run.
 fn ngrams_into(run: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
     bigrams_into(run, tokens);
+    trigrams_into(run, tokens);
+}
+
+/// Push the trigrams of `run`, each with the byte range of the text it came from.
+fn trigrams_into(run: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
     for three in run.windows(3) {
         let text: String = three.iter().map(|c| c.0).collect();
-        tokens.push(token(
-            text,
-            tokens.len(),
-            three[0].1,
-            three[2].2.max(three[0].1),
-        ));
+        tokens.push(token(text, tokens.len(), three[0].1, three[2].2.max(three[0].1)));
     }
 }
 
@@ -305,15 +305,7 @@ pub fn query_ngrams_of(normalized: &Normalized) -> Vec<Token> {
     let mut out = Vec::new();
     for run in char_runs(normalized) {
         if run.len() >= 3 {
-            for three in run.windows(3) {
-                let text: String = three.iter().map(|c| c.0).collect();
-                out.push(token(
-                    text,
-                    out.len(),
-                    three[0].1,
-                    three[2].2.max(three[0].1),
-                ));
-            }
+            trigrams_into(&run, &mut out);
         } else {
             bigrams_into(&run, &mut out);
         }

@@ -6,6 +6,7 @@
 //! (u32 length, UTF-8 bytes); for each vector its document's number (u32); then the vectors,
 //! `dim` f32 each, unit length.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -23,6 +24,35 @@ pub struct DocVectors {
     owners: Vec<u32>,
     /// The vectors, `dim` floats each.
     data: Vec<f32>,
+    /// Key → document number: built once, so a search looks a key up instead of scanning.
+    positions: HashMap<String, u32>,
+}
+
+/// Every document's similarity to one question: its best vector's cosine.
+pub struct Similarities<'v> {
+    vectors: &'v DocVectors,
+    /// By document number; `-inf` for a document without vectors.
+    best: Vec<f32>,
+}
+
+impl<'v> Similarities<'v> {
+    /// The similarity of the document `key` (0 when it has no vector).
+    pub fn of(&self, key: &str) -> f32 {
+        self.vectors.positions.get(key).map(|&i| self.best[i as usize]).filter(|c| c.is_finite()).unwrap_or(0.0)
+    }
+
+    /// The `k` most similar documents, best first (ties: by key).
+    pub fn top(&self, k: usize) -> Vec<(&'v str, f32)> {
+        let mut ranked: Vec<(usize, f32)> = self.best.iter().copied().enumerate().filter(|(_, c)| c.is_finite()).collect();
+        let by_similarity = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then_with(|| self.vectors.keys[a.0].cmp(&self.vectors.keys[b.0]));
+        if k < ranked.len() {
+            ranked.select_nth_unstable_by(k, by_similarity);
+            ranked.truncate(k);
+        }
+        ranked.sort_by(by_similarity);
+        let vectors = self.vectors;
+        ranked.into_iter().map(|(i, c)| (vectors.keys[i].as_str(), c)).collect()
+    }
 }
 
 impl DocVectors {
@@ -48,6 +78,7 @@ impl DocVectors {
         let owner = match self.keys.last() {
             Some(last) if last == key => self.keys.len() - 1,
             _ => {
+                self.positions.insert(key.to_string(), self.keys.len() as u32);
                 self.keys.push(key.to_string());
                 self.keys.len() - 1
             }
@@ -62,8 +93,8 @@ impl DocVectors {
 
     /// The first vector of the document `key` (a page's title), if it has one.
     pub fn first_of(&self, key: &str) -> Option<&[f32]> {
-        let owner = self.keys.iter().position(|k| k == key)?;
-        let at = self.owners.iter().position(|o| *o as usize == owner)?;
+        let owner = *self.positions.get(key)?;
+        let at = self.owners.iter().position(|o| *o == owner)?;
         self.data.get(at * self.dim..(at + 1) * self.dim)
     }
 
@@ -72,9 +103,9 @@ impl DocVectors {
         self.owners.iter().zip(self.data.chunks_exact(self.dim.max(1))).map(|(o, v)| (self.keys[*o as usize].as_str(), v))
     }
 
-    /// Every document's similarity to `query` (a unit vector): its best vector's cosine, by
-    /// key. An exact scan: 384 multiply-adds per vector.
-    pub fn similarities(&self, query: &[f32]) -> std::collections::HashMap<&str, f32> {
+    /// Every document's similarity to `query` (a unit vector): its best vector's cosine. An
+    /// exact scan: 384 multiply-adds per vector.
+    pub fn similarities(&self, query: &[f32]) -> Similarities<'_> {
         let mut best = vec![f32::NEG_INFINITY; self.keys.len()];
         if query.len() == self.dim && self.dim > 0 {
             for (owner, v) in self.owners.iter().zip(self.data.chunks_exact(self.dim)) {
@@ -83,16 +114,13 @@ impl DocVectors {
                 *slot = slot.max(cos);
             }
         }
-        self.keys.iter().map(String::as_str).zip(best).filter(|(_, c)| c.is_finite()).collect()
+        Similarities { vectors: self, best }
     }
 
     /// The `k` documents nearest to `query` (a unit vector), each scored by its best vector's
     /// cosine similarity, best first.
     pub fn nearest(&self, query: &[f32], k: usize) -> Vec<(&str, f32)> {
-        let mut ranked: Vec<(&str, f32)> = self.similarities(query).into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        ranked.truncate(k);
-        ranked
+        self.similarities(query).top(k)
     }
 
     /// The file's bytes.
@@ -142,7 +170,11 @@ impl DocVectors {
         let mut out = DocVectors::new(dim);
         for _ in 0..keys {
             let len = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-            out.keys.push(String::from_utf8(take(len)?.to_vec()).ok()?);
+            let key = String::from_utf8(take(len)?.to_vec()).ok()?;
+            if out.positions.insert(key.clone(), out.keys.len() as u32).is_some() {
+                return None;
+            }
+            out.keys.push(key);
         }
         for _ in 0..vectors {
             let owner = u32::from_le_bytes(take(4)?.try_into().ok()?);

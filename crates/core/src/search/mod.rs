@@ -270,10 +270,8 @@ impl SearchIndex {
             .into_iter()
             .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
             .collect::<Result<Vec<_>>>()?;
-        let mut ranked: Vec<(&str, f32)> = similarities.iter().map(|(k, c)| (*k, *c)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         let mut nearest: Vec<(tantivy::DocAddress, String)> = Vec::new();
-        for (key, _) in ranked.into_iter().take(FUSION_DEPTH) {
+        for (key, _) in similarities.top(FUSION_DEPTH) {
             if lexical.iter().any(|(_, _, k)| k == key) {
                 continue;
             }
@@ -297,7 +295,7 @@ impl SearchIndex {
             }
         }
         let w = &self.weights;
-        Ok(fusion::fuse(lexical, scored, &similarities, w.meaning, w.meaning_floor)
+        Ok(fusion::fuse(lexical, scored, |key| similarities.of(key), w.meaning, w.meaning_floor)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
