@@ -13,6 +13,7 @@ mod html_injection;
 mod import;
 mod japanese;
 mod meaning;
+mod paraphrase;
 mod query_shapes;
 mod relevance;
 mod report;
