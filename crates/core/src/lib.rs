@@ -39,4 +39,4 @@ pub use analysis::Analyzer;
 pub use content::{Audience, Corpus, Diagnostic, Page};
 pub use error::{Error, Result};
 pub use index::IndexRoot;
-pub use search::{AudienceFilter, Hit, Question, SearchIndex, SearchRequest, SearchResults, Snapshot};
+pub use search::{AudienceFilter, Hit, Question, SearchIndex, SearchRequest, SearchResults, Snapshot, Verdict};

@@ -195,8 +195,7 @@ fn record(
         scope.source(),
         audience_name(audience),
         q,
-        results.total,
-        results.hits.iter().map(|h| h.id.clone()),
+        &results,
         started,
         crate::events::clean_id(params.session.as_deref()),
         if chained { crate::events::clean_id(params.prev.as_deref()) } else { None },
@@ -213,7 +212,22 @@ pub async fn search(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let (snapshot, results) = state.search(q.clone(), audience, category, limit).await?;
     let sid = record(&state, scope, audience, &q, &results, started, &params, true);
     let hits: Vec<Value> = results.hits.iter().map(|h| hit_json(scope, &snapshot, h)).collect();
-    Ok(Json(json!({ "query": q, "total": results.total, "total_exact": results.total_exact, "hits": hits, "search_id": sid })))
+    let closest = closest_json(scope, &snapshot, &results.verdict).unwrap_or_else(|| json!([]));
+    Ok(Json(json!({ "query": q, "total": results.total, "total_exact": results.total_exact, "hits": hits, "answered": results.verdict.answered, "closest": closest, "search_id": sid })))
+}
+
+/// The pages closest in meaning when nothing answered, those the scope may see.
+fn closest_json(scope: Scope, snapshot: &Snapshot, verdict: &kotae_core::Verdict) -> Option<Value> {
+    if verdict.answered || verdict.closest.is_empty() {
+        return None;
+    }
+    let list: Vec<Value> = verdict
+        .closest
+        .iter()
+        .filter(|c| visible(snapshot, scope, &c.id).ok().flatten().is_some())
+        .map(|c| json!({ "id": c.id, "title": c.title, "url": scope.article_url(&c.id, c.section.as_deref()) }))
+        .collect();
+    Some(json!(list))
 }
 
 pub async fn suggest(scope: Scope, state: AppState, params: Params) -> Result<Json<Value>, AppError> {
@@ -375,13 +389,14 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
     let started = std::time::Instant::now();
     let q = params.query()?;
     let audience = params.audience(scope)?;
-    let (snapshot, results) = state.search(q.clone(), audience, None, 2).await?;
+    // As many hits as the verdict looks at, so that it is the help page's.
+    let (snapshot, results) = state.search(q.clone(), audience, None, kotae_core::search::verdict::VERDICT_DEPTH).await?;
     let sid = record(&state, scope, audience, &q, &results, started, &params, false);
-    let (confidence, top) = match results.hits.first() {
-        Some(top) => (snapshot.for_audience(audience).confidence(&results.question, top, results.hits.get(1)), Some(top)),
-        None => (0.0, None),
-    };
-    let escalate = confidence < state.config.answer_threshold;
+    let verdict = &results.verdict;
+    // Nothing answering: no answer, the questions closest in meaning and the contact channels.
+    let top = results.hits.first().filter(|_| verdict.answered);
+    let confidence = if verdict.answered { verdict.confidence } else { verdict.confidence.min(state.config.answer_threshold * 0.99) };
+    let escalate = top.is_none() || confidence < state.config.answer_threshold;
     let page = match top {
         Some(hit) => visible(&snapshot, scope, &hit.id)?,
         None => None,
@@ -405,6 +420,9 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
         }))
     });
     let mut v = json!({ "query": q, "answer": answer, "confidence": confidence, "escalate": escalate, "search_id": sid });
+    if let Some(closest) = closest_json(scope, &snapshot, verdict) {
+        v["closest"] = closest;
+    }
     if escalate {
         if scope == Scope::Public {
             crate::events::record_shown(&state, Some(&sid), &q, if top.is_none() { "zero" } else { "low" }, None);

@@ -47,12 +47,14 @@ pub fn record_search(
     source: &str,
     audience: &str,
     query: &str,
-    total: usize,
-    top: impl Iterator<Item = String>,
+    results: &kotae_core::SearchResults,
     started: Instant,
     session: Option<String>,
     prev: Option<String>,
 ) {
+    // A search that found nothing answering counts as one without results, even when weak
+    // hits were listed (see `kotae_core::search::verdict`).
+    let answered = results.verdict.answered;
     state.events.send(Event::Search(Search {
         id: id.to_string(),
         ts: kotae_events::now(),
@@ -62,8 +64,8 @@ pub fn record_search(
         normalized: kotae_core::analysis::normalize_str(query.trim()),
         source: source.to_string(),
         audience: audience.to_string(),
-        hits: total as u64,
-        top_ids: top.take(5).collect(),
+        hits: if answered { results.total as u64 } else { 0 },
+        top_ids: if answered { results.hits.iter().take(5).map(|h| h.id.clone()).collect() } else { Vec::new() },
         latency_ms: started.elapsed().as_millis() as u64,
     }));
 }

@@ -144,7 +144,10 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "snippet_html": { "type": "string", "description": "Escaped text with matches in <mark>" },
                 "section": nullable_string(), "heading": nullable_string(),
                 "updated": { "type": ["string", "null"], "description": "YYYY-MM-DD" }, "url": { "type": "string" } } },
-            "SearchResults": { "type": "object", "required": ["query", "total", "total_exact", "hits", "search_id"], "properties": {
+            "Closest": { "type": "array", "description": "When nothing answers: the pages closest in meaning, best first (「もしかして、こちらのご質問ですか？」); empty otherwise", "items": { "type": "object", "required": ["id", "title", "url"], "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "url": { "type": "string" } } } },
+            "SearchResults": { "type": "object", "required": ["query", "total", "total_exact", "hits", "answered", "closest", "search_id"], "properties": {
+                "answered": { "type": "boolean", "description": "False when the hits share only weak evidence with the question (an everyday verb, a fragment): show \"not covered\", `closest` and the contact channels instead of them" },
+                "closest": { "$ref": "#/components/schemas/Closest" },
                 "query": { "type": "string" }, "total": { "type": "integer", "minimum": 0, "description": "Matching documents: exact up to 1,000, a lower bound beyond (see total_exact)" },
                 "total_exact": { "type": "boolean", "description": "False when counting stopped at 1,000 and more documents may match" },
                 "hits": { "type": "array", "items": { "$ref": "#/components/schemas/Hit" } },
@@ -163,6 +166,7 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "confidence": { "type": "number", "minimum": 0, "maximum": 1 },
                 "escalate": { "type": "boolean", "description": "True when the answer is too uncertain: hand the customer to a human" },
                 "contact": contact.clone(),
+                "closest": { "$ref": "#/components/schemas/Closest" },
                 "search_id": { "type": "string" } } },
             "Categories": { "type": "object", "required": ["categories"], "properties": { "categories": { "type": "array", "items": { "type": "object", "required": ["id", "name", "description", "articles"], "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "description": { "type": "string" }, "articles": { "type": "integer", "minimum": 0 } } } } } },
             "ContactChannel": { "type": "object", "required": ["kind", "label"], "properties": { "kind": { "type": "string" }, "label": { "type": "string" }, "value": { "type": "string" }, "hours": { "type": "string" }, "url": nullable_string() } },

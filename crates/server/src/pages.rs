@@ -141,6 +141,7 @@ pub async fn search(
             hits: all.hits[..all.hits.len().min(RESULTS_PER_PAGE)].to_vec(),
             terms: all.terms.clone(),
             did_you_mean: all.did_you_mean.clone(),
+            verdict: all.verdict.clone(),
             question: all.question.clone(),
         },
         Some(_) => state.search(q.clone(), AudienceFilter::Public, category.clone(), RESULTS_PER_PAGE).await?.1,
@@ -152,8 +153,7 @@ pub async fn search(
         "help",
         "public",
         &q,
-        results.total,
-        results.hits.iter().map(|h| h.id.clone()),
+        &results,
         started,
         crate::events::clean_id(chain.s.as_deref()),
         crate::events::clean_id(chain.prev.as_deref()),
@@ -163,7 +163,9 @@ pub async fn search(
     let contact = &snapshot.corpus.site.contact;
     let q_enc = urlencode(&q);
 
-    let body = if results.hits.is_empty() {
+    // Nothing answers (no hits, or only weak ones: see `kotae_core::search::verdict`): say so,
+    // offer the questions closest in meaning, then a human.
+    let body = if !results.verdict.answered {
         crate::events::record_shown(&state, Some(&sid), &q, "zero", None);
         render(&templates::Results {
             q: &q,
@@ -176,6 +178,7 @@ pub async fn search(
             unsure: false,
             contact: contact_block(contact, &q, "解決しない場合はお問い合わせください", go),
             ask: crate::events::question_form(&q, Some(&sid), None),
+            closest: results.verdict.closest.iter().map(|c| templates::Link { id: &c.id, title: &c.title }).collect(),
         })
     } else {
         let mut counts: Vec<(String, usize)> = Vec::new();
@@ -192,8 +195,7 @@ pub async fn search(
             .map(|(cat, count)| templates::Filter { id: &cat.id, name: &cat.name, count, current: category.as_deref() == Some(cat.id.as_str()) })
             .collect();
         // When even the best hit covers the question poorly, offer a human before the list.
-        let top = &results.hits[0];
-        let unsure = snapshot.public.confidence(&results.question, top, results.hits.get(1)) < state.config.answer_threshold;
+        let unsure = results.verdict.confidence < state.config.answer_threshold;
         if unsure {
             crate::events::record_shown(&state, Some(&sid), &q, "low", None);
         }
@@ -221,6 +223,7 @@ pub async fn search(
             unsure,
             contact: contact_block(contact, &q, heading, go),
             ask: String::new(),
+            closest: Vec::new(),
         })
     };
     let mut page = html::Page::new(&site_name(&snapshot), format!("「{q}」の検索結果"), body);

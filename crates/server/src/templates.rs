@@ -148,6 +148,8 @@ pub struct Results<'a> {
     pub contact: Contact<'a>,
     /// The question form (from [`crate::events::question_form`]), shown when nothing matched.
     pub ask: String,
+    /// When nothing answers: the questions closest in meaning (「もしかして」).
+    pub closest: Vec<Link<'a>>,
 }
 
 /// A link to an article.

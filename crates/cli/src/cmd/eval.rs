@@ -14,11 +14,15 @@ use super::{IndexArg, today};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Queries, JSON lines {"qid": "...", "text": "..."}.
-    #[arg(long)]
-    queries: PathBuf,
+    #[arg(long, required_unless_present = "uncovered")]
+    queries: Option<PathBuf>,
     /// Judgments, TSV lines: qid, doc_id and relevance, separated by tabs.
-    #[arg(long)]
-    qrels: PathBuf,
+    #[arg(long, required_unless_present = "uncovered")]
+    qrels: Option<PathBuf>,
+    /// Questions the corpus does not answer (JSON lines, no judgments): count how many end in
+    /// the honest "not covered" instead of weak results.
+    #[arg(long, value_name = "QUERIES")]
+    uncovered: Option<PathBuf>,
     #[command(flatten)]
     index: IndexArg,
     /// Build a fresh index of this content folder (in a temporary folder) and evaluate it
@@ -68,7 +72,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let Some(audience) = AudienceFilter::parse(&args.audience) else {
         bail!("--audience must be public, internal or all, not `{}`", args.audience);
     };
-    let queries = eval::read_queries(&args.queries)?;
+    let queries = match &args.queries {
+        Some(path) => eval::read_queries(path)?,
+        None => Vec::new(),
+    };
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
     if let Some(name) = &args.rewrite {
         let [variant] = parse_variants(name)?[..] else {
@@ -87,7 +94,6 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let variants = args.variants.as_deref().map(parse_variants).transpose()?;
-    let qrels = eval::read_qrels(&args.qrels)?;
 
     let temp;
     let index_dir = match &args.content {
@@ -117,6 +123,19 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         snapshot = snapshot.with_weights(serde_json::from_str(weights).context("--weights")?);
     }
 
+    if let Some(path) = &args.uncovered {
+        let report = eval::evaluate_uncovered(&snapshot, &eval::read_queries(path)?, audience)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            print_uncovered(&report);
+        }
+        if args.queries.is_none() {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let Some(qrels) = &args.qrels else { bail!("--qrels is needed to evaluate judged queries") };
+    let qrels = eval::read_qrels(qrels)?;
     if let Some(variants) = variants {
         let reports =
             eval::evaluate_variants(&snapshot, &analyzer, &queries, &qrels, audience, &variants)?;
@@ -202,6 +221,7 @@ fn print_report(report: &Report, show: usize) {
     println!("Recall@1     {:.4}", m.recall_at_1);
     println!("Recall@5     {:.4}", m.recall_at_5);
     println!("Recall@10    {:.4}", m.recall_at_10);
+    println!("answered     {:.4}", m.answered);
     if report.unjudged > 0 {
         println!("(skipped {} queries without judgments)", report.unjudged);
     }
@@ -214,5 +234,17 @@ fn print_report(report: &Report, show: usize) {
         let rank = o.first_relevant.map_or("-".to_string(), |r| r.to_string());
         let top: Vec<&str> = o.ranked.iter().take(3).map(String::as_str).collect();
         println!("  {} rank {rank:>2}  {}  want {}  got {}", o.qid, o.text, o.relevant.join(","), top.join(", "));
+    }
+}
+
+fn print_uncovered(report: &eval::UncoveredReport) {
+    println!("not covered  {}/{}", report.not_covered, report.queries);
+    let answered: Vec<_> = report.outcomes.iter().filter(|o| o.answered).collect();
+    if !answered.is_empty() {
+        println!("answered although the corpus does not cover them:");
+        for o in answered {
+            let similarity = o.similarity.map_or("-".to_string(), |s| format!("{s:.3}"));
+            println!("  {}  {}  coverage {:.2}  similarity {similarity}  got {}", o.qid, o.text, o.coverage, o.first.as_deref().unwrap_or("-"));
+        }
     }
 }

@@ -73,7 +73,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean }));
+        println!("{}", json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean, "verdict": results.verdict }));
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -83,6 +83,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(suggestion) = &results.did_you_mean {
         println!("did you mean: {suggestion}");
+    }
+    let verdict = &results.verdict;
+    if !verdict.answered && !results.hits.is_empty() {
+        // What the help page shows instead of these hits (see docs/relevance.md, "No dead end").
+        println!("not covered: the hits share only weak evidence with the question (coverage {:.2})", verdict.coverage);
+    }
+    if !verdict.answered && !verdict.closest.is_empty() {
+        let closest: Vec<String> = verdict.closest.iter().map(|c| format!("{} ({:.3})", c.id, c.similarity)).collect();
+        println!("closest in meaning: {}", closest.join(", "));
     }
     for (rank, hit) in results.hits.iter().enumerate() {
         let location = match &hit.section {

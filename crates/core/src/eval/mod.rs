@@ -71,6 +71,8 @@ pub struct Metrics {
     pub recall_at_1: f64,
     pub recall_at_5: f64,
     pub recall_at_10: f64,
+    /// The share of queries the search says it answered (the rest end in "not covered").
+    pub answered: f64,
 }
 
 /// The outcome of one query.
@@ -83,6 +85,11 @@ pub struct Outcome {
     pub ranked: Vec<String>,
     /// 1-based rank of the first relevant page in the top 10.
     pub first_relevant: Option<usize>,
+    /// Whether the search said it answered (see [`crate::search::verdict`]), and the figures it
+    /// decided by.
+    pub answered: bool,
+    pub coverage: f32,
+    pub similarity: Option<f32>,
 }
 
 /// Metrics and per-query outcomes.
@@ -106,6 +113,7 @@ pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience:
         };
         let request = SearchRequest { query: &q.text, audience, category: None, limit: 30, offset: 0, explain: false, snippets: 0 };
         let results = snapshot.search(&request)?;
+        let verdict = results.verdict.clone();
         let mut ranked: Vec<String> = Vec::new();
         for hit in results.hits {
             if !ranked.contains(&hit.id) {
@@ -119,6 +127,7 @@ pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience:
         sums.recall_at_1 += m.recall_at_1;
         sums.recall_at_5 += m.recall_at_5;
         sums.recall_at_10 += m.recall_at_10;
+        sums.answered += f64::from(u8::from(verdict.answered));
         sums.queries += 1;
         let relevant: BTreeMap<&String, &u32> = judged.iter().filter(|(_, r)| **r > 0).collect();
         outcomes.push(Outcome {
@@ -127,6 +136,9 @@ pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience:
             relevant: relevant.keys().map(|s| s.to_string()).collect(),
             first_relevant: ranked.iter().position(|d| judged.get(d).is_some_and(|r| *r > 0)).map(|p| p + 1),
             ranked,
+            answered: verdict.answered,
+            coverage: verdict.coverage,
+            similarity: verdict.similarity,
         });
     }
     let n = sums.queries.max(1) as f64;
@@ -137,8 +149,50 @@ pub fn evaluate(snapshot: &Snapshot, queries: &[Query], qrels: &Qrels, audience:
         recall_at_1: sums.recall_at_1 / n,
         recall_at_5: sums.recall_at_5 / n,
         recall_at_10: sums.recall_at_10 / n,
+        answered: sums.answered / n,
     };
     Ok(Report { metrics, outcomes, unjudged })
+}
+
+/// How questions the corpus does not answer end: how many say "not covered", and each one's
+/// verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct UncoveredReport {
+    pub queries: usize,
+    pub not_covered: usize,
+    pub outcomes: Vec<UncoveredOutcome>,
+}
+
+/// One question the corpus does not answer, and what the search made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UncoveredOutcome {
+    pub qid: String,
+    pub text: String,
+    pub answered: bool,
+    pub coverage: f32,
+    pub similarity: Option<f32>,
+    /// The first hit, if any.
+    pub first: Option<String>,
+}
+
+/// Run questions the corpus does not answer (no judgments needed).
+pub fn evaluate_uncovered(snapshot: &Snapshot, queries: &[Query], audience: AudienceFilter) -> Result<UncoveredReport> {
+    let mut outcomes = Vec::with_capacity(queries.len());
+    for q in queries {
+        let request = SearchRequest { query: &q.text, audience, category: None, limit: 10, offset: 0, explain: false, snippets: 0 };
+        let results = snapshot.search(&request)?;
+        let v = &results.verdict;
+        outcomes.push(UncoveredOutcome {
+            qid: q.qid.clone(),
+            text: q.text.clone(),
+            answered: v.answered,
+            coverage: v.coverage,
+            similarity: v.similarity,
+            first: results.hits.first().map(|h| h.id.clone()),
+        });
+    }
+    let not_covered = outcomes.iter().filter(|o| !o.answered).count();
+    Ok(UncoveredReport { queries: outcomes.len(), not_covered, outcomes })
 }
 
 /// How the queries rank when rewritten one way ([`Variant`]), next to the original.
@@ -230,6 +284,7 @@ pub fn score(ranked: &[String], judged: &HashMap<String, u32>) -> Metrics {
         recall_at_1: recall(1),
         recall_at_5: recall(5),
         recall_at_10: recall(10),
+        answered: 0.0,
     }
 }
 

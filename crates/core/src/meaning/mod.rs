@@ -16,7 +16,7 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use vectors::DocVectors;
+pub use vectors::{DocVectors, Similarities};
 
 use crate::content::{Audience, Page};
 use crate::index::schema::document_key;

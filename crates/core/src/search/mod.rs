@@ -18,17 +18,18 @@
 //! | [`stored`] | what a hit shows, and the decoded-document cache |
 //! | [`snippet`] | how a snippet is cut and highlighted |
 //! | [`results`] | what a search answers |
-//! | [`confidence`] | how sure the best answer is |
+//! | [`page_words`] | which words a page has |
+//! | [`verdict`] | whether anything answers, how sure the best answer is, and what is closest in meaning when nothing does |
 //! | [`did_you_mean`] | what the customer meant to type |
 //! | [`explain`] | why a page matched |
 //! | [`result_cache`] | which searches are answered without searching again, and the key |
 //! | [`snapshot`] | one index generation opened for reading |
 
-pub mod confidence;
 pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
 pub mod fusion;
+pub mod page_words;
 pub mod question;
 pub mod request;
 pub mod result_cache;
@@ -36,6 +37,7 @@ pub mod results;
 pub mod snapshot;
 pub mod snippet;
 pub mod stored;
+pub mod verdict;
 pub mod weights;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +52,7 @@ pub use result_cache::ResultCache;
 pub use results::{Explained, Hit, SearchResults};
 pub use snapshot::Snapshot;
 pub use snippet::{Marker, SNIPPET_CHARS, Snippet, escape_into};
+pub use verdict::{Closest, Verdict};
 pub use weights::Weights;
 
 use crate::analysis::{Analyzer, tokenizer};
@@ -57,11 +60,11 @@ use crate::content::Audience;
 use crate::error::{Error, Result};
 use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
-use crate::meaning::{DocVectors, Meaning};
+use crate::meaning::{DocVectors, Meaning, Similarities};
 use crate::ranking::{
     BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK, score_docs,
 };
-use confidence::PageWordsCache;
+use page_words::PageWordsCache;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
 use stored::StoredDocs;
 
@@ -239,17 +242,6 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// How sure we are that `hit` answers `question`, from 0 to 1: how much of the question the
-    /// page covers (its words, or the sounds of kana typed), and how far it leads the runner-up.
-    pub fn confidence(&self, question: &Question, hit: &Hit, runner_up: Option<&Hit>) -> f32 {
-        confidence::confidence(
-            question,
-            hit,
-            runner_up,
-            &self.page_words.of(hit, &self.analyzer),
-        )
-    }
-
     /// The lexical top fused with the documents nearest in meaning ([`fusion`]): (score,
     /// address, whether a word of the question is in it), best first. The documents nearest in
     /// meaning are scored by the question's words too (`clauses`), so a document's place does
@@ -257,15 +249,11 @@ impl SearchIndex {
     fn fuse(
         &self,
         searcher: &tantivy::Searcher,
-        question: &Question,
         request: &SearchRequest<'_>,
         clauses: &[BoundedWeight],
         top: Vec<(f32, tantivy::DocAddress)>,
-        (meaning, vectors): (&Arc<Meaning>, &Arc<DocVectors>),
+        similarities: &Similarities<'_>,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
-        // The normalized text: half-width kana and full-width letters read like the pages.
-        let query = meaning.question(&question.normalized.text);
-        let similarities = vectors.similarities(&query);
         let lexical = top
             .into_iter()
             .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
@@ -299,6 +287,55 @@ impl SearchIndex {
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
+    }
+
+    /// Whether `hits` answer `question` ([`verdict`]), and when they do not, the documents
+    /// closest in meaning.
+    fn verdict(
+        &self,
+        searcher: &tantivy::Searcher,
+        question: &Question,
+        evidence: &[Evidence],
+        (hits, best_docs): (&[Hit], &[Arc<stored::StoredDoc>]),
+        similarities: Option<&Similarities<'_>>,
+    ) -> Result<Verdict> {
+        let f = &self.fields;
+        let doc_freq = |word: &str| {
+            [f.title, f.aliases, f.heading, f.tags, f.body]
+                .into_iter()
+                .map(|field| searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        };
+        let words = verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq);
+        let coverages: Vec<f32> = best_docs
+            .iter()
+            .map(|doc| verdict::topic_coverage(&words, &self.page_words.of(doc, &self.analyzer)))
+            .collect();
+        let coverage = coverages.iter().copied().fold(0.0f32, f32::max);
+        let nearest = similarities.map(|s| s.top(verdict::CLOSEST)).unwrap_or_default();
+        let similarity = similarities.map(|_| nearest.first().map_or(0.0, |(_, c)| *c));
+        let answered = verdict::decide(!hits.is_empty(), coverage, similarity, &self.weights);
+        let confidence = match (hits.first(), best_docs.first()) {
+            (Some(top), Some(doc)) => {
+                let margin = match hits.get(1) {
+                    Some(r) if top.score > 0.0 => 1.0 - r.score / top.score,
+                    _ => 1.0,
+                };
+                verdict::confidence(coverages[0], similarities.map(|s| s.of(&doc.key)), margin, &self.weights)
+            }
+            _ => 0.0,
+        };
+        let mut closest = Vec::new();
+        if !answered {
+            for (key, similarity) in nearest {
+                if let Some(address) = self.address_of(searcher, key, None)? {
+                    let hit = self.stored.get(searcher, &self.fields, address)?.hit(similarity, None);
+                    closest.push(Closest { id: hit.id, title: hit.title, section: hit.section, similarity });
+                }
+            }
+        }
+        Ok(Verdict { answered, coverage, confidence, similarity, closest })
     }
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
@@ -366,13 +403,21 @@ impl SearchIndex {
         }
         drop_common_sounds(&mut weighed, searcher.num_docs());
         let terms = question.terms.clone();
+        // The question's closeness in meaning to every document: for the fusion and the verdict.
+        // The normalized text: half-width kana and full-width letters read like the pages.
+        let similarities = self
+            .meaning
+            .as_ref()
+            .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
         if weighed.is_empty() {
+            let verdict = self.verdict(&searcher, &question, &[], (&[], &[]), similarities.as_ref())?;
             return Ok(SearchResults {
                 total: 0,
                 total_exact: true,
                 hits: Vec::new(),
                 terms,
                 did_you_mean: None,
+                verdict,
                 question,
             });
         }
@@ -392,7 +437,7 @@ impl SearchIndex {
             filters.push(Term::from_field_text(self.fields.category, c));
         }
         // With meaning, a deeper lexical list is fused with the documents nearest in meaning.
-        let fusing = self.meaning.is_some() && self.weights.meaning > 0.0;
+        let fusing = similarities.is_some() && self.weights.meaning > 0.0;
         let depth = if fusing { (offset + limit).max(FUSION_DEPTH) } else { offset + limit };
         let mut best = TopK::new(depth, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
@@ -415,9 +460,9 @@ impl SearchIndex {
             total,
             exact: total_exact,
         } = best.finish(if fusing { 0 } else { offset });
-        let (top, total) = match &self.meaning {
-            Some((meaning, vectors)) if fusing => {
-                let fused = self.fuse(&searcher, &question, request, &clauses, top, (meaning, vectors))?;
+        let (top, total) = match &similarities {
+            Some(similarities) if fusing => {
+                let fused = self.fuse(&searcher, request, &clauses, top, similarities)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
                 let window = fused.into_iter().skip(offset).take(limit).map(|(s, a, _)| (s, a)).collect();
@@ -432,8 +477,12 @@ impl SearchIndex {
             .flat_map(|e| std::iter::once(&e.text).chain(&e.also).map(String::as_str));
         let marker = Marker::new(&question.morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
+        let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc = self.stored.get(&searcher, &self.fields, address)?;
+            if rank < verdict::VERDICT_DEPTH {
+                best_docs.push(doc.clone());
+            }
             let mut hit = doc.hit(score, (rank < request.snippets).then_some(&marker));
             if request.explain {
                 hit.explain = explain::explain(&searcher, self.fields.key, &doc.key, &evidence);
@@ -445,12 +494,14 @@ impl SearchIndex {
         } else {
             None
         };
+        let verdict = self.verdict(&searcher, &question, &evidence, (&hits, &best_docs), similarities.as_ref())?;
         Ok(SearchResults {
             total,
             total_exact,
             hits,
             terms,
             did_you_mean,
+            verdict,
             question,
         })
     }

@@ -94,7 +94,7 @@ mod tests {
     use super::*;
 
     fn results(total: usize) -> SearchResults {
-        SearchResults { total, total_exact: true, hits: Vec::new(), terms: Vec::new(), did_you_mean: None, question: Default::default() }
+        SearchResults { total, total_exact: true, hits: Vec::new(), terms: Vec::new(), did_you_mean: None, verdict: Default::default(), question: Default::default() }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::question::Question;
 use super::snippet::Snippet;
+use super::verdict::Verdict;
 use crate::content::Audience;
 
 /// Why a hit matched: one line per matching evidence and field.
@@ -55,6 +56,8 @@ pub struct SearchResults {
     pub terms: Vec<String>,
     /// A corrected query, when this one found little and a correction is likely.
     pub did_you_mean: Option<String>,
+    /// Whether the hits answer the question, and what is closest in meaning when they do not.
+    pub verdict: Verdict,
     /// The question as it was analyzed, for what is asked of the results next (confidence).
     #[serde(skip)]
     pub question: Arc<Question>,

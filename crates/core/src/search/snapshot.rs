@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::verdict::Verdict;
 use super::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchIndex, SearchRequest, SearchResults, Weights};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
@@ -106,7 +107,8 @@ fn merge(public: SearchResults, internal: SearchResults, offset: usize, limit: u
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     let hits = hits.into_iter().skip(offset).take(limit).collect();
     let did_you_mean = if total < 3 { public.did_you_mean.or(internal.did_you_mean) } else { None };
-    SearchResults { total, total_exact: public.total_exact && internal.total_exact, hits, terms: public.terms, did_you_mean, question: public.question }
+    let verdict = Verdict::either(public.verdict, internal.verdict);
+    SearchResults { total, total_exact: public.total_exact && internal.total_exact, hits, terms: public.terms, did_you_mean, verdict, question: public.question }
 }
 
 /// The tantivy index and lexicon in `dir` (a generation, or its public part).
@@ -150,7 +152,7 @@ mod tests {
             body: "".into(),
             explain: Vec::new(),
         };
-        SearchResults { total, total_exact: true, hits: hits.iter().map(hit).collect(), terms: Vec::new(), did_you_mean: None, question: Default::default() }
+        SearchResults { total, total_exact: true, hits: hits.iter().map(hit).collect(), terms: Vec::new(), did_you_mean: None, verdict: Default::default(), question: Default::default() }
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct StoredDoc {
     updated: Option<String>,
     review_by: Option<String>,
     body: Arc<str>,
+    /// The aliases and tags, a line each.
+    aliases_and_tags: String,
     /// The body, trimmed and normalized, for highlighting (`None`: normalizing leaves it as
     /// it is). Made the first time a snippet needs it, and kept with the document.
     normalized_body: NormalizedOnce,
@@ -69,6 +71,11 @@ impl StoredDocs {
             updated: text(f.updated),
             review_by: text(f.review_by),
             body: Arc::from(text(f.body).unwrap_or_default()),
+            aliases_and_tags: [f.aliases, f.tags]
+                .into_iter()
+                .flat_map(|field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+                .join("\n"),
             normalized_body: NormalizedOnce::new(),
         });
         if let Ok(mut m) = self.docs.lock() {
@@ -79,6 +86,11 @@ impl StoredDocs {
 }
 
 impl StoredDoc {
+    /// Everything a reader can find the page by: title, heading, aliases, tags and text.
+    pub fn all_text(&self) -> String {
+        format!("{}\n{}\n{}\n{}", self.title, self.heading.as_deref().unwrap_or(""), self.aliases_and_tags, self.body)
+    }
+
     /// The document as a hit with `score`, and a snippet when a `marker` is given.
     pub fn category(&self) -> Option<&str> {
         self.category.as_deref()

@@ -47,6 +47,14 @@ pub struct Weights {
     pub meaning: f32,
     /// The cosine similarity below which meaning adds nothing.
     pub meaning_floor: f32,
+    /// Without a model: the share of the question's topic words one of the best pages must
+    /// cover for the search to answer (see [`crate::search::verdict`]).
+    pub answer_coverage: f32,
+    /// With a model: how much each 0.01 of similarity above `meaning_floor` adds to the
+    /// coverage, ×100 (12: 0.01 of cosine counts like 12% of the topic words)...
+    pub answer_meaning: f32,
+    /// ...and what their sum must reach for the search to answer.
+    pub answer_evidence: f32,
     /// BM25 term-frequency saturation for word and reading matches (see [`crate::ranking::bm25`]).
     pub k1: f32,
     /// BM25 length normalization.
@@ -92,6 +100,9 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
+            answer_coverage: 0.5,
+            answer_meaning: 12.0,
+            answer_evidence: 0.73,
             k1: Bm25::default().k1,
             b: Bm25::default().b,
         }

@@ -10,12 +10,12 @@ fn form(uri: &str, body: &str) -> Request<Body> {
     Request::post(uri).header("content-type", "application/x-www-form-urlencoded").body(Body::from(body.to_string())).unwrap()
 }
 
-fn sid_in(body: &str) -> String {
+pub fn sid_in(body: &str) -> String {
     let at = body.find("sid=").expect("a search id in the page") + 4;
     body[at..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
 }
 
-fn rows(s: &kotae_server::AppState, sql: &str) -> Vec<Vec<String>> {
+pub fn rows(s: &kotae_server::AppState, sql: &str) -> Vec<Vec<String>> {
     s.events.flush();
     s.events
         .store()
