@@ -18,3 +18,4 @@ mod relevance;
 mod report;
 mod search_contract;
 mod sloppy;
+mod writers;

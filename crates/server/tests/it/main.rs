@@ -12,6 +12,7 @@ mod public_side;
 mod events;
 mod faults;
 mod internal;
+mod meaning_groups;
 mod related;
 mod reload;
 mod security;
