@@ -56,8 +56,9 @@ pub fn same_question_warnings(corpus: &Corpus, progress: bool) -> Result<Vec<Dia
     let meaning = Meaning::shared().ok_or(Skipped::NoModel)?;
     let texts: Vec<Vec<String>> = pages.iter().map(|p| document_texts(p).into_iter().flat_map(|(_, t)| t).collect()).collect();
     let mut cache = TextCache::open(meaning.dim());
-    cache.embed(texts.iter().flatten(), &meaning, progress);
-    cache.save();
+    if cache.embed(texts.iter().flatten(), &meaning, progress) > 0 {
+        cache.save();
+    }
     let vectors: Vec<Vec<Vec<f32>>> =
         texts.iter().map(|t| t.iter().filter_map(|t| cache.get(t).cloned()).collect()).collect();
     Ok(same_questions(&vectors, SAME_QUESTION).iter().map(|pair| warning(&corpus.root, &pages, pair)).collect())

@@ -68,8 +68,9 @@ impl TextCache {
         }
     }
 
-    /// Embed the `texts` not known yet (as passages), with a progress bar on a terminal.
-    pub(crate) fn embed<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>, meaning: &Meaning, progress: bool) {
+    /// Embed the `texts` not known yet (as passages), with a progress bar on a terminal; how
+    /// many were embedded.
+    pub(crate) fn embed<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>, meaning: &Meaning, progress: bool) -> usize {
         let mut missing: Vec<&str> = Vec::new();
         for t in texts {
             self.used.insert(t.clone());
@@ -85,6 +86,7 @@ impl TextCache {
             bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
+        missing.len()
     }
 
     /// The vector of `text`, once embedded.
