@@ -70,7 +70,7 @@ fn unanswered_log(dir: &Path, queries: &[(&str, usize)]) -> std::path::PathBuf {
 #[test]
 fn report_groups_unanswered_searches_that_ask_the_same_thing() {
     let dir = tempfile::tempdir().unwrap();
-    let queries = [("駐車場はありますか", 5), ("領収書を発行してほしい", 4), ("車で行けますか", 3), ("駐車できる場所", 2)];
+    let queries = [("駐車場はありますか", 5), ("領収書を発行してほしい", 4), ("お店に駐車場ありますか", 3), ("駐車できる場所", 2)];
     let db = unanswered_log(dir.path(), &queries);
     let index = sample_index().join("index");
     let args = ["report", "--events", db.to_str().unwrap(), "--index", index.to_str().unwrap()];
@@ -81,13 +81,13 @@ fn report_groups_unanswered_searches_that_ask_the_same_thing() {
         assert!(stderr(&out).contains("not grouped by meaning"), "{}", stderr(&out));
         return;
     }
-    let group = "この 10 件の検索は同じことを聞いています（3 通りの言い方）: 駐車場はありますか / 車で行けますか / 駐車できる場所";
+    let group = "この 10 件の検索は同じことを聞いています（3 通りの言い方）: 駐車場はありますか / お店に駐車場ありますか / 駐車できる場所";
     assert!(text.contains(group), "{text}");
     assert!(!text.contains("件の検索は同じことを聞いています（1"), "no group of one query: {text}");
     let after = &text[text.find(group).unwrap() + group.len()..];
     assert!(after.trim_start().starts_with("近い FAQ: "), "the nearest FAQ: {after}");
 
     let csv = stdout(&kotae(&repo(), &[&args[..], &["--format", "csv", "--report", "meaning_groups"]].concat()));
-    assert!(csv.contains("10,3,駐車場はありますか | 車で行けますか | 駐車できる場所,"), "{csv}");
+    assert!(csv.contains("10,3,駐車場はありますか | お店に駐車場ありますか | 駐車できる場所,"), "{csv}");
     assert!(!csv.contains("領収書"), "an unrelated search is not in the group: {csv}");
 }

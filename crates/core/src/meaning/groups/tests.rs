@@ -63,14 +63,17 @@ fn the_model_groups_questions_about_one_thing() {
     let queries = [
         ("駐車場はありますか", 5),
         ("領収書を発行してほしい", 4),
-        ("車で行けますか", 3),
-        ("駐車できる場所", 2),
+        ("駐車できる場所", 3),
+        ("お店に駐車場ありますか", 2),
         ("営業時間を教えて", 1),
+        ("駐車場ある？", 1),
+        // Without the word: 0.865 from 駐車場はありますか, below SAME_QUERY (docs/relevance.md).
+        ("車で行けますか", 1),
     ];
     let groups = group_queries(&meaning, &queries, None);
     let parking: Vec<&str> = groups[0].members.iter().map(|&i| queries[i].0).collect();
-    assert_eq!(parking, ["駐車場はありますか", "車で行けますか", "駐車できる場所"], "{groups:?}");
-    assert_eq!(groups[0].searches, 10);
+    assert_eq!(parking, ["駐車場はありますか", "駐車できる場所", "お店に駐車場ありますか", "駐車場ある？"], "{groups:?}");
+    assert_eq!(groups[0].searches, 11);
     for g in &groups[1..] {
         assert_eq!(g.members.len(), 1, "{groups:?}");
     }
