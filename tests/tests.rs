@@ -19,3 +19,4 @@ mod relevance;
 mod report;
 mod search_contract;
 mod sloppy;
+mod writers;

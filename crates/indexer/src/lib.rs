@@ -18,6 +18,7 @@ use kotae_core::Snapshot;
 use kotae_core::index::{self, IndexRoot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
 
+pub mod same;
 mod vectors;
 
 /// Why a build did not publish a new index.

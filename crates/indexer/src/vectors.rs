@@ -67,29 +67,39 @@ impl TextCache {
             tracing::warn!(path = %self.path.display(), error = %e, "the vectors cache could not be written");
         }
     }
+
+    /// Embed the `texts` not known yet (as passages), with a progress bar on a terminal; how
+    /// many were embedded.
+    pub(crate) fn embed<'t>(&mut self, texts: impl IntoIterator<Item = &'t String>, meaning: &Meaning, progress: bool) -> usize {
+        let mut missing: Vec<&str> = Vec::new();
+        for t in texts {
+            self.used.insert(t.clone());
+            if !self.known.contains_key(t) && !missing.contains(&t.as_str()) {
+                missing.push(t);
+            }
+        }
+        let bar = bar(missing.len() as u64, progress);
+        for chunk in missing.chunks(BATCH) {
+            for (text, v) in chunk.iter().zip(meaning.passages(chunk)) {
+                self.known.insert(text.to_string(), v);
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        missing.len()
+    }
+
+    /// The vector of `text`, once embedded.
+    pub(crate) fn get(&self, text: &str) -> Option<&Vec<f32>> {
+        self.known.get(text)
+    }
 }
 
 /// Embed the questions of `pages` (those not in `cache`) and write the index's `vectors.bin`
 /// into `dir`.
 pub(crate) fn write_vectors(dir: &Path, pages: &[Page], meaning: &Meaning, cache: &mut TextCache, progress: bool) -> Result<(), BuildError> {
     let documents: Vec<(String, Vec<String>)> = pages.iter().flat_map(document_texts).collect();
-    let mut missing: Vec<&str> = Vec::new();
-    for (_, texts) in &documents {
-        for t in texts {
-            cache.used.insert(t.clone());
-            if !cache.known.contains_key(t) && !missing.contains(&t.as_str()) {
-                missing.push(t);
-            }
-        }
-    }
-    let bar = bar(missing.len() as u64, progress);
-    for chunk in missing.chunks(BATCH) {
-        for (text, v) in chunk.iter().zip(meaning.passages(chunk)) {
-            cache.known.insert(text.to_string(), v);
-        }
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
+    cache.embed(documents.iter().flat_map(|(_, texts)| texts), meaning, progress);
     let mut vectors = DocVectors::new(meaning.dim());
     for (key, texts) in &documents {
         vectors.push(key, texts.iter().filter_map(|t| cache.known.get(t).cloned()));

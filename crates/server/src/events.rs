@@ -20,6 +20,7 @@ use kotae_events::{Event, Handover, Question, Search, Vote};
 use serde::Deserialize;
 
 mod insights;
+pub mod meaning_groups;
 
 pub use crate::recorder::{Events, POPULAR_DAYS, clean_id, new_search_id, popular};
 

@@ -8,11 +8,14 @@ use kotae_core::IndexRoot;
 use kotae_core::index::StoredCorpus;
 use anyhow::Context;
 use kotae_events::report::{self, Page, QuestionRow, SECTIONS, render};
+use kotae_server::events::meaning_groups;
 
 use super::IndexArg;
 
 /// Top queries, zero-result queries, hand-overs, helpful ratios, articles never found,
-/// self-resolution per day, alias suggestions and submitted questions.
+/// self-resolution per day, alias suggestions, unanswered searches grouped by meaning (with the
+/// embedding model; the 500 most searched unanswered queries are embedded, about 10 ms each)
+/// and submitted questions.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The events database [default: kotae-events.sqlite3 beside the index folder].
@@ -28,7 +31,8 @@ pub struct Args {
     #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     format: String,
     /// With --format csv: the one section to print (top_queries, zero_results, handovers,
-    /// worst_helpful, never_found, self_resolution, questions, aliases); all by default.
+    /// worst_helpful, never_found, self_resolution, questions, aliases, meaning_groups); all by
+    /// default.
     #[arg(long)]
     report: Option<String>,
     /// Longest list in the ranked sections.
@@ -36,11 +40,11 @@ pub struct Args {
     limit: usize,
 }
 
-/// The public article ids of the served index generation, for "never found".
-fn public_ids(index: &std::path::Path) -> anyhow::Result<Vec<String>> {
+/// The served index generation and its pages.
+fn served(index: &std::path::Path) -> anyhow::Result<(PathBuf, StoredCorpus)> {
     let generation = IndexRoot::new(index).current()?;
     let corpus = StoredCorpus::open(&generation)?;
-    Ok(corpus.pages.into_iter().filter(|p| p.audience == kotae_core::Audience::Public).map(|p| p.id).collect())
+    Ok((generation, corpus))
 }
 
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
@@ -55,17 +59,28 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let from = report::parse_since(&args.since, now)?;
     let to = now + 1;
     report::check_span(from, to).with_context(|| format!("--since {}", args.since))?;
-    let ids = match public_ids(&args.index.index) {
-        Ok(ids) => ids,
+    let served = match served(&args.index.index) {
+        Ok(served) => Some(served),
         Err(e) => {
-            eprintln!("warning: no index at {} ({e:#}): articles never found are not listed", args.index.index.display());
-            Vec::new()
+            eprintln!(
+                "warning: no index at {} ({e:#}): articles never found and the FAQs nearest to unanswered searches are not listed",
+                args.index.index.display()
+            );
+            None
         }
     };
+    let ids = served.as_ref().map_or_else(Vec::new, |(_, corpus)| {
+        corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).map(|p| p.id.clone()).collect()
+    });
     let store = kotae_events::Store::open(&path)?;
     // The questions are streamed from the database as they are printed, not held in memory.
     let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE };
-    let r = store.with(|c| report::build(c, &options))?;
+    let mut r = store.with(|c| report::build(c, &options))?;
+    // Unanswered searches grouped by meaning (the most searched 500 queries are embedded).
+    let grouped = meaning_groups::fill(&mut r, served.as_ref().map(|(g, c)| (g.as_path(), c)), args.limit);
+    if !grouped {
+        eprintln!("note: unanswered searches are not grouped by meaning: the embedding model is off or missing (run tools/fetch-model.sh)");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // Contact addresses customers left are shown only in the console (/ops/insights).

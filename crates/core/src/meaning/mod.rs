@@ -10,6 +10,7 @@
 //! The model is optional: without it (no model file, or `KOTAE_MEANING=off`) indexes are built
 //! without vectors and searches are lexical only, with a message saying how to fetch it.
 
+pub mod groups;
 pub mod vectors;
 
 use std::num::NonZeroUsize;

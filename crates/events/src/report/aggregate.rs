@@ -13,7 +13,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::{
     AliasRow, CHAIN_SECONDS, CHAIN_STEPS, DayRow, HandoverRow, HelpfulRow, Options, Page, QueryRow, QuestionRow, Report,
-    SESSION_LOOKBACK, ZeroRow, day, iso, ratio,
+    SESSION_LOOKBACK, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, iso, ratio,
 };
 
 /// The characters `char::is_whitespace` accepts, as SQL `char(...)`, for `trim(x, ...)`.
@@ -169,6 +169,20 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         .collect::<Result<Vec<_>, _>>()
         .context("hand-overs")?;
 
+    // Unanswered: no result, or handed over; blank queries say nothing to group.
+    let unanswered_from = format!(
+        "FROM {SEARCHES} AND (s.hits = 0 OR a.shown + a.contacted > 0 OR a.said_no = 1) AND trim(s.normalized, {WHITESPACE}) <> ''"
+    );
+    let unanswered = conn
+        .prepare(&format!("SELECT s.normalized, COUNT(*) AS n {unanswered_from} GROUP BY s.normalized ORDER BY n DESC, s.normalized LIMIT ?3"))?
+        .query_map(params![o.from, o.to, sql_limit(UNANSWERED_QUERIES as u64)], |r| {
+            Ok(UnansweredRow { query: r.get(0)?, searches: count(r, 1)? })
+        })?
+        .collect::<Result<Vec<_>, _>>()
+        .context("unanswered queries")?;
+    let unanswered_total =
+        conn.query_row(&format!("SELECT COUNT(DISTINCT s.normalized) {unanswered_from}"), range, |r| count(r, 0)).context("unanswered queries")?;
+
     // Helpful ratios, from every vote in the range (linked to a search or not).
     let worst_helpful = conn
         .prepare(
@@ -248,6 +262,9 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         questions,
         questions_total,
         alias_suggestions,
+        unanswered,
+        unanswered_total,
+        meaning_groups: Vec::new(),
     })
 }
 

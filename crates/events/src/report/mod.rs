@@ -18,6 +18,12 @@
 //!   was found helpful (a "yes" vote, or opened with no "no" vote): add the first query as an
 //!   alias of that article.
 //!
+//! - **Same question, other words**: the unanswered searches (no result, or handed over) of the
+//!   most searched [`UNANSWERED_QUERIES`] distinct queries ([`Report::unanswered`]), grouped
+//!   by meaning by the caller that has the model (`kotae report`, `/ops/insights`, with
+//!   `kotae_core::meaning::groups`) into [`Report::meaning_groups`]: 「この 37 件の検索は同じ
+//!   ことを聞いています」, with examples and the nearest FAQ.
+//!
 //! Memory does not grow with the log: SQLite groups, sorts and limits ([`build`]), spilling
 //! to temporary files, and only the limited lists reach Rust. A range covers at most
 //! [`MAX_RANGE_DAYS`] days ([`check_span`]). Customer text is neutralised on the way out
@@ -41,6 +47,9 @@ pub const CHAIN_STEPS: i64 = 50;
 /// a search, are looked at for alias suggestions. A person types far fewer; the bound keeps a
 /// flood of searches under one session id from making the report quadratic.
 pub const SESSION_LOOKBACK: i64 = 50;
+/// The most distinct unanswered queries a report lists for grouping by meaning (the most
+/// searched): embedding one costs about 10 ms of CPU.
+pub const UNANSWERED_QUERIES: usize = 500;
 /// The longest range a report covers, in days: a leap year.
 pub const MAX_RANGE_DAYS: i64 = 366;
 
@@ -149,6 +158,39 @@ pub struct AliasRow {
     pub reformulations: Vec<String>,
 }
 
+/// A query of the range's unanswered searches: no result, or handed over to a human.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnansweredRow {
+    pub query: String,
+    /// Its searches that were unanswered.
+    pub searches: u64,
+}
+
+/// Unanswered searches that ask the same thing in other words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeaningGroupRow {
+    /// How many unanswered searches the group's queries add up to.
+    pub searches: u64,
+    /// How many distinct queries it has.
+    pub queries: u64,
+    /// Its most searched queries (at most [`MEANING_EXAMPLES`]).
+    pub examples: Vec<String>,
+    /// The existing FAQ closest in meaning, if the index has vectors.
+    pub nearest: Option<NearestFaq>,
+}
+
+/// Examples shown per group of [`MeaningGroupRow`].
+pub const MEANING_EXAMPLES: usize = 3;
+
+/// An existing page of the corpus.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearestFaq {
+    pub id: String,
+    pub title: String,
+    /// Cosine similarity by meaning (e5 puts unrelated questions at about 0.8).
+    pub similarity: f32,
+}
+
 /// Every figure over one range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -168,11 +210,21 @@ pub struct Report {
     #[serde(skip)]
     pub questions_total: u64,
     pub alias_suggestions: Vec<AliasRow>,
+    /// The most searched unanswered queries, for [`Report::meaning_groups`].
+    #[serde(skip)]
+    pub unanswered: Vec<UnansweredRow>,
+    /// How many distinct unanswered queries the range has (`unanswered` holds at most
+    /// [`UNANSWERED_QUERIES`]).
+    #[serde(skip)]
+    pub unanswered_total: u64,
+    /// Unanswered searches grouped by meaning, largest first: empty from [`build`], filled by a
+    /// caller with the model.
+    pub meaning_groups: Vec<MeaningGroupRow>,
 }
 
 /// The report's sections, for CSV exports.
 pub const SECTIONS: &[&str] =
-    &["top_queries", "zero_results", "handovers", "worst_helpful", "never_found", "self_resolution", "questions", "aliases"];
+    &["top_queries", "zero_results", "handovers", "worst_helpful", "never_found", "self_resolution", "questions", "aliases", "meaning_groups"];
 
 impl Report {
     /// Drop submitted contact addresses (they are shown only in the console).

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use anyhow::Context;
 use rusqlite::Connection;
 
-use super::{AliasRow, CHAIN_SECONDS, DayRow, HandoverRow, HelpfulRow, Options, QueryRow, QuestionRow, Report, ZeroRow, day, iso, ratio};
+use super::{AliasRow, CHAIN_SECONDS, DayRow, HandoverRow, HelpfulRow, Options, QueryRow, QuestionRow, Report, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, iso, ratio};
 
 struct S {
     id: String,
@@ -170,6 +170,20 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     });
     handover_queries.truncate(o.limit);
 
+    // Unanswered: no result, or handed over.
+    let mut unanswered: BTreeMap<&str, u64> = BTreeMap::new();
+    for s in searches.iter().filter(|s| !s.normalized.trim().is_empty()) {
+        let a = after_of(&s.id);
+        if s.hits == 0 || a.shown + a.contacted > 0 || !a.no.is_empty() {
+            *unanswered.entry(&s.normalized).or_default() += 1;
+        }
+    }
+    let unanswered_total = unanswered.len() as u64;
+    let mut unanswered: Vec<UnansweredRow> =
+        unanswered.into_iter().map(|(q, n)| UnansweredRow { query: q.to_string(), searches: n }).collect();
+    unanswered.sort_by(|a, b| b.searches.cmp(&a.searches).then_with(|| a.query.cmp(&b.query)));
+    unanswered.truncate(UNANSWERED_QUERIES);
+
     // Helpful ratios, from every vote in the range (linked to a search or not).
     let mut votes: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == "vote") {
@@ -275,6 +289,9 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         questions_total: questions.len() as u64,
         questions: questions.into_iter().map(|(q, _)| q).collect(),
         alias_suggestions,
+        unanswered,
+        unanswered_total,
+        meaning_groups: Vec::new(),
     })
 }
 

@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq, Serializer};
 
-use super::{AliasRow, DayRow, HandoverRow, HelpfulRow, Options, QueryRow, QuestionRow, Report, SECTIONS, ZeroRow, questions};
+use super::{AliasRow, DayRow, HandoverRow, HelpfulRow, MeaningGroupRow, Options, QueryRow, QuestionRow, Report, SECTIONS, ZeroRow, questions};
 
 /// Characters a terminal or a reader could be fooled by: C0 and C1 controls, DEL, and the
 /// bidirectional-text controls (which reorder what is shown).
@@ -124,6 +124,24 @@ impl Report {
             let found: Vec<Cow<str>> = r.reformulations.iter().map(|q| t(q)).collect();
             writeln!(w, "  {:>5}  {} → {}  ({})", r.count, t(&r.query), t(&r.article), found.join(", "))?;
         }
+        self.write_text_meaning_groups(w)
+    }
+
+    /// The unanswered searches grouped by meaning, as text.
+    fn write_text_meaning_groups(&self, w: &mut impl Write) -> std::io::Result<()> {
+        let t = terminal_safe;
+        write!(w, "\nSame question in other words: unanswered searches grouped by meaning")?;
+        if self.unanswered_total > self.unanswered.len() as u64 {
+            write!(w, " (the {} most searched of {} queries)", self.unanswered.len(), self.unanswered_total)?;
+        }
+        writeln!(w)?;
+        for g in &self.meaning_groups {
+            let examples: Vec<Cow<str>> = g.examples.iter().map(|q| t(q)).collect();
+            writeln!(w, "  この {} 件の検索は同じことを聞いています（{} 通りの言い方）: {}", g.searches, g.queries, examples.join(" / "))?;
+            if let Some(f) = &g.nearest {
+                writeln!(w, "        近い FAQ: {} ({}, {:.2})", t(&f.title), t(&f.id), f.similarity)?;
+            }
+        }
         Ok(())
     }
 
@@ -180,6 +198,17 @@ impl Report {
                 record(&mut c, &["query", "article", "count", "reformulations"])?;
                 for r in &self.alias_suggestions {
                     record(&mut c, &[&r.query, &r.article, &r.count.to_string(), &r.reformulations.join(" | ")])?;
+                }
+            }
+            "meaning_groups" => {
+                record(&mut c, &["searches", "queries", "examples", "nearest_id", "nearest_title", "similarity"])?;
+                for g in &self.meaning_groups {
+                    let (id, title, similarity) = match &g.nearest {
+                        Some(n) => (n.id.as_str(), n.title.as_str(), format!("{:.4}", n.similarity)),
+                        None => ("", "", String::new()),
+                    };
+                    let (searches, queries) = (g.searches.to_string(), g.queries.to_string());
+                    record(&mut c, &[&searches, &queries, &g.examples.join(" | "), id, title, &similarity])?;
                 }
             }
             other => anyhow::bail!("unknown report `{other}` (one of {})", SECTIONS.join(", ")),
@@ -255,6 +284,7 @@ struct Json<'a> {
     self_resolution: &'a [DayRow],
     questions: StreamedQuestions<'a>,
     alias_suggestions: &'a [AliasRow],
+    meaning_groups: &'a [MeaningGroupRow],
 }
 
 struct StreamedQuestions<'a> {
@@ -302,6 +332,7 @@ pub fn write_json(report: &Report, conn: &Connection, o: &Options, redact: bool,
         self_resolution: &report.self_resolution,
         questions: StreamedQuestions { conn, from: o.from, to: o.to, redact },
         alias_suggestions: &report.alias_suggestions,
+        meaning_groups: &report.meaning_groups,
     };
     serde_json::to_writer_pretty(w, &json)?;
     Ok(())

@@ -146,6 +146,11 @@ fn figures_are_exact_on_a_seeded_log() {
         r.handover_queries.iter().map(|g| (g.query.as_str(), g.searches, g.shown, g.contacted)).collect();
     // z2 sent a question (contacted 1); b1 followed a contact link; z1 was only shown.
     assert_eq!(gaps, [("ぽいんと失効", 2, 2, 1), ("送料", 1, 1, 1)]);
+    // Unanswered: no result (z1, z2, z3) or handed over (b1 said no and was shown contacts).
+    let unanswered: Vec<(&str, u64)> = r.unanswered.iter().map(|u| (u.query.as_str(), u.searches)).collect();
+    assert_eq!(unanswered, [("ぽいんと失効", 2), ("謎の言葉", 1), ("送料", 1)]);
+    assert_eq!(r.unanswered_total, 3);
+    assert!(r.meaning_groups.is_empty(), "filled by a caller with the model");
     let helpful: Vec<(&str, u64, u64)> = r.worst_helpful.iter().map(|h| (h.article.as_str(), h.yes, h.no)).collect();
     assert_eq!(helpful, [("shipping/fee", 1, 2), ("points/expiry", 1, 0), ("returns/how", 1, 0)]);
     assert!((r.worst_helpful[0].ratio - 1.0 / 3.0).abs() < 1e-9);
@@ -186,6 +191,34 @@ fn formats_and_redaction() {
         r.write_csv(section, Vec::new()).unwrap();
     }
     assert!(r.write_csv("nope", Vec::new()).is_err());
+}
+
+#[test]
+fn meaning_groups_are_written_in_every_format() {
+    let (_dir, store) = seeded();
+    let mut r = report(&store);
+    r.meaning_groups = vec![MeaningGroupRow {
+        searches: 37,
+        queries: 3,
+        examples: vec!["駐車場はありますか".into(), "車で行けますか".into(), "=駐車できる場所".into()],
+        nearest: Some(NearestFaq { id: "store/access".into(), title: "店舗へのアクセス".into(), similarity: 0.861 }),
+    }];
+    r.unanswered_total = 600;
+    let mut text = Vec::new();
+    r.write_text(&mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("(the 3 most searched of 600 queries)"), "{text}");
+    assert!(text.contains("この 37 件の検索は同じことを聞いています（3 通りの言い方）: 駐車場はありますか / 車で行けますか / =駐車できる場所"), "{text}");
+    assert!(text.contains("近い FAQ: 店舗へのアクセス (store/access, 0.86)"), "{text}");
+    let mut csv = Vec::new();
+    r.write_csv("meaning_groups", &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("searches,queries,examples,nearest_id,nearest_title,similarity\n"), "{csv}");
+    assert!(csv.contains("37,3,駐車場はありますか | 車で行けますか | =駐車できる場所,store/access,店舗へのアクセス,0.8610"), "{csv}");
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["meaning_groups"][0]["searches"], 37);
+    assert_eq!(json["meaning_groups"][0]["nearest"]["id"], "store/access");
+    assert!(json.get("unanswered").is_none());
 }
 
 #[test]

@@ -28,6 +28,8 @@ use crate::recorder::Figures;
 use crate::html::{self, escape};
 use crate::state::AppState;
 
+use super::meaning_groups;
+
 /// Longest ranked list (top queries, zero results, hand-overs, helpful ratios, aliases).
 pub const LIMIT: usize = 20;
 /// Questions per page of `/ops/insights`.
@@ -119,7 +121,11 @@ async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc
         .events
         .blocking(move |s| {
             let _permit = permit;
-            let report = Arc::new(report::build(&kotae_events::connect(s.path())?, &options)?);
+            let mut report = report::build(&kotae_events::connect(s.path())?, &options)?;
+            // Unanswered searches by meaning: a few seconds of embedding the first time, kept
+            // with the figures.
+            meaning_groups::fill(&mut report, Some((&snapshot.generation, &snapshot.corpus)), LIMIT);
+            let report = Arc::new(report);
             let gate = &kept.events.reports;
             gate.computed.fetch_add(1, Ordering::Relaxed);
             if let Ok(mut last) = gate.last.lock() {
@@ -316,6 +322,49 @@ fn questions_section(r: &Report, from: NaiveDate, to: NaiveDate, page: u64) -> S
     out
 }
 
+/// Unanswered searches grouped by meaning, each with its examples and nearest FAQ.
+fn meaning_groups_section(r: &Report) -> String {
+    if !meaning_groups::available() {
+        return r#"<p class="empty">意味でまとめるには埋め込みモデルが必要です（<code>tools/fetch-model.sh</code>）。</p>"#.into();
+    }
+    let mut out = String::from(
+        r#"<p class="note">ヒットしなかった検索と有人窓口へ案内した検索のうち、言い方は違っても同じことを聞いているものをまとめています。"#,
+    );
+    if r.unanswered_total > r.unanswered.len() as u64 {
+        let _ = write!(out, "（よく検索された {} 通りの言い方が対象です。全 {} 通り）", r.unanswered.len(), r.unanswered_total);
+    }
+    out.push_str("</p>");
+    if r.meaning_groups.is_empty() {
+        out.push_str(r#"<p class="empty">該当なし</p>"#);
+        return out;
+    }
+    out.push_str(r#"<ul class="meaning-groups">"#);
+    for g in &r.meaning_groups {
+        let examples: Vec<String> = g.examples.iter().map(|q| format!("「{}」", escape(q))).collect();
+        let _ = write!(
+            out,
+            "<li><p><strong>この {} 件の検索は同じことを聞いています</strong>（{} 通りの言い方）: {}</p>",
+            g.searches,
+            g.queries,
+            examples.join(" ")
+        );
+        match &g.nearest {
+            Some(f) => {
+                let _ = write!(
+                    out,
+                    r#"<p>いちばん近い FAQ: <a href="/ops/articles/{}">{}</a>（類似度 {:.2}）</p></li>"#,
+                    escape(&f.id),
+                    escape(&f.title),
+                    f.similarity
+                );
+            }
+            None => out.push_str("</li>"),
+        }
+    }
+    out.push_str("</ul>");
+    out
+}
+
 /// `GET /ops/insights?from=&to=&page=`: the report with charts, for operators.
 pub async fn insights(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
     let (from, to, page) = match range(&params.0).and_then(|(from, to)| Ok((from, to, page_number(&params.0)?))) {
@@ -357,6 +406,8 @@ pub async fn insights(State(state): State<AppState>, params: axum::extract::Quer
     body.push_str(&table(&["キーワード", "回数", "最終"], r.zero_result_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.last_seen.clone()]).collect()));
     body.push_str(&title("有人窓口へ案内したキーワード（コンテンツの不足）", "handovers"));
     body.push_str(&table(&["キーワード", "検索", "窓口表示", "問い合わせ"], r.handover_queries.iter().map(|q| vec![q.query.clone(), q.searches.to_string(), q.shown.to_string(), q.contacted.to_string()]).collect()));
+    body.push_str(&title("同じことを聞いている検索（意味でまとめたもの）", "meaning_groups"));
+    body.push_str(&meaning_groups_section(&r));
     body.push_str(&title("「役に立った」の割合が低い記事", "worst_helpful"));
     body.push_str(&bar_chart("役に立った割合", &r.worst_helpful.iter().take(10).map(|h| (h.article.clone(), h.ratio, format!("{:.0}%", h.ratio * 100.0))).collect::<Vec<_>>()));
     body.push_str(&table(&["記事", "はい", "いいえ", "割合"], r.worst_helpful.iter().map(|h| vec![h.article.clone(), h.yes.to_string(), h.no.to_string(), format!("{:.0}%", h.ratio * 100.0)]).collect()));

