@@ -253,6 +253,7 @@ impl SearchIndex {
         clauses: &[BoundedWeight],
         top: Vec<(f32, tantivy::DocAddress)>,
         similarities: &Similarities<'_>,
+        weight: f32,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
         let lexical = top
             .into_iter()
@@ -283,7 +284,7 @@ impl SearchIndex {
             }
         }
         let w = &self.weights;
-        Ok(fusion::fuse(lexical, scored, |key| similarities.of(key), w.meaning, w.meaning_floor)
+        Ok(fusion::fuse(lexical, scored, |key| similarities.of(key), weight, w.meaning_floor)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
@@ -294,24 +295,11 @@ impl SearchIndex {
     fn verdict(
         &self,
         searcher: &tantivy::Searcher,
-        question: &Question,
-        evidence: &[Evidence],
+        words: &[verdict::TopicWord],
         (hits, best_docs): (&[Hit], &[Arc<stored::StoredDoc>]),
         similarities: Option<&Similarities<'_>>,
     ) -> Result<Verdict> {
-        let f = &self.fields;
-        let doc_freq = |word: &str| {
-            [f.title, f.aliases, f.heading, f.tags, f.body]
-                .into_iter()
-                .map(|field| searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(0))
-                .max()
-                .unwrap_or(0)
-        };
-        let words = verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq);
-        let coverages: Vec<f32> = best_docs
-            .iter()
-            .map(|doc| verdict::topic_coverage(&words, &self.page_words.of(doc, &self.analyzer)))
-            .collect();
+        let coverages: Vec<f32> = best_docs.iter().map(|doc| self.coverage(words, doc)).collect();
         let coverage = coverages.iter().copied().fold(0.0f32, f32::max);
         let nearest = similarities.map(|s| s.top(verdict::CLOSEST)).unwrap_or_default();
         let similarity = similarities.map(|_| nearest.first().map_or(0.0, |(_, c)| *c));
@@ -336,6 +324,24 @@ impl SearchIndex {
             }
         }
         Ok(Verdict { answered, coverage, confidence, similarity, closest })
+    }
+
+    /// The question's topic words ([`verdict::topic_words`]), weighed by their rarity here.
+    fn topic_words(&self, searcher: &tantivy::Searcher, question: &Question, evidence: &[Evidence]) -> Vec<verdict::TopicWord> {
+        let f = &self.fields;
+        let doc_freq = |word: &str| {
+            [f.title, f.aliases, f.heading, f.tags, f.body]
+                .into_iter()
+                .map(|field| searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        };
+        verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq)
+    }
+
+    /// How much of the topic `words` the document `doc` covers.
+    fn coverage(&self, words: &[verdict::TopicWord], doc: &stored::StoredDoc) -> f32 {
+        verdict::topic_coverage(words, &self.page_words.of(doc, &self.analyzer))
     }
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
@@ -410,7 +416,7 @@ impl SearchIndex {
             .as_ref()
             .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
         if weighed.is_empty() {
-            let verdict = self.verdict(&searcher, &question, &[], (&[], &[]), similarities.as_ref())?;
+            let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
             return Ok(SearchResults {
                 total: 0,
                 total_exact: true,
@@ -460,9 +466,17 @@ impl SearchIndex {
             total,
             exact: total_exact,
         } = best.finish(if fusing { 0 } else { offset });
+        let words = self.topic_words(&searcher, &question, &evidence);
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
-                let fused = self.fuse(&searcher, request, &clauses, top, similarities)?;
+                // Meaning counts more when the words found cover little of the question: a
+                // customer who says it in other words than the pages.
+                let mut lexical_coverage = 0.0f32;
+                for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
+                    lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
+                }
+                let weight = self.weights.meaning + self.weights.meaning_unsure * (1.0 - lexical_coverage).max(0.0).powi(2);
+                let fused = self.fuse(&searcher, request, &clauses, top, similarities, weight)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
                 let window = fused.into_iter().skip(offset).take(limit).map(|(s, a, _)| (s, a)).collect();
@@ -494,7 +508,7 @@ impl SearchIndex {
         } else {
             None
         };
-        let verdict = self.verdict(&searcher, &question, &evidence, (&hits, &best_docs), similarities.as_ref())?;
+        let verdict = self.verdict(&searcher, &words, (&hits, &best_docs), similarities.as_ref())?;
         Ok(SearchResults {
             total,
             total_exact,

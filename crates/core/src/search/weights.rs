@@ -47,11 +47,14 @@ pub struct Weights {
     pub meaning: f32,
     /// The cosine similarity below which meaning adds nothing.
     pub meaning_floor: f32,
+    /// How much more meaning counts when the best lexical pages cover little of the question:
+    /// `meaning + meaning_unsure × (1 − their coverage)²` (see [`crate::search::verdict`]).
+    pub meaning_unsure: f32,
     /// Without a model: the share of the question's topic words one of the best pages must
     /// cover for the search to answer (see [`crate::search::verdict`]).
     pub answer_coverage: f32,
     /// With a model: how much each 0.01 of similarity above `meaning_floor` adds to the
-    /// coverage, ×100 (12: 0.01 of cosine counts like 12% of the topic words)...
+    /// coverage, ×100 (8: 0.01 of cosine counts like 8% of the topic words)...
     pub answer_meaning: f32,
     /// ...and what their sum must reach for the search to answer.
     pub answer_evidence: f32,
@@ -100,9 +103,10 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
+            meaning_unsure: 6.0,
             answer_coverage: 0.5,
-            answer_meaning: 12.0,
-            answer_evidence: 0.73,
+            answer_meaning: 8.0,
+            answer_evidence: 0.61,
             k1: Bm25::default().k1,
             b: Bm25::default().b,
         }
