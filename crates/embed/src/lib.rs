@@ -31,13 +31,15 @@
 //!
 //! A text is prefixed with `"query: "` ([`Embedder::embed_query`]) or `"passage: "`
 //! ([`Embedder::embed_passages`]), the e5 convention the reference follows, tokenized, framed by
-//! `<s>` and `</s>`, and cut to 512 tokens. The encoder's last hidden states are averaged over
+//! `<s>` and `</s>`: at most 512 tokens. The encoder's last hidden states are averaged over
 //! all those tokens and scaled to unit length, so the dot product of two embeddings is their
 //! cosine similarity.
 //!
-//! The reference embeds texts longer than 512 tokens window by window and averages the windows;
-//! this crate reads the first 512 tokens only (roughly 1,000 characters of Japanese), so such
-//! texts differ from it. Shorter texts, the FAQ case, are the same.
+//! A text longer than that is read, as the reference reads it, window by window: its pieces are
+//! cut into runs of 510 (the `"query: "` prefix only in the first), each run is framed by `<s>`
+//! and `</s>` and pooled alone, and the embedding is the average of the windows' means weighted
+//! by their piece counts, scaled to unit length. Unlike the reference, at most [`MAX_WINDOWS`]
+//! windows are read.
 //!
 //! The weights stay 4-bit in memory: 24 MB for the 12 layers (one byte per weight, for fast
 //! decoding, and f32 block scales) and 54 MB for the word embeddings (the file's blocks,
@@ -133,6 +135,10 @@ impl std::fmt::Debug for Embedder {
     }
 }
 
+/// At most this many windows of 510 pieces are read of one text (about 8,000 characters of
+/// Japanese); the rest is ignored, so that no text costs more than a few seconds.
+pub const MAX_WINDOWS: usize = 8;
+
 /// Tokens per forward pass when embedding many passages: enough rows for efficient matrix
 /// products, few enough to keep each pass's scratch memory small (about 24 MB at 1024).
 const MIN_PASS_TOKENS: usize = 256;
@@ -169,22 +175,40 @@ impl Embedder {
         ids
     }
 
+    /// The windows the model reads for `text`: its prefixed pieces cut into runs of at most
+    /// 510 (at most [`MAX_WINDOWS`] runs, at least one, maybe empty), each framed by `<s>` and
+    /// `</s>`.
+    fn windows(&self, text: &str, kind: TextKind) -> Vec<Vec<u32>> {
+        let ids = self.tokenizer.encode(kind.prefix(), text);
+        let run = self.encoder.config.max_positions - 2;
+        let frame = |c: &[u32]| {
+            let mut w = Vec::with_capacity(c.len() + 2);
+            w.push(self.tokenizer.bos);
+            w.extend_from_slice(c);
+            w.push(self.tokenizer.eos);
+            w
+        };
+        if ids.is_empty() {
+            return vec![frame(&[])];
+        }
+        ids.chunks(run).take(MAX_WINDOWS).map(frame).collect()
+    }
+
     /// The unit-length embedding of a search query, computed on the calling thread.
     pub fn embed_query(&self, text: &str) -> Vec<f32> {
-        let ids = self.token_ids(text, TextKind::Query);
-        self.encoder
-            .embed(std::slice::from_ref(&ids))
-            .pop()
-            .unwrap_or_default()
+        let windows = self.windows(text, TextKind::Query);
+        let means = self.encoder.means(&windows);
+        combine(&windows, means.iter())
     }
 
     /// The unit-length embeddings of documents, in order. Texts are grouped into passes of up
     /// to about a thousand tokens, and the passes run in parallel on rayon's thread pool.
     pub fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
-        let ids: Vec<Vec<u32>> = texts
+        let per_text: Vec<Vec<Vec<u32>>> = texts
             .par_iter()
-            .map(|t| self.token_ids(t, TextKind::Passage))
+            .map(|t| self.windows(t, TextKind::Passage))
             .collect();
+        let ids: Vec<Vec<u32>> = per_text.iter().flatten().cloned().collect();
         let total: usize = ids.iter().map(Vec::len).sum();
         let budget =
             (total / (rayon::current_num_threads() * 4)).clamp(MIN_PASS_TOKENS, MAX_PASS_TOKENS);
@@ -200,9 +224,28 @@ impl Embedder {
         if start < ids.len() {
             passes.push(&ids[start..]);
         }
-        let out: Vec<Vec<Vec<f32>>> = passes.par_iter().map(|p| self.encoder.embed(p)).collect();
-        out.into_iter().flatten().collect()
+        let out: Vec<Vec<Vec<f32>>> = passes.par_iter().map(|p| self.encoder.means(p)).collect();
+        let mut means = out.iter().flatten();
+        per_text
+            .iter()
+            .map(|windows| combine(windows, means.by_ref().take(windows.len())))
+            .collect()
     }
+}
+
+/// The unit-length average of the windows' means, each weighted by its number of pieces, as
+/// the reference does.
+fn combine<'a>(windows: &[Vec<u32>], means: impl Iterator<Item = &'a Vec<f32>>) -> Vec<f32> {
+    let mut sum: Vec<f32> = Vec::new();
+    for (w, mean) in windows.iter().zip(means) {
+        let weight = w.len().saturating_sub(2).max(1) as f32;
+        sum.resize(mean.len(), 0.0);
+        for (s, m) in sum.iter_mut().zip(mean) {
+            *s += weight * m;
+        }
+    }
+    model::normalize(&mut sum);
+    sum
 }
 
 #[cfg(test)]

@@ -147,9 +147,9 @@ impl Encoder {
         })
     }
 
-    /// Mean-pooled, L2-normalized embeddings of token sequences (each with `<s>`/`</s>`, at
-    /// most `max_positions` long and not empty), in one pass.
-    pub(crate) fn embed(&self, texts: &[Vec<u32>]) -> Vec<Vec<f32>> {
+    /// The mean of the last hidden states of each token sequence (each with `<s>`/`</s>`, at
+    /// most `max_positions` long and not empty), in one pass; not yet scaled to unit length.
+    pub(crate) fn means(&self, texts: &[Vec<u32>]) -> Vec<Vec<f32>> {
         let h = self.config.hidden;
         let total: usize = texts.iter().map(Vec::len).sum();
         let mut spans = Vec::with_capacity(texts.len());
@@ -170,7 +170,7 @@ impl Encoder {
         let rows = x.as_slice().unwrap_or(&[]);
         spans
             .iter()
-            .map(|&(a, b)| mean_pool_normalize(&rows[a * h..b * h], h))
+            .map(|&(a, b)| mean_pool(&rows[a * h..b * h], h))
             .collect()
     }
 
@@ -330,8 +330,8 @@ fn attention(qkv: &Array2<f32>, spans: &[(usize, usize)], heads: usize, ctx: &mu
     }
 }
 
-/// The mean of the rows of `x` (row length `h`), scaled to unit length.
-fn mean_pool_normalize(x: &[f32], h: usize) -> Vec<f32> {
+/// The mean of the rows of `x` (row length `h`).
+fn mean_pool(x: &[f32], h: usize) -> Vec<f32> {
     let mut sum = vec![0f32; h];
     for row in x.chunks_exact(h) {
         for (s, v) in sum.iter_mut().zip(row) {
@@ -340,8 +340,13 @@ fn mean_pool_normalize(x: &[f32], h: usize) -> Vec<f32> {
     }
     let inv_len = 1.0 / (x.len() / h).max(1) as f32;
     sum.iter_mut().for_each(|v| *v *= inv_len);
-    let norm = sum.iter().map(|v| v * v).sum::<f32>().max(1e-12).sqrt();
-    sum.iter().map(|v| v / norm).collect()
+    sum
+}
+
+/// `v` scaled to unit length (a zero vector stays finite).
+pub(crate) fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().max(1e-12).sqrt();
+    v.iter_mut().for_each(|x| *x /= norm);
 }
 
 #[cfg(test)]
@@ -350,12 +355,12 @@ mod tests {
 
     #[test]
     fn pooling_gives_unit_length_and_survives_zeros() {
-        let v = mean_pool_normalize(&[2.0; 12], 4);
+        let mut v = mean_pool(&[2.0; 12], 4);
+        assert_eq!(v, [2.0; 4]);
+        normalize(&mut v);
         assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-6);
-        assert!(
-            mean_pool_normalize(&[0.0; 8], 4)
-                .iter()
-                .all(|v| v.is_finite())
-        );
+        let mut zero = mean_pool(&[0.0; 8], 4);
+        normalize(&mut zero);
+        assert!(zero.iter().all(|v| v.is_finite()));
     }
 }
