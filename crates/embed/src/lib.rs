@@ -135,9 +135,9 @@ impl std::fmt::Debug for Embedder {
     }
 }
 
-/// At most this many windows of 510 pieces are read of one text (about 8,000 characters of
+/// At most this many windows of 510 pieces are read of one text (about 4,000 characters of
 /// Japanese); the rest is ignored, so that no text costs more than a few seconds.
-pub const MAX_WINDOWS: usize = 8;
+pub const MAX_WINDOWS: usize = 4;
 
 /// Tokens per forward pass when embedding many passages: enough rows for efficient matrix
 /// products, few enough to keep each pass's scratch memory small (about 24 MB at 1024).
@@ -145,17 +145,24 @@ const MIN_PASS_TOKENS: usize = 256;
 const MAX_PASS_TOKENS: usize = 1024;
 
 impl Embedder {
-    /// Load `dir/e5-small-q4.bin` (see [`default_model_dir`]). Takes about a tenth of a second
-    /// and about 110 MB of memory.
+    /// Load `dir/e5-small-q4.bin` (see [`default_model_dir`]). The file is memory-mapped: the
+    /// layers' weights are converted (about 30 MB), the word embeddings are read in place.
     pub fn load(dir: &Path) -> Result<Embedder, EmbedError> {
         let path = dir.join(MODEL_FILE);
-        let bytes = format::read_file(&path)?;
         let damaged = |reason: String| EmbedError::Damaged {
             path: path.clone(),
             reason,
         };
-        let parsed = format::parse(&bytes).map_err(damaged)?;
-        let encoder = model::Encoder::new(bytes, &parsed).map_err(damaged)?;
+        // The whole file is mapped while the encoder copies what it converts, then unmapped;
+        // the word embeddings get a mapping of their own that the encoder keeps.
+        let whole = format::map_file(&path, None)?;
+        let parsed = format::parse(&whole).map_err(damaged)?;
+        let word = format::map_file(
+            &path,
+            Some(model::Encoder::word_range(&parsed).map_err(damaged)?),
+        )?;
+        let encoder = model::Encoder::new(&whole, &parsed, word).map_err(damaged)?;
+        drop(whole);
         let tokenizer = tokenizer::Tokenizer::new(parsed.vocab);
         Ok(Embedder { tokenizer, encoder })
     }

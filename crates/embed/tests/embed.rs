@@ -159,7 +159,10 @@ fn two_hundred_texts_are_faithful_to_the_wheel() {
         let v = got[i].take().unwrap_or_else(|| m.embed_query(text));
         assert_unit(&v, text);
         let cos = cosine(&v, &expected[i * 384..(i + 1) * 384]);
-        assert!(cos >= 0.99, "cosine {cos} with the wheel for text {i} {text:?}");
+        assert!(
+            cos >= 0.99,
+            "cosine {cos} with the wheel for text {i} {text:?}"
+        );
         cosines.push(cos);
     }
     cosines.sort_by(f32::total_cmp);
