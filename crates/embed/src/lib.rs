@@ -23,6 +23,7 @@
 //! | `lib.rs` (here) | [`Embedder`], [`EmbedError`], [`default_model_dir`]: the public API, prefixes, truncation, batching over threads |
 //! | `format.rs` | the layout of `e5-small-q4.bin` and its bounds-checked reader; 4-bit block decoding |
 //! | `tokenizer.rs` | normalizer table, metaspace, unigram Viterbi: the token ids the model reads |
+//! | `gate.rs` | the first-come, first-served limit of one query embedding per core |
 //! | `kernel.rs` | the matrix product for passes of few tokens (a query), straight from the 4-bit weights |
 //! | `math.rs` | element-wise arithmetic in vectorizable form: int8 rounding of activations, GELU |
 //! | `model.rs` | the encoder: embeddings, 12 × (attention, GELU feed-forward, LayerNorm), mean pooling, L2 normalization |
@@ -50,6 +51,7 @@
 //! at run time).
 
 mod format;
+mod gate;
 mod kernel;
 mod math;
 mod model;
@@ -122,6 +124,8 @@ impl TextKind {
 pub struct Embedder {
     tokenizer: tokenizer::Tokenizer,
     encoder: model::Encoder,
+    /// At most one query embedding per core runs at once (see [`Embedder::embed_query`]).
+    queries: gate::Gate,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -164,7 +168,15 @@ impl Embedder {
         let encoder = model::Encoder::new(&whole, &parsed, word).map_err(damaged)?;
         drop(whole);
         let tokenizer = tokenizer::Tokenizer::new(parsed.vocab);
-        Ok(Embedder { tokenizer, encoder })
+        let concurrency = std::env::var("KOTAE_EMBED_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        Ok(Embedder {
+            tokenizer,
+            encoder,
+            queries: gate::Gate::new(concurrency),
+        })
     }
 
     /// The length of every embedding (384).
@@ -202,9 +214,16 @@ impl Embedder {
     }
 
     /// The unit-length embedding of a search query, computed on the calling thread.
+    ///
+    /// At most one query per core is embedded at once (`KOTAE_EMBED_CONCURRENCY` at load sets
+    /// another number; 0: no limit). Callers beyond that wait their turn in arrival order: on
+    /// a busy service each embedding then runs at full speed instead of all of them sharing
+    /// the cores and finishing late.
     pub fn embed_query(&self, text: &str) -> Vec<f32> {
         let windows = self.windows(text, TextKind::Query);
+        let turn = self.queries.enter();
         let means = self.encoder.means(&windows);
+        drop(turn);
         combine(&windows, means.iter())
     }
 
