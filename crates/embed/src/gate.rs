@@ -1,10 +1,12 @@
-//! A first-come, first-served limit on how many query embeddings run at once.
+//! A first-come, first-served limit on how many query embeddings run at once (opt-in:
+//! `KOTAE_EMBED_CONCURRENCY`).
 //!
-//! A query embedding is pure CPU work (about 10 ms). When more of them run at once than there
-//! are cores, the scheduler shares the cores between all of them: every one finishes late, and
-//! the weights (21 MB, more than the caches hold) are streamed by all of them in turn. With at
-//! most one per core, the others wait their turn in arrival order, and each one, once started,
-//! runs at full speed: the same throughput, shorter waits on average and in the tail.
+//! A query embedding is pure CPU work (about 9 ms). When more of them run at once than there
+//! are cores, the scheduler shares the cores between all of them and every one finishes late;
+//! with at most one per core, the others wait their turn in arrival order and each one, once
+//! started, runs at full speed. In queueing terms that lowers the mean and the tail at the same
+//! throughput, on a machine of one's own. On the shared machine where Kotae is measured it did
+//! not (see `Embedder::embed_query`), so it is off unless asked for.
 
 use std::sync::{Condvar, Mutex};
 

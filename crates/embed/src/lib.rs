@@ -23,7 +23,7 @@
 //! | `lib.rs` (here) | [`Embedder`], [`EmbedError`], [`default_model_dir`]: the public API, prefixes, truncation, batching over threads |
 //! | `format.rs` | the layout of `e5-small-q4.bin` and its bounds-checked reader; 4-bit block decoding |
 //! | `tokenizer.rs` | normalizer table, metaspace, unigram Viterbi: the token ids the model reads |
-//! | `gate.rs` | the first-come, first-served limit of one query embedding per core |
+//! | `gate.rs` | an optional first-come, first-served limit on query embeddings at once |
 //! | `kernel.rs` | the matrix product for passes of few tokens (a query), straight from the 4-bit weights |
 //! | `math.rs` | element-wise arithmetic in vectorizable form: int8 rounding of activations, GELU |
 //! | `model.rs` | the encoder: embeddings, 12 × (attention, GELU feed-forward, LayerNorm), mean pooling, L2 normalization |
@@ -42,9 +42,11 @@
 //! by their piece counts, scaled to unit length. Unlike the reference, at most [`MAX_WINDOWS`]
 //! windows are read.
 //!
-//! The weights stay 4-bit in memory: 24 MB for the 12 layers (one byte per weight, for fast
-//! decoding, and f32 block scales) and 54 MB for the word embeddings (the file's blocks,
-//! decoded per token). Activations are rounded to the reference's int8 grid before each matrix
+//! The model file is memory-mapped, and the weights stay 4-bit: 24 MB of heap for the 12
+//! layers (one byte per weight, for fast decoding, and f32 block scales), while the 54 MB of
+//! word embeddings are read in place from the mapping (the file's blocks, decoded per token),
+//! so only the pages of rows that tokens use become resident, and they are shared with the page
+//! cache. The tokenizer's vocabulary takes about 5 MB; a loaded model, about 40 MB of RSS. Activations are rounded to the reference's int8 grid before each matrix
 //! product, so the numbers track the reference's int8 × int4 arithmetic closely. A pass of at
 //! most 32 tokens (a query) multiplies straight from the 4-bit weights on the calling thread;
 //! longer passes decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen
@@ -124,7 +126,7 @@ impl TextKind {
 pub struct Embedder {
     tokenizer: tokenizer::Tokenizer,
     encoder: model::Encoder,
-    /// At most one query embedding per core runs at once (see [`Embedder::embed_query`]).
+    /// An optional limit on query embeddings at once (see [`Embedder::embed_query`]).
     queries: gate::Gate,
 }
 
@@ -171,7 +173,7 @@ impl Embedder {
         let concurrency = std::env::var("KOTAE_EMBED_CONCURRENCY")
             .ok()
             .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            .unwrap_or(0);
         Ok(Embedder {
             tokenizer,
             encoder,
@@ -215,10 +217,11 @@ impl Embedder {
 
     /// The unit-length embedding of a search query, computed on the calling thread.
     ///
-    /// At most one query per core is embedded at once (`KOTAE_EMBED_CONCURRENCY` at load sets
-    /// another number; 0: no limit). Callers beyond that wait their turn in arrival order: on
-    /// a busy service each embedding then runs at full speed instead of all of them sharing
-    /// the cores and finishing late.
+    /// `KOTAE_EMBED_CONCURRENCY=N` at load lets at most N queries be embedded at once; callers
+    /// beyond that wait their turn in arrival order. Unset or 0: no limit, the default. On the
+    /// shared 2-core machine of docs/performance.md, N = 2 (one per core) gave no better p99
+    /// than no limit at 60 or 100 questions/s: with other tenants on the cores, fewer runnable
+    /// threads also get a smaller share of them.
     pub fn embed_query(&self, text: &str) -> Vec<f32> {
         let windows = self.windows(text, TextKind::Query);
         let turn = self.queries.enter();
