@@ -42,15 +42,16 @@
 //! by their piece counts, scaled to unit length. Unlike the reference, at most [`MAX_WINDOWS`]
 //! windows are read.
 //!
-//! The model file is memory-mapped, and the weights stay 4-bit: 24 MB of heap for the 12
-//! layers (one byte per weight, for fast decoding, and f32 block scales), while the 54 MB of
-//! word embeddings are read in place from the mapping (the file's blocks, decoded per token),
-//! so only the pages of rows that tokens use become resident, and they are shared with the page
-//! cache. The tokenizer's vocabulary takes about 5 MB; a loaded model, about 40 MB of RSS. Activations are rounded to the reference's int8 grid before each matrix
-//! product, so the numbers track the reference's int8 × int4 arithmetic closely. A pass of at
-//! most 32 tokens (a query) multiplies straight from the 4-bit weights on the calling thread;
-//! longer passes decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen
-//! at run time).
+//! The model file is memory-mapped, and the weights stay 4-bit: 24 MB of heap for the 12 layers
+//! (one byte per weight, for fast decoding, and f32 block scales), while the 54 MB of word
+//! embeddings are read in place from the mapping (the file's blocks, decoded per token), so
+//! only the pages of rows that tokens use become resident, and they are shared with the page
+//! cache. The tokenizer's vocabulary takes about 5 MB; a loaded model, about 40 MB of RSS.
+//! Activations are rounded to the reference's int8 grid before each matrix product, so the
+//! numbers track the reference's int8 × int4 arithmetic closely. A pass of at most 32 tokens (a
+//! query) multiplies straight from the 4-bit weights on the calling thread; longer passes
+//! decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen at run
+//! time).
 
 mod format;
 mod gate;

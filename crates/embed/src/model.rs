@@ -7,11 +7,12 @@
 //! product (matrixmultiply, through ndarray) gives the same result up to float summation order.
 //!
 //! The weights stay 4-bit in memory (24 MB for the 12 layers, see [`Q4Matrix`], instead of
-//! 85 MB in f32; the word embeddings are read in place from the mapped file). A pass of at most 32 tokens (a query) multiplies straight from them
-//! ([`SkinnyQ4`]). A longer pass first decodes each weight matrix into a scratch buffer (at most
-//! 2.4 MB, so it stays in cache while matrixmultiply packs it); decoding then costs little next
-//! to the product. Element-wise loops run through `pulp`, which compiles them for each SIMD
-//! level and picks the CPU's best at run time (AVX2 + FMA here).
+//! 85 MB in f32; the word embeddings are read in place from the mapped file). A pass of at
+//! most 32 tokens (a query) multiplies straight from them ([`SkinnyQ4`]). A longer pass first decodes
+//! each weight matrix into a scratch buffer (at most 2.4 MB, so it stays in cache while
+//! matrixmultiply packs it); decoding then costs little next to the product. Element-wise loops
+//! run through `pulp`, which compiles them for each SIMD level and picks the CPU's best at run
+//! time (AVX2 + FMA here).
 //!
 //! One forward pass takes several texts at once: their tokens are stacked into one matrix so
 //! that each weight matrix is decoded once per pass; attention stays within each text.
@@ -47,8 +48,8 @@ struct Layer {
 pub(crate) struct Encoder {
     pub config: Config,
     /// The word embeddings, read in place from the mapped file (Q4_0 rows of `hidden`
-    /// weights): a row is dequantized when a token needs it, and only the
-    /// pages of rows in use become resident. In f32 they would take 384 MB.
+    /// weights): a row is dequantized when a token needs it, and only the pages of rows in use
+    /// become resident. In f32 they would take 384 MB.
     word: memmap2::Mmap,
     positions: Vec<f32>,
     token_type: Vec<f32>,
