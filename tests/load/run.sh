@@ -6,6 +6,7 @@
 #   KOTAE=target/release/kotae tests/load/run.sh   # use an already built binary
 #   CONTENT=/tmp/kotae-10k tests/load/run.sh       # another corpus (queries stay the same)
 #   DISTINCT=1 tests/load/run.sh                   # questions never asked before (see below)
+#   RATE=100 DISTINCT=1 tests/load/run.sh          # a fixed rate (requests/s) instead of the max (oha only)
 #
 # It builds the release binary (unless KOTAE is set), indexes the corpus into a temporary
 # folder, starts the service on 127.0.0.1:$PORT, waits for its first answer, then runs `oha`
@@ -18,9 +19,11 @@
 # picks URLs at random: with the cache on, about a third of the picks would be answered from
 # the 1,024 cached results.) Otherwise the 144 queries repeat and the cache answers after one
 # pass.
-# It prints requests/s, p50 and p99 latency, the service's RSS at rest and its peak under
-# load, and the time from start to first answer. Only loopback is ever contacted; every
-# phase is bounded in time, and the service is stopped at the end.
+# It prints requests/s, p50 and p99 latency, the service's CPU time per request (user +
+# system, from /proc: what the request costs whatever else the shared machine runs), the
+# service's RSS at rest and its peak under load, and the time from start to first answer.
+# Only loopback is ever contacted; every phase is bounded in time, and the service is stopped
+# at the end.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -77,6 +80,9 @@ print(f"{len(texts)} queries")
 EOF
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# CPU time of the service so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 echo "== starting kotae serve on $addr"
 start_ns=$(date +%s%N)
@@ -98,9 +104,10 @@ echo "time from start to first answer: ${first} ms"
 echo "RSS at rest: $((rest / 1024)) MiB"
 
 load() { # name urls-file
-    local name="$1" urls="$2" peak=0 r
+    local name="$1" urls="$2" peak=0 r cpu0
+    cpu0=$(cpu_ticks "$pid")
     if command -v oha >/dev/null; then
-        oha --no-tui --urls-from-file -z "$DURATION" -c "$CONNECTIONS" --output-format json "$urls" >"$work/$name.json" &
+        oha --no-tui --urls-from-file -z "$DURATION" -c "$CONNECTIONS" ${RATE:+-q "$RATE"} --output-format json "$urls" >"$work/$name.json" &
     else
         # wrk takes one URL: rotate through the list with a Lua script.
         python3 - "$urls" >"$work/rotate.lua" <<'EOF'
@@ -118,21 +125,24 @@ EOF
         sleep 0.5
     done
     wait "$lp"
+    local cpu_ms=$(( ($(cpu_ticks "$pid") - cpu0) * 1000 / $(getconf CLK_TCK) ))
     if [[ -f "$work/$name.json" ]]; then
-        python3 - "$work/$name.json" "$name" "$peak" <<'EOF'
+        python3 - "$work/$name.json" "$name" "$peak" "$cpu_ms" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s, p = d["summary"], d["latencyPercentiles"]
 codes = d.get("statusCodeDistribution", {})
+served = max(sum(codes.values()), 1)
 print(f"{sys.argv[2]:>5}: {s['requestsPerSec']:.0f} req/s, p50 {p['p50']*1000:.2f} ms, p99 {p['p99']*1000:.2f} ms, "
-      f"success {s['successRate']*100:.1f}%, status {codes}, peak RSS {int(sys.argv[3])//1024} MiB")
+      f"success {s['successRate']*100:.1f}%, status {codes}, peak RSS {int(sys.argv[3])//1024} MiB, "
+      f"service CPU {int(sys.argv[4]) / served:.1f} ms per request")
 EOF
     else
         awk -v n="$name" -v peak="$peak" '/^WRK/ {printf "%5s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d requests, %d errors, peak RSS %d MiB\n", n, $2, $3, $4, $5, $6, peak/1024}' "$work/$name.wrk"
     fi
 }
 
-echo "== load: $DURATION per phase, $CONNECTIONS connections ($(command -v oha >/dev/null && echo oha || echo wrk))"
+echo "== load: $DURATION per phase, $CONNECTIONS connections${RATE:+, $RATE requests/s} ($(command -v oha >/dev/null && echo oha || echo wrk))"
 load api "$work/api.urls"
 load html "$work/html.urls"
-echo "RSS after load: $(( $(rss_kb "$pid") / 1024 )) MiB"
+echo "RSS after load: $(( $(rss_kb "$pid") / 1024 )) MiB (VmHWM, the highest ever: $(( $(hwm_kb "$pid") / 1024 )) MiB)"

@@ -275,9 +275,20 @@ fn check_config(c: &Config, block: usize) -> Result<(), String> {
     }
 }
 
-/// Read a whole model file, turning "not found" into the message that says how to get it.
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, EmbedError> {
-    std::fs::read(path).map_err(|source| {
+/// Map a model file into memory (read-only), turning "not found" into the message that says
+/// how to get it.
+///
+/// Nothing is read yet: pages come from the file (through the page cache) when they are
+/// touched, so the 54 MB of word embeddings cost only the rows that tokens use, and the
+/// pages stay shared with every other process that maps the file.
+/// `range` maps only those bytes of the file (it must lie inside the file, as [`parse`]
+/// checks of every tensor).
+#[allow(unsafe_code)]
+pub(crate) fn map_file(
+    path: &Path,
+    range: Option<std::ops::Range<usize>>,
+) -> Result<memmap2::Mmap, EmbedError> {
+    let unreadable = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::NotFound {
             EmbedError::Missing {
                 path: path.to_path_buf(),
@@ -288,7 +299,19 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, EmbedError> {
                 source,
             }
         }
-    })
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    if file.metadata().map_err(unreadable)?.is_dir() {
+        return Err(unreadable(std::io::Error::other("it is a folder")));
+    }
+    // SAFETY: the mapping is read-only and private. A file changed in place while mapped would
+    // change what the model reads (truncated: SIGBUS); the model folder is a cache that
+    // tools/fetch-model.sh only ever replaces with a rename, which leaves this mapping intact.
+    let mut options = memmap2::MmapOptions::new();
+    if let Some(r) = range {
+        options.offset(r.start as u64).len(r.len());
+    }
+    unsafe { options.map(&file) }.map_err(unreadable)
 }
 
 /// The f16 scale of a Q4_0 block.

@@ -7,7 +7,7 @@
 //! For a few rows of activations, a general matrix product spends most of its time moving the
 //! weights (decoding, packing), not multiplying. [`SkinnyQ4`] instead decodes four weight rows
 //! at a time into a buffer that stays in L1 cache and multiplies them with every token's row,
-//! two tokens at a time (eight accumulators), with the CPU's widest fused multiply-add. The
+//! three tokens at a time (twelve accumulators), with the CPU's widest fused multiply-add. The
 //! weights are read once, 4.5 bits each.
 
 use pulp::{Simd, WithSimd};
@@ -98,44 +98,51 @@ impl WithSimd for SkinnyQ4<'_> {
             let w: [&[f32]; ROWS] = std::array::from_fn(|r| &buf[r * in_dim..(r + 1) * in_dim]);
             let mut t = 0;
             while t < tokens {
-                let pair = (tokens - t).min(2);
-                let xa = &x[t * in_dim..(t + 1) * in_dim];
-                let xb = &x[(t + pair - 1) * in_dim..(t + pair) * in_dim];
-                let sums = dot_4x2(simd, w, xa, xb);
+                // Three tokens at a time (12 accumulators: with the weights and the tokens'
+                // values, the 16 AVX2 registers), then the one or two left.
+                let group = (tokens - t).min(TOKENS);
+                let xs: [&[f32]; TOKENS] = std::array::from_fn(|k| {
+                    let k = t + k.min(group - 1);
+                    &x[k * in_dim..(k + 1) * in_dim]
+                });
+                let sums = dot_rows(simd, w, xs);
                 for r in 0..rows {
-                    y[t * out_dim + o0 + r] += sums[r][0];
-                    if pair == 2 {
-                        y[(t + 1) * out_dim + o0 + r] += sums[r][1];
+                    for (k, sum) in sums[r].iter().enumerate().take(group) {
+                        y[(t + k) * out_dim + o0 + r] += sum;
                     }
                 }
-                t += pair;
+                t += group;
             }
         }
     }
 }
 
+/// Tokens multiplied together with the [`ROWS`] decoded weight rows.
+const TOKENS: usize = 3;
+
+/// The dot products of each of `w`'s rows with each of `xs`.
 #[inline(always)]
-fn dot_4x2<S: Simd>(simd: S, w: [&[f32]; ROWS], xa: &[f32], xb: &[f32]) -> [[f32; 2]; ROWS] {
-    let (xa_v, xa_tail) = S::as_simd_f32s(xa);
-    let (xb_v, xb_tail) = S::as_simd_f32s(xb);
+fn dot_rows<S: Simd>(simd: S, w: [&[f32]; ROWS], xs: [&[f32]; TOKENS]) -> [[f32; TOKENS]; ROWS] {
+    let split_x = xs.map(|x| S::as_simd_f32s(x));
     let split = w.map(|row| S::as_simd_f32s(row));
     let zero = simd.splat_f32s(0.0);
-    let mut acc = [[zero; 2]; ROWS];
-    for (c, (&a, &b)) in xa_v.iter().zip(xb_v).enumerate() {
+    let mut acc = [[zero; TOKENS]; ROWS];
+    for c in 0..split_x[0].0.len() {
+        let xv: [S::f32s; TOKENS] = std::array::from_fn(|k| split_x[k].0[c]);
         for r in 0..ROWS {
             let wv = split[r].0[c];
-            acc[r][0] = simd.mul_add_f32s(wv, a, acc[r][0]);
-            acc[r][1] = simd.mul_add_f32s(wv, b, acc[r][1]);
+            for k in 0..TOKENS {
+                acc[r][k] = simd.mul_add_f32s(wv, xv[k], acc[r][k]);
+            }
         }
     }
-    let mut out = [[0f32; 2]; ROWS];
+    let mut out = [[0f32; TOKENS]; ROWS];
     for r in 0..ROWS {
         let tail = split[r].1;
-        let dot_tail = |xt: &[f32]| tail.iter().zip(xt).map(|(w, x)| w * x).sum::<f32>();
-        out[r] = [
-            simd.reduce_sum_f32s(acc[r][0]) + dot_tail(xa_tail),
-            simd.reduce_sum_f32s(acc[r][1]) + dot_tail(xb_tail),
-        ];
+        for k in 0..TOKENS {
+            let dot_tail: f32 = tail.iter().zip(split_x[k].1).map(|(w, x)| w * x).sum();
+            out[r][k] = simd.reduce_sum_f32s(acc[r][k]) + dot_tail;
+        }
     }
     out
 }

