@@ -103,7 +103,7 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
-            meaning_unsure: 6.0,
+            meaning_unsure: 3.0,
             answer_coverage: 0.5,
             answer_meaning: 8.0,
             answer_evidence: 0.61,

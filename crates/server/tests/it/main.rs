@@ -12,11 +12,8 @@ mod public_side;
 mod events;
 mod faults;
 mod internal;
-<<<<<<< HEAD
-mod no_dead_end;
-=======
 mod meaning_groups;
->>>>>>> writers
+mod no_dead_end;
 mod related;
 mod reload;
 mod security;
