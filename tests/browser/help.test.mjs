@@ -124,3 +124,68 @@ test('customer: a search with no result says so and offers a human, with the que
     await context.close();
   }
 });
+
+test('customer: Enter or an arrow that belongs to a kanji conversion is left to the IME; Esc closes the list and keeps the query', async () => {
+  const { context, page, errors } = await openPage(chromium.browser);
+  try {
+    await page.goto('/');
+    const box = page.locator('#q');
+    const list = page.locator('#suggestions');
+    await box.click();
+    // An IME composition, as Chromium's own input method would start it: compositionstart,
+    // then input events with the unconverted reading.
+    const cdp = await context.newCDPSession(page);
+    const suggested = (q) =>
+      page.waitForResponse((r) => {
+        const u = new URL(r.url());
+        return u.pathname === '/api/suggest' && u.searchParams.get('q') === q;
+      });
+    const reading = suggested('へんぴん');
+    await cdp.send('Input.imeSetComposition', { text: 'へんぴん', selectionStart: 4, selectionEnd: 4 });
+    await reading;
+    await list.waitFor({ state: 'visible' });
+    const home = page.url();
+
+    // The keys an IME user presses to pick and confirm a conversion. Chromium marks them
+    // isComposing with keyCode 229; Safari sends the confirming Enter just after compositionend,
+    // with keyCode 229 only.
+    const key = (init) =>
+      box.evaluate((el, init) => {
+        const event = new KeyboardEvent('keydown', { bubbles: true, cancelable: true, ...init });
+        el.dispatchEvent(event);
+        return event.defaultPrevented;
+      }, init);
+    assert.equal(await key({ key: 'ArrowDown', code: 'ArrowDown', keyCode: 229, isComposing: true }), false, 'an arrow that moves the IME candidate is left alone');
+    assert.equal(await box.getAttribute('aria-activedescendant'), null, 'no suggestion was selected while composing');
+    await box.press('ArrowDown');
+    assert.equal(await box.getAttribute('aria-activedescendant'), null, 'a real arrow during the composition is the IME’s too');
+    // Outside the composition flag but with keyCode 229 (Safari's order of events).
+    await box.evaluate((el) => el.dispatchEvent(new CompositionEvent('compositionend', { data: 'へんぴん' })));
+    assert.equal(await key({ key: 'ArrowDown', code: 'ArrowDown' }), true, 'after the composition, an arrow moves in the list');
+    assert.equal(await box.getAttribute('aria-activedescendant'), 'suggestion-0');
+    assert.equal(await key({ key: 'Enter', code: 'Enter', keyCode: 229, isComposing: true }), false, 'a composing Enter is left alone');
+    assert.equal(await key({ key: 'Enter', code: 'Enter', keyCode: 229 }), false, 'an Enter with keyCode 229 is left alone');
+    await page.waitForTimeout(300);
+    assert.equal(page.url(), home, 'confirming a conversion did not open the selected suggestion');
+
+    // The conversion is confirmed: the box holds the converted word.
+    const word = suggested('返品');
+    await cdp.send('Input.insertText', { text: '返品' });
+    assert.equal(await box.inputValue(), '返品');
+    await word;
+    await list.waitFor({ state: 'visible' });
+
+    // Esc closes the suggestions and keeps what was typed.
+    await box.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    assert.equal(await box.getAttribute('aria-expanded'), 'false');
+    assert.equal(await box.inputValue(), '返品', 'Esc did not erase the query');
+    // With the list closed, Enter searches for what was typed.
+    await Promise.all([page.waitForURL((u) => u.pathname === '/search'), box.press('Enter')]);
+    assert.equal(new URL(page.url()).searchParams.get('q'), '返品');
+
+    assert.deepEqual(errors, [], 'no script or console errors');
+  } finally {
+    await context.close();
+  }
+});

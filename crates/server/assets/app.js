@@ -62,12 +62,20 @@
         .catch(function () { render([]); });
     };
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 120); });
+    // Keys that belong to an input method (choosing or confirming a kanji conversion) are the
+    // IME's, never ours: Chromium marks them isComposing, Safari sends keyCode 229 just after
+    // compositionend, and the flag covers browsers that do neither.
+    var composing = false;
+    input.addEventListener("compositionstart", function () { composing = true; });
+    input.addEventListener("compositionend", function () { composing = false; });
     input.addEventListener("keydown", function (e) {
+      if (e.isComposing || e.keyCode === 229 || composing) return;
       if (list.hidden) return;
       if (e.key === "ArrowDown") { e.preventDefault(); select(Math.min(active + 1, items.length - 1)); }
       else if (e.key === "ArrowUp") { e.preventDefault(); select(Math.max(active - 1, -1)); }
       else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].url; }
-      else if (e.key === "Escape") { close(); }
+      // Close the list only: a search field's own Escape would also erase what was typed.
+      else if (e.key === "Escape") { e.preventDefault(); close(); }
     });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
