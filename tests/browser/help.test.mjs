@@ -189,3 +189,41 @@ test('customer: Enter or an arrow that belongs to a kanji conversion is left to 
     await context.close();
   }
 });
+
+test('customer on a 390×844 phone: the first result is on screen without scrolling', async () => {
+  const { context, page, errors } = await openPage(chromium.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  try {
+    // Questions with results in many categories, and vague ones whose results come after the
+    // contact block.
+    const queries = ['できない', '届かない', '変更', '会社の住所', 'ポイント返金'];
+    let chips = 0;
+    let compact = 0;
+    for (const query of queries) {
+      await page.goto(`/search?q=${encodeURIComponent(query)}`);
+      const first = page.locator('.result').first();
+      if ((await first.count()) === 0) continue;
+      chips = Math.max(chips, await page.locator('.filters li').count());
+      const before = (await page.locator('.contact.compact').count()) > 0;
+      if (before) compact++;
+      const box = await first.boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + 40 < 844, `「${query}」: the first result starts at y=${box?.y}${before ? ' (contact block first)' : ''}`);
+      assert.equal(await page.evaluate(() => window.scrollY), 0);
+      // No sideways scrolling of the page itself; the chips scroll within their row.
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `「${query}」: the page is wider than the screen`);
+      if (before) {
+        // The compact block still offers every channel, by name.
+        const channels = page.locator('.contact.compact li.channel a');
+        assert.ok((await channels.count()) >= 3);
+        await page.locator('.contact.compact a[href^="tel:"]').waitFor({ state: 'visible' });
+        await screenshot(page, 'mobile-results-unsure');
+      } else {
+        await screenshot(page, 'mobile-results');
+      }
+    }
+    assert.ok(chips >= 8, `a question with results in many categories was tried (at most ${chips} chips)`);
+    assert.ok(compact >= 1, 'a vague question with the contact block first was tried');
+    assert.deepEqual(errors, [], 'no script or console errors');
+  } finally {
+    await context.close();
+  }
+});

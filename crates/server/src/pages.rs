@@ -76,15 +76,48 @@ pub fn contact_block<'a>(channels: &'a [ContactChannel], query: &'a str, heading
         .map(|c| templates::Channel {
             kind: &c.kind,
             label: &c.label,
-            href: c.url.as_ref().map(|url| match go {
-                Some(g) => format!("{}{}", g.base, crate::events::contact_link(&c.kind, query, g.sid)),
-                None => with_query(url, query),
-            }),
-            text: if c.url.is_some() && c.value.is_empty() { &c.label } else { &c.value },
+            href: match c.url.as_deref() {
+                // A number to call: a phone opens its dialer, with nothing to carry or record.
+                Some(url) if url.starts_with("tel:") => Some(url.to_string()),
+                Some(url) => Some(match go {
+                    Some(g) => format!("{}{}", g.base, crate::events::contact_link(&c.kind, query, g.sid)),
+                    None => with_query(url, query),
+                }),
+                None if c.kind == "phone" => tel_link(&c.value),
+                None => None,
+            },
+            value: &c.value,
             hours: &c.hours,
         })
         .collect();
-    templates::Contact { heading, query, channels }
+    templates::Contact { heading, query, channels, compact: false }
+}
+
+/// The `tel:` link of the first phone number in `value` (「0120-870-870（通話無料）」 gives
+/// `tel:0120-870-870`), full-width digits included; `None` without one.
+pub fn tel_link(value: &str) -> Option<String> {
+    let mut number = String::new();
+    let mut digits = 0;
+    for ch in value.chars() {
+        let ch = match ch {
+            '０'..='９' => char::from_u32(ch as u32 - '０' as u32 + '0' as u32).unwrap_or(ch),
+            '－' | '‐' | '−' | 'ー' => '-',
+            '＋' => '+',
+            _ => ch,
+        };
+        match ch {
+            '0'..='9' => {
+                number.push(ch);
+                digits += 1;
+            }
+            '-' if digits > 0 => number.push('-'),
+            '+' if number.is_empty() => number.push('+'),
+            _ if digits > 0 => break,
+            _ => number.clear(),
+        }
+    }
+    let number = number.trim_end_matches('-');
+    (digits >= 5).then(|| format!("tel:{number}"))
 }
 
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
@@ -221,7 +254,7 @@ pub async fn search(
             filters,
             hits,
             unsure,
-            contact: contact_block(contact, &q, heading, go),
+            contact: templates::Contact { compact: unsure, ..contact_block(contact, &q, heading, go) },
             ask: String::new(),
             closest: Vec::new(),
         })

@@ -83,8 +83,8 @@ pub struct Channel<'a> {
     pub label: &'a str,
     /// Where its link goes, if it has one.
     pub href: Option<String>,
-    /// The link's text, or the value shown when there is no link.
-    pub text: &'a str,
+    /// What the channel offers (a phone number, a reply time), shown beside its name.
+    pub value: &'a str,
     pub hours: &'a str,
 }
 
@@ -95,6 +95,8 @@ pub struct Contact<'a> {
     pub heading: &'a str,
     pub query: &'a str,
     pub channels: Vec<Channel<'a>>,
+    /// Shown before uncertain results: on a phone, only the channels' names (their links).
+    pub compact: bool,
 }
 
 /// A category on the home page with its first pages.

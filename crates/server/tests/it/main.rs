@@ -7,6 +7,7 @@ mod api;
 mod attack_auth;
 mod attack_events;
 mod attack_html;
+mod contact_block;
 mod damaged_files;
 mod public_side;
 mod events;
