@@ -103,5 +103,7 @@ fn acknowledged_votes_and_questions_survive_a_killed_server() {
     assert!(stdout(&out).contains("Questions sent (1)") && stdout(&out).contains("解約したい [連絡先あり]"), "{}", stdout(&out));
     let out = kotae(&repo(), &["report", "--events", db.to_str().unwrap(), "--index", index.to_str().unwrap(), "--format", "csv", "--report", "worst_helpful"]);
     assert!(out.status.success());
-    assert!(stdout(&out).starts_with("article,yes,no,ratio\norders/cancel,0,1,0.0000"), "{}", stdout(&out));
+    // The id and the title; one vote is too few for a ratio.
+    assert!(stdout(&out).starts_with("article,title,yes,no,ratio\norders/cancel,"), "{}", stdout(&out));
+    assert!(stdout(&out).contains(",0,1,\n") && !stdout(&out).contains("orders/cancel,,"), "{}", stdout(&out));
 }

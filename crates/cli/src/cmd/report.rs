@@ -76,6 +76,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     // The questions are streamed from the database as they are printed, not held in memory.
     let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE };
     let mut r = store.with(|c| report::build(c, &options))?;
+    // Articles are shown by title (ids stay in CSV and JSON).
+    if let Some((_, corpus)) = &served {
+        let titles: std::collections::HashMap<&str, &str> = corpus.pages.iter().map(|p| (p.id.as_str(), p.title.as_str())).collect();
+        r.add_titles(|id| titles.get(id).map(|t| t.to_string()));
+    }
     // Unanswered searches grouped by meaning (the most searched 500 queries are embedded).
     let grouped = meaning_groups::fill(&mut r, served.as_ref().map(|(g, c)| (g.as_path(), c)), args.limit);
     if !grouped {

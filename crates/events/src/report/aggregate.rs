@@ -13,7 +13,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::{
     AliasRow, CHAIN_SECONDS, CHAIN_STEPS, DayRow, HandoverRow, HelpfulRow, Options, Page, QueryRow, QuestionRow, Report,
-    SESSION_LOOKBACK, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, iso, ratio,
+    MIN_VOTES, SESSION_LOOKBACK, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, helpful_ratio, iso, looks_like_words, ratio,
 };
 
 /// The characters `char::is_whitespace` accepts, as SQL `char(...)`, for `trim(x, ...)`.
@@ -183,16 +183,17 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     let unanswered_total =
         conn.query_row(&format!("SELECT COUNT(DISTINCT s.normalized) {unanswered_from}"), range, |r| count(r, 0)).context("unanswered queries")?;
 
-    // Helpful ratios, from every vote in the range (linked to a search or not).
+    // Helpful ratios, from every vote in the range (linked to a search or not); articles with
+    // too few votes for a ratio come last.
     let worst_helpful = conn
-        .prepare(
+        .prepare(&format!(
             "SELECT article, SUM(helpful <> 0) AS yes, SUM(helpful = 0) AS no FROM events
              WHERE ts >= ?1 AND ts < ?2 AND kind = 'vote' AND article IS NOT NULL AND helpful IS NOT NULL
-             GROUP BY article ORDER BY CAST(yes AS REAL) / (yes + no), no DESC, article LIMIT ?3",
-        )?
+             GROUP BY article ORDER BY yes + no < {MIN_VOTES}, CAST(yes AS REAL) / (yes + no), no DESC, article LIMIT ?3"
+        ))?
         .query_map(params![o.from, o.to, limit], |r| {
             let (yes, no) = (count(r, 1)?, count(r, 2)?);
-            Ok(HelpfulRow { article: r.get(0)?, yes, no, ratio: ratio(yes, yes + no) })
+            Ok(HelpfulRow { article: r.get(0)?, yes, no, ratio: helpful_ratio(yes, no) })
         })?
         .collect::<Result<Vec<_>, _>>()
         .context("helpful ratios")?;
@@ -234,14 +235,22 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     let (questions_total, questions) = question_page(conn, o.from, o.to, o.questions)?;
 
     conn.execute(&alias_sql(), range).context("alias suggestions")?;
-    let mut alias_suggestions: Vec<AliasRow> = conn
-        .prepare(
+    // Read in order until `limit` queries that look like words are found (noise is skipped).
+    let mut alias_suggestions: Vec<AliasRow> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
             "SELECT query, article, COUNT(DISTINCT zid) AS n FROM report_alias
-             GROUP BY query, article ORDER BY n DESC, query, article LIMIT ?1",
-        )?
-        .query_map([limit], |r| Ok(AliasRow { query: r.get(0)?, article: r.get(1)?, count: count(r, 2)?, reformulations: Vec::new() }))?
-        .collect::<Result<Vec<_>, _>>()
-        .context("alias suggestions")?;
+             GROUP BY query, article ORDER BY n DESC, query, article",
+        )?;
+        let mut rows = stmt.query([]).context("alias suggestions")?;
+        while alias_suggestions.len() < o.limit {
+            let Some(r) = rows.next()? else { break };
+            let query: String = r.get(0)?;
+            if looks_like_words(&query) {
+                alias_suggestions.push(AliasRow { query, article: r.get(1)?, count: count(r, 2)?, reformulations: Vec::new() });
+            }
+        }
+    }
     let mut reformulations =
         conn.prepare("SELECT DISTINCT reform FROM report_alias WHERE query = ?1 AND article = ?2 ORDER BY reform LIMIT 3")?;
     for a in &mut alias_suggestions {
@@ -265,6 +274,7 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         unanswered,
         unanswered_total,
         meaning_groups: Vec::new(),
+        titles: Default::default(),
     })
 }
 

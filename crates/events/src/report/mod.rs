@@ -7,7 +7,9 @@
 //! - **Hand-overs** (corpus gaps): queries whose searches led to the contact channels (shown
 //!   after an empty or weak result or a "no" vote, or followed: a contact link clicked or a
 //!   question sent).
-//! - **Worst helpful ratio**: articles by yes / (yes + no).
+//! - **Worst helpful ratio**: articles by yes / (yes + no); an article with fewer than
+//!   [`MIN_VOTES`] votes has no ratio (`None`: too few votes to judge) and comes after those
+//!   that have one.
 //! - **Never found**: public articles that never appeared in any search's top ids.
 //! - **Self-resolution** per day (UTC): a search is resolved when an article was opened from it,
 //!   no "no" vote was given from it, no contact link was followed and no question sent.
@@ -16,7 +18,10 @@
 //! - **Alias suggestions**: a zero-result query followed within 10 minutes (same tab session, or
 //!   a search typed on that query's results page) by a reformulated query from which an article
 //!   was found helpful (a "yes" vote, or opened with no "no" vote): add the first query as an
-//!   alias of that article.
+//!   alias of that article. Only queries that look like words are suggested
+//!   ([`looks_like_words`]): 「xyzzy」 is noise, not an alias.
+//! - **Titles**: the rows name articles by id (kept in CSV and JSON); [`Report::add_titles`]
+//!   adds their titles from the corpus ([`Report::titles`]) for people to read.
 //!
 //! - **Same question, other words**: the unanswered searches (no result, or handed over) of the
 //!   most searched [`UNANSWERED_QUERIES`] distinct queries ([`Report::unanswered`]), grouped
@@ -32,12 +37,18 @@
 
 mod aggregate;
 pub mod render;
+mod words;
 
 use anyhow::Context;
 use serde::Serialize;
 
 pub use aggregate::{build, question_page, questions};
 pub use render::{csv_cell, terminal_safe, write_json};
+pub use words::looks_like_words;
+
+/// Below this many votes (yes + no) an article shows no helpful ratio: two "no" votes out of
+/// three say little, and would put a good page at the top of the worst list.
+pub const MIN_VOTES: u64 = 5;
 
 /// How long after a zero-result search a reformulation still counts, in seconds.
 pub const CHAIN_SECONDS: i64 = 600;
@@ -116,7 +127,8 @@ pub struct HelpfulRow {
     pub article: String,
     pub yes: u64,
     pub no: u64,
-    pub ratio: f64,
+    /// yes / (yes + no); `None` under [`MIN_VOTES`] votes.
+    pub ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,6 +232,8 @@ pub struct Report {
     /// Unanswered searches grouped by meaning, largest first: empty from [`build`], filled by a
     /// caller with the model.
     pub meaning_groups: Vec<MeaningGroupRow>,
+    /// The titles of the articles the report names (id → title), from [`Report::add_titles`].
+    pub titles: std::collections::BTreeMap<String, String>,
 }
 
 /// The report's sections, for CSV exports.
@@ -227,6 +241,26 @@ pub const SECTIONS: &[&str] =
     &["top_queries", "zero_results", "handovers", "worst_helpful", "never_found", "self_resolution", "questions", "aliases", "meaning_groups"];
 
 impl Report {
+    /// Look up the title of every article the report names (worst helpful ratios, never found,
+    /// alias suggestions, the page of questions), with `title` (the corpus; `None` for an
+    /// article it no longer has).
+    pub fn add_titles(&mut self, title: impl Fn(&str) -> Option<String>) {
+        let ids = self
+            .worst_helpful
+            .iter()
+            .map(|h| &h.article)
+            .chain(&self.never_found)
+            .chain(self.alias_suggestions.iter().map(|a| &a.article))
+            .chain(self.questions.iter().filter_map(|q| q.article.as_ref()));
+        let found: Vec<(String, String)> = ids.filter_map(|id| Some((id.clone(), title(id)?))).collect();
+        self.titles.extend(found);
+    }
+
+    /// The title of article `id`, if [`Report::add_titles`] found it.
+    pub fn title(&self, id: &str) -> Option<&str> {
+        self.titles.get(id).map(String::as_str).filter(|t| !t.trim().is_empty())
+    }
+
     /// Drop submitted contact addresses (they are shown only in the console).
     pub fn redact_contacts(&mut self) {
         for q in &mut self.questions {
@@ -245,6 +279,11 @@ fn day(ts: i64) -> String {
 
 fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The helpful ratio, when there are at least [`MIN_VOTES`] votes.
+fn helpful_ratio(yes: u64, no: u64) -> Option<f64> {
+    (yes + no >= MIN_VOTES).then(|| ratio(yes, yes + no))
 }
 
 /// The first day a report can cover: events are stored as Unix seconds.

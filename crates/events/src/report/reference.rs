@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use anyhow::Context;
 use rusqlite::Connection;
 
-use super::{AliasRow, CHAIN_SECONDS, DayRow, HandoverRow, HelpfulRow, Options, QueryRow, QuestionRow, Report, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, iso, ratio};
+use super::{AliasRow, CHAIN_SECONDS, DayRow, HandoverRow, HelpfulRow, Options, QueryRow, QuestionRow, Report, MIN_VOTES, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, helpful_ratio, iso, looks_like_words, ratio};
 
 struct S {
     id: String,
@@ -194,10 +194,15 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     }
     let mut worst_helpful: Vec<HelpfulRow> = votes
         .into_iter()
-        .map(|(article, (yes, no))| HelpfulRow { article: article.to_string(), yes, no, ratio: ratio(yes, yes + no) })
+        .map(|(article, (yes, no))| HelpfulRow { article: article.to_string(), yes, no, ratio: helpful_ratio(yes, no) })
         .collect();
+    let few = |h: &HelpfulRow| h.yes + h.no < MIN_VOTES;
     worst_helpful.sort_by(|a, b| {
-        a.ratio.total_cmp(&b.ratio).then(b.no.cmp(&a.no)).then_with(|| a.article.cmp(&b.article))
+        few(a)
+            .cmp(&few(b))
+            .then(ratio(a.yes, a.yes + a.no).total_cmp(&ratio(b.yes, b.yes + b.no)))
+            .then(b.no.cmp(&a.no))
+            .then_with(|| a.article.cmp(&b.article))
     });
     worst_helpful.truncate(o.limit);
 
@@ -265,6 +270,7 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     }
     let mut alias_suggestions: Vec<AliasRow> = aliases
         .into_iter()
+        .filter(|((query, _), _)| looks_like_words(query))
         .map(|((query, article), (zs, refs))| AliasRow {
             query,
             article,
@@ -292,6 +298,7 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
         unanswered,
         unanswered_total,
         meaning_groups: Vec::new(),
+        titles: Default::default(),
     })
 }
 

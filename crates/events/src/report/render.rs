@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeSeq, Serializer};
 
-use super::{AliasRow, DayRow, HandoverRow, HelpfulRow, MeaningGroupRow, Options, QueryRow, QuestionRow, Report, SECTIONS, ZeroRow, questions};
+use super::{AliasRow, DayRow, MIN_VOTES, HandoverRow, HelpfulRow, MeaningGroupRow, Options, QueryRow, QuestionRow, Report, SECTIONS, ZeroRow, questions};
 
 /// Characters a terminal or a reader could be fooled by: C0 and C1 controls, DEL, and the
 /// bidirectional-text controls (which reorder what is shown).
@@ -107,13 +107,14 @@ impl Report {
         for r in &self.handover_queries {
             writeln!(w, "  {:>5} {:>5} {:>5}  {}", r.searches, r.shown, r.contacted, t(&r.query))?;
         }
-        writeln!(w, "\nWorst helpful ratio (yes, no, ratio)")?;
+        writeln!(w, "\nWorst helpful ratio (yes, no, ratio; no ratio under {MIN_VOTES} votes)")?;
         for r in &self.worst_helpful {
-            writeln!(w, "  {:>5} {:>5} {:>5.2}  {}", r.yes, r.no, r.ratio, t(&r.article))?;
+            let ratio = r.ratio.map_or_else(|| "票数不足".to_string(), |x| format!("{x:>5.2}"));
+            writeln!(w, "  {:>5} {:>5} {ratio}  {}", r.yes, r.no, self.article_text(&r.article))?;
         }
         writeln!(w, "\nArticles never found ({})", self.never_found.len())?;
         for id in &self.never_found {
-            writeln!(w, "  {}", t(id))?;
+            writeln!(w, "  {}", self.article_text(id))?;
         }
         writeln!(w, "\nSelf-resolution per day (searches, resolved, rate)")?;
         for r in &self.self_resolution {
@@ -122,9 +123,17 @@ impl Report {
         writeln!(w, "\nAlias suggestions (count, query → article, found with)")?;
         for r in &self.alias_suggestions {
             let found: Vec<Cow<str>> = r.reformulations.iter().map(|q| t(q)).collect();
-            writeln!(w, "  {:>5}  {} → {}  ({})", r.count, t(&r.query), t(&r.article), found.join(", "))?;
+            writeln!(w, "  {:>5}  {} → {}  ({})", r.count, t(&r.query), self.article_text(&r.article), found.join(", "))?;
         }
         self.write_text_meaning_groups(w)
+    }
+
+    /// An article for a terminal: 「title (id)」, or the id when its title is unknown.
+    fn article_text(&self, id: &str) -> String {
+        match self.title(id) {
+            Some(title) => format!("{} ({})", terminal_safe(title), terminal_safe(id)),
+            None => terminal_safe(id).into_owned(),
+        }
     }
 
     /// The unanswered searches grouped by meaning, as text.
@@ -177,15 +186,16 @@ impl Report {
                 }
             }
             "worst_helpful" => {
-                record(&mut c, &["article", "yes", "no", "ratio"])?;
+                record(&mut c, &["article", "title", "yes", "no", "ratio"])?;
                 for r in &self.worst_helpful {
-                    record(&mut c, &[&r.article, &r.yes.to_string(), &r.no.to_string(), &f(r.ratio)])?;
+                    let ratio = r.ratio.map(f).unwrap_or_default();
+                    record(&mut c, &[&r.article, self.title(&r.article).unwrap_or_default(), &r.yes.to_string(), &r.no.to_string(), &ratio])?;
                 }
             }
             "never_found" => {
-                record(&mut c, &["article"])?;
+                record(&mut c, &["article", "title"])?;
                 for id in &self.never_found {
-                    record(&mut c, &[id])?;
+                    record(&mut c, &[id, self.title(id).unwrap_or_default()])?;
                 }
             }
             "self_resolution" => {
@@ -195,9 +205,10 @@ impl Report {
                 }
             }
             "aliases" => {
-                record(&mut c, &["query", "article", "count", "reformulations"])?;
+                record(&mut c, &["query", "article", "title", "count", "reformulations"])?;
                 for r in &self.alias_suggestions {
-                    record(&mut c, &[&r.query, &r.article, &r.count.to_string(), &r.reformulations.join(" | ")])?;
+                    let title = self.title(&r.article).unwrap_or_default();
+                    record(&mut c, &[&r.query, &r.article, title, &r.count.to_string(), &r.reformulations.join(" | ")])?;
                 }
             }
             "meaning_groups" => {
@@ -285,6 +296,7 @@ struct Json<'a> {
     questions: StreamedQuestions<'a>,
     alias_suggestions: &'a [AliasRow],
     meaning_groups: &'a [MeaningGroupRow],
+    titles: &'a std::collections::BTreeMap<String, String>,
 }
 
 struct StreamedQuestions<'a> {
@@ -333,6 +345,7 @@ pub fn write_json(report: &Report, conn: &Connection, o: &Options, redact: bool,
         questions: StreamedQuestions { conn, from: o.from, to: o.to, redact },
         alias_suggestions: &report.alias_suggestions,
         meaning_groups: &report.meaning_groups,
+        titles: &report.titles,
     };
     serde_json::to_writer_pretty(w, &json)?;
     Ok(())

@@ -146,39 +146,32 @@ async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions:
     let mut r = Report::clone(&figures);
     r.questions_total = total;
     r.questions = rows;
+    // Articles are shown by their title in the served corpus (ids stay in the CSV exports).
+    let snapshot = state.snapshot();
+    let titles: std::collections::HashMap<&str, &str> = snapshot.corpus.pages.iter().map(|p| (p.id.as_str(), p.title.as_str())).collect();
+    r.add_titles(|id| titles.get(id).map(|t| t.to_string()));
     Ok(r)
 }
 
-/// Horizontal bars: one row per label.
+/// Horizontal bars, one row per label: the label whole above its bar (it wraps on a narrow
+/// screen), the bar an SVG that takes the width it is given, the value after it.
 fn bar_chart(title: &str, rows: &[(String, f64, String)]) -> String {
     if rows.is_empty() {
         return String::new();
     }
     let max = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max).max(1e-9);
-    let (label_w, bar_w, row_h) = (260.0, 360.0, 22.0);
-    let height = rows.len() as f64 * row_h + 8.0;
-    let mut svg = format!(
-        r##"<svg class="chart" role="img" aria-label="{t}" width="{w}" height="{height}" viewBox="0 0 {w} {height}" xmlns="http://www.w3.org/2000/svg"><title>{t}</title>"##,
-        t = escape(title),
-        w = label_w + bar_w + 70.0,
-    );
-    for (i, (label, value, shown)) in rows.iter().enumerate() {
-        let y = i as f64 * row_h + 4.0;
-        let w = (value / max * bar_w).max(1.0);
-        let short: String = label.chars().take(22).collect();
+    let mut out = format!(r#"<figure class="bars"><figcaption>{}</figcaption><ol>"#, escape(title));
+    for (label, value, shown) in rows {
+        let pct = (value / max * 100.0).clamp(0.5, 100.0);
         let _ = write!(
-            svg,
-            r##"<text x="{lx}" y="{ty}" font-size="12" text-anchor="end" fill="#1f2328">{label}</text><rect x="{bx}" y="{y}" width="{w:.1}" height="16" fill="#0a58ca"/><text x="{vx:.1}" y="{ty}" font-size="12" fill="#57606a">{shown}</text>"##,
-            lx = label_w - 6.0,
-            ty = y + 12.5,
-            label = escape(&short),
-            bx = label_w,
-            vx = label_w + w + 4.0,
+            out,
+            r##"<li><span class="bar-label">{label}</span><span class="bar-row"><svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect width="{pct:.1}" height="10" fill="#0a58ca"/></svg><span class="bar-value">{shown}</span></span></li>"##,
+            label = escape(label),
             shown = escape(shown),
         );
     }
-    svg.push_str("</svg>");
-    svg
+    out.push_str("</ol></figure>");
+    out
 }
 
 /// Every day of the range, with the days that had no search filled in.
@@ -242,10 +235,16 @@ fn rate_chart(days: &[kotae_events::report::DayRow]) -> String {
 }
 
 fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
+    table_html(head, rows.into_iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect())
+}
+
+/// A table whose cells are HTML already (escaped by the caller), in a box that scrolls
+/// sideways on a narrow screen.
+fn table_html(head: &[&str], rows: Vec<Vec<String>>) -> String {
     if rows.is_empty() {
         return r#"<p class="empty">該当なし</p>"#.into();
     }
-    let mut out = String::from("<table class=\"insights\"><thead><tr>");
+    let mut out = String::from("<div class=\"table-box\"><table class=\"insights\"><thead><tr>");
     for h in head {
         let _ = write!(out, "<th>{}</th>", escape(h));
     }
@@ -253,12 +252,30 @@ fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
     for r in rows {
         out.push_str("<tr>");
         for c in r {
-            let _ = write!(out, "<td>{}</td>", escape(&c));
+            let _ = write!(out, "<td>{c}</td>");
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
+}
+
+/// An article as a link to its console page, named by its title (its id when the corpus no
+/// longer has it), with the id as a tooltip.
+fn article_link(r: &Report, id: &str) -> String {
+    format!(
+        r#"<a href="/ops/articles/{id}" title="{id}">{name}</a>"#,
+        id = escape(id),
+        name = escape(r.title(id).unwrap_or(id)),
+    )
+}
+
+/// An article's helpful ratio, or 「票数不足」 under the minimum of votes.
+fn ratio_text(h: &report::HelpfulRow) -> String {
+    match h.ratio {
+        Some(x) => format!("{:.0}%", x * 100.0),
+        None => format!("票数不足（{}票）", h.yes + h.no),
+    }
 }
 
 /// The filter form, with the range shown.
@@ -278,11 +295,19 @@ fn console_page(state: &AppState, status: StatusCode, body: String) -> Response 
 
 /// The questions section: one page of them, with links to the others and to the CSV pages.
 fn questions_section(r: &Report, from: NaiveDate, to: NaiveDate, page: u64) -> String {
-    let mut out = table(
+    let mut out = table_html(
         &["日時", "質問", "検索語", "記事", "連絡先"],
         r.questions
             .iter()
-            .map(|q| vec![q.time.clone(), q.question.clone(), q.query.clone().unwrap_or_default(), q.article.clone().unwrap_or_default(), q.contact.clone().unwrap_or_default()])
+            .map(|q| {
+                vec![
+                    escape(&q.time),
+                    escape(&q.question),
+                    escape(q.query.as_deref().unwrap_or_default()),
+                    q.article.as_deref().map(|a| article_link(r, a)).unwrap_or_default(),
+                    escape(q.contact.as_deref().unwrap_or_default()),
+                ]
+            })
             .collect(),
     );
     let total = r.questions_total;
@@ -409,17 +434,34 @@ pub async fn insights(State(state): State<AppState>, params: axum::extract::Quer
     body.push_str(&title("同じことを聞いている検索（意味でまとめたもの）", "meaning_groups"));
     body.push_str(&meaning_groups_section(&r));
     body.push_str(&title("「役に立った」の割合が低い記事", "worst_helpful"));
-    body.push_str(&bar_chart("役に立った割合", &r.worst_helpful.iter().take(10).map(|h| (h.article.clone(), h.ratio, format!("{:.0}%", h.ratio * 100.0))).collect::<Vec<_>>()));
-    body.push_str(&table(&["記事", "はい", "いいえ", "割合"], r.worst_helpful.iter().map(|h| vec![h.article.clone(), h.yes.to_string(), h.no.to_string(), format!("{:.0}%", h.ratio * 100.0)]).collect()));
+    let _ = write!(body, r#"<p class="note">投票が{}票未満の記事は割合を出さず「票数不足」と表示します。</p>"#, report::MIN_VOTES);
+    let rated: Vec<(String, f64, String)> = r
+        .worst_helpful
+        .iter()
+        .filter_map(|h| Some((r.title(&h.article).unwrap_or(&h.article).to_string(), h.ratio?, ratio_text(h))))
+        .take(10)
+        .collect();
+    body.push_str(&bar_chart("役に立った割合", &rated));
+    body.push_str(&table_html(
+        &["記事", "はい", "いいえ", "割合"],
+        r.worst_helpful.iter().map(|h| vec![article_link(&r, &h.article), h.yes.to_string(), h.no.to_string(), ratio_text(h)]).collect(),
+    ));
     body.push_str(&title("別名（aliases）の追加候補", "aliases"));
-    body.push_str(&table(&["キーワード", "記事", "件数", "見つけた言い換え"], r.alias_suggestions.iter().map(|a| vec![a.query.clone(), a.article.clone(), a.count.to_string(), a.reformulations.join("、")]).collect()));
+    body.push_str(r#"<p class="note">ヒットしなかった検索のあと、言い換えで記事が見つかったものです。単語に見えない検索語（「xyzzy」など）は候補にしません。</p>"#);
+    body.push_str(&table_html(
+        &["キーワード", "記事", "件数", "見つけた言い換え"],
+        r.alias_suggestions
+            .iter()
+            .map(|a| vec![escape(&a.query), article_link(&r, &a.article), a.count.to_string(), escape(&a.reformulations.join("、"))])
+            .collect(),
+    ));
     body.push_str(&title("一度も検索結果に出なかった公開記事", "never_found"));
     if r.never_found.is_empty() {
         body.push_str(r#"<p class="empty">該当なし</p>"#);
     } else {
         let _ = write!(body, r#"<p>{}件</p><ul class="never-found">"#, r.never_found.len());
         for id in &r.never_found {
-            let _ = write!(body, r#"<li><a href="/ops/articles/{}">{}</a></li>"#, escape(id), escape(id));
+            let _ = write!(body, "<li>{}</li>", article_link(&r, id));
         }
         body.push_str("</ul>");
     }

@@ -222,7 +222,13 @@ async fn insights_show_the_figures_with_charts_and_csv_exports() {
     assert!(b.contains("<svg") && !b.contains("style="), "inline SVG charts, no style attributes");
     assert!(!b.contains("<script>") && !b.contains("<script type=\"text/javascript\">"));
     assert!(b.contains("qwertyuiop"), "the zero-result query is listed");
-    assert!(b.contains(&article), "the alias suggestion names the article");
+    let title = s.snapshot().corpus.pages.iter().find(|p| p.id == article).unwrap().title.clone();
+    assert!(
+        b.contains(&format!(r#"<a href="/ops/articles/{article}" title="{article}">{}</a>"#, kotae_server::html::escape(&title))),
+        "the alias suggestion names the article by its title: {b}"
+    );
+    assert!(b.contains(r#"<span class="bar-label">qwertyuiop</span>"#), "chart labels are whole HTML text");
+    assert!(b.contains("<td>票数不足（1票）</td>"), "one vote shows no ratio");
     assert!(b.contains("secret@example.com"), "the console shows the contact address");
     assert!(b.contains("/ops/insights.csv?report=aliases"));
 
@@ -232,8 +238,8 @@ async fn insights_show_the_figures_with_charts_and_csv_exports() {
     let csv = get_as_operator(&s, "/ops/insights.csv?report=aliases").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
-    assert!(csv.body.starts_with("query,article,count,reformulations"), "{}", csv.body);
-    assert!(csv.body.contains(&format!("qwertyuiop,{article},1,")), "{}", csv.body);
+    assert!(csv.body.starts_with("query,article,title,count,reformulations"), "{}", csv.body);
+    assert!(csv.body.contains(&format!("qwertyuiop,{article},{title},1,")), "the id and the title: {}", csv.body);
 
     let today = chrono::Utc::now().date_naive();
     let r = get_as_operator(&s, &format!("/ops/insights?from={}&to={}", today - chrono::Days::new(400), today - chrono::Days::new(399))).await;
