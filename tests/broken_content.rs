@@ -152,3 +152,69 @@ fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
     let out = kotae(dir.path(), &["search", "--json", "送料について教えてください"]);
     assert!(stdout(&out).contains("送料について教えてください"), "{}", stdout(&out));
 }
+
+#[test]
+fn watch_mode_prints_an_unchanged_warning_once() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    fs::create_dir_all(content.join("orders")).unwrap();
+    fs::write(content.join("categories.yml"), "- id: orders\n  name: ご注文\n").unwrap();
+    fs::write(
+        content.join("orders/old.md"),
+        "---\ntitle: 古いページ\ncategory: orders\nreview_by: 2020-01-01\n---\n見直しが必要です。\n",
+    )
+    .unwrap();
+    let other = content.join("orders/cancel.md");
+    let text = "---\ntitle: 注文をキャンセルしたい\ncategory: orders\n---\n注文履歴から取り消せます。\n";
+    fs::write(&other, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["index", "--watch", "--quiet"])
+        .current_dir(dir.path())
+        .env("KOTAE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel::<String>();
+    let stderr_pipe = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = matches(&line);
+                    seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("the watcher never reported {what}; it said:\n{}", seen.join("\n"));
+    };
+    wait_for("watching", &|l| l.starts_with("watching "));
+    for n in 0..2 {
+        // An unrelated file is saved again, unchanged in meaning.
+        fs::write(&other, format!("{text}{}", "\n".repeat(n + 1))).unwrap();
+        wait_for("the rebuild", &|l| l.starts_with("indexed "));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let warned = seen.iter().filter(|l| l.contains("old.md:4: warning: review date 2020-01-01 has passed")).count();
+    assert_eq!(warned, 1, "the warning is printed once:\n{}", seen.join("\n"));
+    assert!(seen.iter().any(|l| l.contains("unchanged warning(s) not repeated")), "{}", seen.join("\n"));
+}

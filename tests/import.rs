@@ -61,8 +61,8 @@ fn jsonl_and_csv_imports_check_index_and_answer() {
     let manual = fs::read_to_string(root.join("content/ops/warranty-desk.md")).unwrap();
     assert_eq!(manual, "---\ntitle: 保証の受付手順\naudience: internal\n---\n## 受付\n保証書の日付を確認します。\n");
     let categories = fs::read_to_string(root.join("content/categories.yml")).unwrap();
-    assert!(categories.contains("- id: imported\n  name: インポート\n"), "{categories}");
-    assert!(categories.contains("- id: stores\n  name: stores\n"), "{categories}");
+    assert!(categories.contains("- id: imported\n  name: その他\n"), "{categories}");
+    assert!(categories.contains("- id: stores\n  name: Stores\n"), "{categories}");
 
     // Importing again refuses to replace the pages.
     let again = kotae(root, &["import", "faq.jsonl", "--out", "content"]);

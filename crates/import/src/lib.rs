@@ -41,8 +41,9 @@ use write::{CategoryEntry, add_categories, read_categories};
 /// The category of public records that have none.
 pub const DEFAULT_CATEGORY: &str = "imported";
 
-/// The display name of [`DEFAULT_CATEGORY`] when the import creates it.
-pub const DEFAULT_CATEGORY_NAME: &str = "インポート";
+/// The display name of [`DEFAULT_CATEGORY`] when the import creates it: what customers see
+/// on its chip, so a plain 「その他」 rather than how the pages arrived.
+pub const DEFAULT_CATEGORY_NAME: &str = "その他";
 
 /// The fields a record may have; any other field or column is ignored with a warning.
 const FIELDS: [&str; 7] = ["id", "title", "body", "category", "tags", "aliases", "audience"];
@@ -220,12 +221,16 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
     }
 
     let known: HashSet<&str> = existing.iter().flatten().map(|c| c.id.as_str()).collect();
-    // A new category is named as the records wrote it: the id only when that is what they wrote.
+    // A new category is named as the records wrote it; when they wrote an id, the id made
+    // readable (`store-hours` → `Store hours`), never the bare id.
     let name_of = |id: &str| -> String {
         if id == DEFAULT_CATEGORY {
             return DEFAULT_CATEGORY_NAME.to_string();
         }
-        categories.ids.iter().find(|(_, to)| *to == id).map_or(id, |(text, _)| text.as_str()).to_string()
+        match categories.ids.iter().find(|(_, to)| *to == id) {
+            Some((text, _)) => text.clone(),
+            None => readable_name(id),
+        }
     };
     let added: Vec<CategoryEntry> = used
         .into_iter()
@@ -253,6 +258,14 @@ pub fn import(options: &ImportOptions) -> Result<Report> {
         categories_added: added.into_iter().map(|c| c.id).collect(),
         diagnostics,
     })
+}
+
+/// A category id as a name: separators as spaces, the first letter in capitals.
+pub fn readable_name(id: &str) -> String {
+    let words = id.replace(['-', '_', '/'], " ");
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(|| id.to_string(), |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Remember that a page of `audience` uses category `id`; a category is public as soon as one

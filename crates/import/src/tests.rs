@@ -209,8 +209,8 @@ fn import_writes_pages_and_categories_that_pass_the_check() {
     assert!(report.categories_created);
     assert_eq!(report.categories_added, ["imported", "returns", "ops"]);
     let categories = std::fs::read_to_string(out.join(CATEGORIES_FILE)).unwrap();
-    assert!(categories.contains("- id: imported\n  name: インポート\n"), "{categories}");
-    assert!(categories.contains("- id: ops\n  name: ops\n  audience: internal\n"), "{categories}");
+    assert!(categories.contains("- id: imported\n  name: その他\n"), "{categories}");
+    assert!(categories.contains("- id: ops\n  name: Ops\n  audience: internal\n"), "{categories}");
 
     let loaded = content::load(&out, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
     assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded.diagnostics));
@@ -246,7 +246,7 @@ fn import_appends_missing_categories_and_respects_internal_ones() {
     assert!(!report.categories_created);
     assert_eq!(report.categories_added, ["imported", "shoes"]);
     let after = std::fs::read_to_string(out.join(CATEGORIES_FILE)).unwrap();
-    assert_eq!(after, format!("{before}\n- id: imported\n  name: インポート\n- id: shoes\n  name: shoes\n"));
+    assert_eq!(after, format!("{before}\n- id: imported\n  name: その他\n- id: shoes\n  name: Shoes\n"));
     let loaded = content::load(&out, chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
     assert!(loaded.diagnostics.is_empty(), "{:?}", messages(&loaded.diagnostics));
 }
@@ -287,4 +287,12 @@ fn categories_that_are_not_ids_are_rewritten_and_named_as_written() {
     let again = import(&ImportOptions { overwrite: true, ..options }).unwrap();
     assert!(again.categories_added.is_empty(), "{:?}", again.categories_added);
     assert_eq!(again.category_renames.iter().map(|r| r.to.as_str()).collect::<Vec<_>>(), [evil_id, "store-hours-2", "category-4"]);
+}
+
+#[test]
+fn category_ids_become_readable_names() {
+    assert_eq!(crate::readable_name("store-hours"), "Store hours");
+    assert_eq!(crate::readable_name("ops"), "Ops");
+    assert_eq!(crate::readable_name("a_b/c"), "A b c");
+    assert_ne!(crate::DEFAULT_CATEGORY_NAME, "インポート");
 }

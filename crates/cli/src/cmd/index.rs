@@ -33,7 +33,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if args.watch {
         return watch(&options, &analyzer);
     }
-    build_once(&options, &analyzer)
+    build_once(&options, &analyzer, None)
 }
 
 /// Rebuild on every change under the content folder, until interrupted. Changes arriving
@@ -52,21 +52,41 @@ fn watch(options: &BuildOptions, analyzer: &kotae_core::Analyzer) -> anyhow::Res
     watcher
         .watch(&options.content, RecursiveMode::Recursive)
         .with_context(|| format!("watching {}", options.content.display()))?;
-    let _ = build_once(options, analyzer);
+    // Warnings already printed: an unchanged one is not printed again on every rebuild.
+    let mut shown = std::collections::HashSet::new();
+    let _ = build_once(options, analyzer, Some(&mut shown));
     eprintln!("watching {} for changes (Ctrl-C to stop)", options.content.display());
     while rx.recv().is_ok() {
         // Let a burst of saves settle.
         while rx.recv_timeout(std::time::Duration::from_millis(300)).is_ok() {}
-        let _ = build_once(options, analyzer);
+        let _ = build_once(options, analyzer, Some(&mut shown));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn build_once(options: &BuildOptions, analyzer: &kotae_core::Analyzer) -> anyhow::Result<ExitCode> {
+/// Build once. With `shown` (watch mode), warnings printed by the previous build are not
+/// printed again; a warning that goes away and comes back is.
+fn build_once(
+    options: &BuildOptions,
+    analyzer: &kotae_core::Analyzer,
+    shown: Option<&mut std::collections::HashSet<String>>,
+) -> anyhow::Result<ExitCode> {
     match kotae_indexer::build(options, analyzer) {
         Ok(report) => {
-            for w in &report.warnings {
-                eprintln!("{w}");
+            let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+            let mut unchanged = 0;
+            for w in &warnings {
+                if shown.as_deref().is_some_and(|s| s.contains(w)) {
+                    unchanged += 1;
+                } else {
+                    eprintln!("{w}");
+                }
+            }
+            if unchanged > 0 {
+                eprintln!("({unchanged} unchanged warning(s) not repeated)");
+            }
+            if let Some(shown) = shown {
+                *shown = warnings.into_iter().collect();
             }
             eprintln!(
                 "indexed {} pages ({} documents) in {:.2}s into {}",

@@ -1,41 +1,26 @@
 //! How is a file split into front matter and body, and the front matter read?
 
-use serde::{Deserialize, Deserializer};
+use super::yaml;
 
-/// The front matter as written, before validation. Unknown keys are errors, so a misspelt
-/// `titel:` is reported instead of silently ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The front matter as written, before validation.
+#[derive(Debug, Default)]
 pub struct RawFrontMatter {
     pub title: Option<String>,
     pub id: Option<String>,
     pub category: Option<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
     pub tags: Vec<String>,
     pub audience: Option<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
     pub aliases: Vec<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
     pub related: Vec<String>,
     pub updated: Option<String>,
     pub review_by: Option<String>,
     pub featured: Option<u32>,
 }
 
-/// A list, or a single value meaning a list of one.
-fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(s)) => vec![s],
-        Some(OneOrMany::Many(v)) => v,
-    })
-}
+/// The fields a front matter may have. Others are errors, so a misspelt `titel:` is reported
+/// instead of silently ignored.
+pub const FIELDS: &[&str] =
+    &["title", "id", "category", "tags", "audience", "aliases", "related", "updated", "review_by", "featured"];
 
 /// A file split at its front matter.
 #[derive(Debug, PartialEq, Eq)]
@@ -91,13 +76,38 @@ pub fn parse(yaml: &str, yaml_line: usize) -> Result<RawFrontMatter, FrontMatter
     if yaml.trim().is_empty() {
         return Ok(RawFrontMatter::default());
     }
-    serde_yaml_ng::from_str::<RawFrontMatter>(yaml).map_err(|e| {
-        let line = e.location().map_or(yaml_line, |l| yaml_line + l.line().saturating_sub(1));
-        // serde_yaml_ng appends " at line L column C"; we report the line ourselves.
-        let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-        FrontMatterError { line, message: format!("front matter: {message}") }
-    })
+    let value = yaml::parse(yaml, yaml_line)
+        .map_err(|e| FrontMatterError { line: e.line, message: format!("front matter: {}", e.message) })?;
+    let at_key = |key: &str, message: String| FrontMatterError {
+        line: key_line(yaml, yaml_line, key).unwrap_or(yaml_line),
+        message: format!("front matter: {message}"),
+    };
+    if value.is_null() {
+        return Ok(RawFrontMatter::default());
+    }
+    let fields = yaml::fields(&value, "the front matter", "title: 注文をキャンセルしたい")
+        .map_err(|m| FrontMatterError { line: yaml_line, message: format!("front matter: {m}") })?;
+    let mut fm = RawFrontMatter::default();
+    for (key, v) in fields {
+        let v = Some(v);
+        let text = |out: &mut Option<String>| yaml::text(key, v).map(|t| *out = t);
+        let list = |out: &mut Vec<String>| yaml::list(key, v).map(|l| *out = l);
+        match key {
+            "title" => text(&mut fm.title),
+            "id" => text(&mut fm.id),
+            "category" => text(&mut fm.category),
+            "audience" => text(&mut fm.audience),
+            "updated" => text(&mut fm.updated),
+            "review_by" => text(&mut fm.review_by),
+            "tags" => list(&mut fm.tags),
+            "aliases" => list(&mut fm.aliases),
+            "related" => list(&mut fm.related),
+            "featured" => yaml::whole_number(key, v).map(|n| fm.featured = n),
+            _ => Err(format!("unknown field `{key}`: the fields are {}", FIELDS.join(", "))),
+        }
+        .map_err(|m| at_key(key, m))?;
+    }
+    Ok(fm)
 }
 
 /// The 1-based file line of `key:` in the YAML that starts at `yaml_line`, if present.
@@ -144,6 +154,27 @@ mod tests {
         let err = parse("title: a\ntitel: b\n", 2).unwrap_err();
         assert_eq!(err.line, 3);
         assert!(err.message.contains("unknown field `titel`"), "{}", err.message);
+    }
+
+    #[test]
+    fn mistakes_are_told_in_the_writers_terms() {
+        let cases = [
+            ("title： 返品したい\ncategory: returns\n", 2, "full-width colon `：` follows `title`: write a half-width colon"),
+            ("title: a\ntags:\n\t- x\n", 4, "a tab is used to indent this line"),
+            ("title: a\naliases: 3\n", 3, "`aliases` should be a list of texts, but is a number (3)"),
+            ("title: a\ntags:\n  返品: x\n", 3, "`tags` should be a list of texts, but is a group"),
+            ("title: [unclosed\ncategory: a\n", 2, "the `[` on this line is never closed"),
+            ("title: a\nfeatured: first\n", 3, "`featured` should be a whole number"),
+            ("- title: a\n", 2, "the front matter should be `key: value` lines"),
+        ];
+        for (yaml, line, message) in cases {
+            let err = parse(yaml, 2).unwrap_err();
+            assert_eq!(err.line, line, "{yaml:?}: {err:?}");
+            assert!(err.message.contains(message), "{yaml:?}: {err:?}");
+            for word in ["struct", "invalid type", "RawFrontMatter", "serde", "untagged", "token", "expected"] {
+                assert!(!err.message.contains(word), "{err:?}");
+            }
+        }
     }
 
     #[test]

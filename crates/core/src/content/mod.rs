@@ -9,13 +9,13 @@ pub mod frontmatter;
 pub mod ids;
 pub mod markdown;
 pub mod model;
+pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use serde::Deserialize;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use ids::{ID_RULE, is_valid_id};
@@ -129,23 +129,33 @@ fn is_page_file(path: &Path) -> bool {
         && !path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("README.md"))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawCategory {
     id: String,
     name: String,
-    #[serde(default)]
     description: String,
     audience: Option<String>,
 }
 
-fn yaml_error(path: &Path, e: &serde_yaml_ng::Error) -> Diagnostic {
-    let line = e.location().map_or(1, |l| l.line());
-    let message = e.to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-    Diagnostic::error(path, line, message)
+const CATEGORY_FIELDS: &[&str] = &["id", "name", "description", "audience"];
+
+/// A file's YAML, or its problem at its line.
+fn read_yaml(path: &Path, text: &str) -> Result<serde_yaml_ng::Value, Diagnostic> {
+    yaml::parse(text, 1).map_err(|e| Diagnostic::error(path, e.line, e.message))
 }
 
+/// A message of serde without its type names, for `site.yml`.
+fn plain_serde_message(e: &serde_yaml_ng::Error) -> String {
+    let raw = e.to_string();
+    let raw = raw.split(" at line ").next().unwrap_or(&raw);
+    if let Some(rest) = raw.strip_prefix("unknown field ") {
+        return format!("unknown field {}", rest.split(',').next().unwrap_or(rest));
+    }
+    if let Some(field) = raw.strip_prefix("missing field ") {
+        return format!("missing {field}");
+    }
+    "a field has the wrong kind of value: `name` and each contact's `kind`, `label`, `value`, `hours` \
+     and `url` are text, and `contact` is a list of `- kind: ...` items".to_string()
+}
 /// `synonyms.txt`: one group per line, members separated by commas (`,` or `、`).
 fn load_synonyms(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Vec<String>> {
     let path = root.join(SYNONYMS_FILE);
@@ -175,13 +185,51 @@ fn load_site(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Site {
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Site::default();
     };
-    match serde_yaml_ng::from_str(&text) {
+    let value = match read_yaml(&path, &text) {
+        Ok(v) => v,
+        Err(d) => {
+            diagnostics.push(d);
+            return Site::default();
+        }
+    };
+    match serde_yaml_ng::from_value(value) {
         Ok(site) => site,
         Err(e) => {
-            diagnostics.push(yaml_error(&path, &e));
+            diagnostics.push(Diagnostic::error(&path, 1, format!("{SITE_FILE}: {}", plain_serde_message(&e))));
             Site::default()
         }
     }
+}
+
+/// One item of `categories.yml`, whose lines start at `start`; a problem at its line.
+fn category_of(text: &str, start: usize, item: &serde_yaml_ng::Value, example: &str) -> Result<RawCategory, (usize, String)> {
+    let line_of = |key: &str| {
+        text.lines()
+            .enumerate()
+            .skip(start - 1)
+            .take_while(|(i, l)| *i + 1 == start || !l.trim_start().starts_with("- ") || l.starts_with("  "))
+            .find(|(_, l)| {
+                let l = l.trim_start().trim_start_matches("- ").trim_start();
+                l.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'))
+            })
+            .map_or(start, |(i, _)| i + 1)
+    };
+    let fields = yaml::fields(item, "a category", example).map_err(|m| (start, m))?;
+    let (mut id, mut name, mut description, mut audience) = (None, None, None, None);
+    for (key, v) in fields {
+        let v = Some(v);
+        match key {
+            "id" => yaml::text(key, v).map(|t| id = t),
+            "name" => yaml::text(key, v).map(|t| name = t),
+            "description" => yaml::text(key, v).map(|t| description = t),
+            "audience" => yaml::text(key, v).map(|t| audience = t),
+            _ => Err(format!("unknown field `{key}`: a category has {}", CATEGORY_FIELDS.join(", "))),
+        }
+        .map_err(|m| (line_of(key), m))?;
+    }
+    let id = id.ok_or((start, "a category needs an `id`, like `id: orders`".to_string()))?;
+    let name = name.ok_or((start, format!("category `{id}` needs a `name`: the title customers see, like `name: ご注文`")))?;
+    Ok(RawCategory { id, name, description: description.unwrap_or_default(), audience })
 }
 
 fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Category> {
@@ -189,14 +237,36 @@ fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Catego
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Vec::new();
     };
-    let raw: Vec<RawCategory> = match serde_yaml_ng::from_str(&text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            diagnostics.push(yaml_error(&path, &e));
+    let value = match read_yaml(&path, &text) {
+        Ok(v) => v,
+        Err(d) => {
+            diagnostics.push(d);
             return Vec::new();
         }
     };
     let items = item_id_lines(&text);
+    let example = "- id: orders\n  name: ご注文";
+    let list = match &value {
+        serde_yaml_ng::Value::Null => return Vec::new(),
+        serde_yaml_ng::Value::Sequence(list) => list,
+        other => {
+            diagnostics.push(Diagnostic::error(&path, 1, format!(
+                "{CATEGORIES_FILE} should be a list with one `- id: ...` item per category, like `{example}`, but is {}",
+                yaml::kind(other)
+            )));
+            return Vec::new();
+        }
+    };
+    let mut raw = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        let (start, id_line) = items.get(i).copied().unwrap_or((1, 1));
+        match category_of(&text, start, item, example) {
+            Ok(c) => raw.push((c, id_line)),
+            Err((line, message)) => diagnostics.push(Diagnostic::error(&path, line, message)),
+        }
+    }
+    let items: Vec<usize> = raw.iter().map(|(_, line)| *line).collect();
+    let raw: Vec<RawCategory> = raw.into_iter().map(|(c, _)| c).collect();
     let mut seen = HashSet::new();
     let mut categories = Vec::new();
     for (i, c) in raw.into_iter().enumerate() {
@@ -230,7 +300,7 @@ fn load_categories(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<Catego
 
 /// The line of each top-level item's `id:` in a YAML list written one item a block (the item's
 /// first line when its `id` is not found); empty for a list written another way.
-fn item_id_lines(text: &str) -> Vec<usize> {
+fn item_id_lines(text: &str) -> Vec<(usize, usize)> {
     let is_item = |l: &str, indent: usize| {
         l.len() > indent && l[..indent].bytes().all(|b| b == b' ') && l[indent..].starts_with('-')
             && l[indent + 1..].chars().next().is_none_or(char::is_whitespace)
@@ -254,7 +324,7 @@ fn item_id_lines(text: &str) -> Vec<usize> {
                 let key = l.trim_start().trim_start_matches('-').trim_start();
                 key.strip_prefix("id").is_some_and(|rest| rest.trim_start().starts_with(':'))
             };
-            1 + (start..end).find(|&i| has_id(lines[i])).unwrap_or(start)
+            (1 + start, 1 + (start..end).find(|&i| has_id(lines[i])).unwrap_or(start))
         })
         .collect()
 }
@@ -572,6 +642,35 @@ mod tests {
             "{}:3: invalid category `<meta http-equiv=\"refresh\">`: use lower-case ASCII letters, digits, `-`, `_` and `/`",
             dir.path().join("b.md").display()
         )]);
+    }
+
+    #[test]
+    fn a_broken_categories_file_is_told_in_plain_words_at_its_line() {
+        let cases = [
+            ("- id: orders\n  name： ご注文\n", 2, "full-width colon `：` follows `name`"),
+            ("- id: orders\n\tname: ご注文\n", 2, "tab"),
+            ("- id: orders\n  name: [ご注文\n- id: b\n  name: B\n", 2, "`[` on this line is never closed"),
+            ("- id: orders\n  name: ご注文\n- id: b\n  name: [B]\n", 4, "`name` should be text, but is a list"),
+            ("- id: orders\n  name: ご注文\n- id: b\n  titel: B\n", 4, "unknown field `titel`"),
+            ("- id: orders\n", 1, "category `orders` needs a `name`"),
+            ("id: orders\nname: ご注文\n", 1, "should be a list with one `- id: ...` item per category"),
+        ];
+        for (text, line, message) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "categories.yml", text);
+            let got = messages(&load(dir.path(), today()));
+            let want = format!("{}:{line}: ", dir.path().join("categories.yml").display());
+            assert!(got.iter().any(|m| m.starts_with(&want) && m.contains(message)), "{text:?}: want {want}{message}\n got {got:#?}");
+            for m in &got {
+                for word in ["struct", "invalid type", "RawCategory", "serde", "Vec<", "untagged", "token"] {
+                    assert!(!m.contains(word), "{m}");
+                }
+            }
+        }
+        // The other categories of a file with one bad item still load.
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "categories.yml", "- id: orders\n  name: ご注文\n- id: b\n  name: [B]\n");
+        assert_eq!(load(dir.path(), today()).corpus.categories.len(), 1);
     }
 
     #[test]
