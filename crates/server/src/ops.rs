@@ -146,15 +146,17 @@ fn console_page(state: &AppState, title: &str, body: String, query: &str, carry:
     page.render()
 }
 
-/// The login form with `status` and an optional error. Its CSRF token is the one in the
-/// browser's `kotae_login_csrf` cookie if that looks like ours (and `fresh` is false), else a
-/// new one, set as that cookie.
-pub fn login_response(state: &AppState, headers: &HeaderMap, status: StatusCode, error: Option<&str>, fresh: bool) -> Response {
+/// The login form with `status` and an optional error, the operator name filled in with
+/// `name` (what a failed attempt typed, so only the token is typed again). Its CSRF token is the
+/// one in the browser's `kotae_login_csrf` cookie if that looks like ours (and `fresh` is
+/// false), else a new one, set as that cookie.
+pub fn login_response(state: &AppState, headers: &HeaderMap, status: StatusCode, (error, name): (Option<&str>, &str), fresh: bool) -> Response {
     let existing = csrf::cookie(headers, csrf::LOGIN_COOKIE)
         .filter(|t| !fresh && t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_string);
     let token = existing.clone().unwrap_or_else(crate::state::random_token);
-    let body = render(&templates::Login { error, field: csrf::FIELD, token: &token });
+    let name: String = name.chars().filter(|c| !c.is_control()).take(MAX_NAME_CHARS).collect();
+    let body = render(&templates::Login { error, name: &name, field: csrf::FIELD, token: &token });
     let mut response = (status, console_page(state, "オペレーターログイン", body, "", Vec::new())).into_response();
     if existing.is_none() {
         let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
@@ -167,8 +169,11 @@ pub fn login_response(state: &AppState, headers: &HeaderMap, status: StatusCode,
 }
 
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    login_response(&state, &headers, StatusCode::OK, None, false)
+    login_response(&state, &headers, StatusCode::OK, (None, ""), false)
 }
+
+/// At most this many characters of a typed operator name are shown back.
+const MAX_NAME_CHARS: usize = 64;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
@@ -186,7 +191,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     if !csrf::login_token_ok(&headers, &body) {
         tracing::warn!("console login without a valid CSRF token refused");
         let message = "フォームの有効期限が切れたか、正しくない送信元からのリクエストです。もう一度ログインしてください。";
-        return login_response(&state, &headers, StatusCode::FORBIDDEN, Some(message), true);
+        return login_response(&state, &headers, StatusCode::FORBIDDEN, (Some(message), ""), true);
     }
     let attempt = match reserve_attempt(&state, client) {
         Ok(attempt) => attempt,
@@ -194,7 +199,7 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
             let secs = retry_after_secs(wait);
             tracing::warn!(client = %client, "console login refused: too many failures");
             let message = format!("ログインの失敗が続いたため、一時的にログインを受け付けていません。{secs}秒ほど待ってから、もう一度お試しください。");
-            return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, Some(&message), false), secs);
+            return limit::with_retry_after(login_response(&state, &headers, StatusCode::TOO_MANY_REQUESTS, (Some(&message), ""), false), secs);
         }
     };
     let form = serde_urlencoded::from_bytes::<LoginForm>(&body);
@@ -204,7 +209,8 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     };
     let Some(name) = ok else {
         tracing::warn!(client = %client, "failed console login");
-        return login_response(&state, &headers, StatusCode::UNAUTHORIZED, Some("オペレーター名またはトークンが正しくありません。"), false);
+        let typed = form.as_ref().map_or("", |f| f.name.as_str());
+        return login_response(&state, &headers, StatusCode::UNAUTHORIZED, (Some("オペレーター名またはトークンが正しくありません。"), typed), false);
     };
     attempt.succeeded();
     let id = state.sessions.open(&name);

@@ -220,6 +220,8 @@ pub struct Error<'a> {
 #[template(path = "login.html")]
 pub struct Login<'a> {
     pub error: Option<&'a str>,
+    /// The operator name typed in a failed attempt (empty at first).
+    pub name: &'a str,
     pub field: &'a str,
     pub token: &'a str,
 }

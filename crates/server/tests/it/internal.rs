@@ -85,6 +85,11 @@ async fn operators_log_in_search_both_audiences_and_log_out() {
     let bad = send(&s, login("wrong-token-000000000")).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert!(bad.body.contains("正しくありません"));
+    // The name typed is kept, so only the token is typed again; the token is never echoed.
+    assert!(bad.body.contains(r#"name="name" autocomplete="username" value="tanaka""#), "{}", bad.body);
+    assert!(!bad.body.contains("wrong-token-000000000"));
+    let odd = send(&s, login_request(&form_cookie, &format!("name=%22%3E%3Cscript%3E&token=x&csrf={csrf}"))).await;
+    assert!(odd.body.contains(r#"value="&#34;&gt;&lt;script&gt;""#) || odd.body.contains(r#"value="&quot;&gt;&lt;script&gt;""#), "a typed name is escaped: {}", odd.body);
 
     let ok = send(&s, login(TOKEN)).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
