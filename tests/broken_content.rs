@@ -88,49 +88,11 @@ fn a_rebuild_publishes_a_new_generation_and_removes_old_ones() {
 
 #[test]
 fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
-
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&sample_content(), &dir.path().join("content"));
     let index = dir.path().join("index");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .args(["index", "--watch", "--quiet"])
-        .current_dir(dir.path())
-        .env("KOTAE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // What the watcher reports, line by line.
-    let (tx, lines) = mpsc::channel::<String>();
-    let stderr_pipe = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match lines.recv_timeout(left) {
-                Ok(line) => {
-                    let found = matches(&line);
-                    seen.push(line);
-                    if found {
-                        return;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("the watcher never reported {what}; it said:\n{}", seen.join("\n"));
-    };
+    let mut watcher = Watcher::start(dir.path());
+    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| watcher.wait_for(what, matches);
     wait_for("watching", &|l| l.starts_with("watching "));
     let first = fs::read_to_string(index.join("CURRENT")).ok();
     // A broken save is reported at its line, and not published; the fix that follows is.
@@ -143,8 +105,7 @@ fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
     fs::write(&page, good.replace("送料はいくらですか？", "送料について教えてください")).unwrap();
     wait_for("the rebuild", &|l| l.starts_with("indexed "));
     let second = fs::read_to_string(index.join("CURRENT")).ok();
-    let _ = child.kill();
-    let _ = child.wait();
+    watcher.stop();
 
     assert!(first.is_some(), "the first build published an index");
     assert_eq!(after_broken, first, "a broken save does not replace the served index");
@@ -155,11 +116,6 @@ fn watch_mode_rebuilds_when_content_changes_and_survives_a_broken_save() {
 
 #[test]
 fn watch_mode_prints_an_unchanged_warning_once() {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
-
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
     fs::create_dir_all(content.join("orders")).unwrap();
@@ -172,31 +128,60 @@ fn watch_mode_prints_an_unchanged_warning_once() {
     let other = content.join("orders/cancel.md");
     let text = "---\ntitle: 注文をキャンセルしたい\ncategory: orders\n---\n注文履歴から取り消せます。\n";
     fs::write(&other, text).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
-        .args(["index", "--watch", "--quiet"])
-        .current_dir(dir.path())
-        .env("KOTAE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, lines) = mpsc::channel::<String>();
-    let stderr_pipe = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
+    let mut watcher = Watcher::start(dir.path());
+    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| watcher.wait_for(what, matches);
+    wait_for("watching", &|l| l.starts_with("watching "));
+    for n in 0..2 {
+        // An unrelated file is saved again, unchanged in meaning.
+        fs::write(&other, format!("{text}{}", "\n".repeat(n + 1))).unwrap();
+        wait_for("the rebuild", &|l| l.starts_with("indexed "));
+    }
+    let seen = watcher.stop();
+    let warned = seen.iter().filter(|l| l.contains("old.md:4: warning: review date 2020-01-01 has passed")).count();
+    assert_eq!(warned, 1, "the warning is printed once:\n{}", seen.join("\n"));
+    assert!(seen.iter().any(|l| l.contains("unchanged warning(s) not repeated")), "{}", seen.join("\n"));
+}
+
+/// `kotae index --watch --quiet` running in a folder, and what it reports on stderr.
+struct Watcher {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    /// The lines read so far.
+    seen: Vec<String>,
+}
+
+impl Watcher {
+    fn start(dir: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+            .args(["index", "--watch", "--quiet"])
+            .current_dir(dir)
+            .env("KOTAE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = std::sync::mpsc::channel::<String>();
+        let stderr_pipe = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
             }
-        }
-    });
-    let mut seen = Vec::new();
-    let mut wait_for = |what: &str, matches: &dyn Fn(&str) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match lines.recv_timeout(left) {
+        });
+        Watcher { child, lines, seen: Vec::new() }
+    }
+
+    /// Read lines until one `matches`, or fail after a minute with everything it said.
+    fn wait_for(&mut self, what: &str, matches: &dyn Fn(&str) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     let found = matches(&line);
-                    seen.push(line);
+                    self.seen.push(line);
                     if found {
                         return;
                     }
@@ -204,17 +189,13 @@ fn watch_mode_prints_an_unchanged_warning_once() {
                 Err(_) => break,
             }
         }
-        panic!("the watcher never reported {what}; it said:\n{}", seen.join("\n"));
-    };
-    wait_for("watching", &|l| l.starts_with("watching "));
-    for n in 0..2 {
-        // An unrelated file is saved again, unchanged in meaning.
-        fs::write(&other, format!("{text}{}", "\n".repeat(n + 1))).unwrap();
-        wait_for("the rebuild", &|l| l.starts_with("indexed "));
+        panic!("the watcher never reported {what}; it said:\n{}", self.seen.join("\n"));
     }
-    let _ = child.kill();
-    let _ = child.wait();
-    let warned = seen.iter().filter(|l| l.contains("old.md:4: warning: review date 2020-01-01 has passed")).count();
-    assert_eq!(warned, 1, "the warning is printed once:\n{}", seen.join("\n"));
-    assert!(seen.iter().any(|l| l.contains("unchanged warning(s) not repeated")), "{}", seen.join("\n"));
+
+    /// Stop it; the lines it said.
+    fn stop(mut self) -> Vec<String> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::take(&mut self.seen)
+    }
 }
