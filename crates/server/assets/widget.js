@@ -21,7 +21,8 @@ var here = function (path) { return new URL(path, base + "/").href; };
 var CSS = [
   ":host { all: initial; display: block; }",
   "[hidden] { display: none !important; }",
-  ".kw { box-sizing: border-box; position: relative; max-width: 40rem; padding: 12px; border: 1px solid #d0d7de;",
+  // Everything inherited from the page (through the mount point) starts over here.
+  ".kw { all: initial; display: block; box-sizing: border-box; position: relative; max-width: 40rem; padding: 12px; border: 1px solid #d0d7de;",
   "  border-radius: 8px; background: #fff; color: #1f2328; font: 15px/1.6 system-ui, -apple-system, 'Hiragino Sans', 'Noto Sans JP', 'Yu Gothic', sans-serif; text-align: left; }",
   ".kw *, .kw *::before, .kw *::after { box-sizing: border-box; }",
   "label { display: block; margin: 0 0 4px; font-weight: 600; }",
