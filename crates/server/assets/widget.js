@@ -104,7 +104,9 @@ var mount = function () {
   if (host.shadowRoot) return;
   var root;
   try { root = host.attachShadow({ mode: "open" }); } catch (e) { return; }
-  // A constructed style sheet: no <style> element, so a host's style-src does not apply.
+  // A constructed style sheet: Chromium applies it under a host's `style-src 'self'`, where a
+  // <style> in the shadow root is refused as inline (style-src-elem). The <style> is only for
+  // browsers without constructed sheets (Safari before 16.4).
   if ("adoptedStyleSheets" in root && window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(CSS);
