@@ -212,6 +212,13 @@ test('widget on another site under a strict CSP: suggestions, keys and IME, an a
     assert.equal((await opened).status(), 200);
     await panel.getByRole('heading', { level: 2, name: more[0].title, exact: true }).waitFor({ state: 'visible' });
     assert.equal(await list.isVisible(), false, 'the list closed');
+    // 「いいえ」: the vote is stored and the ways to reach a person appear, in the widget.
+    const votedNo = apiCall(page, '/api/feedback');
+    await panel.getByRole('button', { name: 'いいえ', exact: true }).click();
+    assert.equal((await votedNo).status(), 202);
+    await panel.getByRole('heading', { name: '解決しない場合はお問い合わせください' }).waitFor({ state: 'visible' });
+    await panel.getByRole('link', { name: 'チャット', exact: true }).waitFor({ state: 'visible' });
+    assert.equal(await panel.getByRole('button', { name: 'いいえ', exact: true }).count(), 0, 'the vote buttons are gone');
 
     // An off-topic question: no answer, the closest pages (もしかして) and the contact channels.
     const offTopic = 'タバコを吸える場所';
