@@ -78,6 +78,10 @@ pub struct Params {
     pub session: Option<String>,
     /// The search this one follows (optional).
     pub prev: Option<String>,
+    /// An article opened from a list of results: its 1-based place there (a click).
+    pub rank: Option<String>,
+    /// An article opened from a list of results: that search's `search_id`.
+    pub sid: Option<String>,
 }
 
 impl Params {
@@ -458,8 +462,22 @@ pub async fn public_article(
     State(s): State<AppState>,
     Path(id): Path<String>,
     client: Option<axum::Extension<crate::limit::Client>>,
+    Q(p): Q,
 ) -> Result<Json<Value>, AppError> {
-    article(Scope::Public, s, id, client.map(|c| c.0.0)).await
+    let json = article(Scope::Public, s.clone(), id, client.map(|c| c.0.0)).await?;
+    // Opened from a list of results (the widget's, with `rank`): a click, as the help page's
+    // article links record it.
+    if let Some(rank) = p.rank.as_deref().and_then(|r| r.trim().parse::<u32>().ok()).filter(|r| (1..=1000).contains(r)) {
+        s.events.send(kotae_events::Event::Click {
+            ts: kotae_events::now(),
+            session: crate::events::clean_id(p.session.as_deref()),
+            search_id: crate::events::clean_id(p.sid.as_deref()),
+            article: json["id"].as_str().unwrap_or_default().to_string(),
+            rank,
+            query: p.q.filter(|q| !q.is_empty()),
+        });
+    }
+    Ok(json)
 }
 pub async fn public_answer(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
     answer(Scope::Public, s, p).await

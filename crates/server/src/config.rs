@@ -21,6 +21,7 @@
 //! header_read_timeout_ms = 10000           # close connections whose headers take longer
 //! max_connections = 512                    # open connections at most; more wait to be accepted
 //! max_connections_per_client = 64          # per client address; 0 = off
+//! widget_origins = ["https://shop.example.com"]  # pages that may embed /widget.js (CORS)
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -34,6 +35,7 @@
 //! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
 //! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
 //! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
+//! `KOTAE_WIDGET_ORIGINS` (`https://a.example,https://b.example`; empty: none),
 //! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
 //! Every operator, from the file or the environment, has a token of 12 characters or more or
@@ -103,6 +105,9 @@ pub struct Config {
     /// How many recent distinct searches each index generation keeps the results of (0: none,
     /// every request is searched).
     pub result_cache: usize,
+    /// Origins (`scheme://host[:port]`) of the pages that embed `/widget.js`: only they get
+    /// CORS headers on the public API, and may send votes to it ([`crate::widget`]).
+    pub widget_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -132,6 +137,7 @@ impl Default for Config {
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
+            widget_origins: Vec::new(),
         }
     }
 }
@@ -174,6 +180,9 @@ impl Config {
             anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "{key} must be 0 (off) or a positive number");
         }
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
+        for origin in &self.widget_origins {
+            check_origin(origin).context("widget_origins")?;
+        }
         Ok(())
     }
 
@@ -253,11 +262,27 @@ impl Config {
                 _ => anyhow::bail!("KOTAE_TRUST_FORWARDED_FOR: `{v}` is not true or false"),
             };
         }
+        if let Some(v) = var("KOTAE_WIDGET_ORIGINS") {
+            self.widget_origins = v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
+        }
         if let Some(v) = var("KOTAE_OPERATORS") {
             self.operators = parse_operators(&v)?;
         }
         Ok(())
     }
+}
+
+/// Refuse a widget origin that is not `http(s)://host[:port]` (no path, no wildcard): a page
+/// is embedded from one exact origin, as browsers send it in `Origin`.
+pub fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let bad = || anyhow::anyhow!("`{origin}` is not an origin such as https://shop.example.com (scheme and host, no path)");
+    let (scheme, authority) = origin.trim_end_matches('/').split_once("://").ok_or_else(bad)?;
+    anyhow::ensure!(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"), bad());
+    anyhow::ensure!(
+        !authority.is_empty() && !authority.contains(|c: char| "/?#@*\\".contains(c) || c.is_whitespace() || c.is_control()),
+        bad()
+    );
+    Ok(())
 }
 
 /// Parse a rate limit such as `KOTAE_RATE_LIMIT`: `0` or `off` (no limit), `RATE` (requests
@@ -412,6 +437,22 @@ mod tests {
         assert_eq!((config.rate_limit_per_second, config.write_rate_limit_per_minute, config.page_rate_limit_per_second), (0.0, 0.0, 0.0));
         assert!(Config { max_connections: 0, ..Config::default() }.validate().is_err());
         assert!(Config { write_rate_limit_per_minute: -1.0, ..Config::default() }.validate().is_err());
+    }
+
+    #[test]
+    fn widget_origins_come_from_the_file_or_the_environment_and_are_checked() {
+        let config: Config = toml::from_str("widget_origins = [\"https://shop.example.com\"]\n").unwrap();
+        assert_eq!(config.widget_origins, ["https://shop.example.com"]);
+        assert!(config.validate().is_ok());
+        let mut config = Config::default();
+        config.apply_env(|k| (k == "KOTAE_WIDGET_ORIGINS").then(|| "https://a.example, http://127.0.0.1:8081/,".into())).unwrap();
+        assert_eq!(config.widget_origins, ["https://a.example", "http://127.0.0.1:8081/"]);
+        assert!(config.validate().is_ok());
+        for bad in ["*", "shop.example.com", "https://shop.example.com/orders", "ftp://x.example", "https://", "null", "https://a b"] {
+            let config = Config { widget_origins: vec![bad.into()], ..Config::default() };
+            let error = format!("{:#}", config.validate().unwrap_err());
+            assert!(error.contains("widget_origins") && error.contains(bad), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
 //!   checks and form tokens), [`limit`] (per-client request budgets on every route, one layer),
 //!   [`login_limit`] (failed logins, reserved before the check), [`views`] (one counted article
-//!   view per client), [`listen`] (header read timeout, connection caps); request size, URL
+//!   view per client), [`listen`] (header read timeout, connection caps), [`widget`] (CORS
+//!   for the pages embedding `/widget.js`, and the script); request size, URL
 //!   length and time limits and the security headers are set here.
 //!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
@@ -41,6 +42,7 @@ pub mod state;
 pub mod templates;
 pub mod throttle;
 pub mod views;
+pub mod widget;
 
 use std::time::Duration;
 
@@ -97,9 +99,15 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", layered(ops::api(&state), &state, "no-store", Errors::Json));
     // Layers run from the last added (outermost) to the first: every response, the 413 and
     // 414 ones included, gets the security headers.
-    let public = pages::router().route("/assets/{name}", get(assets::serve)).route("/healthz", get(health));
+    let public = pages::router()
+        .route("/assets/{name}", get(assets::serve))
+        .route("/widget.js", get(widget::serve))
+        .route("/healthz", get(health));
+    // Pages embedding the widget (`widget_origins`) may read the public API; nothing else.
+    let api = layered(api::router(), &state, "no-cache", Errors::Json)
+        .layer(middleware::from_fn_with_state(state.clone(), widget::cors));
     layered(public, &state, "public, max-age=60", Errors::Pages)
-        .nest("/api", layered(api::router(), &state, "no-cache", Errors::Json))
+        .nest("/api", api)
         .nest("/ops", ops)
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))

@@ -90,7 +90,7 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                     query_param("category", false, "A public category id, or empty for all (others answer 400)", category),
                     limit,
                     query_param("s", false, "A random per-tab session id made up by the client (ignored unless it is 1 to 64 letters, digits or `-`)", client_id.clone()),
-                    query_param("prev", false, "The search_id of the search this one follows (ignored unless well-formed)", client_id)
+                    query_param("prev", false, "The search_id of the search this one follows (ignored unless well-formed)", client_id.clone())
                 ],
                 "responses": with_errors(ok("Ranked hits", "SearchResults"))
             }},
@@ -101,7 +101,13 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
             }},
             "/api/articles/{id}": { "get": {
                 "summary": "One article",
-                "parameters": [ { "name": "id", "in": "path", "required": true, "description": "The article id, e.g. `orders/cancel`", "schema": article_id } ],
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "description": "The article id, e.g. `orders/cancel`", "schema": article_id },
+                    query_param("rank", false, "Opened from a list of results: its 1-based place there, recorded as a click (ignored unless 1 to 1000)", json!({ "type": "string" })),
+                    query_param("sid", false, "Opened from a list of results: that search's search_id (ignored unless well-formed)", client_id.clone()),
+                    query_param("q", false, "Opened from a list of results: the question asked", json!({ "type": "string" })),
+                    query_param("s", false, "A random per-tab session id made up by the client", client_id.clone())
+                ],
                 "responses": with_errors(ok("The article", "Article"))
             }},
             "/api/answer": { "get": {

@@ -18,3 +18,4 @@ mod no_dead_end;
 mod related;
 mod reload;
 mod security;
+mod widget;
