@@ -21,6 +21,7 @@
 //! header_read_timeout_ms = 10000           # close connections whose headers take longer
 //! max_connections = 512                    # open connections at most; more wait to be accepted
 //! max_connections_per_client = 64          # per client address; 0 = off
+//! image_hosts = ["https://cdn.example.com"] # external image hosts pages may show (CSP img-src)
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -103,6 +104,9 @@ pub struct Config {
     /// How many recent distinct searches each index generation keeps the results of (0: none,
     /// every request is searched).
     pub result_cache: usize,
+    /// External hosts whose images pages may show (`https://` origins, added to the CSP's
+    /// `img-src`); an image from another host is shown as a link.
+    pub image_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -132,6 +136,7 @@ impl Default for Config {
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
+            image_hosts: Vec::new(),
         }
     }
 }
@@ -174,6 +179,12 @@ impl Config {
             anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "{key} must be 0 (off) or a positive number");
         }
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
+        for host in &self.image_hosts {
+            anyhow::ensure!(
+                kotae_core::content::images::is_valid_image_host(host),
+                "image_hosts: `{host}` is not an https:// origin like `https://cdn.example.com` (no path)"
+            );
+        }
         Ok(())
     }
 

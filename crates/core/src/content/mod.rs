@@ -7,6 +7,7 @@
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod ids;
+pub mod images;
 pub mod markdown;
 pub mod model;
 pub mod yaml;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use ids::{ID_RULE, is_valid_id};
-pub use model::{Audience, Category, ContactChannel, Page, Section, Site};
+pub use model::{Audience, Category, ContactChannel, Page, PageImage, Section, Site};
 
 /// The name of the categories file at the root of the content folder.
 pub const CATEGORIES_FILE: &str = "categories.yml";
@@ -454,6 +455,7 @@ fn load_page(
     for line in &parsed.raw_html_lines {
         diagnostics.push(Diagnostic::warning(path, *line, "raw HTML is removed when the page is shown: use Markdown instead"));
     }
+    let images = images::resolve(root, path, &relative, &parsed.images, diagnostics);
 
     // A page with errors is still returned, so corpus-wide checks see its links; the errors
     // already recorded keep it out of any index.
@@ -472,6 +474,7 @@ fn load_page(
         body: split.body.to_string(),
         body_line: split.body_line,
         sections: parsed.sections,
+        images,
     })
 }
 
