@@ -45,9 +45,9 @@ fn images_beside_the_page_and_under_assets_resolve_with_their_size() {
     let images = &loaded.corpus.pages[0].images;
     assert_eq!(images.len(), 3);
     assert_eq!(images[0].file.as_deref(), Some(Path::new("orders/tracking.png")));
-    assert_eq!((images[0].width, images[0].height, images[0].line), (Some(640), Some(360), 4));
+    assert_eq!((images[0].width, images[0].height, images[0].line), (Some(640), Some(360), 5));
     assert_eq!(images[1].file.as_deref(), Some(Path::new("assets/logo.png")));
-    assert_eq!((images[1].width, images[1].height, images[1].line), (Some(32), Some(16), 6));
+    assert_eq!((images[1].width, images[1].height, images[1].line), (Some(32), Some(16), 7));
     // Named by content: the same file by two addresses has one name, another file another.
     assert_eq!(images[1].media, images[2].media);
     assert_ne!(images[0].media, images[1].media);
@@ -60,7 +60,7 @@ fn images_beside_the_page_and_under_assets_resolve_with_their_size() {
 fn a_missing_or_unacceptable_image_is_an_error_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "orders/photo.png", b"\xff\xd8\xff\xe0\0\x10JFIF\0");
+    write(root, "orders/photo.png", b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01");
     write(root, "orders/note.png", b"not an image at all");
     write(root, "orders/diagram.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>");
     write(root, "orders/scan.bmp", b"BM");
@@ -81,16 +81,16 @@ fn a_missing_or_unacceptable_image_is_an_error_at_its_line() {
     let got = messages(&loaded(root));
     let p = root.join("orders/track.md").display().to_string();
     let expected = [
-        format!("{p}:4: image file `tracking.png` not found (looked for orders/tracking.png in the content folder)"),
-        format!("{p}:5: image `photo.png` is not a PNG file: it holds a JPEG image: name it `.jpg`"),
-        format!("{p}:6: image `note.png` is not a PNG file: it is not an image file of that type (or it is damaged)"),
-        format!("{p}:7: image `diagram.svg`: SVG is not accepted (an SVG file can carry scripts): save it as PNG or WebP"),
-        format!("{p}:8: image `scan.bmp`: use a PNG, JPEG, GIF or WebP file (`.png`, `.jpg`, `.gif`, `.webp`)"),
-        format!("{p}:9: image `huge.png` is 1.0 MB, over the 1 MB limit: make it smaller (a JPEG or WebP file is often much smaller)"),
-        format!("{p}:10: image `../../secret.png` is outside the content folder: put images under it"),
-        format!("{p}:11: image `http://example.com/a.png`: use a file under the content folder (like `screen.png` or `/assets/screen.png`) or an `https://` address"),
-        format!("{p}:12: image `data:image/png;base64,AAAA`: use a file under the content folder (like `screen.png` or `/assets/screen.png`) or an `https://` address"),
-        format!("{p}:13: warning: image `/secret.png` has no alt text: describe it between `![` and `]` for people who cannot see it"),
+        format!("{p}:5: image file `tracking.png` not found (looked for orders/tracking.png in the content folder)"),
+        format!("{p}:6: image `photo.png` is not a PNG file: it holds a JPEG image: name it `.jpg`"),
+        format!("{p}:7: image `note.png` is not a PNG file: it is not an image file of that type (or it is damaged)"),
+        format!("{p}:8: image `diagram.svg`: SVG is not accepted (an SVG file can carry scripts): save it as PNG or WebP"),
+        format!("{p}:9: image `scan.bmp`: use a PNG, JPEG, GIF or WebP file (`.png`, `.jpg`, `.gif`, `.webp`)"),
+        format!("{p}:10: image `huge.png` is 1.0 MB, over the 1 MB limit: make it smaller (a JPEG or WebP file is often much smaller)"),
+        format!("{p}:11: image `../../secret.png` is outside the content folder: put images under it"),
+        format!("{p}:12: image `http://example.com/a.png`: use a file under the content folder (like `screen.png` or `/assets/screen.png`) or an `https://` address"),
+        format!("{p}:13: image `data:image/png;base64,AAAA`: use a file under the content folder (like `screen.png` or `/assets/screen.png`) or an `https://` address"),
+        format!("{p}:14: warning: image `/secret.png` has no alt text: describe it between `![` and `]` for people who cannot see it"),
     ];
     assert_eq!(got, expected);
 }
@@ -105,7 +105,7 @@ fn external_images_from_unlisted_hosts_are_warned_about() {
     let hosts = vec!["https://cdn.example.com".to_string()];
     let got: Vec<String> = unlisted_hosts(root, &loaded.corpus.pages, &hosts).iter().map(ToString::to_string).collect();
     assert_eq!(got, [format!(
-        "{}:6: warning: image `https://ads.example.net/x.png` is from `https://ads.example.net`, which `image_hosts` in the service's config does not list: it is shown as a link",
+        "{}:7: warning: image `https://ads.example.net/x.png` is from `https://ads.example.net`, which `image_hosts` in the service's config does not list: it is shown as a link",
         root.join("a.md").display()
     )]);
     assert_eq!(unlisted_hosts(root, &loaded.corpus.pages, &[]).len(), 2);
