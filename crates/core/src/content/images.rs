@@ -12,7 +12,9 @@
 //! image is named by a hash of its bytes ([`media_name`]); the index generation carries the file
 //! under that name and the service serves it at `/media/<name>`, cached for good.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use blake2::Digest;
 
@@ -78,10 +80,22 @@ pub fn is_valid_image_host(host: &str) -> bool {
         && port.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Images already read during one load, by file (relative to the content folder): a file many
+/// pages show is read and hashed once.
+#[derive(Debug, Default)]
+pub(crate) struct Cache(Mutex<HashMap<PathBuf, PageImage>>);
+
 /// Resolve the images found in the page at `path` (`relative` to the content folder `root`),
 /// reporting every problem: missing or unreadable files, other types, files over the limit,
 /// files outside the content folder, missing alt text (a warning).
-pub(crate) fn resolve(root: &Path, path: &Path, relative: &Path, found: &[Image], diagnostics: &mut Vec<Diagnostic>) -> Vec<PageImage> {
+pub(crate) fn resolve(
+    root: &Path,
+    path: &Path,
+    relative: &Path,
+    found: &[Image],
+    cache: &Cache,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PageImage> {
     let mut images = Vec::new();
     for image in found {
         let src = image.dest.trim();
@@ -94,7 +108,7 @@ pub(crate) fn resolve(root: &Path, path: &Path, relative: &Path, found: &[Image]
             images.push(PageImage { src: image.dest.clone(), line: image.line, media: None, file: None, width: None, height: None });
             continue;
         }
-        match read_local(root, relative, src) {
+        match read_local(root, relative, src, cache) {
             Ok(local) => images.push(PageImage { src: image.dest.clone(), line: image.line, ..local }),
             Err(message) => diagnostics.push(Diagnostic::error(path, image.line, message)),
         }
@@ -119,7 +133,7 @@ pub fn unlisted_hosts(root: &Path, pages: &[Page], hosts: &[String]) -> Vec<Diag
 }
 
 /// An image of the content folder, read and checked; or what is wrong with it.
-fn read_local(root: &Path, relative: &Path, src: &str) -> Result<PageImage, String> {
+fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<PageImage, String> {
     if src.is_empty() {
         return Err("an image without an address: write `![what it shows](file.png)`".into());
     }
@@ -139,6 +153,9 @@ fn read_local(root: &Path, relative: &Path, src: &str) -> Result<PageImage, Stri
     let Some((_, media_ext, kind)) = TYPES.iter().find(|(e, _, _)| *e == ext) else {
         return Err(format!("image `{src}`: use a PNG, JPEG, GIF or WebP file (`.png`, `.jpg`, `.gif`, `.webp`)"));
     };
+    if let Some(known) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&file) {
+        return Ok(known.clone());
+    }
     let full = root.join(&file);
     let meta = match std::fs::metadata(&full) {
         Ok(m) => m,
@@ -178,14 +195,16 @@ fn read_local(root: &Path, relative: &Path, src: &str) -> Result<PageImage, Stri
         return Err(format!("image `{src}` is not a {} file: {what}", ext.to_ascii_uppercase()));
     }
     let size = imagesize::blob_size(&bytes).ok();
-    Ok(PageImage {
+    let image = PageImage {
         src: src.to_string(),
         line: 0,
         media: Some(media_name(&bytes, media_ext)),
-        file: Some(file),
+        file: Some(file.clone()),
         width: size.and_then(|s| u32::try_from(s.width).ok()).filter(|w| *w > 0),
         height: size.and_then(|s| u32::try_from(s.height).ok()).filter(|h| *h > 0),
-    })
+    };
+    cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(file, image.clone());
+    Ok(image)
 }
 
 /// The file an image address names, relative to the content folder: from the folder's root
