@@ -17,9 +17,15 @@ fn a_missing_image_fails_check_and_index_at_its_line() {
     let current = || fs::read_to_string(dir.path().join("index/CURRENT")).unwrap();
     let before = current();
     // The generation carries the sample image under its hash name.
-    let media: Vec<_> = fs::read_dir(dir.path().join("index").join(before.trim()).join("media")).unwrap().flatten().collect();
+    let media: Vec<_> = fs::read_dir(dir.path().join("index").join(before.trim()).join("media"))
+        .unwrap()
+        .flatten()
+        .collect();
     assert_eq!(media.len(), 1);
-    assert_eq!(fs::read(media[0].path()).unwrap(), fs::read(sample_content().join("contact/order-number.png")).unwrap());
+    assert_eq!(
+        fs::read(media[0].path()).unwrap(),
+        fs::read(sample_content().join("contact/order-number.png")).unwrap()
+    );
 
     fs::remove_file(dir.path().join("content/contact/order-number.png")).unwrap();
     let check = kotae(dir.path(), &["check"]);
@@ -38,7 +44,11 @@ fn an_external_image_from_an_unlisted_host_is_a_warning() {
     copy_dir(&sample_content(), &dir.path().join("content"));
     let page = dir.path().join("content/shipping/tracking.md");
     let text = fs::read_to_string(&page).unwrap();
-    fs::write(&page, format!("{text}\n![追跡画面の例](https://cdn.example.com/tracking.png)\n")).unwrap();
+    fs::write(
+        &page,
+        format!("{text}\n![追跡画面の例](https://cdn.example.com/tracking.png)\n"),
+    )
+    .unwrap();
     let line = text.lines().count() + 2;
     let warning = format!(
         "content/shipping/tracking.md:{line}: warning: image `https://cdn.example.com/tracking.png` is from `https://cdn.example.com`, which `image_hosts` in the service's config does not list: it is shown as a link"
@@ -48,8 +58,16 @@ fn an_external_image_from_an_unlisted_host_is_a_warning() {
     assert!(check.status.success(), "a warning only: {}", stdout(&check));
     assert!(stdout(&check).contains(&warning), "{}", stdout(&check));
 
-    fs::write(dir.path().join("kotae.toml"), "image_hosts = [\"https://cdn.example.com\"]\n").unwrap();
+    fs::write(
+        dir.path().join("kotae.toml"),
+        "image_hosts = [\"https://cdn.example.com\"]\n",
+    )
+    .unwrap();
     let check = kotae(dir.path(), &["check"]);
     assert!(check.status.success());
-    assert!(!stdout(&check).contains("image_hosts"), "{}", stdout(&check));
+    assert!(
+        !stdout(&check).contains("image_hosts"),
+        "{}",
+        stdout(&check)
+    );
 }

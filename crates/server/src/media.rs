@@ -38,14 +38,22 @@ pub async fn console(State(state): State<AppState>, Path(name): Path<String>) ->
 async fn serve(state: &AppState, name: &str, operator: bool) -> Response {
     let found = {
         let snapshot = state.snapshot();
-        snapshot.media.get(name).filter(|(entry, _)| entry.public || operator).map(|(_, path)| path)
+        snapshot
+            .media
+            .get(name)
+            .filter(|(entry, _)| entry.public || operator)
+            .map(|(_, path)| path)
     };
     let (Some(path), Some(mime)) = (found, content_type(name)) else {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     match tokio::fs::read(&path).await {
         Ok(bytes) => {
-            let cache = if operator { "private, max-age=31536000, immutable" } else { "public, max-age=31536000, immutable" };
+            let cache = if operator {
+                "private, max-age=31536000, immutable"
+            } else {
+                "public, max-age=31536000, immutable"
+            };
             (
                 [
                     (header::CONTENT_TYPE, mime),
@@ -66,8 +74,16 @@ async fn serve(state: &AppState, name: &str, operator: bool) -> Response {
 
 /// The answer of `page` as safe HTML, its images shown (see the module's documentation).
 pub fn page_html(state: &AppState, page: &Page) -> String {
-    let media_prefix = if page.audience == Audience::Public { PUBLIC_PREFIX } else { CONSOLE_PREFIX };
-    let context = ImageContext { images: &page.images, media_prefix, hosts: &state.config.image_hosts };
+    let media_prefix = if page.audience == Audience::Public {
+        PUBLIC_PREFIX
+    } else {
+        CONSOLE_PREFIX
+    };
+    let context = ImageContext {
+        images: &page.images,
+        media_prefix,
+        hosts: &state.config.image_hosts,
+    };
     render_page_html(&page.body, &context)
 }
 
@@ -82,5 +98,6 @@ pub fn csp(image_hosts: &[String]) -> HeaderValue {
     let policy = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src {img}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }

@@ -62,18 +62,26 @@ pub fn media_name(bytes: &[u8], ext: &str) -> String {
 /// Whether `name` has the shape of a media name (`<32 hex digits>.<png|jpg|gif|webp>`).
 pub fn is_media_name(name: &str) -> bool {
     name.split_once('.').is_some_and(|(hash, ext)| {
-        hash.len() == 32 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) && content_type(&format!(".{ext}")).is_some()
+        hash.len() == 32
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && content_type(&format!(".{ext}")).is_some()
     })
 }
 
 /// Whether `host` may be listed in `image_hosts`: an `https://` origin (a host name and an
 /// optional port, nothing else), as the CSP's `img-src` takes it.
 pub fn is_valid_image_host(host: &str) -> bool {
-    let Some(rest) = host.strip_prefix("https://") else { return false };
+    let Some(rest) = host.strip_prefix("https://") else {
+        return false;
+    };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let (name, port) = rest.split_once(':').unwrap_or((rest, "80"));
     !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
         && !name.starts_with(['.', '-'])
         && !port.is_empty()
         && port.len() <= 5
@@ -105,11 +113,22 @@ pub(crate) fn resolve(
             )));
         }
         if markdown::is_external(src) {
-            images.push(PageImage { src: image.dest.clone(), line: image.line, media: None, file: None, width: None, height: None });
+            images.push(PageImage {
+                src: image.dest.clone(),
+                line: image.line,
+                media: None,
+                file: None,
+                width: None,
+                height: None,
+            });
             continue;
         }
         match read_local(root, relative, src, cache) {
-            Ok(local) => images.push(PageImage { src: image.dest.clone(), line: image.line, ..local }),
+            Ok(local) => images.push(PageImage {
+                src: image.dest.clone(),
+                line: image.line,
+                ..local
+            }),
             Err(message) => diagnostics.push(Diagnostic::error(path, image.line, message)),
         }
     }
@@ -121,8 +140,17 @@ pub(crate) fn resolve(
 pub fn unlisted_hosts(root: &Path, pages: &[Page], hosts: &[String]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for page in pages {
-        for image in page.images.iter().filter(|i| i.media.is_none() && !markdown::host_allowed(&i.src, hosts)) {
-            let origin: String = image.src.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+        for image in page
+            .images
+            .iter()
+            .filter(|i| i.media.is_none() && !markdown::host_allowed(&i.src, hosts))
+        {
+            let origin: String = image
+                .src
+                .splitn(4, '/')
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("/");
             out.push(Diagnostic::warning(root.join(&page.path), image.line, format!(
                 "image `{}` is from `{origin}`, which `image_hosts` in the service's config does not list: it is shown as a link",
                 image.src
@@ -137,21 +165,38 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
     if src.is_empty() {
         return Err("an image without an address: write `![what it shows](file.png)`".into());
     }
-    if src.starts_with("//") || src.split(['/', '?', '#']).next().is_some_and(|s| s.contains(':')) {
+    if src.starts_with("//")
+        || src
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|s| s.contains(':'))
+    {
         return Err(format!(
             "image `{src}`: use a file under the content folder (like `screen.png` or `/assets/screen.png`) or an `https://` address"
         ));
     }
     let written = src.split(['?', '#']).next().unwrap_or(src);
-    let decoded = percent_decode(written).ok_or_else(|| format!("image `{src}`: the address is not valid UTF-8 once `%` escapes are read"))?;
-    let file = locate(relative, &decoded).ok_or_else(|| format!("image `{src}` is outside the content folder: put images under it"))?;
+    let decoded = percent_decode(written).ok_or_else(|| {
+        format!("image `{src}`: the address is not valid UTF-8 once `%` escapes are read")
+    })?;
+    let file = locate(relative, &decoded).ok_or_else(|| {
+        format!("image `{src}` is outside the content folder: put images under it")
+    })?;
     let shown = file.to_string_lossy().replace('\\', "/");
-    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if ext == "svg" {
-        return Err(format!("image `{src}`: SVG is not accepted (an SVG file can carry scripts): save it as PNG or WebP"));
+        return Err(format!(
+            "image `{src}`: SVG is not accepted (an SVG file can carry scripts): save it as PNG or WebP"
+        ));
     }
     let Some((_, media_ext, kind)) = TYPES.iter().find(|(e, _, _)| *e == ext) else {
-        return Err(format!("image `{src}`: use a PNG, JPEG, GIF or WebP file (`.png`, `.jpg`, `.gif`, `.webp`)"));
+        return Err(format!(
+            "image `{src}`: use a PNG, JPEG, GIF or WebP file (`.png`, `.jpg`, `.gif`, `.webp`)"
+        ));
     };
     if let Some(known) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&file) {
         return Ok(known.clone());
@@ -160,7 +205,9 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
     let meta = match std::fs::metadata(&full) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!("image file `{src}` not found (looked for {shown} in the content folder)"));
+            return Err(format!(
+                "image file `{src}` not found (looked for {shown} in the content folder)"
+            ));
         }
         Err(e) => return Err(format!("cannot read image file `{src}`: {e}")),
     };
@@ -173,7 +220,9 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
         _ => false,
     };
     if !inside {
-        return Err(format!("image `{src}` is outside the content folder: put images under it"));
+        return Err(format!(
+            "image `{src}` is outside the content folder: put images under it"
+        ));
     }
     if meta.len() > MAX_IMAGE_BYTES {
         return Err(format!(
@@ -189,10 +238,15 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
             Some(imagesize::ImageType::Png) => "it holds a PNG image: name it `.png`".to_string(),
             Some(imagesize::ImageType::Jpeg) => "it holds a JPEG image: name it `.jpg`".to_string(),
             Some(imagesize::ImageType::Gif) => "it holds a GIF image: name it `.gif`".to_string(),
-            Some(imagesize::ImageType::Webp) => "it holds a WebP image: name it `.webp`".to_string(),
+            Some(imagesize::ImageType::Webp) => {
+                "it holds a WebP image: name it `.webp`".to_string()
+            }
             _ => "it is not an image file of that type (or it is damaged)".to_string(),
         };
-        return Err(format!("image `{src}` is not a {} file: {what}", ext.to_ascii_uppercase()));
+        return Err(format!(
+            "image `{src}` is not a {} file: {what}",
+            ext.to_ascii_uppercase()
+        ));
     }
     let size = imagesize::blob_size(&bytes).ok();
     let image = PageImage {
@@ -200,10 +254,18 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
         line: 0,
         media: Some(media_name(&bytes, media_ext)),
         file: Some(file.clone()),
-        width: size.and_then(|s| u32::try_from(s.width).ok()).filter(|w| *w > 0),
-        height: size.and_then(|s| u32::try_from(s.height).ok()).filter(|h| *h > 0),
+        width: size
+            .and_then(|s| u32::try_from(s.width).ok())
+            .filter(|w| *w > 0),
+        height: size
+            .and_then(|s| u32::try_from(s.height).ok())
+            .filter(|h| *h > 0),
     };
-    cache.0.lock().unwrap_or_else(|e| e.into_inner()).insert(file, image.clone());
+    cache
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(file, image.clone());
     Ok(image)
 }
 
@@ -212,7 +274,10 @@ fn read_local(root: &Path, relative: &Path, src: &str, cache: &Cache) -> Result<
 fn locate(page: &Path, src: &str) -> Option<PathBuf> {
     let (mut out, rest) = match src.strip_prefix('/') {
         Some(rest) => (PathBuf::new(), rest),
-        None => (page.parent().map(Path::to_path_buf).unwrap_or_default(), src),
+        None => (
+            page.parent().map(Path::to_path_buf).unwrap_or_default(),
+            src,
+        ),
     };
     for part in Path::new(rest).components() {
         match part {
@@ -236,7 +301,11 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;

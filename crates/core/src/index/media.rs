@@ -44,11 +44,17 @@ pub fn plan(corpus: &Corpus) -> Vec<Planned> {
     for page in &corpus.pages {
         let public = page.audience == Audience::Public;
         for image in &page.images {
-            let (Some(name), Some(file)) = (&image.media, &image.file) else { continue };
+            let (Some(name), Some(file)) = (&image.media, &image.file) else {
+                continue;
+            };
             by_name
                 .entry(name)
                 .and_modify(|p| p.public |= public)
-                .or_insert_with(|| Planned { source: file.clone(), name: name.clone(), public });
+                .or_insert_with(|| Planned {
+                    source: file.clone(),
+                    name: name.clone(),
+                    public,
+                });
         }
     }
     by_name.into_values().collect()
@@ -70,11 +76,20 @@ impl Media {
         let file = generation.join(MEDIA_FILE);
         let text = match std::fs::read(&file) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Media { dir, entries: HashMap::new() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Media {
+                    dir,
+                    entries: HashMap::new(),
+                });
+            }
             Err(e) => return Err(Error::io(file, e)),
         };
-        let bad = |message: String| Error::BadIndex { path: file.clone(), message };
-        let list: Vec<MediaEntry> = serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
+        let bad = |message: String| Error::BadIndex {
+            path: file.clone(),
+            message,
+        };
+        let list: Vec<MediaEntry> =
+            serde_json::from_slice(&text).map_err(|e| bad(e.to_string()))?;
         let mut entries = HashMap::with_capacity(list.len());
         for entry in list {
             if !is_media_name(&entry.name) {
@@ -84,7 +99,10 @@ impl Media {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             let ext = entry.name.rsplit_once('.').map_or("", |(_, e)| e);
             if bytes.len() as u64 != entry.bytes || media_name(&bytes, ext) != entry.name {
-                return Err(Error::BadIndex { path, message: "the image's bytes do not match its name".into() });
+                return Err(Error::BadIndex {
+                    path,
+                    message: "the image's bytes do not match its name".into(),
+                });
             }
             entries.insert(entry.name.clone(), entry);
         }
@@ -144,17 +162,32 @@ mod tests {
     fn an_image_is_public_when_any_public_page_shows_it() {
         let corpus = Corpus {
             pages: vec![
-                page("manual/a", Audience::Internal, &[("shared.png", "s.png"), ("staff.png", "t.png")]),
+                page(
+                    "manual/a",
+                    Audience::Internal,
+                    &[("shared.png", "s.png"), ("staff.png", "t.png")],
+                ),
                 page("faq/b", Audience::Public, &[("shared.png", "s.png")]),
                 page("faq/c", Audience::Public, &[]),
             ],
             ..Corpus::default()
         };
         let plan = plan(&corpus);
-        assert_eq!(plan, [
-            Planned { source: "shared.png".into(), name: "s.png".into(), public: true },
-            Planned { source: "staff.png".into(), name: "t.png".into(), public: false },
-        ]);
+        assert_eq!(
+            plan,
+            [
+                Planned {
+                    source: "shared.png".into(),
+                    name: "s.png".into(),
+                    public: true
+                },
+                Planned {
+                    source: "staff.png".into(),
+                    name: "t.png".into(),
+                    public: false
+                },
+            ]
+        );
     }
 
     #[test]
@@ -164,15 +197,33 @@ mod tests {
         let name = media_name(&bytes, "png");
         std::fs::create_dir(dir.path().join(MEDIA_DIR)).unwrap();
         std::fs::write(dir.path().join(MEDIA_DIR).join(&name), &bytes).unwrap();
-        let list = vec![MediaEntry { name: name.clone(), bytes: bytes.len() as u64, public: true }];
-        std::fs::write(dir.path().join(MEDIA_FILE), serde_json::to_vec(&list).unwrap()).unwrap();
+        let list = vec![MediaEntry {
+            name: name.clone(),
+            bytes: bytes.len() as u64,
+            public: true,
+        }];
+        std::fs::write(
+            dir.path().join(MEDIA_FILE),
+            serde_json::to_vec(&list).unwrap(),
+        )
+        .unwrap();
         let media = Media::open(dir.path()).unwrap();
-        assert_eq!(media.get(&name).map(|(e, p)| (e.public, p)), Some((true, dir.path().join(MEDIA_DIR).join(&name))));
+        assert_eq!(
+            media.get(&name).map(|(e, p)| (e.public, p)),
+            Some((true, dir.path().join(MEDIA_DIR).join(&name)))
+        );
         assert!(media.get("00000000000000000000000000000000.png").is_none());
 
         // The same size, other bytes.
-        std::fs::write(dir.path().join(MEDIA_DIR).join(&name), b"\x89PNG\r\n\x1a\nREST").unwrap();
-        assert!(matches!(Media::open(dir.path()), Err(Error::BadIndex { .. })));
+        std::fs::write(
+            dir.path().join(MEDIA_DIR).join(&name),
+            b"\x89PNG\r\n\x1a\nREST",
+        )
+        .unwrap();
+        assert!(matches!(
+            Media::open(dir.path()),
+            Err(Error::BadIndex { .. })
+        ));
         std::fs::remove_file(dir.path().join(MEDIA_DIR).join(&name)).unwrap();
         assert!(Media::open(dir.path()).is_err());
         // A generation without images.
