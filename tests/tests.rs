@@ -10,6 +10,7 @@ mod customer_queries;
 mod events;
 mod faults;
 mod html_injection;
+mod images;
 mod import;
 mod japanese;
 mod meaning;

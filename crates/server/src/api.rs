@@ -264,7 +264,8 @@ fn visible(snapshot: &Snapshot, scope: Scope, id: &str) -> kotae_core::Result<Op
     }
 }
 
-pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
+/// `html` is the answer rendered ([`crate::media::page_html`]).
+pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page, html: String) -> Value {
     let related: Vec<Value> = page
         .related
         .iter()
@@ -285,7 +286,7 @@ pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
         "category_name": category_name,
         "tags": page.tags,
         "updated": page.updated,
-        "html": kotae_core::content::markdown::render_html(&page.body),
+        "html": html,
         "text": page.plain_text(),
         "sections": sections,
         "related": related,
@@ -306,7 +307,7 @@ pub async fn article(scope: Scope, state: AppState, id: String, client: Option<s
     if scope == Scope::Public && state.views.first_view(client, &page.id) {
         state.events.send(kotae_events::Event::View { ts: kotae_events::now(), session: None, search_id: None, article: page.id.clone() });
     }
-    Ok(Json(article_json(scope, &snapshot, &page)))
+    Ok(Json(article_json(scope, &snapshot, &page, crate::media::page_html(&state, &page))))
 }
 
 /// A helpful / not helpful vote.
@@ -412,7 +413,7 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
                 let html = crate::templates::render(&crate::templates::SectionText { text: &section.text });
                 (section.text.clone(), html)
             }
-            None => (page.plain_text(), kotae_core::content::markdown::render_html(&page.body)),
+            None => (page.plain_text(), crate::media::page_html(&state, &page)),
         };
         Some(json!({
             "id": page.id,

@@ -22,6 +22,7 @@
 //! max_connections = 512                    # open connections at most; more wait to be accepted
 //! max_connections_per_client = 64          # per client address; 0 = off
 //! widget_origins = ["https://shop.example.com"]  # pages that may embed /widget.js (CORS)
+//! image_hosts = ["https://cdn.example.com"] # external image hosts pages may show (CSP img-src)
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -108,6 +109,9 @@ pub struct Config {
     /// Origins (`scheme://host[:port]`) of the pages that embed `/widget.js`: only they get
     /// CORS headers on the public API, and may send votes to it ([`crate::widget`]).
     pub widget_origins: Vec<String>,
+    /// External hosts whose images pages may show (`https://` origins, added to the CSP's
+    /// `img-src`); an image from another host is shown as a link.
+    pub image_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -138,6 +142,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
             widget_origins: Vec::new(),
+            image_hosts: Vec::new(),
         }
     }
 }
@@ -182,6 +187,12 @@ impl Config {
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
         for origin in &self.widget_origins {
             check_origin(origin).context("widget_origins")?;
+        }
+        for host in &self.image_hosts {
+            anyhow::ensure!(
+                kotae_core::content::images::is_valid_image_host(host),
+                "image_hosts: `{host}` is not an https:// origin like `https://cdn.example.com` (no path)"
+            );
         }
         Ok(())
     }

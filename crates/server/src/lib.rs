@@ -33,6 +33,7 @@ pub mod html;
 pub mod limit;
 pub mod listen;
 pub mod login_limit;
+pub mod media;
 pub mod openapi;
 pub mod recorder;
 pub mod ops;
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
     let public = pages::router()
         .route("/assets/{name}", get(assets::serve))
         .route("/widget.js", get(widget::serve))
+        .route("/media/{name}", get(media::public))
         .route("/healthz", get(health));
     // Pages embedding the widget (`widget_origins`) may read the public API; nothing else.
     let api = layered(api::router(), &state, "no-cache", Errors::Json)
@@ -111,7 +113,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/ops", ops)
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn_with_state(media::csp(&state.config.image_hosts), headers))
         // The fastest deflate level: at the default level gzip was a third of the service's CPU
         // under load, for responses a few percent smaller.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
@@ -155,17 +157,14 @@ async fn limit_time(State(state): State<AppState>, request: Request, next: Next)
 
 /// Security headers on every response (and `Cache-Control: no-store` on what no router
 /// answered, like a 413 or 414).
-async fn headers(request: Request, next: Next) -> Response {
+/// The CSP is built once from the config ([`media::csp`]).
+async fn headers(State(csp): State<HeaderValue>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");

@@ -44,6 +44,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/", get(console))
         .route("/articles/{*id}", get(article))
         .route("/insights", get(crate::events::insights))
+        .route("/media/{name}", get(crate::media::console))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_page))
         .route("/logout", post(logout))
         .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console))
@@ -337,7 +338,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
 pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
     let snapshot = state.snapshot();
     let page = api::visible_page(&snapshot, Scope::Ops, &id)?;
-    let html_body = kotae_core::content::markdown::render_html(&page.body);
+    let html_body = crate::media::page_html(&state, &page);
     let body = render(&templates::ConsoleArticle {
         badges: badges(page.audience, page.review_by.map(|d| d.to_string()).as_deref()),
         title: &page.title,

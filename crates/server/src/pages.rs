@@ -303,7 +303,7 @@ pub async fn article(
         state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
     }
     let base = base_url(&state, &headers);
-    let html_body = kotae_core::content::markdown::render_html(&page.body);
+    let html_body = crate::media::page_html(&state, &page);
     // The writer's related pages; without any, the public pages closest in meaning.
     let by_meaning;
     let related_ids = if page.related.is_empty() {

@@ -9,6 +9,7 @@ use super::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchIndex, SearchRequest, S
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::index::layout::{self, IndexRoot};
+use crate::index::media::Media;
 use crate::index::stored::StoredCorpus;
 use crate::lexicon::Lexicon;
 
@@ -28,6 +29,8 @@ pub struct Snapshot {
     pub internal: SearchIndex,
     /// The pages and categories the index was built from.
     pub corpus: StoredCorpus,
+    /// The images its pages show.
+    pub media: Media,
 }
 
 impl Snapshot {
@@ -53,7 +56,8 @@ impl Snapshot {
         let public = part(layout::PUBLIC_DIR)?;
         let internal = part(layout::INTERNAL_DIR)?;
         let corpus = StoredCorpus::open(&generation)?;
-        Ok(Self { generation, public, internal, corpus })
+        let media = Media::open(&generation)?;
+        Ok(Self { generation, public, internal, corpus, media })
     }
 
     /// Run a search: in the public index for customers, in the manual's for `internal`, and in

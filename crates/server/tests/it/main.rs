@@ -14,6 +14,7 @@ mod events;
 mod faults;
 mod internal;
 mod meaning_groups;
+mod media;
 mod no_dead_end;
 mod related;
 mod reload;
