@@ -9,6 +9,7 @@ pub mod frontmatter;
 pub mod ids;
 pub mod markdown;
 pub mod model;
+pub mod plain;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
