@@ -78,6 +78,8 @@ pub struct Params {
     pub session: Option<String>,
     /// The search this one follows (optional).
     pub prev: Option<String>,
+    /// The page of results, from 1 (the help page and the console; see [`crate::paging`]).
+    pub page: Option<String>,
 }
 
 impl Params {
