@@ -238,7 +238,9 @@ impl<'l> Plain<'l> {
                 let address = dest
                     .strip_prefix("mailto:")
                     .or_else(|| dest.strip_prefix("tel:"));
-                if address.is_some_and(|a| text == a) {
+                if !shareable(&url) {
+                    // A script or data URL (the HTML drops them too): the text alone.
+                } else if address.is_some_and(|a| text == a) {
                     // An e-mail address or a phone number written out: it is its own link.
                 } else if text.is_empty() || text == url || text == dest {
                     sink.truncate(start);
@@ -268,6 +270,15 @@ impl<'l> Plain<'l> {
             text.push_str(line);
         }
         text
+    }
+}
+
+/// Whether `url` may be given to a reader: a relative one, or http(s), mailto or tel.
+fn shareable(url: &str) -> bool {
+    let url = url.trim_start().to_ascii_lowercase();
+    match url.find(|c: char| matches!(c, ':' | '/' | '?' | '#')) {
+        Some(i) if url[i..].starts_with(':') => ["http", "https", "mailto", "tel"].contains(&&url[..i]),
+        _ => true,
     }
 }
 
@@ -327,6 +338,12 @@ mod tests {
             text,
             "お問い合わせフォーム (https://help.example.jp/articles/contact/contact-form)からご連絡ください。詳しくはhttps://example.jp/guideへ。メール: help@example.jp"
         );
+    }
+
+    #[test]
+    fn script_and_data_links_keep_their_text_only() {
+        let text = paste("[開く](javascript:alert(1)) と [データ](data:text/html;base64,PHNjcmlwdD4=) と [普通](/articles/a)\n", None);
+        assert_eq!(text, "開く と データ と 普通 (https://help.example.jp/articles/a)");
     }
 
     #[test]
