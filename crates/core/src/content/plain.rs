@@ -277,7 +277,9 @@ impl<'l> Plain<'l> {
 fn shareable(url: &str) -> bool {
     let url = url.trim_start().to_ascii_lowercase();
     match url.find(|c: char| matches!(c, ':' | '/' | '?' | '#')) {
-        Some(i) if url[i..].starts_with(':') => ["http", "https", "mailto", "tel"].contains(&&url[..i]),
+        Some(i) if url[i..].starts_with(':') => {
+            ["http", "https", "mailto", "tel"].contains(&&url[..i])
+        }
         _ => true,
     }
 }
@@ -342,8 +344,14 @@ mod tests {
 
     #[test]
     fn script_and_data_links_keep_their_text_only() {
-        let text = paste("[開く](javascript:alert(1)) と [データ](data:text/html;base64,PHNjcmlwdD4=) と [普通](/articles/a)\n", None);
-        assert_eq!(text, "開く と データ と 普通 (https://help.example.jp/articles/a)");
+        let text = paste(
+            "[開く](javascript:alert(1)) と [データ](data:text/html;base64,PHNjcmlwdD4=) と [普通](/articles/a)\n",
+            None,
+        );
+        assert_eq!(
+            text,
+            "開く と データ と 普通 (https://help.example.jp/articles/a)"
+        );
     }
 
     #[test]
