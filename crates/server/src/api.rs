@@ -82,6 +82,8 @@ pub struct Params {
     pub rank: Option<String>,
     /// An article opened from a list of results: that search's `search_id`.
     pub sid: Option<String>,
+    /// The page of results, from 1 (the help page and the console; see [`crate::paging`]).
+    pub page: Option<String>,
 }
 
 impl Params {

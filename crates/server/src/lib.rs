@@ -38,6 +38,7 @@ pub mod openapi;
 pub mod recorder;
 pub mod ops;
 pub mod pages;
+pub mod paging;
 pub mod reload;
 pub mod state;
 pub mod templates;

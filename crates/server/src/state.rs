@@ -99,6 +99,30 @@ impl AppState {
         limit: usize,
         snippets: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
+        self.search_page(query, audience, category, (0, limit), snippets).await
+    }
+
+    /// How many hits of `query` each category holds ([`Snapshot::category_counts`]).
+    pub async fn category_counts(&self, query: String, audience: AudienceFilter) -> Result<Vec<(Option<String>, usize)>, AppError> {
+        let snapshot = self.snapshot();
+        tokio::task::spawn_blocking(move || {
+            let request = SearchRequest { audience, ..SearchRequest::new(&query) };
+            snapshot.category_counts(&request)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(Into::into)
+    }
+
+    /// [`AppState::search_with`] for the `limit` hits from `offset` on (a page of results).
+    pub async fn search_page(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        category: Option<String>,
+        (offset, limit): (usize, usize),
+        snippets: usize,
+    ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         let results = tokio::task::spawn_blocking(move || {
@@ -107,7 +131,7 @@ impl AppState {
                 audience,
                 category: category.as_deref(),
                 limit,
-                offset: 0,
+                offset,
                 explain: false,
                 snippets,
             };

@@ -44,7 +44,7 @@ pub struct Parsed {
     pub raw_html_lines: Vec<usize>,
 }
 
-fn is_section_heading(level: HeadingLevel) -> bool {
+pub(crate) fn is_section_heading(level: HeadingLevel) -> bool {
     matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
 }
 
@@ -275,12 +275,12 @@ pub fn sanitize(html: &str) -> String {
 
 /// Heading anchors: a slug of the heading, made unique within the page.
 #[derive(Default)]
-struct Anchors {
+pub(crate) struct Anchors {
     seen: HashMap<String, usize>,
 }
 
 impl Anchors {
-    fn assign(&mut self, heading: &str) -> String {
+    pub(crate) fn assign(&mut self, heading: &str) -> String {
         let base = slug(heading);
         let base = if base.is_empty() { "section".to_string() } else { base };
         let count = self.seen.entry(base.clone()).or_insert(0);

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod images;
 pub mod markdown;
 pub mod model;
+pub mod plain;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};

@@ -16,6 +16,7 @@ mod internal;
 mod meaning_groups;
 mod media;
 mod no_dead_end;
+mod paging;
 mod related;
 mod reload;
 mod security;
