@@ -24,7 +24,10 @@ use tokio_postgres::types::ToSql;
 use crate::{Event, Question, Vote, now};
 
 /// The PostgreSQL migrations, applied in order; the version of each is its position.
-pub const PG_MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/postgres/0001_init.sql"))];
+pub const PG_MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
 
 /// The advisory lock key migrations hold ("kotae" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6b_6f74_6165;
@@ -150,11 +153,17 @@ fn opt_text(s: &Option<String>) -> Value {
 fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
     let t = |s: &str| Value::Text(s.to_string());
     let n = Value::Null;
-    let ev = |ts: i64, kind: &str, session: &Option<String>, sid: &Option<String>, rest: [Value; 8]| {
-        let mut row = vec![Value::Integer(ts), t(kind), opt_text(session), opt_text(sid)];
-        row.extend(rest);
-        (&EVENTS, row)
-    };
+    let ev =
+        |ts: i64, kind: &str, session: &Option<String>, sid: &Option<String>, rest: [Value; 8]| {
+            let mut row = vec![
+                Value::Integer(ts),
+                t(kind),
+                opt_text(session),
+                opt_text(sid),
+            ];
+            row.extend(rest);
+            (&EVENTS, row)
+        };
     match e {
         Event::Search(s) => {
             let top = serde_json::to_string(&s.top_ids).unwrap_or_else(|_| "[]".into());
@@ -173,29 +182,87 @@ fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
             ];
             (&SEARCHES, row)
         }
-        Event::Click { ts, session, search_id, article, rank, query } => ev(
+        Event::Click {
+            ts,
+            session,
+            search_id,
+            article,
+            rank,
+            query,
+        } => ev(
             *ts,
             "click",
             session,
             search_id,
-            [t(article), Value::Integer(i64::from(*rank)), n.clone(), n.clone(), opt_text(query), n.clone(), n.clone(), n],
+            [
+                t(article),
+                Value::Integer(i64::from(*rank)),
+                n.clone(),
+                n.clone(),
+                opt_text(query),
+                n.clone(),
+                n.clone(),
+                n,
+            ],
         ),
-        Event::View { ts, session, search_id, article } => {
-            ev(*ts, "view", session, search_id, [t(article), n.clone(), n.clone(), n.clone(), n.clone(), n.clone(), n.clone(), n])
-        }
+        Event::View {
+            ts,
+            session,
+            search_id,
+            article,
+        } => ev(
+            *ts,
+            "view",
+            session,
+            search_id,
+            [
+                t(article),
+                n.clone(),
+                n.clone(),
+                n.clone(),
+                n.clone(),
+                n.clone(),
+                n.clone(),
+                n,
+            ],
+        ),
         Event::Vote(v) => ev(
             v.ts,
             "vote",
             &v.session,
             &v.search_id,
-            [t(&v.article), n.clone(), Value::Integer(i64::from(v.helpful)), opt_text(&v.comment), opt_text(&v.query), n.clone(), n.clone(), n],
+            [
+                t(&v.article),
+                n.clone(),
+                Value::Integer(i64::from(v.helpful)),
+                opt_text(&v.comment),
+                opt_text(&v.query),
+                n.clone(),
+                n.clone(),
+                n,
+            ],
         ),
-        Event::Handover { ts, session, search_id, query, handover: h } => ev(
+        Event::Handover {
+            ts,
+            session,
+            search_id,
+            query,
+            handover: h,
+        } => ev(
             *ts,
             "handover",
             session,
             search_id,
-            [opt_text(&h.article), n.clone(), n.clone(), n.clone(), opt_text(query), opt_text(&h.channel), t(&h.action), opt_text(&h.reason)],
+            [
+                opt_text(&h.article),
+                n.clone(),
+                n.clone(),
+                n.clone(),
+                opt_text(query),
+                opt_text(&h.channel),
+                t(&h.action),
+                opt_text(&h.reason),
+            ],
         ),
     }
 }
@@ -213,29 +280,57 @@ async fn insert_rows(
     let mut arrays: Vec<Box<dyn ToSql + Sync + Send>> = Vec::with_capacity(cols.len());
     for (i, (_, ty)) in cols.iter().enumerate() {
         match ty {
-            Text => arrays.push(Box::new(rows.iter().map(|r| text(&r[i])).collect::<Vec<_>>())),
-            Int => arrays.push(Box::new(rows.iter().map(|r| int(&r[i])).collect::<Vec<_>>())),
+            Text => arrays.push(Box::new(
+                rows.iter().map(|r| text(&r[i])).collect::<Vec<_>>(),
+            )),
+            Int => arrays.push(Box::new(
+                rows.iter().map(|r| int(&r[i])).collect::<Vec<_>>(),
+            )),
         }
     }
     let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
     let casts: Vec<String> = cols
         .iter()
         .enumerate()
-        .map(|(i, (_, ty))| format!("${}::{}[]", i + 1, if *ty == Text { "text" } else { "int8" }))
+        .map(|(i, (_, ty))| {
+            format!(
+                "${}::{}[]",
+                i + 1,
+                if *ty == Text { "text" } else { "int8" }
+            )
+        })
         .collect();
-    let conflict = if table == "searches" { " ON CONFLICT (id) DO NOTHING" } else { "" };
-    let sql = format!("INSERT INTO {table} ({}) SELECT * FROM UNNEST({}){conflict}", names.join(", "), casts.join(", "));
-    let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
+    let conflict = if table == "searches" {
+        " ON CONFLICT (id) DO NOTHING"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "INSERT INTO {table} ({}) SELECT * FROM UNNEST({}){conflict}",
+        names.join(", "),
+        casts.join(", ")
+    );
+    let params: Vec<&(dyn ToSql + Sync)> = arrays
+        .iter()
+        .map(|a| a.as_ref() as &(dyn ToSql + Sync))
+        .collect();
     client.execute(&sql, &params).await
 }
 
 /// Events as rows of their tables, in one transaction.
-async fn insert_events(client: &mut tokio_postgres::Client, events: &[Event]) -> anyhow::Result<()> {
+async fn insert_events(
+    client: &mut tokio_postgres::Client,
+    events: &[Event],
+) -> anyhow::Result<()> {
     let mut searches = Vec::new();
     let mut others = Vec::new();
     for e in events {
         let (table, row) = event_row(e);
-        if table.name == "searches" { searches.push(row) } else { others.push(row) }
+        if table.name == "searches" {
+            searches.push(row)
+        } else {
+            others.push(row)
+        }
     }
     let tx = client.transaction().await?;
     insert_rows(&tx, SEARCHES.name, SEARCHES.cols, &searches).await?;
@@ -248,8 +343,9 @@ impl PgStore {
     /// Connect to the database at `url` (`postgres://user:password@host:port/db`, or any
     /// connection string tokio-postgres reads) and apply the migrations it lacks.
     pub fn connect(url: &str) -> anyhow::Result<Self> {
-        let mut config: tokio_postgres::Config =
-            url.parse().map_err(|e| anyhow::anyhow!("events_url: not a PostgreSQL connection string: {e}"))?;
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("events_url: not a PostgreSQL connection string: {e}"))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(TIMEOUT);
         }
@@ -269,7 +365,13 @@ impl PgStore {
             .enable_all()
             .build()
             .context("starting the PostgreSQL client runtime")?;
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)
@@ -278,8 +380,19 @@ impl PgStore {
             .recycle_timeout(Some(TIMEOUT))
             .build()
             .context("creating the PostgreSQL pool")?;
-        let store = PgStore { inner: Arc::new(Inner { pool, runtime: Some(runtime), target }) };
-        store.migrate().with_context(|| format!("opening the events database on PostgreSQL {}", store.inner.target))?;
+        let store = PgStore {
+            inner: Arc::new(Inner {
+                pool,
+                runtime: Some(runtime),
+                target,
+            }),
+        };
+        store.migrate().with_context(|| {
+            format!(
+                "opening the events database on PostgreSQL {}",
+                store.inner.target
+            )
+        })?;
         Ok(store)
     }
 
@@ -290,34 +403,53 @@ impl PgStore {
 
     /// Run `f` with a pooled connection on the store's runtime and wait for it; the whole
     /// call is bounded by `limit`.
-    fn run<T, F>(&self, limit: Duration, f: impl FnOnce(deadpool_postgres::Object) -> F + Send + 'static) -> anyhow::Result<T>
+    fn run<T, F>(
+        &self,
+        limit: Duration,
+        f: impl FnOnce(deadpool_postgres::Object) -> F + Send + 'static,
+    ) -> anyhow::Result<T>
     where
         F: Future<Output = anyhow::Result<T>> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.inner.pool.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let rt = self.inner.runtime.as_ref().context("the PostgreSQL client runtime has stopped")?;
+        let rt = self
+            .inner
+            .runtime
+            .as_ref()
+            .context("the PostgreSQL client runtime has stopped")?;
         rt.spawn(async move {
             let work = async move {
-                let client = pool.get().await.map_err(|e| anyhow::anyhow!("no connection to PostgreSQL: {e}"))?;
+                let client = pool
+                    .get()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("no connection to PostgreSQL: {e}"))?;
                 f(client).await
             };
             let result = match tokio::time::timeout(limit, work).await {
                 Ok(r) => r,
-                Err(_) => Err(anyhow::anyhow!("PostgreSQL did not answer within {} s", limit.as_secs())),
+                Err(_) => Err(anyhow::anyhow!(
+                    "PostgreSQL did not answer within {} s",
+                    limit.as_secs()
+                )),
             };
             let _ = tx.send(result);
         });
-        rx.recv().map_err(|_| anyhow::anyhow!("the PostgreSQL task stopped"))?
+        rx.recv()
+            .map_err(|_| anyhow::anyhow!("the PostgreSQL task stopped"))?
     }
 
     fn migrate(&self) -> anyhow::Result<usize> {
         // Another replica may hold the lock for its migrations: wait longer than a statement.
         self.run(Duration::from_secs(120), |mut client| async move {
-            client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK]).await?;
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+                .await?;
             let result = apply_migrations(&mut client).await;
-            let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await;
+            let unlocked = client
+                .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+                .await;
             let version = result?;
             unlocked?;
             Ok(version)
@@ -327,7 +459,9 @@ impl PgStore {
     /// Write events in one committed transaction.
     pub fn record_all(&self, events: &[Event]) -> anyhow::Result<()> {
         let events = events.to_vec();
-        self.run(TIMEOUT * 2, move |mut client| async move { insert_events(&mut client, &events).await })
+        self.run(TIMEOUT * 2, move |mut client| async move {
+            insert_events(&mut client, &events).await
+        })
     }
 
     /// Write a vote; committed when this returns.
@@ -359,7 +493,12 @@ impl PgStore {
             let tx = client.transaction().await?;
             let mut n = 0;
             for table in TABLES {
-                n += tx.execute(&format!("DELETE FROM {} WHERE ts < $1", table.name), &[&cutoff]).await?;
+                n += tx
+                    .execute(
+                        &format!("DELETE FROM {} WHERE ts < $1", table.name),
+                        &[&cutoff],
+                    )
+                    .await?;
             }
             tx.commit().await?;
             Ok(n as usize)
@@ -384,15 +523,26 @@ impl PgStore {
     pub fn search_session(&self, search_id: &str) -> anyhow::Result<Option<String>> {
         let id = search_id.to_string();
         self.run(TIMEOUT, move |client| async move {
-            let row = client.query_opt("SELECT session FROM searches WHERE id = $1", &[&id]).await?;
+            let row = client
+                .query_opt("SELECT session FROM searches WHERE id = $1", &[&id])
+                .await?;
             Ok(row.and_then(|r| r.get::<_, Option<String>>(0)))
         })
     }
 
     /// How many rows a table holds, with an optional SQL `filter` (tests, health checks).
     pub fn count(&self, table: &str, filter: &str) -> anyhow::Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM {table}{}", if filter.is_empty() { String::new() } else { format!(" WHERE {filter}") });
-        self.run(TIMEOUT, move |client| async move { Ok(client.query_one(&sql, &[]).await?.get(0)) })
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table}{}",
+            if filter.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {filter}")
+            }
+        );
+        self.run(TIMEOUT, move |client| async move {
+            Ok(client.query_one(&sql, &[]).await?.get(0))
+        })
     }
 
     /// An in-memory SQLite database holding the rows of `[from, to)` (Unix seconds) of every
@@ -406,7 +556,11 @@ impl PgStore {
             self.read_table(table, Some((from, to)), |rows| {
                 let names: Vec<&str> = table.cols.iter().map(|(c, _)| *c).collect();
                 let marks = vec!["?"; names.len()].join(", ");
-                let mut stmt = tx.prepare_cached(&format!("INSERT INTO {} ({}) VALUES ({marks})", table.name, names.join(", ")))?;
+                let mut stmt = tx.prepare_cached(&format!(
+                    "INSERT INTO {} ({}) VALUES ({marks})",
+                    table.name,
+                    names.join(", ")
+                ))?;
                 for row in rows {
                     stmt.execute(rusqlite::params_from_iter(row))?;
                 }
@@ -418,7 +572,12 @@ impl PgStore {
     }
 
     /// Read `table` in key order, [`CHUNK`] rows at a time, within `[from, to)` if given.
-    fn read_table(&self, table: &'static Table, range: Option<(i64, i64)>, mut f: impl FnMut(Vec<Vec<Value>>) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    fn read_table(
+        &self,
+        table: &'static Table,
+        range: Option<(i64, i64)>,
+        mut f: impl FnMut(Vec<Vec<Value>>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let names: Vec<&str> = table.cols.iter().map(|(c, _)| *c).collect();
         let key = names[0];
         let (from, to) = range.unwrap_or((i64::MIN, i64::MAX));
@@ -428,13 +587,21 @@ impl PgStore {
                 "SELECT {} FROM {} WHERE ts >= $1 AND ts < $2{} ORDER BY {key} LIMIT {CHUNK}",
                 names.join(", "),
                 table.name,
-                if after.is_some() { format!(" AND {key} > $3") } else { String::new() }
+                if after.is_some() {
+                    format!(" AND {key} > $3")
+                } else {
+                    String::new()
+                }
             );
             let last = after.clone();
             let rows = self.run(Duration::from_secs(120), move |client| async move {
                 let rows = match last {
                     Some(Value::Text(s)) => client.query(&sql, &[&from, &to, &s]).await?,
-                    Some(v) => client.query(&sql, &[&from, &to, &int(&v).unwrap_or(0)]).await?,
+                    Some(v) => {
+                        client
+                            .query(&sql, &[&from, &to, &int(&v).unwrap_or(0)])
+                            .await?
+                    }
                     None => client.query(&sql, &[&from, &to]).await?,
                 };
                 Ok(rows
@@ -445,8 +612,12 @@ impl PgStore {
                             .iter()
                             .enumerate()
                             .map(|(i, (_, ty))| match ty {
-                                Text => r.get::<_, Option<String>>(i).map_or(Value::Null, Value::Text),
-                                Int => r.get::<_, Option<i64>>(i).map_or(Value::Null, Value::Integer),
+                                Text => r
+                                    .get::<_, Option<String>>(i)
+                                    .map_or(Value::Null, Value::Text),
+                                Int => r
+                                    .get::<_, Option<i64>>(i)
+                                    .map_or(Value::Null, Value::Integer),
                             })
                             .collect::<Vec<Value>>()
                     })
@@ -466,14 +637,24 @@ impl PgStore {
     /// Copy every row of the SQLite events database `conn` into this one, which must hold no
     /// events yet (a second run would count everything twice). `progress` gets the rows
     /// copied so far and the total; returns the rows copied.
-    pub fn copy_from_sqlite(&self, conn: &rusqlite::Connection, mut progress: impl FnMut(u64, u64)) -> anyhow::Result<u64> {
+    pub fn copy_from_sqlite(
+        &self,
+        conn: &rusqlite::Connection,
+        mut progress: impl FnMut(u64, u64),
+    ) -> anyhow::Result<u64> {
         for table in TABLES {
             let n = self.count(table.name, "")?;
-            anyhow::ensure!(n == 0, "the PostgreSQL events database is not empty ({} holds {n} rows): refusing to copy into it", table.name);
+            anyhow::ensure!(
+                n == 0,
+                "the PostgreSQL events database is not empty ({} holds {n} rows): refusing to copy into it",
+                table.name
+            );
         }
         let mut total = 0u64;
         for table in TABLES {
-            total += conn.query_row(&format!("SELECT COUNT(*) FROM {}", table.name), [], |r| r.get::<_, i64>(0))? as u64;
+            total += conn.query_row(&format!("SELECT COUNT(*) FROM {}", table.name), [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64;
         }
         let mut done = 0u64;
         progress(0, total);
@@ -486,12 +667,22 @@ impl PgStore {
                     "SELECT {} FROM {} {} ORDER BY {key} LIMIT {CHUNK}",
                     names.join(", "),
                     table.name,
-                    if after.is_some() { format!("WHERE {key} > ?1") } else { String::new() }
+                    if after.is_some() {
+                        format!("WHERE {key} > ?1")
+                    } else {
+                        String::new()
+                    }
                 );
                 let mut stmt = conn.prepare(&sql)?;
-                let read = |r: &rusqlite::Row| (0..names.len()).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<Value>>>();
+                let read = |r: &rusqlite::Row| {
+                    (0..names.len())
+                        .map(|i| r.get::<_, Value>(i))
+                        .collect::<rusqlite::Result<Vec<Value>>>()
+                };
                 let rows: Vec<Vec<Value>> = match &after {
-                    Some(v) => stmt.query_map([v], read)?.collect::<rusqlite::Result<_>>()?,
+                    Some(v) => stmt
+                        .query_map([v], read)?
+                        .collect::<rusqlite::Result<_>>()?,
                     None => stmt.query_map([], read)?.collect::<rusqlite::Result<_>>()?,
                 };
                 if rows.is_empty() {
@@ -529,7 +720,9 @@ impl PgStore {
 
     /// The writer's side of the store: batches are kept and retried while PostgreSQL is away.
     pub(crate) fn sink(&self) -> PgSink {
-        PgSink { store: self.clone() }
+        PgSink {
+            store: self.clone(),
+        }
     }
 }
 
@@ -537,7 +730,13 @@ async fn apply_migrations(client: &mut tokio_postgres::Client) -> anyhow::Result
     client
         .batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
         .await?;
-    let current: i32 = client.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.get(0);
+    let current: i32 = client
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await?
+        .get(0);
     let current = current as usize;
     anyhow::ensure!(
         current <= PG_MIGRATIONS.len(),
@@ -546,9 +745,15 @@ async fn apply_migrations(client: &mut tokio_postgres::Client) -> anyhow::Result
     );
     for (i, (name, sql)) in PG_MIGRATIONS.iter().enumerate().skip(current) {
         let tx = client.transaction().await?;
-        tx.batch_execute(sql).await.with_context(|| format!("applying migration {name}"))?;
+        tx.batch_execute(sql)
+            .await
+            .with_context(|| format!("applying migration {name}"))?;
         let version = i as i32 + 1;
-        tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", &[&version, name, &now()]).await?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            &[&version, name, &now()],
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(migration = name, "PostgreSQL events database migrated");
     }

@@ -16,7 +16,9 @@ pub enum EventStore {
 impl EventStore {
     /// The SQLite file at `path`, opened for recording ([`Store::open_for_recording`]).
     pub fn sqlite_for_recording(path: &std::path::Path) -> anyhow::Result<Self> {
-        Ok(EventStore::Sqlite(Arc::new(Store::open_for_recording(path)?)))
+        Ok(EventStore::Sqlite(Arc::new(Store::open_for_recording(
+            path,
+        )?)))
     }
 
     /// The PostgreSQL database at `url`, migrated ([`PgStore::connect`]).

@@ -78,7 +78,9 @@ impl Writer {
         let (tx, rx) = mpsc::sync_channel(QUEUE);
         let stats = Arc::new(WriterStats::default());
         let thread_stats = stats.clone();
-        std::thread::Builder::new().name("kotae-events".into()).spawn(move || run_writer(&mut sink, rx, &thread_stats))?;
+        std::thread::Builder::new()
+            .name("kotae-events".into())
+            .spawn(move || run_writer(&mut sink, rx, &thread_stats))?;
         Ok(Writer { tx, stats })
     }
 
@@ -181,24 +183,45 @@ fn run_writer(sink: &mut impl Sink, rx: Receiver<Message>, stats: &WriterStats) 
                     match &mut failing {
                         None => {
                             if keep {
-                                tracing::warn!(error = format!("{e:#}"), events = n, "the events database cannot store events: keeping them (the queue holds {QUEUE}) and trying again");
+                                tracing::warn!(
+                                    error = format!("{e:#}"),
+                                    events = n,
+                                    "the events database cannot store events: keeping them (the queue holds {QUEUE}) and trying again"
+                                );
                             } else {
-                                tracing::warn!(error = format!("{e:#}"), events = n, "the events database cannot store events (is the disk full?): dropping them until it can");
+                                tracing::warn!(
+                                    error = format!("{e:#}"),
+                                    events = n,
+                                    "the events database cannot store events (is the disk full?): dropping them until it can"
+                                );
                             }
-                            failing = Some(Failing { since: now, logged: now, dropped: lost, attempts: 1 });
+                            failing = Some(Failing {
+                                since: now,
+                                logged: now,
+                                dropped: lost,
+                                attempts: 1,
+                            });
                         }
                         Some(f) => {
                             f.dropped += lost;
                             f.attempts += 1;
                             if now.duration_since(f.logged) >= FAILURE_LOG_INTERVAL {
-                                tracing::warn!(error = format!("{e:#}"), dropped = f.dropped, queued = stats.queued(), failing_for_s = f.since.elapsed().as_secs(), "the events database still cannot store events");
+                                tracing::warn!(
+                                    error = format!("{e:#}"),
+                                    dropped = f.dropped,
+                                    queued = stats.queued(),
+                                    failing_for_s = f.since.elapsed().as_secs(),
+                                    "the events database still cannot store events"
+                                );
                                 f.logged = now;
                             }
                         }
                     }
                     if keep {
                         let attempts = failing.as_ref().map_or(1, |f| f.attempts).min(5);
-                        std::thread::sleep((Duration::from_millis(100) * 2u32.pow(attempts)).min(MAX_BACKOFF));
+                        std::thread::sleep(
+                            (Duration::from_millis(100) * 2u32.pow(attempts)).min(MAX_BACKOFF),
+                        );
                     }
                 }
             }

@@ -49,7 +49,9 @@ pub fn bin_dir() -> Option<PathBuf> {
 }
 
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 fn check(what: &str, out: std::io::Result<Output>) -> Output {
@@ -74,22 +76,54 @@ impl PgServer {
     pub fn start_with(settings: &[&str]) -> Option<PgServer> {
         let Some(bin) = bin_dir() else {
             let required = std::env::var("KOTAE_REQUIRE_PG").is_ok_and(|v| v == "1");
-            assert!(!required, "KOTAE_REQUIRE_PG=1 but PostgreSQL is not installed (apt-get install postgresql, or set KOTAE_PG_BIN)");
-            eprintln!("skipped: PostgreSQL is not installed (apt-get install postgresql, or set KOTAE_PG_BIN)");
+            assert!(
+                !required,
+                "KOTAE_REQUIRE_PG=1 but PostgreSQL is not installed (apt-get install postgresql, or set KOTAE_PG_BIN)"
+            );
+            eprintln!(
+                "skipped: PostgreSQL is not installed (apt-get install postgresql, or set KOTAE_PG_BIN)"
+            );
             return None;
         };
-        let dir = tempfile::Builder::new().prefix("kotae-pg-").tempdir().expect("a temporary folder");
+        let dir = tempfile::Builder::new()
+            .prefix("kotae-pg-")
+            .tempdir()
+            .expect("a temporary folder");
         let as_postgres = running_as_root();
         if as_postgres {
-            check("chown the PostgreSQL folder", Command::new("chown").arg("postgres:").arg(dir.path()).output());
+            check(
+                "chown the PostgreSQL folder",
+                Command::new("chown")
+                    .arg("postgres:")
+                    .arg(dir.path())
+                    .output(),
+            );
         }
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let mut all = vec!["fsync=off".to_string()];
         all.extend(settings.iter().map(|s| s.to_string()));
-        let mut server = PgServer { dir, bin, port, settings: all, as_postgres, running: false };
+        let mut server = PgServer {
+            dir,
+            bin,
+            port,
+            settings: all,
+            as_postgres,
+            running: false,
+        };
         let data = server.data_dir();
         server.run_tool("initdb", |c| {
-            c.arg("-D").arg(&data).args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]);
+            c.arg("-D").arg(&data).args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "-N",
+            ]);
         });
         server.resume();
         Some(server)
@@ -164,13 +198,21 @@ impl PgServer {
     /// Start the server again on the same data and port (after [`PgServer::stop`]).
     pub fn resume(&mut self) {
         let data = self.data_dir();
-        let mut options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
+        let mut options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
         for s in &self.settings {
             options.push_str(&format!(" -c {s}"));
         }
         let log = self.dir.path().join("server.log");
         self.run_tool("pg_ctl", |c| {
-            c.arg("-D").arg(&data).arg("-l").arg(&log).args(["-w", "-t", "60", "-o", &options, "start"]);
+            c.arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(&log)
+                .args(["-w", "-t", "60", "-o", &options, "start"]);
         });
         self.running = true;
     }
@@ -189,7 +231,12 @@ impl Drop for PgServer {
         // Immediate: the data is thrown away anyway. If pg_ctl cannot stop it, kill it. No
         // panic here: this may run while a test panics.
         let data = self.data_dir();
-        let stopped = self.command("pg_ctl").arg("-D").arg(&data).args(["-m", "immediate", "-w", "stop"]).output();
+        let stopped = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
         if !stopped.is_ok_and(|o| o.status.success())
             && let Ok(pid) = std::fs::read_to_string(data.join("postmaster.pid"))
             && let Some(pid) = pid.lines().next()
