@@ -185,12 +185,12 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
         "serving the help center at http://{}/ (console at /ops)",
         listener.local_addr()?
     );
-    let events_path = config.events_path();
     let events = {
-        let path = events_path.clone();
-        tokio::task::spawn_blocking(move || events::Events::open(&path)).await??
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || events::Events::open(&config)).await??
     };
-    tracing::info!(events = %events_path.display(), retention_days = config.retention_days, "recording events");
+    let events_target = events.store().map(|s| s.describe()).unwrap_or_default();
+    tracing::info!(events = %events_target, retention_days = config.retention_days, "recording events");
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());

@@ -15,6 +15,7 @@ mod faults;
 mod internal;
 mod meaning_groups;
 mod no_dead_end;
+mod postgres;
 mod related;
 mod reload;
 mod security;
