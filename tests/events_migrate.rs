@@ -22,26 +22,61 @@ fn log(db: &Path) {
             source: "help".into(),
             audience: "public".into(),
             hits,
-            top_ids: if hits > 0 { vec!["shipping/fee".into()] } else { vec![] },
+            top_ids: if hits > 0 {
+                vec!["shipping/fee".into()]
+            } else {
+                vec![]
+            },
             latency_ms: 3,
         })
     };
-    let mut events: Vec<_> = (0..30).map(|i| search(&format!("s{i}"), "送料はいくら", 1)).collect();
+    let mut events: Vec<_> = (0..30)
+        .map(|i| search(&format!("s{i}"), "送料はいくら", 1))
+        .collect();
     events.push(search("z", "ぽいんとかーど", 0));
-    events.push(kotae_events::Event::Click { ts, session: None, search_id: Some("s1".into()), article: "shipping/fee".into(), rank: 1, query: None });
+    events.push(kotae_events::Event::Click {
+        ts,
+        session: None,
+        search_id: Some("s1".into()),
+        article: "shipping/fee".into(),
+        rank: 1,
+        query: None,
+    });
     store.record_all(&events).unwrap();
     for helpful in [true, false, true] {
-        let vote = kotae_events::Vote { ts, session: None, search_id: Some("s1".into()), article: "shipping/fee".into(), helpful, query: None, comment: None };
+        let vote = kotae_events::Vote {
+            ts,
+            session: None,
+            search_id: Some("s1".into()),
+            article: "shipping/fee".into(),
+            helpful,
+            query: None,
+            comment: None,
+        };
         store.record_vote(vote).unwrap();
     }
-    let question = kotae_events::Question { ts, session: None, search_id: Some("z".into()), article: None, query: Some("ぽいんとかーど".into()), question: "ポイントカードはありますか".into(), contact: None };
+    let question = kotae_events::Question {
+        ts,
+        session: None,
+        search_id: Some("z".into()),
+        article: None,
+        query: Some("ぽいんとかーど".into()),
+        question: "ポイントカードはありますか".into(),
+        contact: None,
+    };
     store.record_question(&question).unwrap();
 }
 
 /// `kotae report --format json` on `source` (`--events FILE` or `--events-url URL`), without
 /// the range's bounds (they move with the clock).
 fn report(dir: &Path, source: &[&str]) -> serde_json::Value {
-    let mut args = vec!["report", "--index", "/nonexistent/kotae-index", "--format", "json"];
+    let mut args = vec![
+        "report",
+        "--index",
+        "/nonexistent/kotae-index",
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(source);
     let out = kotae(dir, &args);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -54,13 +89,25 @@ fn report(dir: &Path, source: &[&str]) -> serde_json::Value {
 
 #[test]
 fn events_migrate_copies_the_file_once_and_reports_and_backups_agree() {
-    let Some(pg) = kotae_pgtest::PgServer::start() else { return };
+    let Some(pg) = kotae_pgtest::PgServer::start() else {
+        return;
+    };
     let url = pg.create_database("kotae");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.sqlite3");
     log(&db);
 
-    let out = kotae(dir.path(), &["events", "migrate", "--to", &url, "--events", db.to_str().unwrap()]);
+    let out = kotae(
+        dir.path(),
+        &[
+            "events",
+            "migrate",
+            "--to",
+            &url,
+            "--events",
+            db.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("copied 36 rows"), "{}", stdout(&out));
     let expected = report(dir.path(), &["--events", db.to_str().unwrap()]);
@@ -68,7 +115,17 @@ fn events_migrate_copies_the_file_once_and_reports_and_backups_agree() {
     assert_eq!(report(dir.path(), &["--events-url", &url]), expected);
 
     // A second run would count everything twice: refused, and nothing is added.
-    let again = kotae(dir.path(), &["events", "migrate", "--to", &url, "--events", db.to_str().unwrap()]);
+    let again = kotae(
+        dir.path(),
+        &[
+            "events",
+            "migrate",
+            "--to",
+            &url,
+            "--events",
+            db.to_str().unwrap(),
+        ],
+    );
     assert!(!again.status.success());
     assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
     assert_eq!(report(dir.path(), &["--events-url", &url]), expected);
@@ -77,16 +134,52 @@ fn events_migrate_copies_the_file_once_and_reports_and_backups_agree() {
     let port = pg.port().to_string();
     let dump = pg.socket_dir().join("events.dump");
     pg.run_tool("pg_dump", |c| {
-        c.args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-Fc", "-f"]).arg(&dump).arg("kotae");
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "postgres",
+            "-Fc",
+            "-f",
+        ])
+        .arg(&dump)
+        .arg("kotae");
     });
     let restored = pg.create_database("restored");
     pg.run_tool("pg_restore", |c| {
-        c.args(["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "--no-owner", "-d", "restored"]).arg(&dump);
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "postgres",
+            "--no-owner",
+            "-d",
+            "restored",
+        ])
+        .arg(&dump);
     });
     assert_eq!(report(dir.path(), &["--events-url", &restored]), expected);
 
     // No file to copy: a clear error, not a panic.
-    let missing = kotae(dir.path(), &["events", "migrate", "--to", &url, "--events", "/nonexistent/e.sqlite3"]);
+    let missing = kotae(
+        dir.path(),
+        &[
+            "events",
+            "migrate",
+            "--to",
+            &url,
+            "--events",
+            "/nonexistent/e.sqlite3",
+        ],
+    );
     assert!(!missing.status.success());
-    assert!(stderr(&missing).contains("no events database at /nonexistent/e.sqlite3"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no events database at /nonexistent/e.sqlite3"),
+        "{}",
+        stderr(&missing)
+    );
 }

@@ -119,6 +119,9 @@ async fn health(State(state): State<AppState>) -> Response {
         // Public pages only: the health check is public.
         "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
         "documents": snapshot.public.num_docs(),
+        // The events writer: stored, lost (queue full, or a full SQLite disk) and waiting
+        // (grows while PostgreSQL is down). Absent when nothing is recorded.
+        "events": state.events.writer_stats().map(|w| json!({ "written": w.written(), "dropped": w.dropped(), "queued": w.queued() })),
     }))
     .into_response()
 }

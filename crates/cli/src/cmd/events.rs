@@ -37,25 +37,45 @@ pub fn execute(command: Command) -> anyhow::Result<ExitCode> {
 
 fn migrate(args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let path = args.events.clone().unwrap_or_else(|| {
-        args.index.index.parent().unwrap_or(std::path::Path::new("")).join(kotae_events::DEFAULT_FILE)
+        args.index
+            .index
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(kotae_events::DEFAULT_FILE)
     });
-    anyhow::ensure!(path.is_file(), "no events database at {} (pass --events)", path.display());
+    anyhow::ensure!(
+        path.is_file(),
+        "no events database at {} (pass --events)",
+        path.display()
+    );
     // Brings an older file to the current schema first, so that both have the same columns.
     drop(kotae_events::Store::open(&path)?);
     let conn = kotae_events::connect(&path)?;
     let target = kotae_events::PgStore::connect(&args.to)?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)")
-            .context("the progress bar's template")?,
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+        )
+        .context("the progress bar's template")?,
     );
     let copied = target
         .copy_from_sqlite(&conn, |done, total| {
             bar.set_length(total);
             bar.set_position(done);
         })
-        .with_context(|| format!("copying {} into PostgreSQL {}", path.display(), target.target()))?;
+        .with_context(|| {
+            format!(
+                "copying {} into PostgreSQL {}",
+                path.display(),
+                target.target()
+            )
+        })?;
     bar.finish_and_clear();
-    println!("copied {copied} rows from {} into PostgreSQL {}", path.display(), target.target());
+    println!(
+        "copied {copied} rows from {} into PostgreSQL {}",
+        path.display(),
+        target.target()
+    );
     Ok(ExitCode::SUCCESS)
 }
