@@ -23,8 +23,8 @@
 //!   [`faults`] simulates a full disk for tests.
 //! - [`report`]: the figures (top queries, zero-result queries, corpus gaps, helpful ratios,
 //!   articles never found, self-resolution, questions, alias suggestions), computed by SQLite
-//!   in one place: on PostgreSQL, the events of the report's range are first copied into an
-//!   in-memory SQLite database ([`EventStore::report_connection`]).
+//!   in one place: on PostgreSQL, the events of the report's range are first copied into a
+//!   temporary SQLite database ([`EventStore::report_connection`]).
 
 pub mod faults;
 pub mod postgres;

@@ -101,7 +101,7 @@ impl EventStore {
     }
 
     /// A SQLite connection on which [`crate::report`] covers `[from, to)`: a new connection to
-    /// the file, or an in-memory copy of the range's rows from PostgreSQL
+    /// the file, or a temporary copy of the range's rows from PostgreSQL
     /// ([`PgStore::report_connection`]).
     pub fn report_connection(&self, from: i64, to: i64) -> anyhow::Result<rusqlite::Connection> {
         match self {

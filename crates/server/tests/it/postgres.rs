@@ -61,7 +61,7 @@ async fn on_postgresql_an_outage_keeps_search_up_refuses_votes_and_questions_and
         .unwrap()
         .to_string();
     assert_eq!(count(&s, "searches", &format!("id = '{sid}'")), 1);
-    // The insights page reads PostgreSQL (through an in-memory copy of the range).
+    // The insights page reads PostgreSQL (through a temporary copy of the range).
     let page = get_as_operator(&s, "/ops/insights").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
