@@ -5,7 +5,7 @@
 //!
 //! - [`Store`] (`sqlite.rs`), the default: one SQLite file (WAL mode, versioned migrations from
 //!   `migrations/`, retention).
-//! - [`PgStore`] (`postgres.rs`): a PostgreSQL database shared by several `kotae serve`
+//! - [`PgStore`] (`postgres/`): a PostgreSQL database shared by several `kotae serve`
 //!   replicas (`events_url`), with its own migrations (`migrations/postgres/`) applied under an
 //!   advisory lock.
 //!
