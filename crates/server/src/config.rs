@@ -372,6 +372,19 @@ mod tests {
             .unwrap();
         assert_eq!(config.events_path(), Path::new("/var/lib/kotae/e.db"));
         assert_eq!(config.retention_days, 90);
+        assert_eq!(config.events_url, None, "SQLite unless a URL is given");
+    }
+
+    #[test]
+    fn events_url_from_the_file_or_the_environment() {
+        let mut config: Config = toml::from_str("events_url = \"postgres://kotae@db/kotae\"\n").unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://kotae@db/kotae"));
+        config.apply_env(|k| (k == "KOTAE_EVENTS_URL").then(|| "postgres://other@db2/kotae".into())).unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://other@db2/kotae"));
+        // A URL that is not one is refused at start with the key's name.
+        config.events_url = Some("mysql://nope".into());
+        let e = config.open_events().err().expect("refused");
+        assert!(format!("{e:#}").contains("events_url"), "{e:#}");
     }
 
     #[test]
