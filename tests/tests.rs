@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod customer_queries;
 mod events;
+mod events_migrate;
 mod faults;
 mod html_injection;
 mod images;

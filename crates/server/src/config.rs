@@ -8,6 +8,7 @@
 //! reload_interval_ms = 500
 //! request_timeout_ms = 10000
 //! events_db = "kotae-events.sqlite3"      # default: beside the index folder
+//! events_url = "postgres://kotae:secret@db.internal/kotae"   # PostgreSQL instead of events_db
 //! retention_days = 365
 //! rate_limit_per_second = 20.0             # per client on /api/* and /search; 0 = off
 //! rate_limit_burst = 60
@@ -30,7 +31,7 @@
 //! ```
 //!
 //! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
-//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`RATE` or `RATE,BURST` for
+//! `KOTAE_EVENTS_DB`, `KOTAE_EVENTS_URL`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`RATE` or `RATE,BURST` for
 //! the API; `0` or `off` switches every per-client request limit off: API, writes and pages),
 //! `KOTAE_WRITE_RATE_LIMIT` (`off`, `RATE` or `RATE,BURST`, a minute), `KOTAE_PAGE_RATE_LIMIT`
 //! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
@@ -69,6 +70,9 @@ pub struct Config {
     pub answer_threshold: f32,
     /// The events database (SQLite); when unset, `kotae-events.sqlite3` beside the index folder.
     pub events_db: Option<PathBuf>,
+    /// A PostgreSQL database for the events (`postgres://user:password@host:port/db`), shared
+    /// by several replicas; when set, `events_db` is not used.
+    pub events_url: Option<String>,
     /// Events older than this many days are deleted (at start and daily).
     pub retention_days: u32,
     /// Requests a second each client may make to `/api/*` and `/search` (0: no limit).
@@ -127,6 +131,7 @@ impl Default for Config {
             operators: BTreeMap::new(),
             answer_threshold: 0.5,
             events_db: None,
+            events_url: None,
             retention_days: 365,
             rate_limit_per_second: 20.0,
             rate_limit_burst: 60,
@@ -167,6 +172,15 @@ impl Config {
         match &self.events_db {
             Some(p) => p.clone(),
             None => self.index.parent().unwrap_or(Path::new("")).join(kotae_events::DEFAULT_FILE),
+        }
+    }
+
+    /// Open the events store: PostgreSQL when `events_url` is set, else the SQLite file of
+    /// [`Config::events_path`], refused when it cannot be written.
+    pub fn open_events(&self) -> anyhow::Result<kotae_events::EventStore> {
+        match &self.events_url {
+            Some(url) => kotae_events::EventStore::postgres(url),
+            None => kotae_events::EventStore::sqlite_for_recording(&self.events_path()),
         }
     }
 
@@ -219,6 +233,9 @@ impl Config {
         }
         if let Some(v) = var("KOTAE_EVENTS_DB").filter(|v| !v.is_empty()) {
             self.events_db = Some(v.into());
+        }
+        if let Some(v) = var("KOTAE_EVENTS_URL").filter(|v| !v.is_empty()) {
+            self.events_url = Some(v);
         }
         if let Some(v) = var("KOTAE_RETENTION_DAYS") {
             self.retention_days = v.trim().parse().with_context(|| format!("KOTAE_RETENTION_DAYS: `{v}` is not a number of days"))?;
@@ -391,6 +408,19 @@ mod tests {
             .unwrap();
         assert_eq!(config.events_path(), Path::new("/var/lib/kotae/e.db"));
         assert_eq!(config.retention_days, 90);
+        assert_eq!(config.events_url, None, "SQLite unless a URL is given");
+    }
+
+    #[test]
+    fn events_url_from_the_file_or_the_environment() {
+        let mut config: Config = toml::from_str("events_url = \"postgres://kotae@db/kotae\"\n").unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://kotae@db/kotae"));
+        config.apply_env(|k| (k == "KOTAE_EVENTS_URL").then(|| "postgres://other@db2/kotae".into())).unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://other@db2/kotae"));
+        // A URL that is not one is refused at start with the key's name.
+        config.events_url = Some("mysql://nope".into());
+        let e = config.open_events().err().expect("refused");
+        assert!(format!("{e:#}").contains("events_url"), "{e:#}");
     }
 
     #[test]

@@ -130,6 +130,9 @@ async fn health(State(state): State<AppState>) -> Response {
         // Public pages only: the health check is public.
         "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
         "documents": snapshot.public.num_docs(),
+        // The events writer: stored, lost (queue full, or a full SQLite disk) and waiting
+        // (grows while PostgreSQL is down). Absent when nothing is recorded.
+        "events": state.events.writer_stats().map(|w| json!({ "written": w.written(), "dropped": w.dropped(), "queued": w.queued() })),
     }))
     .into_response()
 }
@@ -193,12 +196,12 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
         "serving the help center at http://{}/ (console at /ops)",
         listener.local_addr()?
     );
-    let events_path = config.events_path();
     let events = {
-        let path = events_path.clone();
-        tokio::task::spawn_blocking(move || events::Events::open(&path)).await??
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || events::Events::open(&config)).await??
     };
-    tracing::info!(events = %events_path.display(), retention_days = config.retention_days, "recording events");
+    let events_target = events.store().map(|s| s.describe()).unwrap_or_default();
+    tracing::info!(events = %events_target, retention_days = config.retention_days, "recording events");
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());

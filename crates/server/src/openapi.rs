@@ -182,7 +182,7 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "search_id": { "type": ["string", "null"], "description": "the search the article was opened from (search_id of /api/search)" },
                 "session": { "type": ["string", "null"], "description": "a random per-tab id made up by the client" } } },
             "FeedbackRecorded": { "type": "object", "required": ["ok", "id", "helpful"], "properties": { "ok": { "type": "boolean" }, "id": { "type": "string" }, "helpful": { "type": "boolean" }, "contact": contact } },
-            "Health": { "type": "object", "required": ["status", "generation", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "pages": { "type": "integer" }, "documents": { "type": "integer" } } }
+            "Health": { "type": "object", "required": ["status", "generation", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "pages": { "type": "integer" }, "documents": { "type": "integer" }, "events": { "type": ["object", "null"], "description": "The events writer since start: written, dropped (queue full or store failing) and queued (waiting, e.g. while PostgreSQL is down)", "properties": { "written": { "type": "integer" }, "dropped": { "type": "integer" }, "queued": { "type": "integer" } } } } }
         } }
     })
 }

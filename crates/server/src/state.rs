@@ -45,7 +45,7 @@ impl AppState {
     /// Shared state; opens the events database of `config` (if it cannot be opened, the error
     /// is logged and nothing is recorded: [`crate::run`] refuses to start in that case).
     pub fn new(config: Config, analyzer: Analyzer, snapshot: Snapshot) -> Self {
-        let events = Events::open(&config.events_path()).unwrap_or_else(|e| {
+        let events = Events::open(&config).unwrap_or_else(|e| {
             tracing::error!(error = format!("{e:#}"), "the events database cannot be opened: nothing will be recorded");
             Events::disabled()
         });

@@ -17,6 +17,7 @@ mod meaning_groups;
 mod media;
 mod no_dead_end;
 mod paging;
+mod postgres;
 mod related;
 mod reload;
 mod security;
