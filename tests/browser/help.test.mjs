@@ -180,6 +180,31 @@ test('customer: Enter or an arrow that belongs to a kanji conversion is left to 
     await list.waitFor({ state: 'hidden' });
     assert.equal(await box.getAttribute('aria-expanded'), 'false');
     assert.equal(await box.inputValue(), '返品', 'Esc did not erase the query');
+
+    // Suggestions still on their way when Esc closes the list do not open it again.
+    const open = suggested('返品の');
+    await box.pressSequentially('の');
+    await open;
+    await list.waitFor({ state: 'visible' });
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    const slow = async (route) => {
+      await held;
+      await route.continue();
+    };
+    await page.route((u) => u.pathname === '/api/suggest', slow);
+    const late = suggested('返品の送料');
+    await box.pressSequentially('送料');
+    await page.waitForRequest((r) => new URL(r.url()).searchParams.get('q') === '返品の送料');
+    await box.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    release();
+    await late;
+    await page.waitForTimeout(300);
+    assert.equal(await list.isHidden(), true, 'a late answer did not reopen the closed list');
+    assert.equal(await box.inputValue(), '返品の送料');
+    await page.unroute((u) => u.pathname === '/api/suggest', slow);
+    await box.fill('返品');
     // With the list closed, Enter searches for what was typed.
     await Promise.all([page.waitForURL((u) => u.pathname === '/search'), box.press('Enter')]);
     assert.equal(new URL(page.url()).searchParams.get('q'), '返品');

@@ -10,8 +10,13 @@
 // Option ids are `options.idPrefix` + index.
 function suggestBox(input, list, options) {
   var timer = null, active = -1, items = [], last = "";
+  // Bumped by close(): a fetch started before it must not open the list again (a form sent
+  // with Enter while suggestions were on their way).
+  var round = 0;
   var prefix = options.idPrefix || "suggestion-";
   var close = function () {
+    clearTimeout(timer);
+    round++;
     list.hidden = true;
     input.setAttribute("aria-expanded", "false");
     active = -1;
@@ -45,10 +50,11 @@ function suggestBox(input, list, options) {
     if (q === last) return;
     last = q;
     if (q.length < 1) { render([]); return; }
+    var mine = round;
     fetch(options.url + "?q=" + encodeURIComponent(q), options.fetchInit)
       .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-      .then(function (data) { if (input.value.trim() === q) render(data.suggestions || []); })
-      .catch(function () { render([]); });
+      .then(function (data) { if (mine === round && input.value.trim() === q) render(data.suggestions || []); })
+      .catch(function () { if (mine === round) render([]); });
   };
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 120); });
   // Keys that belong to an input method (choosing or confirming a kanji conversion) are the
