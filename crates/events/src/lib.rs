@@ -32,6 +32,7 @@ use serde::Serialize;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_session_ts", include_str!("../migrations/0002_session_ts.sql")),
+    ("0003_revoked_sessions", include_str!("../migrations/0003_revoked_sessions.sql")),
 ];
 
 /// The database file's name when none is configured: next to the index folder.
@@ -309,6 +310,37 @@ impl Store {
         })
     }
 
+    /// Record that the console session `id` was logged out; it stays refused until `until`
+    /// (Unix seconds, its expiry). Committed when this returns. Revocations already past their
+    /// expiry are deleted on the way.
+    pub fn revoke_session(&self, id: &str, until: i64) -> anyhow::Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM revoked_sessions WHERE until <= ?1", [now()])?;
+            tx.execute(
+                "INSERT INTO revoked_sessions (id, until) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET until = MAX(until, excluded.until)",
+                params![id, until],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Whether the console session `id` was logged out (and its revocation still runs at `now`).
+    pub fn is_revoked(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row("SELECT 1 FROM revoked_sessions WHERE id = ?1 AND until > ?2", params![id, now], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+    }
+
+    /// Whether the database answers (for the readiness check).
+    pub fn ping(&self) -> anyhow::Result<()> {
+        self.with(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     /// How many rows a table holds (for tests and health checks).
     pub fn count(&self, table: &str, filter: &str) -> anyhow::Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {table}{}", if filter.is_empty() { String::new() } else { format!(" WHERE {filter}") });
@@ -511,6 +543,24 @@ mod tests {
         assert_eq!(store.count("schema_version", "").unwrap(), MIGRATIONS.len() as i64);
         let mode: String = store.with(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?)).unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn revoked_sessions_stay_revoked_until_their_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let (a, b) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let t = now();
+        assert!(!b.is_revoked("s1", t).unwrap());
+        a.revoke_session("s1", t + 100).unwrap();
+        assert!(b.is_revoked("s1", t).unwrap(), "another connection (replica) sees the logout");
+        assert!(!b.is_revoked("s1", t + 100).unwrap(), "past its expiry the cookie is refused anyway");
+        assert!(!b.is_revoked("s2", t).unwrap());
+        a.revoke_session("old", t - 1).unwrap();
+        a.revoke_session("s1", t + 50).unwrap();
+        assert!(b.is_revoked("s1", t + 60).unwrap(), "a second logout never shortens the first");
+        assert_eq!(a.count("revoked_sessions", "").unwrap(), 1, "expired revocations are deleted");
+        b.ping().unwrap();
     }
 
     #[test]

@@ -17,4 +17,5 @@ mod meaning_groups;
 mod no_dead_end;
 mod related;
 mod reload;
+mod replicas;
 mod security;
