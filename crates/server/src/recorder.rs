@@ -3,7 +3,6 @@
 //! Handlers that record events are in [`crate::events`]; this module knows no request.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use chrono::NaiveDate;
 use kotae_core::content::Audience;
 use kotae_core::index::PageInfo;
 use kotae_events::report::Report;
-use kotae_events::{Event, Store, Writer};
+use kotae_events::{Event, EventStore, Store, Writer};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
@@ -25,7 +24,7 @@ pub const POPULAR_DAYS: i64 = 30;
 type Cached = Option<(Instant, Arc<HashMap<String, u64>>)>;
 
 struct Open {
-    store: Arc<Store>,
+    store: EventStore,
     writer: Writer,
 }
 
@@ -38,12 +37,17 @@ pub struct Events {
 }
 
 impl Events {
-    /// Open (and migrate) the database at `path` and start its writer thread. A database that
-    /// cannot be written is refused ([`Store::open_for_recording`]), so the service does not
-    /// start rather than drop what customers do.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open_for_recording(path)?);
-        let writer = Writer::start(path)?;
+    /// Open (and migrate) the events store of `config` ([`crate::Config::open_events`]) and
+    /// start its writer thread. A SQLite database that cannot be written is refused
+    /// ([`Store::open_for_recording`]), so the service does not start rather than drop what
+    /// customers do.
+    pub fn open(config: &crate::Config) -> anyhow::Result<Self> {
+        Self::with_store(config.open_events()?)
+    }
+
+    /// Record into `store`, with a writer thread of its own.
+    pub fn with_store(store: EventStore) -> anyhow::Result<Self> {
+        let writer = store.writer()?;
         Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None), reports: Gate::default() })
     }
 
@@ -52,8 +56,16 @@ impl Events {
         Events { open: None, popular: Mutex::new(None), reports: Gate::default() }
     }
 
-    pub fn store(&self) -> Option<&Arc<Store>> {
+    pub fn store(&self) -> Option<&EventStore> {
         self.open.as_ref().map(|o| &o.store)
+    }
+
+    /// The SQLite store, when the events are in a file (tests reach into its tables).
+    pub fn sqlite(&self) -> Option<&Arc<Store>> {
+        match self.store()? {
+            EventStore::Sqlite(s) => Some(s),
+            EventStore::Postgres(_) => None,
+        }
     }
 
     /// Queue an event; never waits.
@@ -73,7 +85,7 @@ impl Events {
     /// Run `f` on the store off the async threads.
     pub async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+        f: impl FnOnce(&EventStore) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
         let store = self
             .store()
@@ -91,7 +103,7 @@ impl Events {
     pub async fn durable<T: Send + 'static>(
         &self,
         customer_message: &str,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+        f: impl FnOnce(&EventStore) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
         let unavailable = |e: anyhow::Error| AppError::Unavailable(customer_message.to_string(), e);
         let store = self.store().cloned().ok_or_else(|| unavailable(anyhow::anyhow!("the events database is not available")))?;

@@ -48,7 +48,7 @@ impl AppState {
     /// Shared state; opens the events database of `config` (if it cannot be opened, the error
     /// is logged and nothing is recorded: [`crate::run`] refuses to start in that case).
     pub fn new(config: Config, analyzer: Analyzer, snapshot: Snapshot) -> Self {
-        let events = Events::open(&config.events_path()).unwrap_or_else(|e| {
+        let events = Events::open(&config).unwrap_or_else(|e| {
             tracing::error!(error = format!("{e:#}"), "the events database cannot be opened: nothing will be recorded");
             Events::disabled()
         });
@@ -113,6 +113,30 @@ impl AppState {
         limit: usize,
         snippets: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
+        self.search_page(query, audience, category, (0, limit), snippets).await
+    }
+
+    /// How many hits of `query` each category holds ([`Snapshot::category_counts`]).
+    pub async fn category_counts(&self, query: String, audience: AudienceFilter) -> Result<Vec<(Option<String>, usize)>, AppError> {
+        let snapshot = self.snapshot();
+        tokio::task::spawn_blocking(move || {
+            let request = SearchRequest { audience, ..SearchRequest::new(&query) };
+            snapshot.category_counts(&request)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(Into::into)
+    }
+
+    /// [`AppState::search_with`] for the `limit` hits from `offset` on (a page of results).
+    pub async fn search_page(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        category: Option<String>,
+        (offset, limit): (usize, usize),
+        snippets: usize,
+    ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         let results = tokio::task::spawn_blocking(move || {
@@ -121,7 +145,7 @@ impl AppState {
                 audience,
                 category: category.as_deref(),
                 limit,
-                offset: 0,
+                offset,
                 explain: false,
                 snippets,
             };

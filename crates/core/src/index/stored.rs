@@ -228,6 +228,7 @@ mod tests {
             body: body.into(),
             body_line: 5,
             sections: Vec::new(),
+            images: Vec::new(),
         }
     }
 
