@@ -1,13 +1,14 @@
 //! Kotae as two replicas behind nginx, with real parts: Debian's nginx running
 //! `docs/deploy/nginx.conf` (ports filled in) in front of two `kotae serve` processes that share
-//! one events store and one session secret, each serving its own index folder built from the
+//! one events store (a PostgreSQL server of Debian's, started by the test) and one session secret, each serving its own index folder built from the
 //! same content (the recommended mode, docs/operations.md).
 //!
 //! While searches run through nginx without a pause, and votes and questions are posted
 //! through it: a console login on replica A works on B and a logout on B ends it on A; A is
-//! killed with SIGKILL, restarted, and serves again; a new generation is built on both, and
-//! both switch to it. No search may fail, and every acknowledged vote and question must be in
-//! the events store. Skipped when nginx is missing, unless `KOTAE_REQUIRE_NGINX=1`.
+//! killed with SIGKILL, restarted, and serves again; PostgreSQL is restarted; a new generation
+//! is built on both, and both switch to it. No search may fail, and every acknowledged vote and
+//! question must be in PostgreSQL. Skipped when nginx or PostgreSQL is missing, unless
+//! `KOTAE_REQUIRE_NGINX=1` (or `KOTAE_REQUIRE_PG=1`).
 //!
 //! Also here, without nginx: the same content gives the same source hash in any folder.
 
@@ -195,7 +196,7 @@ struct Replica {
 }
 
 impl Replica {
-    fn start(&mut self, db: &Path) {
+    fn start(&mut self, events_url: &str) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -211,7 +212,7 @@ impl Replica {
             ])
             .current_dir(self.index.parent().unwrap())
             .env("KOTAE_LOG", "warn")
-            .env("KOTAE_EVENTS_DB", db)
+            .env("KOTAE_EVENTS_URL", events_url)
             .env("KOTAE_SESSION_SECRET", SECRET)
             .env("KOTAE_OPERATORS", format!("{OPERATOR}:{TOKEN}"))
             .env("KOTAE_TRUST_FORWARDED_FOR", "true")
@@ -472,7 +473,10 @@ fn two_replicas_behind_nginx_fail_over_share_sessions_and_switch_generations() {
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
     copy_dir(&sample_content(), &content);
-    let db = dir.path().join("shared-events.sqlite3");
+    let Some(mut pg) = kotae_pgtest::PgServer::start() else {
+        return;
+    };
+    let db = pg.create_database("kotae");
     let mut replicas: Vec<Replica> = ["a", "b"]
         .iter()
         .map(|name| {
@@ -547,8 +551,7 @@ fn two_replicas_behind_nginx_fail_over_share_sessions_and_switch_generations() {
     replicas[0].kill();
     std::thread::sleep(Duration::from_secs(3));
     let before_restart = log_lines(&access_log);
-    let db_path = db.clone();
-    replicas[0].start(&db_path);
+    replicas[0].start(&db);
     let a_addr = format!("127.0.0.1:{a_port}");
     let rejoin = Instant::now();
     while served_by(&access_log, before_restart, &a_addr) < 5 {
@@ -557,6 +560,18 @@ fn two_replicas_behind_nginx_fail_over_share_sessions_and_switch_generations() {
             "the restarted replica gets no traffic from nginx"
         );
         std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // PostgreSQL restarted mid-load: searches go on; votes and questions are refused (503)
+    // while it is away, and acknowledged again once it is back.
+    pg.stop();
+    std::thread::sleep(Duration::from_secs(2));
+    pg.resume();
+    let acknowledged = tally.votes.lock().unwrap().len();
+    let back = Instant::now();
+    while tally.votes.lock().unwrap().len() < acknowledged + 3 {
+        assert!(back.elapsed() < Duration::from_secs(30), "votes are not acknowledged again after PostgreSQL came back");
+        std::thread::sleep(Duration::from_millis(100));
     }
 
     // A new generation of changed content, built on both replicas while traffic runs.
@@ -610,7 +625,7 @@ fn two_replicas_behind_nginx_fail_over_share_sessions_and_switch_generations() {
     }
 
     // Every acknowledged vote and question is stored.
-    let store = kotae_events::Store::open(&db).unwrap();
+    let store = kotae_events::PgStore::connect(&db).unwrap();
     let votes = tally.votes.lock().unwrap().clone();
     let questions = tally.questions.lock().unwrap().clone();
     assert!(!votes.is_empty() && !questions.is_empty());
