@@ -18,6 +18,7 @@ mod meaning;
 mod paraphrase;
 mod query_shapes;
 mod relevance;
+mod replicas;
 mod report;
 mod search_contract;
 mod sloppy;

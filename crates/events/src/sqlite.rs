@@ -13,6 +13,7 @@ use crate::{Event, Question, Vote, faults, now};
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_session_ts", include_str!("../migrations/0002_session_ts.sql")),
+    ("0003_revoked_sessions", include_str!("../migrations/0003_revoked_sessions.sql")),
 ];
 
 /// The database file's name when none is configured: next to the index folder.
@@ -223,6 +224,38 @@ impl Store {
     }
 
     /// How many rows a table holds (for tests and health checks).
+    /// Record that the console session `id` was logged out; it stays refused until `until`
+    /// (Unix seconds, its expiry). Committed when this returns. Revocations already past their
+    /// expiry are deleted on the way.
+    pub fn revoke_session(&self, id: &str, until: i64) -> anyhow::Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM revoked_sessions WHERE until <= ?1", [crate::now()])?;
+            tx.execute(
+                "INSERT INTO revoked_sessions (id, until) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET until = MAX(until, excluded.until)",
+                rusqlite::params![id, until],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Whether the console session `id` was logged out (and its revocation still runs at `now`).
+    pub fn is_revoked(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        use rusqlite::OptionalExtension;
+        self.with(|conn| {
+            Ok(conn
+                .query_row("SELECT 1 FROM revoked_sessions WHERE id = ?1 AND until > ?2", rusqlite::params![id, now], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+    }
+
+    /// Whether the database answers (for the readiness check).
+    pub fn ping(&self) -> anyhow::Result<()> {
+        self.with(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+    }
+
     pub fn count(&self, table: &str, filter: &str) -> anyhow::Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {table}{}", if filter.is_empty() { String::new() } else { format!(" WHERE {filter}") });
         self.with(|conn| Ok(conn.query_row(&sql, [], |r| r.get(0))?))

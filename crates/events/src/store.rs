@@ -91,6 +91,31 @@ impl EventStore {
         }
     }
 
+    /// Record that the console session `id` was logged out, refused on every replica until
+    /// `until` (its expiry); committed when this returns.
+    pub fn revoke_session(&self, id: &str, until: i64) -> anyhow::Result<()> {
+        match self {
+            EventStore::Sqlite(s) => s.revoke_session(id, until),
+            EventStore::Postgres(p) => p.revoke_session(id, until),
+        }
+    }
+
+    /// Whether the console session `id` was logged out (and its revocation still runs at `now`).
+    pub fn is_revoked(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        match self {
+            EventStore::Sqlite(s) => s.is_revoked(id, now),
+            EventStore::Postgres(p) => p.is_revoked(id, now),
+        }
+    }
+
+    /// Whether the database answers (for the readiness check).
+    pub fn ping(&self) -> anyhow::Result<()> {
+        match self {
+            EventStore::Sqlite(s) => s.ping(),
+            EventStore::Postgres(p) => p.ping(),
+        }
+    }
+
     /// How many rows `table` holds, with an optional SQL `filter` written for both databases
     /// (tests, health checks).
     pub fn count(&self, table: &str, filter: &str) -> anyhow::Result<i64> {

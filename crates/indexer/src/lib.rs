@@ -19,6 +19,7 @@ use kotae_core::index::{self, IndexRoot, layout};
 use kotae_core::{Analyzer, analysis::tokenizer};
 
 pub mod same;
+pub mod source;
 mod vectors;
 
 /// Why a build did not publish a new index.
@@ -56,6 +57,8 @@ pub struct BuildReport {
     pub pages: usize,
     pub documents: usize,
     pub elapsed: Duration,
+    /// The source hash: the same content gives the same hash (see [`source`]).
+    pub source_hash: String,
     /// Warnings found in the content (errors stop the build).
     pub warnings: Vec<Diagnostic>,
 }
@@ -80,8 +83,12 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
     // Leftovers of builds that were killed before they published.
     let _ = root.collect_garbage(1);
 
+    let environment = source::Environment::current(kotae_core::meaning::Meaning::shared().is_some());
+    let source_hash = source::hash(&options.content, &environment).map_err(|e| io(&options.content, e))?;
     let generation = root.new_generation()?;
-    let result = write_generation(&generation, &loaded, analyzer, thesaurus.as_ref(), options.progress);
+    let result = source::write(&generation, &source_hash)
+        .map_err(|e| io(&generation, e))
+        .and_then(|()| write_generation(&generation, &loaded, analyzer, thesaurus.as_ref(), options.progress));
     let documents = match result {
         Ok(n) => n,
         Err(e) => {
@@ -96,6 +103,7 @@ pub fn build(options: &BuildOptions, analyzer: &Analyzer) -> Result<BuildReport,
         pages: loaded.corpus.pages.len(),
         documents,
         elapsed: started.elapsed(),
+        source_hash,
         warnings: loaded.diagnostics,
     })
 }

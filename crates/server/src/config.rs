@@ -22,6 +22,8 @@
 //! header_read_timeout_ms = 10000           # close connections whose headers take longer
 //! max_connections = 512                    # open connections at most; more wait to be accepted
 //! max_connections_per_client = 64          # per client address; 0 = off
+//! session_secret = "…"                     # console session key, 32 bytes or more; replicas share it
+//! shutdown_drain_ms = 0                    # on SIGTERM: /readyz says 503 this long before stopping
 //! widget_origins = ["https://shop.example.com"]  # pages that may embed /widget.js (CORS)
 //! image_hosts = ["https://cdn.example.com"] # external image hosts pages may show (CSP img-src)
 //!
@@ -37,6 +39,14 @@
 //! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
 //! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
 //! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
+//! `KOTAE_SESSION_SECRET`, `KOTAE_SHUTDOWN_DRAIN_MS`,
+//!
+//! `session_secret` signs console session cookies ([`crate::session`]): replicas behind one load
+//! balancer must have the same one, so that a login on one works on the others. Unset, each
+//! process draws a random key at start (one machine works; a restart logs operators out).
+//! `shutdown_drain_ms`: on SIGTERM or Ctrl-C, `/readyz` answers 503 at once while requests keep
+//! being served for this long, so that a load balancer stops sending new ones; then the service
+//! stops (finishing the requests in flight). A second signal stops it at once.
 //! `KOTAE_WIDGET_ORIGINS` (`https://a.example,https://b.example`; empty: none),
 //! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
@@ -110,6 +120,11 @@ pub struct Config {
     /// How many recent distinct searches each index generation keeps the results of (0: none,
     /// every request is searched).
     pub result_cache: usize,
+    /// The key console session cookies are signed with (at least 32 bytes); random per
+    /// process when unset.
+    pub session_secret: Option<String>,
+    /// How long readiness says 503 before the service stops, on SIGTERM.
+    pub shutdown_drain_ms: u64,
     /// Origins (`scheme://host[:port]`) of the pages that embed `/widget.js`: only they get
     /// CORS headers on the public API, and may send votes to it ([`crate::widget`]).
     pub widget_origins: Vec<String>,
@@ -146,6 +161,8 @@ impl Default for Config {
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
+            session_secret: None,
+            shutdown_drain_ms: 0,
             widget_origins: Vec::new(),
             image_hosts: Vec::new(),
         }
@@ -199,6 +216,14 @@ impl Config {
             anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "{key} must be 0 (off) or a positive number");
         }
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
+        if let Some(secret) = &self.session_secret {
+            anyhow::ensure!(
+                secret.len() >= crate::session::MIN_SECRET_BYTES,
+                "session_secret (KOTAE_SESSION_SECRET) is {} bytes: at least {} are needed (for example `openssl rand -hex 32`)",
+                secret.len(),
+                crate::session::MIN_SECRET_BYTES
+            );
+        }
         for origin in &self.widget_origins {
             check_origin(origin).context("widget_origins")?;
         }
@@ -289,6 +314,13 @@ impl Config {
                 "0" | "false" | "no" | "off" | "" => false,
                 _ => anyhow::bail!("KOTAE_TRUST_FORWARDED_FOR: `{v}` is not true or false"),
             };
+        }
+        if let Some(v) = var("KOTAE_SESSION_SECRET").filter(|v| !v.is_empty()) {
+            self.session_secret = Some(v);
+        }
+        if let Some(v) = var("KOTAE_SHUTDOWN_DRAIN_MS") {
+            self.shutdown_drain_ms =
+                v.trim().parse().with_context(|| format!("KOTAE_SHUTDOWN_DRAIN_MS: `{v}` is not a number of milliseconds"))?;
         }
         if let Some(v) = var("KOTAE_WIDGET_ORIGINS") {
             self.widget_origins = v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
@@ -391,6 +423,18 @@ mod tests {
         assert_eq!(config.operators.len(), 1);
         assert_eq!(config.operators["tanaka"], "abcdefghijklmnop");
         assert_eq!(config.base_url, "https://help.example.com");
+    }
+
+    #[test]
+    fn a_short_session_secret_is_refused() {
+        let mut config = Config::default();
+        config.apply_env(|k| (k == "KOTAE_SESSION_SECRET").then(|| "short".into())).unwrap();
+        let error = format!("{:#}", config.validate().unwrap_err());
+        assert!(error.contains("session_secret") && error.contains("32"), "{error}");
+        config.apply_env(|k| (k == "KOTAE_SESSION_SECRET").then(|| "x".repeat(32))).unwrap();
+        assert!(config.validate().is_ok());
+        config.apply_env(|k| (k == "KOTAE_SHUTDOWN_DRAIN_MS").then(|| "2500".into())).unwrap();
+        assert_eq!(config.shutdown_drain_ms, 2500);
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!      HttpOnly and SameSite=Strict, so it cannot fill the field), checked by the login
 //!      handler with [`login_token_ok`];
 //!    - anything else with a session cookie: the session's own token
-//!      ([`crate::state::Session::csrf`]), which console pages put into their forms.
+//!      ([`crate::session::Session::csrf`], a keyed tag of the session's id, so that every
+//!      replica computes the same one), which console pages put into their forms.
 //!
 //!    Requests authenticated with `Authorization: Bearer` and no session cookie are programs,
 //!    not browsers riding a cookie: they need no token.
@@ -161,10 +162,14 @@ pub async fn console(State(state): State<AppState>, request: Request, next: Next
     }
     // No session: nothing a forged request could act as. Bearer requests are checked by
     // `ops::require_operator_*`; anything else is turned away there or changes nothing.
-    let Some(session) = cookie(request.headers(), SESSION_COOKIE).and_then(|id| state.sessions.get(id)) else {
+    let session = match cookie(request.headers(), SESSION_COOKIE) {
+        Some(value) => state.sessions.verify(value, &state.events).await,
+        None => None,
+    };
+    let Some(session) = session else {
         return next.run(request).await;
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
         Err(_) => return AppError::TooLarge.into_response(),
@@ -173,6 +178,8 @@ pub async fn console(State(state): State<AppState>, request: Request, next: Next
         tracing::warn!(path = parts.uri.path(), "console request without a valid CSRF token refused");
         return AppError::BadToken.into_response();
     }
+    // The guard behind this layer need not ask the events store again.
+    parts.extensions.insert(session);
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 

@@ -18,8 +18,9 @@
 //!   length and time limits and the security headers are set here.
 //!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
-//! port. [`run`] serves it until Ctrl-C or SIGTERM, with each connection's peer address (for
-//! the per-client limits).
+//! port. [`run`] serves it until Ctrl-C or SIGTERM (after `shutdown_drain_ms`, during which
+//! `/readyz` says 503), with each connection's peer address (for the per-client limits).
+//! `/healthz` is liveness (with the index's source hash), `/readyz` readiness.
 
 pub mod api;
 pub mod assets;
@@ -40,6 +41,7 @@ pub mod ops;
 pub mod pages;
 pub mod paging;
 pub mod reload;
+pub mod session;
 pub mod state;
 pub mod templates;
 pub mod throttle;
@@ -105,7 +107,8 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{name}", get(assets::serve))
         .route("/widget.js", get(widget::serve))
         .route("/media/{name}", get(media::public))
-        .route("/healthz", get(health));
+        .route("/healthz", get(health))
+        .route("/readyz", get(ready).layer(html::cache("no-store")));
     // Pages embedding the widget (`widget_origins`) may read the public API; nothing else.
     let api = layered(api::router(), &state, "no-cache", Errors::Json)
         .layer(middleware::from_fn_with_state(state.clone(), widget::cors));
@@ -122,11 +125,14 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Liveness, for load balancers and monitors: cheap, never asks the events store. The source
+/// hash tells whether replicas serve an index of the same content.
 async fn health(State(state): State<AppState>) -> Response {
     let snapshot = state.snapshot();
     axum::Json(json!({
         "status": "ok",
         "generation": snapshot.generation.file_name().and_then(|n| n.to_str()),
+        "source_hash": snapshot.source_hash,
         // Public pages only: the health check is public.
         "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
         "documents": snapshot.public.num_docs(),
@@ -135,6 +141,36 @@ async fn health(State(state): State<AppState>) -> Response {
         "events": state.events.writer_stats().map(|w| json!({ "written": w.written(), "dropped": w.dropped(), "queued": w.queued() })),
     }))
     .into_response()
+}
+
+/// How long readiness waits for the events store.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Readiness: 200 when this replica should get traffic; 503 while it is draining (stopping) or
+/// cannot reach the events store. An index generation is always open here: the service only
+/// listens once one is.
+async fn ready(State(state): State<AppState>) -> Response {
+    let mut reasons: Vec<String> = Vec::new();
+    if state.draining() {
+        reasons.push("draining: the service is stopping".into());
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.events.blocking(|store| store.ping())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = ?e, "readiness: the events store is not reachable");
+            reasons.push("the events store is not reachable".into());
+        }
+        Err(_) => reasons.push("the events store did not answer within 2 s".into()),
+    }
+    let snapshot = state.snapshot();
+    let status = if reasons.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if reasons.is_empty() { "ready" } else { "not ready" },
+        "reasons": reasons,
+        "generation": snapshot.generation.file_name().and_then(|n| n.to_str()),
+        "source_hash": snapshot.source_hash,
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// Refuse overlong URLs before any handler parses them (JSON: no router has been chosen).
@@ -202,10 +238,11 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
     };
     let events_target = events.store().map(|s| s.describe()).unwrap_or_default();
     tracing::info!(events = %events_target, retention_days = config.retention_days, "recording events");
+    let drain = Duration::from_millis(config.shutdown_drain_ms);
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());
-    serve(listener, state.clone(), shutdown_signal()).await?;
+    serve(listener, state.clone(), drained(state.clone(), drain)).await?;
     reloader.abort();
     retention.abort();
     let flushing = state.clone();
@@ -224,6 +261,21 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let limits = listen::ConnectionLimits::from_config(&state.config);
     listen::serve(listener, app(state), limits, shutdown).await
+}
+
+/// Completes when the service should stop: at Ctrl-C or SIGTERM readiness turns 503, and
+/// requests are still served for `drain` (a second signal cuts it short).
+async fn drained(state: AppState, drain: Duration) {
+    shutdown_signal().await;
+    state.start_draining();
+    if drain.is_zero() {
+        return;
+    }
+    tracing::info!(drain_ms = drain.as_millis() as u64, "stopping: /readyz answers 503; still serving during the drain");
+    tokio::select! {
+        _ = tokio::time::sleep(drain) => {},
+        _ = shutdown_signal() => tracing::info!("second signal: stopping now"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -138,8 +138,16 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 }
             }},
             "/healthz": { "get": {
-                "summary": "Health",
+                "summary": "Liveness: the process answers (cheap; never asks the events store)",
                 "responses": { "200": { "description": "Serving", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Health" } } } } }
+            }},
+            "/readyz": { "get": {
+                "summary": "Readiness: whether this replica should get traffic",
+                "description": "503 while the service is draining before it stops (SIGTERM, for `shutdown_drain_ms`) or cannot reach the events store; the service listens only once an index generation is open.",
+                "responses": {
+                    "200": { "description": "Ready", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Ready" } } } },
+                    "503": { "description": "Not ready; `reasons` says why", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Ready" } } } }
+                }
             }}
         },
         "components": { "schemas": {
@@ -182,7 +190,8 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "search_id": { "type": ["string", "null"], "description": "the search the article was opened from (search_id of /api/search)" },
                 "session": { "type": ["string", "null"], "description": "a random per-tab id made up by the client" } } },
             "FeedbackRecorded": { "type": "object", "required": ["ok", "id", "helpful"], "properties": { "ok": { "type": "boolean" }, "id": { "type": "string" }, "helpful": { "type": "boolean" }, "contact": contact } },
-            "Health": { "type": "object", "required": ["status", "generation", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "pages": { "type": "integer" }, "documents": { "type": "integer" }, "events": { "type": ["object", "null"], "description": "The events writer since start: written, dropped (queue full or store failing) and queued (waiting, e.g. while PostgreSQL is down)", "properties": { "written": { "type": "integer" }, "dropped": { "type": "integer" }, "queued": { "type": "integer" } } } } }
+            "Health": { "type": "object", "required": ["status", "generation", "source_hash", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "source_hash": { "type": ["string", "null"], "description": "Digest of the content and settings the served index was built from: replicas serving the same content show the same hash" }, "pages": { "type": "integer" }, "documents": { "type": "integer" }, "events": { "type": ["object", "null"], "description": "The events writer since start: written, dropped (queue full or store failing) and queued (waiting, e.g. while PostgreSQL is down)", "properties": { "written": { "type": "integer" }, "dropped": { "type": "integer" }, "queued": { "type": "integer" } } } } },
+            "Ready": { "type": "object", "required": ["status", "reasons", "generation", "source_hash"], "properties": { "status": { "type": "string", "enum": ["ready", "not ready"] }, "reasons": { "type": "array", "items": { "type": "string" } }, "generation": nullable_string(), "source_hash": { "type": ["string", "null"] } } }
         } }
     })
 }

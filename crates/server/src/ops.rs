@@ -27,6 +27,7 @@ use crate::error::{AppError, retry_after_secs};
 use crate::html::{self, japanese_date};
 use crate::limit;
 use crate::login_limit::Reservation;
+use crate::session::Session;
 use crate::state::AppState;
 use crate::templates::{self, render};
 
@@ -92,7 +93,14 @@ fn reserve_attempt(state: &AppState, client: IpAddr) -> Result<Reservation<'_>, 
 /// Who the request comes from: the session's operator (and its CSRF token), a bearer token's
 /// operator, or nobody (`Ok(None)`); `Err` when the client is over the failed-login limit.
 async fn authenticate(state: &AppState, request: &mut Request) -> Result<Option<Option<String>>, AppError> {
-    let session = csrf::cookie(request.headers(), COOKIE).and_then(|id| state.sessions.get(id));
+    let session = match request.extensions().get::<Session>() {
+        // Verified already by the CSRF check of this request.
+        Some(session) => Some(session.clone()),
+        None => match csrf::cookie(request.headers(), COOKIE) {
+            Some(value) => state.sessions.verify(value, &state.events).await,
+            None => None,
+        },
+    };
     if let Some(session) = session {
         request.extensions_mut().insert(Operator(session.operator));
         return Ok(Some(Some(session.csrf)));
@@ -214,9 +222,11 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
         return login_response(&state, &headers, StatusCode::UNAUTHORIZED, (Some("オペレーター名またはトークンが正しくありません。"), typed), false);
     };
     attempt.succeeded();
-    let id = state.sessions.open(&name);
+    let Some((_, value)) = state.sessions.issue(&name, kotae_events::now()) else {
+        return AppError::Internal(anyhow::anyhow!("operator `{name}` has no session binding")).into_response();
+    };
     let secure = if state.config.base_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", crate::state::SESSION_TTL.as_secs());
+    let cookie = format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", crate::session::SESSION_TTL.as_secs());
     let mut response = Redirect::to("/ops").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
@@ -229,9 +239,15 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
     response
 }
 
+/// End the session on every replica: its id is recorded as revoked in the events store until
+/// it expires (the cookie would stay valid otherwise); 503 when that cannot be recorded.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = csrf::cookie(&headers, COOKIE) {
-        state.sessions.close(id);
+    if let Some(session) = csrf::cookie(&headers, COOKIE).and_then(|v| state.sessions.read(v, kotae_events::now())) {
+        let (id, until) = (session.id, session.expires);
+        let message = "ログアウトを記録できませんでした。しばらくしてから、もう一度お試しください。";
+        if let Err(e) = state.events.durable(message, move |store| store.revoke_session(&id, until)).await {
+            return e.into_response();
+        }
     }
     let mut response = Redirect::to("/ops/login").into_response();
     response.headers_mut().insert(

@@ -1,9 +1,9 @@
 //! What does every handler share? The served snapshot, the analyzer, settings, the events
-//! database and console sessions.
+//! database, the console sessions' key and whether the service is draining.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use kotae_core::search::{SearchResults, SearchRequest};
@@ -25,7 +25,10 @@ pub struct Inner {
     snapshot: ArcSwap<Snapshot>,
     /// The events database: what customers searched, found and did not find.
     pub events: Events,
-    pub sessions: Sessions,
+    /// Console sessions: signed cookies, logouts in the events store.
+    pub sessions: crate::session::Sessions,
+    /// Set on SIGTERM: readiness answers 503 while requests are still served.
+    draining: AtomicBool,
     /// Per-client rate limits (request budgets, failed logins).
     pub limits: crate::limit::Limits,
     /// The console's operators, ready to check secrets against.
@@ -59,7 +62,8 @@ impl AppState {
             index_root,
             snapshot: ArcSwap::from_pointee(sized(snapshot, &config)),
             events,
-            sessions: Sessions::default(),
+            sessions: crate::session::Sessions::new(config.session_secret.as_deref(), &config.operators),
+            draining: AtomicBool::new(false),
             limits: crate::limit::Limits::new(&config),
             operators: crate::auth::Operators::new(&config.operators),
             views: crate::views::Seen::new(Duration::from_secs(config.view_window_minutes.saturating_mul(60))),
@@ -76,6 +80,16 @@ impl AppState {
     /// Serve `snapshot` from now on.
     pub fn swap(&self, snapshot: Snapshot) {
         self.snapshot.store(Arc::new(sized(snapshot, &self.config)));
+    }
+
+    /// Whether the service is stopping (readiness then says 503).
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+
+    /// Start the shutdown drain: from now on `/readyz` answers 503.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
     }
 
     /// Run a search off the async threads.
@@ -140,53 +154,6 @@ impl AppState {
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))??;
         Ok((snapshot, results))
-    }
-}
-
-/// Console sessions, in memory: a restart logs operators out.
-#[derive(Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub operator: String,
-    /// Token that console forms must echo back (CSRF protection).
-    pub csrf: String,
-    expires: Instant,
-}
-
-/// How long a console session lasts without activity.
-pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
-
-impl Sessions {
-    /// Open a session for `operator`; returns its id.
-    pub fn open(&self, operator: &str) -> String {
-        let id = random_token();
-        let session = Session { operator: operator.to_string(), csrf: random_token(), expires: Instant::now() + SESSION_TTL };
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, s| s.expires > Instant::now());
-            map.insert(id.clone(), session);
-        }
-        id
-    }
-
-    pub fn get(&self, id: &str) -> Option<Session> {
-        let mut map = self.map.lock().ok()?;
-        let session = map.get_mut(id)?;
-        if session.expires <= Instant::now() {
-            map.remove(id);
-            return None;
-        }
-        session.expires = Instant::now() + SESSION_TTL;
-        Some(session.clone())
-    }
-
-    pub fn close(&self, id: &str) {
-        if let Ok(mut map) = self.map.lock() {
-            map.remove(id);
-        }
     }
 }
 

@@ -89,11 +89,12 @@ fn build_once(
                 *shown = warnings.into_iter().collect();
             }
             eprintln!(
-                "indexed {} pages ({} documents) in {:.2}s into {}",
+                "indexed {} pages ({} documents) in {:.2}s into {} (source hash {})",
                 report.pages,
                 report.documents,
                 report.elapsed.as_secs_f64(),
-                report.generation.display()
+                report.generation.display(),
+                report.source_hash
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -30,7 +30,7 @@ pub const CACHE_ENV: &str = "KOTAE_DICT_CACHE";
 /// Files a MeCab source folder must hold for lindera to compile it.
 const REQUIRED_FILES: [&str; 3] = ["matrix.def", "char.def", "unk.def"];
 /// Bumped when the way we compile changes, so stale caches are not reused.
-const CACHE_FORMAT: &str = "lindera-6.2-ipadic-v1";
+pub const CACHE_FORMAT: &str = "lindera-6.2-ipadic-v1";
 
 /// Where to read the dictionary source from and where to cache the compiled form.
 #[derive(Debug, Clone)]

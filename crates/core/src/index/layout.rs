@@ -31,6 +31,9 @@ pub const PUBLIC_DIR: &str = "public";
 pub const INTERNAL_DIR: &str = "internal";
 /// Prefix of generation folders.
 pub const GENERATION_PREFIX: &str = "gen-";
+/// The source hash of a generation: a digest of the content and settings it was built from
+/// (written by the indexer; the same content gives the same hash on every machine).
+pub const SOURCE_FILE: &str = "SOURCE";
 /// Written into a generation once it is complete and verified.
 pub const READY: &str = "READY";
 /// Written into a generation a service refused because it was damaged (holding why): it is

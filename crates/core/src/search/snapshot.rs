@@ -30,6 +30,8 @@ pub struct Snapshot {
     pub internal: SearchIndex,
     /// The pages and categories the index was built from.
     pub corpus: StoredCorpus,
+    /// The source hash of the generation ([`layout::SOURCE_FILE`]), when it has one.
+    pub source_hash: Option<String>,
     /// The images its pages show.
     pub media: Media,
 }
@@ -57,8 +59,12 @@ impl Snapshot {
         let public = part(layout::PUBLIC_DIR)?;
         let internal = part(layout::INTERNAL_DIR)?;
         let corpus = StoredCorpus::open(&generation)?;
+        let source_hash = std::fs::read_to_string(generation.join(layout::SOURCE_FILE))
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_hexdigit()));
         let media = Media::open(&generation)?;
-        Ok(Self { generation, public, internal, corpus, media })
+        Ok(Self { generation, public, internal, corpus, source_hash, media })
     }
 
     /// Run a search: in the public index for customers, in the manual's for `internal`, and in

@@ -30,10 +30,10 @@ mod rows;
 use rows::{TABLES, insert_events};
 
 /// The PostgreSQL migrations, applied in order; the version of each is its position.
-pub const PG_MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+pub const PG_MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/postgres/0001_init.sql")),
+    ("0002_revoked_sessions", include_str!("../../migrations/postgres/0002_revoked_sessions.sql")),
+];
 
 /// The advisory lock key migrations hold ("kotae" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6b_6f74_6165;
@@ -250,6 +250,39 @@ impl PgStore {
                 .query_opt("SELECT session FROM searches WHERE id = $1", &[&id])
                 .await?;
             Ok(row.and_then(|r| r.get::<_, Option<String>>(0)))
+        })
+    }
+
+    /// Record that the console session `id` was logged out, refused until `until` (its expiry);
+    /// committed when this returns. Expired revocations are deleted on the way.
+    pub fn revoke_session(&self, id: &str, until: i64) -> anyhow::Result<()> {
+        let id = id.to_string();
+        self.run(TIMEOUT, move |mut client| async move {
+            let tx = client.transaction().await?;
+            tx.execute("DELETE FROM revoked_sessions WHERE until <= $1", &[&now()]).await?;
+            tx.execute(
+                "INSERT INTO revoked_sessions (id, until) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET until = GREATEST(revoked_sessions.until, excluded.until)",
+                &[&id, &until],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Whether the console session `id` was logged out (and its revocation still runs at `now`).
+    pub fn is_revoked(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        let id = id.to_string();
+        self.run(TIMEOUT, move |client| async move {
+            Ok(client.query_opt("SELECT 1 FROM revoked_sessions WHERE id = $1 AND until > $2", &[&id, &now]).await?.is_some())
+        })
+    }
+
+    /// Whether the database answers (for the readiness check).
+    pub fn ping(&self) -> anyhow::Result<()> {
+        self.run(TIMEOUT, move |client| async move {
+            client.query_one("SELECT 1", &[]).await?;
+            Ok(())
         })
     }
 

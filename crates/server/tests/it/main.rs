@@ -20,5 +20,6 @@ mod paging;
 mod postgres;
 mod related;
 mod reload;
+mod replicas;
 mod security;
 mod widget;

@@ -31,6 +31,9 @@ const QUESTIONS: &[&str] = &[
 fn masked(text: &str) -> String {
     let patterns = [
         (r"gen-[0-9A-Za-z.\-]+", "gen-*"),
+        // A digest of all the content (the manual too), like the generation's name: it tells
+        // only that something changed.
+        (r#""source_hash"\s*:\s*"[0-9a-f]*""#, r#""source_hash":"*""#),
         (r#"("(?:search_id|sid|id_token|csrf|prev)"\s*:\s*)"[^"]*""#, "$1\"*\""),
         (r#"((?:sid|csrf|prev)=)[0-9A-Za-z_\-]+"#, "${1}*"),
         (r#"(name="(?:sid|csrf|prev)" value=")[^"]*""#, "${1}*\""),
