@@ -320,6 +320,10 @@ pub struct Feedback {
     /// The client's per-tab session id.
     #[serde(default)]
     pub session: Option<String>,
+    /// Who voted, as stored ([`crate::recorder::Events::client`]); set by the service, never
+    /// read from the request.
+    #[serde(skip)]
+    pub client: Option<String>,
 }
 
 /// Longest comment kept with a vote.
@@ -342,6 +346,7 @@ pub async fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback
         helpful: feedback.helpful,
         query: feedback.query.clone().filter(|q| !q.is_empty()),
         comment: feedback.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+        client: feedback.client.clone(),
     };
     crate::events::record_vote(state, vote).await?;
     if !feedback.helpful {
@@ -358,12 +363,14 @@ pub async fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback
 
 pub async fn feedback(
     State(state): State<AppState>,
+    client: Option<axum::Extension<crate::limit::Client>>,
     body: Result<Json<Feedback>, JsonRejection>,
 ) -> Result<impl IntoResponse, AppError> {
-    let Json(feedback) = body.map_err(|e| match e.status() {
+    let Json(mut feedback) = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         _ => AppError::BadRequest(format!("invalid feedback: {}", e.body_text())),
     })?;
+    feedback.client = state.events.client(client.map(|c| c.0.0));
     let v = record_feedback(&state, Scope::Public, &feedback).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }

@@ -21,6 +21,8 @@
 //! header_read_timeout_ms = 10000           # close connections whose headers take longer
 //! max_connections = 512                    # open connections at most; more wait to be accepted
 //! max_connections_per_client = 64          # per client address; 0 = off
+//! timezone = "Asia/Tokyo"                  # IANA name: days and times of /ops/insights, `kotae report`
+//! learned_ranking = true                   # promote what resolved a question (see `recorder`)
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -34,6 +36,7 @@
 //! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
 //! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
 //! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
+//! `KOTAE_TIMEZONE`, `KOTAE_LEARNED_RANKING` (`true`/`false`),
 //! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
 //! Every operator, from the file or the environment, has a token of 12 characters or more or
@@ -103,6 +106,11 @@ pub struct Config {
     /// How many recent distinct searches each index generation keeps the results of (0: none,
     /// every request is searched).
     pub result_cache: usize,
+    /// The site's time zone (IANA name): the insights' days and times are in it.
+    pub timezone: String,
+    /// Move up, for a query seen often enough, the pages that resolved it for many clients
+    /// (`kotae_core::search::learned`); off: the plain ranking (writers' pins still apply).
+    pub learned_ranking: bool,
 }
 
 impl Default for Config {
@@ -132,6 +140,8 @@ impl Default for Config {
             login_failures_per_minute: 5,
             trust_forwarded_for: false,
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
+            timezone: kotae_events::report::DEFAULT_TIMEZONE.into(),
+            learned_ranking: true,
         }
     }
 }
@@ -174,7 +184,13 @@ impl Config {
             anyhow::ensure!(rate >= 0.0 && rate.is_finite(), "{key} must be 0 (off) or a positive number");
         }
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
+        kotae_events::report::parse_timezone(&self.timezone).context("timezone")?;
         Ok(())
+    }
+
+    /// The site's time zone ([`Config::validate`] refused any other than a valid name).
+    pub fn tz(&self) -> kotae_events::report::Tz {
+        kotae_events::report::parse_timezone(&self.timezone).unwrap_or(kotae_events::report::Tz::Asia__Tokyo)
     }
 
     /// Switch every per-client request limit off (`KOTAE_RATE_LIMIT=0`).
@@ -246,12 +262,17 @@ impl Config {
             self.login_failures_per_minute =
                 v.trim().parse().with_context(|| format!("KOTAE_LOGIN_FAILURES_PER_MINUTE: `{v}` is not a whole number"))?;
         }
-        if let Some(v) = var("KOTAE_TRUST_FORWARDED_FOR") {
-            self.trust_forwarded_for = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" | "" => false,
-                _ => anyhow::bail!("KOTAE_TRUST_FORWARDED_FOR: `{v}` is not true or false"),
-            };
+        for (key, target) in [("KOTAE_TRUST_FORWARDED_FOR", &mut self.trust_forwarded_for), ("KOTAE_LEARNED_RANKING", &mut self.learned_ranking)] {
+            if let Some(v) = var(key) {
+                *target = match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" | "" => false,
+                    _ => anyhow::bail!("{key}: `{v}` is not true or false"),
+                };
+            }
+        }
+        if let Some(v) = var("KOTAE_TIMEZONE") {
+            self.timezone = v.trim().to_string();
         }
         if let Some(v) = var("KOTAE_OPERATORS") {
             self.operators = parse_operators(&v)?;
@@ -412,6 +433,26 @@ mod tests {
         assert_eq!((config.rate_limit_per_second, config.write_rate_limit_per_minute, config.page_rate_limit_per_second), (0.0, 0.0, 0.0));
         assert!(Config { max_connections: 0, ..Config::default() }.validate().is_err());
         assert!(Config { write_rate_limit_per_minute: -1.0, ..Config::default() }.validate().is_err());
+    }
+
+    #[test]
+    fn the_time_zone_is_checked_at_start_and_learning_can_be_switched_off() {
+        let config = Config::default();
+        assert_eq!((config.tz(), config.learned_ranking), (kotae_events::report::Tz::Asia__Tokyo, true));
+        let file: Config = toml::from_str("timezone = \"Asia/Tokio\"\n").unwrap();
+        let error = format!("{:#}", file.validate().unwrap_err());
+        assert!(error.starts_with("timezone") && error.contains("`Asia/Tokio` is not a time zone"), "{error}");
+        let mut config = Config::default();
+        config
+            .apply_env(|k| match k {
+                "KOTAE_TIMEZONE" => Some("Europe/Paris".into()),
+                "KOTAE_LEARNED_RANKING" => Some("off".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(config.validate().is_ok());
+        assert_eq!((config.tz().name(), config.learned_ranking), ("Europe/Paris", false));
+        assert!(config.apply_env(|k| (k == "KOTAE_LEARNED_RANKING").then(|| "maybe".into())).is_err());
     }
 
     #[test]

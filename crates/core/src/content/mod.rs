@@ -425,7 +425,7 @@ fn load_page(
         _ => {}
     }
 
-    for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related)] {
+    for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related), ("pinned_queries", &raw.pinned_queries)] {
         if list.iter().any(|v| v.trim().is_empty()) {
             report(line_of(key), format!("`{key}` has an empty entry"));
             }
@@ -469,6 +469,7 @@ fn load_page(
         updated,
         review_by,
         featured: raw.featured,
+        pinned_queries: raw.pinned_queries.into_iter().map(|t| t.trim().to_string()).collect(),
         body: split.body.to_string(),
         body_line: split.body_line,
         sections: parsed.sections,
@@ -524,6 +525,36 @@ fn check_links(root: &Path, pages: &[Page], unreadable: &[String], diagnostics: 
                     )))
                 }
                 Some(_) => {}
+            }
+        }
+    }
+    check_pins(root, pages, diagnostics);
+}
+
+/// `pinned_queries`: a question is pinned to one page at most, and only to a public page (the
+/// pin orders customers' results).
+fn check_pins(root: &Path, pages: &[Page], diagnostics: &mut Vec<Diagnostic>) {
+    let mut pinned: HashMap<String, &Page> = HashMap::new();
+    for page in pages {
+        let path = root.join(&page.path);
+        for query in &page.pinned_queries {
+            let line = value_line_in_file(&path, "pinned_queries", query);
+            if page.audience != Audience::Public {
+                diagnostics.push(Diagnostic::error(&path, line, format!(
+                    "`pinned_queries`: `{query}` is pinned to an internal page; pins order customers' results, so pin public pages only"
+                )));
+                continue;
+            }
+            match pinned.get(query.as_str()) {
+                Some(first) if first.id != page.id => diagnostics.push(Diagnostic::error(&path, line, format!(
+                    "`pinned_queries`: `{query}` is already pinned to `{}` ({}); a question can be pinned to one page only",
+                    first.id,
+                    root.join(&first.path).display()
+                ))),
+                Some(_) => {}
+                None => {
+                    pinned.insert(query.clone(), page);
+                }
             }
         }
     }
