@@ -644,6 +644,31 @@ mod tests {
     }
 
     #[test]
+    fn pinned_queries_are_checked_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "categories.yml", "- id: orders\n  name: ご注文\n- id: manual\n  name: マニュアル\n  audience: internal\n");
+        write(root, "a.md", "---\ntitle: A\ncategory: orders\npinned_queries:\n  - 届かない\n  - 配送状況\n---\n本文\n");
+        write(root, "b.md", "---\ntitle: B\ncategory: orders\npinned_queries: [返品, 届かない]\n---\n本文\n");
+        write(root, "c.md", "---\ntitle: C\ncategory: manual\naudience: internal\npinned_queries:\n  - 手順\n---\n本文\n");
+        write(root, "d.md", "---\ntitle: D\ncategory: orders\npinned_queries:\n  - \"\"\n---\n本文\n");
+        let loaded = load(root, today());
+        let p = |name: &str| root.join(name).display().to_string();
+        let got = messages(&loaded);
+        let expected = [
+            format!("{}:4: `pinned_queries`: `届かない` is already pinned to `a` ({}); a question can be pinned to one page only", p("b.md"), p("a.md")),
+            format!("{}:6: `pinned_queries`: `手順` is pinned to an internal page; pins order customers' results, so pin public pages only", p("c.md")),
+            format!("{}:4: `pinned_queries` has an empty entry", p("d.md")),
+        ];
+        for e in &expected {
+            assert!(got.contains(e), "missing {e}\n got: {got:#?}");
+        }
+        assert_eq!(got.len(), expected.len(), "{got:#?}");
+        let a = loaded.corpus.pages.iter().find(|p| p.id == "a").unwrap();
+        assert_eq!(a.pinned_queries, ["届かない", "配送状況"]);
+    }
+
+    #[test]
     fn ids_that_are_not_ids_are_reported_at_their_line() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();

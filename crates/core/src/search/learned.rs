@@ -178,7 +178,7 @@ mod tests {
                 id: id.to_string(),
                 title: id.to_string(),
                 category: None,
-                score: 10.0 - i as f32,
+                score: 10.0 - 0.5 * i as f32,
                 snippet: Snippet {
                     text: String::new(),
                     highlights: Vec::new(),
