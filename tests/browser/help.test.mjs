@@ -227,3 +227,45 @@ test('customer on a 390×844 phone: the first result is on screen without scroll
     await context.close();
   }
 });
+
+test('customer: an article image loads from the service, with alt text, lazy loading and its size, within the CSP', async () => {
+  const { context, page, errors } = await openPage(chromium.browser);
+  try {
+    // Any CSP violation on the page, reported by the browser itself.
+    await page.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await page.goto('/articles/contact/order-number');
+    const image = page.locator('article img, main img').first();
+    await image.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('main img');
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    const info = await image.evaluate((img) => ({
+      src: new URL(img.src).pathname,
+      alt: img.getAttribute('alt'),
+      loading: img.getAttribute('loading'),
+      width: img.getAttribute('width'),
+      height: img.getAttribute('height'),
+      naturalWidth: img.naturalWidth,
+      naturalHeight: img.naturalHeight,
+      shownWidth: img.getBoundingClientRect().width,
+    }));
+    assert.match(info.src, /^\/media\/[0-9a-f]{32}\.png$/);
+    assert.ok(info.alt && info.alt.includes('注文番号'), `alt text: ${info.alt}`);
+    assert.equal(info.loading, 'lazy');
+    assert.equal(info.width, String(info.naturalWidth));
+    assert.equal(info.height, String(info.naturalHeight));
+    assert.ok(info.shownWidth > 0 && info.shownWidth <= 1280, `shown ${info.shownWidth} px wide`);
+    const response = await page.request.get(info.src);
+    assert.equal(response.headers()['cache-control'], 'public, max-age=31536000, immutable');
+    assert.equal(response.headers()['content-type'], 'image/png');
+    await screenshot(page, 'article-image');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [], 'no CSP violation');
+    assert.deepEqual(errors, [], 'no script or console errors');
+  } finally {
+    await context.close();
+  }
+});

@@ -73,8 +73,12 @@ function serviceEnv() {
 async function startServer() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // widget.test.mjs serves a page embedding the widget from this second origin.
+  let hostPort = await freePort();
+  while (hostPort === port) hostPort = await freePort();
+  process.env.KOTAE_WIDGET_HOST = `http://127.0.0.1:${hostPort}`;
   server = spawn(bin, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], {
-    env: serviceEnv(),
+    env: { ...serviceEnv(), KOTAE_WIDGET_ORIGINS: process.env.KOTAE_WIDGET_HOST },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout.on('data', (d) => (serverLog += d));

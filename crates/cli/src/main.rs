@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     Check(cmd::check::Args),
     Eval(cmd::eval::Args),
+    #[command(subcommand)]
+    Events(cmd::events::Command),
     HashPassword(HashPasswordArgs),
     Import(cmd::import::Args),
     Index(cmd::index::Args),
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cmd::check::execute(args),
         Command::Eval(args) => cmd::eval::execute(args),
+        Command::Events(command) => cmd::events::execute(command),
         Command::HashPassword(_) => hash_password(),
         Command::Import(args) => cmd::import::execute(args),
         Command::Index(args) => cmd::index::execute(args),

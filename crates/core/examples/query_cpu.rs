@@ -9,7 +9,9 @@
 //! For the held-out relevance queries, every search is timed on its own, and the median, 90th
 //! and 99th percentile and mean are printed for: uncached with snippets (a question asked for
 //! the first time, as the help page asks it), uncached without snippets, a suggest-like prefix
-//! (8 hits), and cached. The second argument is how many times the query set is run.
+//! (8 hits), and cached. The second argument is how many times the query set is run; a third,
+//! optional, is another query file in the same JSON-lines shape (`{"text": …}`), for example
+//! `../shared/eval/wiki-qa/queries.jsonl` against an index of that corpus.
 
 use std::path::PathBuf;
 
@@ -54,7 +56,8 @@ fn main() {
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
     let snapshot = Snapshot::open(&IndexRoot::new(&index), &analyzer).expect("open the index (run `kotae index` first)");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let heldout = std::fs::read_to_string(root.join("tests/relevance/heldout.jsonl")).expect("heldout.jsonl");
+    let file = args.next().map(PathBuf::from).unwrap_or_else(|| root.join("tests/relevance/heldout.jsonl"));
+    let heldout = std::fs::read_to_string(&file).expect("the query file");
     let queries: Vec<String> = heldout
         .lines()
         .filter(|l| !l.trim().is_empty())

@@ -17,12 +17,13 @@
 //! for that query. [`Store::signals`] returns, per query and page, the summed weight (the
 //! evidence) and the number of distinct clients; the caller decides what is enough.
 //!
-//! The SQL is one plain `SELECT` (joins and `EXISTS`, no engine-specific function); the
-//! weighing is done here in Rust, so that another database only has to run that query.
+//! The SQL is one plain `SELECT` (joins and `EXISTS`, no engine-specific function), run as it
+//! is by SQLite and, with `$n` placeholders ([`pg`]), by PostgreSQL
+//! ([`crate::PgStore::signals`]); the weighing is done here in Rust ([`weigh`]), once for both.
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 
 use crate::Store;
@@ -69,18 +70,49 @@ pub struct Signal {
     pub last: i64,
 }
 
-/// Clicks and votes from public searches since `since`, with whether the customer searched
-/// again soon after (`returned`): the one query the learned ranking runs.
-const ACTIONS: &str = "
+impl Options {
+    /// The oldest events read: [`Options::half_lives`] half-lives before now.
+    pub fn since(&self) -> i64 {
+        self.now - self.half_life.max(1) * self.half_lives.max(1)
+    }
+}
+
+/// Clicks and votes from public searches since `?1`, with whether the customer searched
+/// again within `?2` seconds (`returned`): the one query the learned ranking runs, on both
+/// stores.
+pub(crate) const ACTIONS: &str = "
 SELECT e.kind, e.ts, e.client, e.article, e.rank, e.helpful, s.normalized,
-       CASE WHEN EXISTS (
+       CAST(CASE WHEN EXISTS (
            SELECT 1 FROM searches n
            WHERE n.id <> s.id AND n.ts >= e.ts AND n.ts <= e.ts + ?2
              AND (n.prev = s.id OR (s.session IS NOT NULL AND n.session = s.session))
-       ) THEN 1 ELSE 0 END AS returned
+       ) THEN 1 ELSE 0 END AS BIGINT) AS returned
 FROM events e JOIN searches s ON s.id = e.search_id
 WHERE e.ts >= ?1 AND e.kind IN ('click', 'vote') AND e.client IS NOT NULL AND e.article IS NOT NULL
   AND s.audience = 'public' AND s.source <> 'console'";
+
+/// Store the key `?1` unless one is there already (two replicas racing: the first wins).
+pub(crate) const INSERT_KEY: &str =
+    "INSERT INTO settings (name, value) VALUES ('client_key', ?1) ON CONFLICT (name) DO NOTHING";
+/// The key that is there.
+pub(crate) const SELECT_KEY: &str = "SELECT value FROM settings WHERE name = 'client_key'";
+
+/// `sql` with PostgreSQL's placeholders (`$1` for `?1`).
+pub(crate) fn pg(sql: &str) -> String {
+    (1..=9).fold(sql.to_string(), |s, i| s.replace(&format!("?{i}"), &format!("${i}")))
+}
+
+/// One row of [`ACTIONS`].
+pub(crate) struct Action {
+    pub kind: String,
+    pub ts: i64,
+    pub client: String,
+    pub article: String,
+    pub rank: Option<i64>,
+    pub helpful: Option<i64>,
+    pub query: String,
+    pub returned: i64,
+}
 
 /// One client's say on one query and page.
 #[derive(Default)]
@@ -92,95 +124,73 @@ struct Say {
 
 impl Store {
     /// The key clients are hashed with before they are stored, made at random once per
-    /// database (so that the same client hashes the same across restarts, and the hashes mean
-    /// nothing without the database).
+    /// database (so that the same client hashes the same across restarts and replicas, and
+    /// the hashes mean nothing without the database).
     pub fn client_key(&self) -> anyhow::Result<String> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
-            let existing: Option<String> = tx
-                .query_row(
-                    "SELECT value FROM settings WHERE name = 'client_key'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let key = match existing {
-                Some(k) => k,
-                None => {
-                    let k = random_key();
-                    tx.execute(
-                        "INSERT INTO settings (name, value) VALUES ('client_key', ?1)",
-                        params![k],
-                    )?;
-                    k
-                }
-            };
-            tx.commit()?;
-            Ok(key)
+            conn.execute(INSERT_KEY, params![random_key()])?;
+            Ok(conn.query_row(SELECT_KEY, [], |r| r.get(0))?)
         })
     }
 
     /// Per query and page, the evidence that the page resolved the query (see the module).
     pub fn signals(&self, o: &Options) -> anyhow::Result<Vec<Signal>> {
-        let since = o.now - o.half_life.max(1) * o.half_lives.max(1);
-        let mut says: HashMap<(String, String), HashMap<String, Say>> = HashMap::new();
-        self.with(|conn| {
+        let rows = self.with(|conn| {
             let mut stmt = conn.prepare(ACTIONS)?;
-            let mut rows = stmt.query(params![since, o.return_window])?;
-            while let Some(r) = rows.next()? {
-                let kind: String = r.get(0)?;
-                let ts: i64 = r.get(1)?;
-                let client: String = r.get(2)?;
-                let article: String = r.get(3)?;
-                let rank: Option<i64> = r.get(4)?;
-                let helpful: Option<i64> = r.get(5)?;
-                let query: String = r.get(6)?;
-                let returned: i64 = r.get(7)?;
-                let say = says
-                    .entry((query, article))
-                    .or_default()
-                    .entry(client)
-                    .or_default();
-                let weight = match (kind.as_str(), helpful) {
-                    ("vote", Some(0)) => {
-                        say.said_no = true;
-                        continue;
-                    }
-                    ("vote", _) => 1.0,
-                    _ if returned != 0 => continue,
-                    _ => rank_weight(rank.unwrap_or(1)),
-                };
-                let age = (o.now - ts).max(0) as f64;
-                let decayed = weight * 0.5f64.powf(age / o.half_life.max(1) as f64);
-                say.best = say.best.max(decayed);
-                say.last = say.last.max(ts);
-            }
-            Ok(())
+            let rows = stmt
+                .query_map(params![o.since(), o.return_window], |r| {
+                    Ok(Action {
+                        kind: r.get(0)?,
+                        ts: r.get(1)?,
+                        client: r.get(2)?,
+                        article: r.get(3)?,
+                        rank: r.get(4)?,
+                        helpful: r.get(5)?,
+                        query: r.get(6)?,
+                        returned: r.get(7)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
         })?;
-        let mut out: Vec<Signal> = says
-            .into_iter()
-            .filter_map(|((query, article), clients)| {
-                let counted: Vec<&Say> = clients
-                    .values()
-                    .filter(|s| !s.said_no && s.best > 0.0)
-                    .collect();
-                (!counted.is_empty()).then(|| Signal {
-                    query,
-                    article,
-                    evidence: counted.iter().map(|s| s.best).sum(),
-                    clients: counted.len() as u32,
-                    last: counted.iter().map(|s| s.last).max().unwrap_or(0),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.query
-                .cmp(&b.query)
-                .then(b.evidence.total_cmp(&a.evidence))
-                .then(a.article.cmp(&b.article))
-        });
-        Ok(out)
+        Ok(weigh(rows, o))
     }
+}
+
+/// The rows of [`ACTIONS`] weighed into signals (see the module).
+pub(crate) fn weigh(rows: impl IntoIterator<Item = Action>, o: &Options) -> Vec<Signal> {
+    let mut says: HashMap<(String, String), HashMap<String, Say>> = HashMap::new();
+    for a in rows {
+        let say = says.entry((a.query, a.article)).or_default().entry(a.client).or_default();
+        let weight = match (a.kind.as_str(), a.helpful) {
+            ("vote", Some(0)) => {
+                say.said_no = true;
+                continue;
+            }
+            ("vote", _) => 1.0,
+            _ if a.returned != 0 => continue,
+            _ => rank_weight(a.rank.unwrap_or(1)),
+        };
+        let age = (o.now - a.ts).max(0) as f64;
+        let decayed = weight * 0.5f64.powf(age / o.half_life.max(1) as f64);
+        say.best = say.best.max(decayed);
+        say.last = say.last.max(a.ts);
+    }
+    let mut out: Vec<Signal> = says
+        .into_iter()
+        .filter_map(|((query, article), clients)| {
+            let counted: Vec<&Say> = clients.values().filter(|s| !s.said_no && s.best > 0.0).collect();
+            (!counted.is_empty()).then(|| Signal {
+                query,
+                article,
+                evidence: counted.iter().map(|s| s.best).sum(),
+                clients: counted.len() as u32,
+                last: counted.iter().map(|s| s.last).max().unwrap_or(0),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.query.cmp(&b.query).then(b.evidence.total_cmp(&a.evidence)).then(a.article.cmp(&b.article)));
+    out
 }
 
 /// A click's weight at a 1-based rank: √rank, ranks past [`MAX_RANK_WEIGHT`] as that one.
@@ -190,7 +200,7 @@ pub fn rank_weight(rank: i64) -> f64 {
 
 /// 32 hex digits from the operating system's random source (via the standard library's
 /// randomly keyed hasher, twice with fresh keys).
-fn random_key() -> String {
+pub(crate) fn random_key() -> String {
     use std::hash::{BuildHasher, RandomState};
     let a = RandomState::new().hash_one(std::time::SystemTime::now());
     let b = RandomState::new().hash_one(std::process::id());

@@ -131,6 +131,7 @@ fn write_generation(
         phase.done("vectors");
     }
 
+    write_media(generation, corpus)?;
     let encoded = index::stored::encode(corpus).map_err(|e| BuildError::Verify(e.to_string()))?;
     write_durably(&generation.join(layout::PAGES_FILE), &encoded.pages)?;
     write_durably(&generation.join(layout::CORPUS_FILE), &encoded.catalogue)?;
@@ -236,6 +237,31 @@ fn progress_bar(len: u64, visible: bool) -> ProgressBar {
             .progress_chars("=> "),
     );
     bar
+}
+
+/// Copy the images the pages show into the generation's `media/` folder under their hash names,
+/// and list them in `media.json` (see [`index::media`]). An image changed since it was checked
+/// stops the build: its name would no longer be its hash.
+fn write_media(generation: &Path, corpus: &content::Corpus) -> Result<(), BuildError> {
+    use index::media::{MEDIA_DIR, MEDIA_FILE, MediaEntry};
+    let planned = index::media::plan(corpus);
+    let dir = generation.join(MEDIA_DIR);
+    if !planned.is_empty() {
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    }
+    let mut list = Vec::with_capacity(planned.len());
+    for image in planned {
+        let source = corpus.root.join(&image.source);
+        let bytes = std::fs::read(&source).map_err(|e| io(&source, e))?;
+        let ext = image.name.rsplit_once('.').map_or("", |(_, e)| e);
+        if content::images::media_name(&bytes, ext) != image.name {
+            return Err(BuildError::Verify(format!("{}: the image changed during the build; build again", source.display())));
+        }
+        write_durably(&dir.join(&image.name), &bytes)?;
+        list.push(MediaEntry { name: image.name, bytes: bytes.len() as u64, public: image.public });
+    }
+    let json = serde_json::to_vec(&list).map_err(|e| BuildError::Verify(e.to_string()))?;
+    write_durably(&generation.join(MEDIA_FILE), &json)
 }
 
 fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {

@@ -1,4 +1,5 @@
-// Help page enhancements: suggestions while typing, and feedback without leaving the page.
+// Help page enhancements: suggestions while typing (suggest.js), and feedback without leaving
+// the page. The service serves this file after suggest.js, in the same function scope.
 (function () {
   "use strict";
   // A random id for this browser tab (sessionStorage, never a cookie), sent with searches, votes
@@ -28,56 +29,12 @@
   var input = document.getElementById("q");
   var list = document.getElementById("suggestions");
   if (input && list) {
-    var timer = null, active = -1, items = [], last = "";
-    var close = function () { list.hidden = true; input.setAttribute("aria-expanded", "false"); active = -1; input.removeAttribute("aria-activedescendant"); };
-    var select = function (i) {
-      var nodes = list.children;
-      for (var k = 0; k < nodes.length; k++) nodes[k].setAttribute("aria-selected", k === i ? "true" : "false");
-      active = i;
-      if (i >= 0) input.setAttribute("aria-activedescendant", nodes[i].id);
-    };
-    var render = function (suggestions) {
-      items = suggestions;
-      list.innerHTML = "";
-      suggestions.forEach(function (s, i) {
-        var li = document.createElement("li");
-        li.id = "suggestion-" + i;
-        li.setAttribute("role", "option");
-        li.textContent = s.heading ? s.title + " › " + s.heading : s.title;
-        li.addEventListener("mousedown", function (e) { e.preventDefault(); window.location.href = s.url; });
-        list.appendChild(li);
-      });
-      list.hidden = suggestions.length === 0;
-      input.setAttribute("aria-expanded", suggestions.length ? "true" : "false");
-      active = -1;
-    };
-    var fetchSuggestions = function () {
-      var q = input.value.trim();
-      if (q === last) return;
-      last = q;
-      if (q.length < 1) { render([]); return; }
-      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : { suggestions: [] }; })
-        .then(function (data) { if (input.value.trim() === q) render(data.suggestions || []); })
-        .catch(function () { render([]); });
-    };
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(fetchSuggestions, 120); });
-    // Keys that belong to an input method (choosing or confirming a kanji conversion) are the
-    // IME's, never ours: Chromium marks them isComposing, Safari sends keyCode 229 just after
-    // compositionend, and the flag covers browsers that do neither.
-    var composing = false;
-    input.addEventListener("compositionstart", function () { composing = true; });
-    input.addEventListener("compositionend", function () { composing = false; });
-    input.addEventListener("keydown", function (e) {
-      if (e.isComposing || e.keyCode === 229 || composing) return;
-      if (list.hidden) return;
-      if (e.key === "ArrowDown") { e.preventDefault(); select(Math.min(active + 1, items.length - 1)); }
-      else if (e.key === "ArrowUp") { e.preventDefault(); select(Math.max(active - 1, -1)); }
-      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); window.location.href = items[active].url; }
-      // Close the list only: a search field's own Escape would also erase what was typed.
-      else if (e.key === "Escape") { e.preventDefault(); close(); }
+    // The keys and the list are suggest.js's, shared with the widget for other sites.
+    suggestBox(input, list, {
+      url: input.getAttribute("data-suggest"),
+      fetchInit: { credentials: "same-origin" },
+      choose: function (s) { window.location.href = s.url; },
     });
-    input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
   var vote = document.querySelector("form.vote");

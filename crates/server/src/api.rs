@@ -78,6 +78,12 @@ pub struct Params {
     pub session: Option<String>,
     /// The search this one follows (optional).
     pub prev: Option<String>,
+    /// An article opened from a list of results: its 1-based place there (a click).
+    pub rank: Option<String>,
+    /// An article opened from a list of results: that search's `search_id`.
+    pub sid: Option<String>,
+    /// The page of results, from 1 (the help page and the console; see [`crate::paging`]).
+    pub page: Option<String>,
 }
 
 impl Params {
@@ -260,7 +266,8 @@ fn visible(snapshot: &Snapshot, scope: Scope, id: &str) -> kotae_core::Result<Op
     }
 }
 
-pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
+/// `html` is the answer rendered ([`crate::media::page_html`]).
+pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page, html: String) -> Value {
     let related: Vec<Value> = page
         .related
         .iter()
@@ -281,7 +288,7 @@ pub fn article_json(scope: Scope, snapshot: &Snapshot, page: &Page) -> Value {
         "category_name": category_name,
         "tags": page.tags,
         "updated": page.updated,
-        "html": kotae_core::content::markdown::render_html(&page.body),
+        "html": html,
         "text": page.plain_text(),
         "sections": sections,
         "related": related,
@@ -302,7 +309,7 @@ pub async fn article(scope: Scope, state: AppState, id: String, client: Option<s
     if scope == Scope::Public && state.views.first_view(client, &page.id) {
         state.events.send(kotae_events::Event::View { ts: kotae_events::now(), session: None, search_id: None, article: page.id.clone() });
     }
-    Ok(Json(article_json(scope, &snapshot, &page)))
+    Ok(Json(article_json(scope, &snapshot, &page, crate::media::page_html(&state, &page))))
 }
 
 /// A helpful / not helpful vote.
@@ -415,7 +422,7 @@ pub async fn answer(scope: Scope, state: AppState, params: Params) -> Result<Jso
                 let html = crate::templates::render(&crate::templates::SectionText { text: &section.text });
                 (section.text.clone(), html)
             }
-            None => (page.plain_text(), kotae_core::content::markdown::render_html(&page.body)),
+            None => (page.plain_text(), crate::media::page_html(&state, &page)),
         };
         Some(json!({
             "id": page.id,
@@ -465,8 +472,24 @@ pub async fn public_article(
     State(s): State<AppState>,
     Path(id): Path<String>,
     client: Option<axum::Extension<crate::limit::Client>>,
+    Q(p): Q,
 ) -> Result<Json<Value>, AppError> {
-    article(Scope::Public, s, id, client.map(|c| c.0.0)).await
+    let ip = client.map(|c| c.0.0);
+    let json = article(Scope::Public, s.clone(), id, ip).await?;
+    // Opened from a list of results (the widget's, with `rank`): a click, as the help page's
+    // article links record it.
+    if let Some(rank) = p.rank.as_deref().and_then(|r| r.trim().parse::<u32>().ok()).filter(|r| (1..=1000).contains(r)) {
+        s.events.send(kotae_events::Event::Click {
+            ts: kotae_events::now(),
+            session: crate::events::clean_id(p.session.as_deref()),
+            search_id: crate::events::clean_id(p.sid.as_deref()),
+            article: json["id"].as_str().unwrap_or_default().to_string(),
+            rank,
+            query: p.q.filter(|q| !q.is_empty()),
+            client: s.events.client(ip),
+        });
+    }
+    Ok(json)
 }
 pub async fn public_answer(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
     answer(Scope::Public, s, p).await

@@ -8,16 +8,23 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub const CSS: &str = include_str!("../assets/app.css");
-pub const APP_JS: &str = include_str!("../assets/app.js");
+/// The help page's script: the suggestion box it shares with the widget (`suggest.js`, also in
+/// [`crate::widget::WIDGET_JS`]) and its own code, in one function scope.
+pub const APP_JS: &str = concat!("(function () {\n", include_str!("../assets/suggest.js"), "\n", include_str!("../assets/app.js"), "})();\n");
 pub const OPS_JS: &str = include_str!("../assets/ops.js");
 
-fn versioned(name: &str, body: &str) -> String {
+/// A short hash of a file's content (FNV-1a), for its URL or its `ETag`.
+pub fn digest(body: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in body.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("/assets/{name}?v={:08x}", h as u32)
+    format!("{:08x}", h as u32)
+}
+
+fn versioned(name: &str, body: &str) -> String {
+    format!("/assets/{name}?v={}", digest(body))
 }
 
 pub static CSS_URL: LazyLock<String> = LazyLock::new(|| versioned("app.css", CSS));

@@ -8,6 +8,7 @@
 //! reload_interval_ms = 500
 //! request_timeout_ms = 10000
 //! events_db = "kotae-events.sqlite3"      # default: beside the index folder
+//! events_url = "postgres://kotae:secret@db.internal/kotae"   # PostgreSQL instead of events_db
 //! retention_days = 365
 //! rate_limit_per_second = 20.0             # per client on /api/* and /search; 0 = off
 //! rate_limit_burst = 60
@@ -23,6 +24,8 @@
 //! max_connections_per_client = 64          # per client address; 0 = off
 //! timezone = "Asia/Tokyo"                  # IANA name: days and times of /ops/insights, `kotae report`
 //! learned_ranking = true                   # promote what resolved a question (see `recorder`)
+//! widget_origins = ["https://shop.example.com"]  # pages that may embed /widget.js (CORS)
+//! image_hosts = ["https://cdn.example.com"] # external image hosts pages may show (CSP img-src)
 //!
 //! [operators]                              # console logins: name = token or argon2 hash
 //! tanaka = "a-long-random-token"
@@ -30,13 +33,14 @@
 //! ```
 //!
 //! Environment overrides: `KOTAE_ADDR`, `KOTAE_INDEX`, `KOTAE_CONTENT`, `KOTAE_BASE_URL`,
-//! `KOTAE_EVENTS_DB`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`RATE` or `RATE,BURST` for
+//! `KOTAE_EVENTS_DB`, `KOTAE_EVENTS_URL`, `KOTAE_RETENTION_DAYS`, `KOTAE_RATE_LIMIT` (`RATE` or `RATE,BURST` for
 //! the API; `0` or `off` switches every per-client request limit off: API, writes and pages),
 //! `KOTAE_WRITE_RATE_LIMIT` (`off`, `RATE` or `RATE,BURST`, a minute), `KOTAE_PAGE_RATE_LIMIT`
 //! (`off`, `RATE` or `RATE,BURST`, a second), `KOTAE_RESULT_CACHE`,
 //! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
 //! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
 //! `KOTAE_TIMEZONE`, `KOTAE_LEARNED_RANKING` (`true`/`false`),
+//! `KOTAE_WIDGET_ORIGINS` (`https://a.example,https://b.example`; empty: none),
 //! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
 //! Every operator, from the file or the environment, has a token of 12 characters or more or
@@ -69,6 +73,9 @@ pub struct Config {
     pub answer_threshold: f32,
     /// The events database (SQLite); when unset, `kotae-events.sqlite3` beside the index folder.
     pub events_db: Option<PathBuf>,
+    /// A PostgreSQL database for the events (`postgres://user:password@host:port/db`), shared
+    /// by several replicas; when set, `events_db` is not used.
+    pub events_url: Option<String>,
     /// Events older than this many days are deleted (at start and daily).
     pub retention_days: u32,
     /// Requests a second each client may make to `/api/*` and `/search` (0: no limit).
@@ -111,6 +118,12 @@ pub struct Config {
     /// Move up, for a query seen often enough, the pages that resolved it for many clients
     /// (`kotae_core::search::learned`); off: the plain ranking (writers' pins still apply).
     pub learned_ranking: bool,
+    /// Origins (`scheme://host[:port]`) of the pages that embed `/widget.js`: only they get
+    /// CORS headers on the public API, and may send votes to it ([`crate::widget`]).
+    pub widget_origins: Vec<String>,
+    /// External hosts whose images pages may show (`https://` origins, added to the CSP's
+    /// `img-src`); an image from another host is shown as a link.
+    pub image_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -126,6 +139,7 @@ impl Default for Config {
             operators: BTreeMap::new(),
             answer_threshold: 0.5,
             events_db: None,
+            events_url: None,
             retention_days: 365,
             rate_limit_per_second: 20.0,
             rate_limit_burst: 60,
@@ -142,6 +156,8 @@ impl Default for Config {
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
             timezone: kotae_events::report::DEFAULT_TIMEZONE.into(),
             learned_ranking: true,
+            widget_origins: Vec::new(),
+            image_hosts: Vec::new(),
         }
     }
 }
@@ -169,6 +185,15 @@ impl Config {
         }
     }
 
+    /// Open the events store: PostgreSQL when `events_url` is set, else the SQLite file of
+    /// [`Config::events_path`], refused when it cannot be written.
+    pub fn open_events(&self) -> anyhow::Result<kotae_events::EventStore> {
+        match &self.events_url {
+            Some(url) => kotae_events::EventStore::postgres(url),
+            None => kotae_events::EventStore::sqlite_for_recording(&self.events_path()),
+        }
+    }
+
     /// Refuse settings that cannot work or are unsafe: an operator with a malformed password
     /// hash or a token shorter than 12 characters (empty included), wherever it was set; a
     /// negative rate; no connections at all.
@@ -185,6 +210,15 @@ impl Config {
         }
         anyhow::ensure!(self.max_connections > 0, "max_connections must be at least 1");
         kotae_events::report::parse_timezone(&self.timezone).context("timezone")?;
+        for origin in &self.widget_origins {
+            check_origin(origin).context("widget_origins")?;
+        }
+        for host in &self.image_hosts {
+            anyhow::ensure!(
+                kotae_core::content::images::is_valid_image_host(host),
+                "image_hosts: `{host}` is not an https:// origin like `https://cdn.example.com` (no path)"
+            );
+        }
         Ok(())
     }
 
@@ -215,6 +249,9 @@ impl Config {
         }
         if let Some(v) = var("KOTAE_EVENTS_DB").filter(|v| !v.is_empty()) {
             self.events_db = Some(v.into());
+        }
+        if let Some(v) = var("KOTAE_EVENTS_URL").filter(|v| !v.is_empty()) {
+            self.events_url = Some(v);
         }
         if let Some(v) = var("KOTAE_RETENTION_DAYS") {
             self.retention_days = v.trim().parse().with_context(|| format!("KOTAE_RETENTION_DAYS: `{v}` is not a number of days"))?;
@@ -274,11 +311,27 @@ impl Config {
         if let Some(v) = var("KOTAE_TIMEZONE") {
             self.timezone = v.trim().to_string();
         }
+        if let Some(v) = var("KOTAE_WIDGET_ORIGINS") {
+            self.widget_origins = v.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
+        }
         if let Some(v) = var("KOTAE_OPERATORS") {
             self.operators = parse_operators(&v)?;
         }
         Ok(())
     }
+}
+
+/// Refuse a widget origin that is not `http(s)://host[:port]` (no path, no wildcard): a page
+/// is embedded from one exact origin, as browsers send it in `Origin`.
+pub fn check_origin(origin: &str) -> anyhow::Result<()> {
+    let bad = || anyhow::anyhow!("`{origin}` is not an origin such as https://shop.example.com (scheme and host, no path)");
+    let (scheme, authority) = origin.trim_end_matches('/').split_once("://").ok_or_else(bad)?;
+    anyhow::ensure!(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"), bad());
+    anyhow::ensure!(
+        !authority.is_empty() && !authority.contains(|c: char| "/?#@*\\".contains(c) || c.is_whitespace() || c.is_control()),
+        bad()
+    );
+    Ok(())
 }
 
 /// Parse a rate limit such as `KOTAE_RATE_LIMIT`: `0` or `off` (no limit), `RATE` (requests
@@ -376,6 +429,19 @@ mod tests {
             .unwrap();
         assert_eq!(config.events_path(), Path::new("/var/lib/kotae/e.db"));
         assert_eq!(config.retention_days, 90);
+        assert_eq!(config.events_url, None, "SQLite unless a URL is given");
+    }
+
+    #[test]
+    fn events_url_from_the_file_or_the_environment() {
+        let mut config: Config = toml::from_str("events_url = \"postgres://kotae@db/kotae\"\n").unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://kotae@db/kotae"));
+        config.apply_env(|k| (k == "KOTAE_EVENTS_URL").then(|| "postgres://other@db2/kotae".into())).unwrap();
+        assert_eq!(config.events_url.as_deref(), Some("postgres://other@db2/kotae"));
+        // A URL that is not one is refused at start with the key's name.
+        config.events_url = Some("mysql://nope".into());
+        let e = config.open_events().err().expect("refused");
+        assert!(format!("{e:#}").contains("events_url"), "{e:#}");
     }
 
     #[test]
@@ -453,6 +519,22 @@ mod tests {
         assert!(config.validate().is_ok());
         assert_eq!((config.tz().name(), config.learned_ranking), ("Europe/Paris", false));
         assert!(config.apply_env(|k| (k == "KOTAE_LEARNED_RANKING").then(|| "maybe".into())).is_err());
+    }
+
+    #[test]
+    fn widget_origins_come_from_the_file_or_the_environment_and_are_checked() {
+        let config: Config = toml::from_str("widget_origins = [\"https://shop.example.com\"]\n").unwrap();
+        assert_eq!(config.widget_origins, ["https://shop.example.com"]);
+        assert!(config.validate().is_ok());
+        let mut config = Config::default();
+        config.apply_env(|k| (k == "KOTAE_WIDGET_ORIGINS").then(|| "https://a.example, http://127.0.0.1:8081/,".into())).unwrap();
+        assert_eq!(config.widget_origins, ["https://a.example", "http://127.0.0.1:8081/"]);
+        assert!(config.validate().is_ok());
+        for bad in ["*", "shop.example.com", "https://shop.example.com/orders", "ftp://x.example", "https://", "null", "https://a b"] {
+            let config = Config { widget_origins: vec![bad.into()], ..Config::default() };
+            let error = format!("{:#}", config.validate().unwrap_err());
+            assert!(error.contains("widget_origins") && error.contains(bad), "{bad}: {error}");
+        }
     }
 
     #[test]

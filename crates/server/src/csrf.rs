@@ -9,7 +9,8 @@
 //!    This is all the public anonymous forms (`/feedback`, `/questions`) and
 //!    `POST /api/feedback` need: they carry no session an attacker could ride, so a forged
 //!    vote is no more than what anyone can send directly, and the check keeps other sites
-//!    from making visitors' browsers send them.
+//!    from making visitors' browsers send them. The one exception: `POST /api/feedback` from
+//!    a page of a configured `widget_origins` ([`crate::widget::vote_from_widget`]).
 //! 2. [`console`], on every `/ops` route: a state-changing request must also carry a token in
 //!    the form field `csrf` (or the `X-CSRF-Token` header):
 //!    - `/ops/login`: the value of the `kotae_login_csrf` cookie the login page set (a
@@ -112,6 +113,7 @@ fn origin_of(url: &str) -> String {
 /// Middleware on every route: refuse cross-site state-changing requests.
 pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if changes_state(request.method())
+        && !crate::widget::vote_from_widget(&state, &request)
         && let Some(reason) = cross_site(&state, request.headers())
     {
         tracing::warn!(path = request.uri().path(), reason, "cross-site request refused");

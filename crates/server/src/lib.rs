@@ -13,7 +13,8 @@
 //! - Security: [`auth`] (operators' tokens and argon2 hashes), [`csrf`] (cross-site request
 //!   checks and form tokens), [`limit`] (per-client request budgets on every route, one layer),
 //!   [`login_limit`] (failed logins, reserved before the check), [`views`] (one counted article
-//!   view per client), [`listen`] (header read timeout, connection caps); request size, URL
+//!   view per client), [`listen`] (header read timeout, connection caps), [`widget`] (CORS
+//!   for the pages embedding `/widget.js`, and the script); request size, URL
 //!   length and time limits and the security headers are set here.
 //!
 //! [`app`] builds the router; tests call it with `tower::ServiceExt::oneshot` without binding a
@@ -32,15 +33,18 @@ pub mod html;
 pub mod limit;
 pub mod listen;
 pub mod login_limit;
+pub mod media;
 pub mod openapi;
 pub mod recorder;
 pub mod ops;
 pub mod pages;
+pub mod paging;
 pub mod reload;
 pub mod state;
 pub mod templates;
 pub mod throttle;
 pub mod views;
+pub mod widget;
 
 use std::time::Duration;
 
@@ -97,13 +101,20 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", layered(ops::api(&state), &state, "no-store", Errors::Json));
     // Layers run from the last added (outermost) to the first: every response, the 413 and
     // 414 ones included, gets the security headers.
-    let public = pages::router().route("/assets/{name}", get(assets::serve)).route("/healthz", get(health));
+    let public = pages::router()
+        .route("/assets/{name}", get(assets::serve))
+        .route("/widget.js", get(widget::serve))
+        .route("/media/{name}", get(media::public))
+        .route("/healthz", get(health));
+    // Pages embedding the widget (`widget_origins`) may read the public API; nothing else.
+    let api = layered(api::router(), &state, "no-cache", Errors::Json)
+        .layer(middleware::from_fn_with_state(state.clone(), widget::cors));
     layered(public, &state, "public, max-age=60", Errors::Pages)
-        .nest("/api", layered(api::router(), &state, "no-cache", Errors::Json))
+        .nest("/api", api)
         .nest("/ops", ops)
         .layer(middleware::from_fn(limit_uri))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(middleware::from_fn(headers))
+        .layer(middleware::from_fn_with_state(media::csp(&state.config.image_hosts), headers))
         // The fastest deflate level: at the default level gzip was a third of the service's CPU
         // under load, for responses a few percent smaller.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
@@ -119,6 +130,9 @@ async fn health(State(state): State<AppState>) -> Response {
         // Public pages only: the health check is public.
         "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
         "documents": snapshot.public.num_docs(),
+        // The events writer: stored, lost (queue full, or a full SQLite disk) and waiting
+        // (grows while PostgreSQL is down). Absent when nothing is recorded.
+        "events": state.events.writer_stats().map(|w| json!({ "written": w.written(), "dropped": w.dropped(), "queued": w.queued() })),
     }))
     .into_response()
 }
@@ -147,17 +161,14 @@ async fn limit_time(State(state): State<AppState>, request: Request, next: Next)
 
 /// Security headers on every response (and `Cache-Control: no-store` on what no router
 /// answered, like a 413 or 414).
-async fn headers(request: Request, next: Next) -> Response {
+/// The CSP is built once from the config ([`media::csp`]).
+async fn headers(State(csp): State<HeaderValue>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: header::HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    set(
-        h,
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-    );
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(csp);
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
@@ -185,12 +196,12 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
         "serving the help center at http://{}/ (console at /ops)",
         listener.local_addr()?
     );
-    let events_path = config.events_path();
     let events = {
-        let path = events_path.clone();
-        tokio::task::spawn_blocking(move || events::Events::open(&path)).await??
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || events::Events::open(&config)).await??
     };
-    tracing::info!(events = %events_path.display(), retention_days = config.retention_days, "recording events");
+    let events_target = events.store().map(|s| s.describe()).unwrap_or_default();
+    tracing::info!(events = %events_target, retention_days = config.retention_days, "recording events");
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());

@@ -90,7 +90,7 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                     query_param("category", false, "A public category id, or empty for all (others answer 400)", category),
                     limit,
                     query_param("s", false, "A random per-tab session id made up by the client (ignored unless it is 1 to 64 letters, digits or `-`)", client_id.clone()),
-                    query_param("prev", false, "The search_id of the search this one follows (ignored unless well-formed)", client_id)
+                    query_param("prev", false, "The search_id of the search this one follows (ignored unless well-formed)", client_id.clone())
                 ],
                 "responses": with_errors(ok("Ranked hits", "SearchResults"))
             }},
@@ -101,7 +101,13 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
             }},
             "/api/articles/{id}": { "get": {
                 "summary": "One article",
-                "parameters": [ { "name": "id", "in": "path", "required": true, "description": "The article id, e.g. `orders/cancel`", "schema": article_id } ],
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "description": "The article id, e.g. `orders/cancel`", "schema": article_id },
+                    query_param("rank", false, "Opened from a list of results: its 1-based place there, recorded as a click (ignored unless 1 to 1000)", json!({ "type": "string" })),
+                    query_param("sid", false, "Opened from a list of results: that search's search_id (ignored unless well-formed)", client_id.clone()),
+                    query_param("q", false, "Opened from a list of results: the question asked", json!({ "type": "string" })),
+                    query_param("s", false, "A random per-tab session id made up by the client", client_id.clone())
+                ],
                 "responses": with_errors(ok("The article", "Article"))
             }},
             "/api/answer": { "get": {
@@ -176,7 +182,7 @@ fn describe(snapshot: Option<&Snapshot>) -> Value {
                 "search_id": { "type": ["string", "null"], "description": "the search the article was opened from (search_id of /api/search)" },
                 "session": { "type": ["string", "null"], "description": "a random per-tab id made up by the client" } } },
             "FeedbackRecorded": { "type": "object", "required": ["ok", "id", "helpful"], "properties": { "ok": { "type": "boolean" }, "id": { "type": "string" }, "helpful": { "type": "boolean" }, "contact": contact } },
-            "Health": { "type": "object", "required": ["status", "generation", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "pages": { "type": "integer" }, "documents": { "type": "integer" } } }
+            "Health": { "type": "object", "required": ["status", "generation", "pages", "documents"], "properties": { "status": { "type": "string" }, "generation": nullable_string(), "pages": { "type": "integer" }, "documents": { "type": "integer" }, "events": { "type": ["object", "null"], "description": "The events writer since start: written, dropped (queue full or store failing) and queued (waiting, e.g. while PostgreSQL is down)", "properties": { "written": { "type": "integer" }, "dropped": { "type": "integer" }, "queued": { "type": "integer" } } } } }
         } }
     })
 }

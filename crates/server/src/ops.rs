@@ -44,6 +44,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/", get(console))
         .route("/articles/{*id}", get(article))
         .route("/insights", get(crate::events::insights))
+        .route("/media/{name}", get(crate::media::console))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_operator_page))
         .route("/logout", post(logout))
         .route_layer(middleware::from_fn_with_state(state.clone(), csrf::console))
@@ -253,43 +254,103 @@ fn badges(audience: Audience, review_by: Option<&str>) -> templates::Badges {
     templates::Badges { internal: audience == Audience::Internal, stale }
 }
 
-/// The text a copy button copies: the section for a section hit, else the whole answer.
-fn copy_text(page: &Page, section: Option<&str>) -> String {
-    match section.and_then(|a| page.sections.iter().find(|s| s.anchor.as_deref() == Some(a))) {
-        Some(s) => format!("{}\n{}", s.heading.as_deref().unwrap_or(""), s.text),
-        None => page.plain_text(),
+/// Hits on a page of the console's results.
+const CONSOLE_PER_PAGE: usize = 30;
+
+/// The text a copy button copies: the section (with its sub-sections) for a section hit, else
+/// the whole answer, as plain text an agent can paste into a reply
+/// ([`kotae_core::content::plain`]), with the article's address at the end. Links to articles
+/// become absolute; those to internal pages point into the console.
+pub fn copy_text(snapshot: &kotae_core::Snapshot, base: &str, page: &Page, section: Option<&str>) -> String {
+    let link = |dest: &str| -> String {
+        if let Some(id) = dest.strip_prefix("/articles/") {
+            let page_id = id.split(['#', '?']).next().unwrap_or(id);
+            let internal = snapshot.corpus.info(page_id).is_some_and(|p| p.audience == Audience::Internal);
+            return if internal { format!("{base}/ops{dest}") } else { format!("{base}{dest}") };
+        }
+        if dest.starts_with('/') {
+            return format!("{base}{dest}");
+        }
+        if let Some(fragment) = dest.strip_prefix('#') {
+            return format!("{}#{}", article_url(base, page), urlencode(fragment));
+        }
+        dest.to_string()
+    };
+    let text = kotae_core::content::plain::paste_text(&page.body, section, &link);
+    let found = section.filter(|a| page.sections.iter().any(|s| s.anchor.as_deref() == Some(*a)));
+    let url = match found {
+        Some(anchor) => format!("{}#{}", article_url(base, page), urlencode(anchor)),
+        None => article_url(base, page),
+    };
+    format!("{text}\n\n詳しくはこちら: {url}")
+}
+
+/// Where `page` is read: the help center for a public page, the console for the manual.
+fn article_url(base: &str, page: &Page) -> String {
+    match page.audience {
+        Audience::Public => format!("{base}/articles/{}", page.id),
+        Audience::Internal => format!("{base}/ops/articles/{}", page.id),
     }
 }
 
-pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html<String>, AppError> {
+/// The console's address of page `page` of a search.
+fn console_href(q: &str, audience: &str, category: &str, page: usize) -> String {
+    let mut href = format!("/ops?q={}&audience={}", urlencode(q), urlencode(audience));
+    if !category.is_empty() {
+        href.push_str(&format!("&category={}", urlencode(category)));
+    }
+    if page > 1 {
+        href.push_str(&format!("&page={page}"));
+    }
+    href
+}
+
+pub async fn console(State(state): State<AppState>, headers: HeaderMap, Q(params): Q) -> Result<Response, AppError> {
     let q = params.q.clone().unwrap_or_default();
     let audience = params.audience(Scope::Ops)?;
     let snapshot = state.snapshot();
     let category = params.category(&snapshot, Scope::Ops)?;
     let aud = params.audience.clone().unwrap_or_else(|| "all".into());
     let cat = category.clone().unwrap_or_default();
+    let page_number = match crate::paging::parse(params.page.as_deref()) {
+        Ok(n) => n,
+        Err(message) => return Ok(no_such_page(&state, &q, StatusCode::BAD_REQUEST, &message, &console_href(&q, &aud, &cat, 1))),
+    };
+    let offset = (page_number - 1).saturating_mul(CONSOLE_PER_PAGE).min(kotae_core::search::MAX_OFFSET);
 
     let found = if q.trim().is_empty() {
         None
     } else {
         let started = std::time::Instant::now();
-        let (snapshot, results) = state.search(q.clone(), audience, category, 30).await?;
-        crate::events::record_search(
-            &state,
-            &crate::events::new_search_id(),
-            "console",
-            api::audience_name(audience),
-            &q,
-            &results,
-            started,
-            None,
-            None,
-        );
+        let (snapshot, results) = state.search_page(q.clone(), audience, category, (offset, CONSOLE_PER_PAGE), usize::MAX).await?;
+        // Page 1 is the search; the next pages are not searches of their own.
+        if page_number == 1 {
+            crate::events::record_search(
+                &state,
+                &crate::events::new_search_id(),
+                "console",
+                api::audience_name(audience),
+                &q,
+                &results,
+                started,
+                None,
+                None,
+            );
+        }
         Some((snapshot, results))
     };
+    let last = found.as_ref().map_or(1, |(_, r)| crate::paging::page_count(r.total, CONSOLE_PER_PAGE));
+    if found.is_some() && page_number > last {
+        let total = found.as_ref().map_or(0, |(_, r)| r.total);
+        let message = format!("「{q}」の検索結果は {last} ページ目までです（{total}件）。");
+        return Ok(no_such_page(&state, &q, StatusCode::NOT_FOUND, &message, &console_href(&q, &aud, &cat, 1)));
+    }
+    let base = html::base_url(&state, &headers);
     let results = found.as_ref().map(|(snapshot, results)| templates::ConsoleResults {
         total: results.total,
         exact: results.total_exact,
+        first: offset + 1,
+        pager: crate::paging::pager(page_number, last, |n| console_href(&q, &aud, &cat, n)).as_ref().map(render).unwrap_or_default(),
         hits: results
             .hits
             .iter()
@@ -298,7 +359,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
                 // The answer to copy needs the whole page; a page that cannot be read (damaged
                 // on disk) is listed without its copy button rather than failing the whole list.
                 let copy = match snapshot.corpus.page(&hit.id) {
-                    Ok(Some(page)) => Some(copy_text(&page, hit.section.as_deref())),
+                    Ok(Some(page)) => Some(copy_text(snapshot, &base, &page, hit.section.as_deref())),
                     Ok(None) => None,
                     Err(e) => {
                         tracing::error!(error = format!("{e:#}"), "a search hit's page cannot be read");
@@ -334,7 +395,7 @@ pub async fn console(State(state): State<AppState>, Q(params): Q) -> Result<Html
     if !cat.is_empty() {
         carry.push(("category".to_string(), cat.clone()));
     }
-    Ok(console_page(&state, "ナレッジ検索", body, &q, carry))
+    Ok(console_page(&state, "ナレッジ検索", body, &q, carry).into_response())
 }
 
 /// What customers taught the public ranking for this query, and the writers' pin: each page's
@@ -380,16 +441,23 @@ fn learned_section(state: &AppState, snapshot: &kotae_core::Snapshot, applied: V
     out
 }
 
-pub async fn article(State(state): State<AppState>, Path(id): Path<String>) -> Result<Html<String>, AppError> {
+/// A page number that is malformed or past the last page of the console's results.
+fn no_such_page(state: &AppState, q: &str, status: StatusCode, message: &str, first: &str) -> Response {
+    let body = render(&templates::NoSuchPage { heading: "ナレッジ検索", message, first });
+    (status, console_page(state, "ナレッジ検索", body, q, Vec::new())).into_response()
+}
+
+pub async fn article(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Html<String>, AppError> {
     let snapshot = state.snapshot();
     let page = api::visible_page(&snapshot, Scope::Ops, &id)?;
-    let html_body = kotae_core::content::markdown::render_html(&page.body);
+    let html_body = crate::media::page_html(&state, &page);
+    let base = html::base_url(&state, &headers);
     let body = render(&templates::ConsoleArticle {
         badges: badges(page.audience, page.review_by.map(|d| d.to_string()).as_deref()),
         title: &page.title,
         updated: page.updated.map(|d| japanese_date(&d)),
         toc: page.sections.iter().filter_map(|s| Some((urlencode(s.anchor.as_ref()?), s.heading.as_deref()?))).collect(),
-        copy: page.plain_text(),
+        copy: copy_text(&snapshot, &base, &page, None),
         body: &html_body,
     });
     Ok(console_page(&state, &page.title, body, "", Vec::new()))

@@ -141,11 +141,34 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Html<Str
 }
 
 /// Cookie-free links between a customer's searches: `s` is a random per-tab session id the
-/// help page's script adds, `prev` the search whose results page the new query was typed on.
+/// help page's script adds, `prev` the search whose results page the new query was typed on,
+/// `sid` the search whose next pages are asked for.
 #[derive(Debug, Default, Deserialize)]
 pub struct Chain {
     pub s: Option<String>,
     pub prev: Option<String>,
+    pub sid: Option<String>,
+}
+
+/// The address of page `page` of the results for `q_enc` (URL-encoded) in `category`.
+fn results_href(q_enc: &str, category: Option<&str>, sid: &str, page: usize) -> String {
+    let mut href = format!("/search?q={q_enc}");
+    if let Some(c) = category {
+        href.push_str(&format!("&category={}", urlencode(c)));
+    }
+    if page > 1 {
+        href.push_str(&format!("&page={page}&sid={sid}"));
+    }
+    href
+}
+
+/// A page number that is malformed or past the last page: say so, with a link to the first.
+fn no_such_page(snapshot: &Snapshot, q: &str, status: axum::http::StatusCode, message: &str, first: &str) -> Response {
+    let heading = format!("「{q}」の検索結果");
+    let body = render(&templates::NoSuchPage { heading: &heading, message, first });
+    let mut page = html::Page::new(&site_name(snapshot), heading.clone(), body);
+    page.query = q.to_string();
+    (status, page.render()).into_response()
 }
 
 pub async fn search(
@@ -162,13 +185,24 @@ pub async fn search(
     if q.trim().is_empty() {
         return Ok(Redirect::to("/").into_response());
     }
-    // The best 100 matches, for the category filter's counts; without a category, the page of
-    // results is their first 20 (the same hits a search for 20 gives), so one search serves both.
+    let q_enc = urlencode(&q);
+    let page_number = match crate::paging::parse(params.page.as_deref()) {
+        Ok(n) => n,
+        Err(message) => {
+            let first = results_href(&q_enc, category.as_deref(), "", 1);
+            return Ok(no_such_page(&snapshot, &q, axum::http::StatusCode::BAD_REQUEST, &message, &first));
+        }
+    };
+    let offset = (page_number - 1).saturating_mul(RESULTS_PER_PAGE);
+    // The best 100 matches, for the category filter's counts (all the matches past 100, when
+    // there are more); without a category, page 1 is their first 20 (the same hits a search
+    // for 20 gives), so one search serves both.
+    let first_page = category.is_none() && page_number == 1;
     let (_, all) = state
-        .search_with(q.clone(), AudienceFilter::Public, None, 100, if category.is_none() { RESULTS_PER_PAGE } else { 0 })
+        .search_with(q.clone(), AudienceFilter::Public, None, 100, if first_page { RESULTS_PER_PAGE } else { 0 })
         .await?;
-    let results = match &category {
-        None => SearchResults {
+    let results = if first_page {
+        SearchResults {
             total: all.total,
             total_exact: all.total_exact,
             hits: all.hits[..all.hits.len().min(RESULTS_PER_PAGE)].to_vec(),
@@ -176,29 +210,43 @@ pub async fn search(
             did_you_mean: all.did_you_mean.clone(),
             verdict: all.verdict.clone(),
             question: all.question.clone(),
-        },
-        Some(_) => state.search(q.clone(), AudienceFilter::Public, category.clone(), RESULTS_PER_PAGE).await?.1,
+        }
+    } else if offset > kotae_core::search::MAX_OFFSET {
+        // Past what any search pages to: certainly past the last page.
+        SearchResults { hits: Vec::new(), ..all.clone() }
+    } else {
+        let window = (offset, RESULTS_PER_PAGE);
+        state.search_page(q.clone(), AudienceFilter::Public, category.clone(), window, usize::MAX).await?.1
     };
-    let sid = crate::events::new_search_id();
-    crate::events::record_search(
-        &state,
-        &sid,
-        "help",
-        "public",
-        &q,
-        &results,
-        started,
-        crate::events::clean_id(chain.s.as_deref()),
-        crate::events::clean_id(chain.prev.as_deref()),
-    );
+    // Page 1 is a search; the next pages are the same search, under its id.
+    let carried = if page_number > 1 { crate::events::clean_id(chain.sid.as_deref()) } else { None };
+    let sid = match carried {
+        Some(sid) => sid,
+        None => {
+            let sid = crate::events::new_search_id();
+            crate::events::record_search(
+                &state,
+                &sid,
+                "help",
+                "public",
+                &q,
+                &results,
+                started,
+                crate::events::clean_id(chain.s.as_deref()),
+                crate::events::clean_id(chain.prev.as_deref()),
+            );
+            sid
+        }
+    };
     let base = base_url(&state, &headers);
     let go = Some(Go { base: &base, sid: Some(&sid) });
     let contact = &snapshot.corpus.site.contact;
-    let q_enc = urlencode(&q);
 
     // Nothing answers (no hits, or only weak ones: see `kotae_core::search::verdict`): say so,
-    // offer the questions closest in meaning, then a human.
-    let body = if !results.verdict.answered {
+    // offer the questions closest in meaning, then a human. The question is judged on all its
+    // hits: a category or a page of them is the same question, answered or not.
+    let verdict = &all.verdict;
+    let body = if !verdict.answered {
         crate::events::record_shown(&state, Some(&sid), &q, "zero", None);
         render(&templates::Results {
             q: &q,
@@ -211,25 +259,38 @@ pub async fn search(
             unsure: false,
             contact: contact_block(contact, &q, "解決しない場合はお問い合わせください", go),
             ask: crate::events::question_form(&q, Some(&sid), None),
-            closest: results.verdict.closest.iter().map(|c| templates::Link { id: &c.id, title: &c.title }).collect(),
+            closest: verdict.closest.iter().map(|c| templates::Link { id: &c.id, title: &c.title }).collect(),
+            pager: String::new(),
         })
     } else {
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for h in &all.hits {
-            let c = h.category.clone().unwrap_or_default();
-            match counts.iter_mut().find(|(k, _)| *k == c) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((c, 1)),
-            }
+        let last = crate::paging::page_count(results.total, RESULTS_PER_PAGE);
+        if page_number > last {
+            let message = format!("「{q}」の検索結果は {last} ページ目までです（{}件）。", results.total);
+            let first = results_href(&q_enc, category.as_deref(), &sid, 1);
+            return Ok(no_such_page(&snapshot, &q, axum::http::StatusCode::NOT_FOUND, &message, &first));
         }
+        // Each category's count is its number of hits, so that filtering on it pages through
+        // exactly that many.
+        let counts = if all.hits.len() < all.total {
+            state.category_counts(q.clone(), AudienceFilter::Public).await?
+        } else {
+            let mut counts: Vec<(Option<String>, usize)> = Vec::new();
+            for h in &all.hits {
+                match counts.iter_mut().find(|(c, _)| *c == h.category) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((h.category.clone(), 1)),
+                }
+            }
+            counts
+        };
         let filters = counts
             .iter()
-            .filter_map(|(c, n)| snapshot.corpus.category(c).map(|cat| (cat, *n)))
+            .filter_map(|(c, n)| snapshot.corpus.category(c.as_deref()?).map(|cat| (cat, *n)))
             .map(|(cat, count)| templates::Filter { id: &cat.id, name: &cat.name, count, current: category.as_deref() == Some(cat.id.as_str()) })
             .collect();
         // When even the best hit covers the question poorly, offer a human before the list.
-        let unsure = results.verdict.confidence < state.config.answer_threshold;
-        if unsure {
+        let unsure = verdict.confidence < state.config.answer_threshold;
+        if unsure && page_number == 1 {
             crate::events::record_shown(&state, Some(&sid), &q, "low", None);
         }
         let heading = if unsure { "ぴったりの回答が見つからない場合は、お気軽にお問い合わせください" } else { "お探しの回答が見つからない場合" };
@@ -239,27 +300,30 @@ pub async fn search(
             .enumerate()
             .map(|(rank, hit)| templates::ResultHit {
                 id: &hit.id,
-                rank: rank + 1,
+                rank: offset + rank + 1,
                 title: &hit.title,
                 category: snapshot.corpus.category_name(hit.category.as_deref()).unwrap_or(""),
                 snippet: hit.snippet.to_html(),
             })
             .collect();
+        let pager = crate::paging::pager(page_number, last, |n| results_href(&q_enc, category.as_deref(), &sid, n));
         render(&templates::Results {
             q: &q,
             q_enc: &q_enc,
             sid: &sid,
             category: category.as_deref(),
-            all: all.hits.len(),
+            all: all.total,
             filters,
             hits,
             unsure,
             contact: templates::Contact { compact: unsure, ..contact_block(contact, &q, heading, go) },
             ask: String::new(),
             closest: Vec::new(),
+            pager: pager.as_ref().map(render).unwrap_or_default(),
         })
     };
-    let mut page = html::Page::new(&site_name(&snapshot), format!("「{q}」の検索結果"), body);
+    let title = if page_number > 1 { format!("「{q}」の検索結果（{page_number}ページ目）") } else { format!("「{q}」の検索結果") };
+    let mut page = html::Page::new(&site_name(&snapshot), title, body);
     page.query = q;
     // A new query typed here is linked to this search (reformulations, alias suggestions).
     page.carry = vec![("prev".to_string(), sid)];
@@ -305,7 +369,7 @@ pub async fn article(
         state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
     }
     let base = base_url(&state, &headers);
-    let html_body = kotae_core::content::markdown::render_html(&page.body);
+    let html_body = crate::media::page_html(&state, &page);
     // The writer's related pages; without any, the public pages closest in meaning.
     let by_meaning;
     let related_ids = if page.related.is_empty() {

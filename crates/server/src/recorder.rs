@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use kotae_core::content::Audience;
 use kotae_core::index::PageInfo;
 use kotae_core::search::learned::Evidence;
 use kotae_events::report::Report;
-use kotae_events::{Event, Store, Writer};
+use kotae_events::{Event, EventStore, Store, Writer};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
@@ -72,9 +71,9 @@ impl Popularity {
 }
 
 struct Open {
-    store: Arc<Store>,
+    store: EventStore,
     writer: Writer,
-    /// The key clients are hashed with ([`Store::client_key`]).
+    /// The key clients are hashed with ([`EventStore::client_key`]).
     client_key: String,
 }
 
@@ -91,12 +90,18 @@ pub struct Events {
 }
 
 impl Events {
-    /// Open (and migrate) the database at `path` and start its writer thread. A database that
-    /// cannot be written is refused ([`Store::open_for_recording`]), so the service does not
-    /// start rather than drop what customers do.
-    pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let store = Arc::new(Store::open_for_recording(path)?);
-        let writer = Writer::start(path)?;
+    /// Open (and migrate) the events store of `config` ([`crate::Config::open_events`]) and
+    /// start its writer thread. A SQLite database that cannot be written is refused
+    /// ([`Store::open_for_recording`]), so the service does not start rather than drop what
+    /// customers do.
+    pub fn open(config: &crate::Config) -> anyhow::Result<Self> {
+        Self::with_store(config.open_events()?)
+    }
+
+    /// Record into `store`, with a writer thread of its own; clients are hashed with the
+    /// store's key ([`EventStore::client_key`], one for every replica of a shared database).
+    pub fn with_store(store: EventStore) -> anyhow::Result<Self> {
+        let writer = store.writer()?;
         let client_key = store.client_key()?;
         Ok(Events {
             open: Some(Open { store, writer, client_key }),
@@ -152,8 +157,16 @@ impl Events {
         evidence
     }
 
-    pub fn store(&self) -> Option<&Arc<Store>> {
+    pub fn store(&self) -> Option<&EventStore> {
         self.open.as_ref().map(|o| &o.store)
+    }
+
+    /// The SQLite store, when the events are in a file (tests reach into its tables).
+    pub fn sqlite(&self) -> Option<&Arc<Store>> {
+        match self.store()? {
+            EventStore::Sqlite(s) => Some(s),
+            EventStore::Postgres(_) => None,
+        }
     }
 
     /// Queue an event; never waits.
@@ -173,7 +186,7 @@ impl Events {
     /// Run `f` on the store off the async threads.
     pub async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+        f: impl FnOnce(&EventStore) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
         let store = self
             .store()
@@ -191,7 +204,7 @@ impl Events {
     pub async fn durable<T: Send + 'static>(
         &self,
         customer_message: &str,
-        f: impl FnOnce(&Store) -> anyhow::Result<T> + Send + 'static,
+        f: impl FnOnce(&EventStore) -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, AppError> {
         let unavailable = |e: anyhow::Error| AppError::Unavailable(customer_message.to_string(), e);
         let store = self.store().cloned().ok_or_else(|| unavailable(anyhow::anyhow!("the events database is not available")))?;

@@ -48,7 +48,7 @@ impl AppState {
     /// Shared state; opens the events database of `config` (if it cannot be opened, the error
     /// is logged and nothing is recorded: [`crate::run`] refuses to start in that case).
     pub fn new(config: Config, analyzer: Analyzer, snapshot: Snapshot) -> Self {
-        let events = Events::open(&config.events_path()).unwrap_or_else(|e| {
+        let events = Events::open(&config).unwrap_or_else(|e| {
             tracing::error!(error = format!("{e:#}"), "the events database cannot be opened: nothing will be recorded");
             Events::disabled()
         });
@@ -103,28 +103,60 @@ impl AppState {
         limit: usize,
         snippets: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
+        self.search_page(query, audience, category, (0, limit), snippets).await
+    }
+
+    /// How many hits of `query` each category holds ([`Snapshot::category_counts`]).
+    pub async fn category_counts(&self, query: String, audience: AudienceFilter) -> Result<Vec<(Option<String>, usize)>, AppError> {
+        let snapshot = self.snapshot();
+        tokio::task::spawn_blocking(move || {
+            let request = SearchRequest { audience, ..SearchRequest::new(&query) };
+            snapshot.category_counts(&request)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(Into::into)
+    }
+
+    /// [`AppState::search_with`] for the `limit` hits from `offset` on (a page of results).
+    pub async fn search_page(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        category: Option<String>,
+        (offset, limit): (usize, usize),
+        snippets: usize,
+    ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         // What customers taught the ranking applies to customers' results (the public index);
-        // a learned query is searched deeper so that a page further down can come up.
-        let learned = (audience == AudienceFilter::Public).then(|| self.learned(&snapshot)).filter(|l| l.knows(&query));
-        let (depth, snippets) = match learned {
-            Some(_) => (limit.max(learned::DEPTH), snippets.max(learned::DEPTH)),
-            None => (limit, snippets),
+        // a learned query is searched deeper from the first hit, so that a page further down
+        // can come up, and the page is cut from that one order. Past the first
+        // `learned::DEPTH` hits, which the learned ranking only reorders, nothing moves.
+        let learned = (audience == AudienceFilter::Public && offset < learned::DEPTH)
+            .then(|| self.learned(&snapshot))
+            .filter(|l| l.knows(&query));
+        let (window, snippets) = match learned {
+            Some(_) => {
+                let depth = offset.saturating_add(limit).max(learned::DEPTH);
+                ((0, depth), offset.saturating_add(snippets).max(learned::DEPTH))
+            }
+            None => ((offset, limit), snippets),
         };
         let results = tokio::task::spawn_blocking(move || {
             let request = SearchRequest {
                 query: &query,
                 audience,
                 category: category.as_deref(),
-                limit: depth,
-                offset: 0,
+                limit: window.1,
+                offset: window.0,
                 explain: false,
                 snippets,
             };
             let mut results = snap.search(&request)?;
             if let Some(learned) = learned {
                 learned.apply(&query, &mut results);
+                results.hits.drain(..offset.min(results.hits.len()));
                 results.hits.truncate(limit);
             }
             Ok::<_, kotae_core::Error>(results)

@@ -141,7 +141,7 @@ pub struct Results<'a> {
     pub sid: &'a str,
     /// The category filtered on.
     pub category: Option<&'a str>,
-    /// How many of the best matches the filter counts.
+    /// How many hits the search has in all (the pages hold exactly these).
     pub all: usize,
     pub filters: Vec<Filter<'a>>,
     pub hits: Vec<ResultHit<'a>>,
@@ -152,6 +152,8 @@ pub struct Results<'a> {
     pub ask: String,
     /// When nothing answers: the questions closest in meaning (「もしかして」).
     pub closest: Vec<Link<'a>>,
+    /// The links to the other pages of results ([`Pager`], rendered), or empty.
+    pub pager: String,
 }
 
 /// A link to an article.
@@ -253,6 +255,10 @@ pub struct ConsoleHit<'a> {
 pub struct ConsoleResults<'a> {
     pub total: usize,
     pub exact: bool,
+    /// The rank of the page's first hit.
+    pub first: usize,
+    /// The links to the other pages ([`Pager`], rendered), or empty.
+    pub pager: String,
     pub hits: Vec<ConsoleHit<'a>>,
 }
 
@@ -316,4 +322,32 @@ mod tests {
         assert_eq!(render(&e), r#"<h1>404</h1><p>&lt;b a=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;</p><p><a href="/">ヘルプセンター トップへ戻る</a></p>"#);
         assert_eq!(render(&SectionText { text: "a<b\n\"c\"" }), "a&lt;b<br>&quot;c&quot;");
     }
+}
+
+/// One page link of a [`Pager`].
+pub struct PageLink {
+    pub number: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The links between the pages of a list of results (see [`crate::paging`]); `None` in `pages`
+/// is a gap.
+#[derive(Template)]
+#[template(path = "pager.html")]
+pub struct Pager {
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub pages: Vec<Option<PageLink>>,
+    pub label: &'static str,
+}
+
+/// A page number that is malformed or past the last page.
+#[derive(Template)]
+#[template(path = "no_such_page.html")]
+pub struct NoSuchPage<'a> {
+    pub heading: &'a str,
+    pub message: &'a str,
+    /// The first page's address.
+    pub first: &'a str,
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod events;
 pub mod import;
 pub mod index;
 pub mod report;

@@ -21,6 +21,9 @@ pub struct Args {
     /// The events database [default: kotae-events.sqlite3 beside the index folder].
     #[arg(long, env = "KOTAE_EVENTS_DB")]
     events: Option<PathBuf>,
+    /// The events database on PostgreSQL (postgres://…), instead of --events.
+    #[arg(long, env = "KOTAE_EVENTS_URL", hide_env_values = true)]
+    events_url: Option<String>,
     #[command(flatten)]
     index: IndexArg,
     /// Start of the period: a duration back from now (30d, 12h, 2w) or a date (2026-11-01); at
@@ -59,7 +62,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let path = args.events.clone().unwrap_or_else(|| {
         args.index.index.parent().unwrap_or(std::path::Path::new("")).join(kotae_events::DEFAULT_FILE)
     });
-    anyhow::ensure!(path.is_file(), "no events database at {} (run `kotae serve` first, or pass --events)", path.display());
+    let url = args.events_url.clone().filter(|u| !u.is_empty());
+    if url.is_none() {
+        anyhow::ensure!(path.is_file(), "no events database at {} (run `kotae serve` first, or pass --events)", path.display());
+    }
     if let Some(r) = &args.report {
         anyhow::ensure!(SECTIONS.contains(&r.as_str()), "--report must be one of {}", SECTIONS.join(", "));
     }
@@ -87,10 +93,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let ids = served.as_ref().map_or_else(Vec::new, |(_, corpus)| {
         corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).map(|p| p.id.clone()).collect()
     });
-    let store = kotae_events::Store::open(&path)?;
+    // One SQLite connection the report reads: the file, or the range copied from PostgreSQL.
+    let conn = match &url {
+        Some(url) => kotae_events::PgStore::connect(url)?.report_connection(from, to)?,
+        None => {
+            drop(kotae_events::Store::open(&path)?);
+            kotae_events::connect(&path)?
+        }
+    };
     // The questions are streamed from the database as they are printed, not held in memory.
     let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE, tz };
-    let mut r = store.with(|c| report::build(c, &options))?;
+    let mut r = report::build(&conn, &options)?;
     // Articles are shown by title (ids stay in CSV and JSON).
     if let Some((_, corpus)) = &served {
         let titles: std::collections::HashMap<&str, &str> = corpus.pages.iter().map(|p| (p.id.as_str(), p.title.as_str())).collect();
@@ -105,16 +118,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     // Contact addresses customers left are shown only in the console (/ops/insights).
     let each_question = |f: &mut dyn FnMut(QuestionRow) -> anyhow::Result<()>| {
-        store.with(|c| {
-            report::questions(c, from, to, tz, |mut q| {
-                q.redact();
-                f(q)
-            })
+        report::questions(&conn, from, to, tz, |mut q| {
+            q.redact();
+            f(q)
         })
     };
     match args.format.as_str() {
         "json" => {
-            store.with(|c| report::write_json(&r, c, &options, true, &mut out))?;
+            report::write_json(&r, &conn, &options, true, &mut out)?;
             writeln!(out)?;
         }
         "csv" => {

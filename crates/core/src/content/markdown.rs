@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::model::Section;
+use super::model::{PageImage, Section};
 
 /// The Markdown dialect of the corpus: CommonMark with tables, strikethrough, task lists and
 /// `{#custom-anchor}` heading attributes.
@@ -25,16 +25,26 @@ pub struct Link {
     pub line: usize,
 }
 
+/// An image found in the answer (`![alt](dest)`), with its 1-based line in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub dest: String,
+    /// The alt text, Markdown removed.
+    pub alt: String,
+    pub line: usize,
+}
+
 /// What [`analyze`] finds in an answer.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub sections: Vec<Section>,
     pub links: Vec<Link>,
+    pub images: Vec<Image>,
     /// Lines holding raw HTML (which is removed when rendering).
     pub raw_html_lines: Vec<usize>,
 }
 
-fn is_section_heading(level: HeadingLevel) -> bool {
+pub(crate) fn is_section_heading(level: HeadingLevel) -> bool {
     matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
 }
 
@@ -46,8 +56,13 @@ pub fn analyze(body: &str, first_line: usize) -> Parsed {
     let mut anchors = Anchors::default();
     let mut current = Section { anchor: None, heading: None, text: String::new(), line: first_line };
     let mut heading: Option<(String, Option<String>, usize)> = None;
+    // The image whose alt text is being read.
+    let mut image: Option<usize> = None;
 
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        if let (Some(i), Event::Text(t) | Event::Code(t)) = (image, &event) {
+            parsed.images[i].alt.push_str(t);
+        }
         match event {
             Event::Start(Tag::Heading { level, id, .. }) if is_section_heading(level) => {
                 heading = Some((String::new(), id.map(|s| s.to_string()), line_of.line(range.start)));
@@ -80,6 +95,15 @@ pub fn analyze(body: &str, first_line: usize) -> Parsed {
             Event::Start(Tag::Link { dest_url, .. }) => parsed
                 .links
                 .push(Link { dest: dest_url.to_string(), line: line_of.line(range.start) }),
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                image = Some(parsed.images.len());
+                parsed.images.push(Image { dest: dest_url.to_string(), alt: String::new(), line: line_of.line(range.start) });
+            }
+            Event::End(TagEnd::Image) => {
+                if let Some(i) = image.take() {
+                    parsed.images[i].alt = parsed.images[i].alt.trim().to_string();
+                }
+            }
             Event::Html(_) | Event::InlineHtml(_) => {
                 let line = line_of.line(range.start);
                 if parsed.raw_html_lines.last() != Some(&line) {
@@ -100,15 +124,117 @@ fn push_section(sections: &mut Vec<Section>, mut section: Section) {
     }
 }
 
+/// How a page's images are shown (see [`render_page_html`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ImageContext<'a> {
+    /// The page's resolved images ([`super::model::Page::images`]).
+    pub images: &'a [PageImage],
+    /// What a media name is appended to, like `/media/`.
+    pub media_prefix: &'a str,
+    /// The external image hosts allowed, like `https://cdn.example.com` (the config's
+    /// `image_hosts`).
+    pub hosts: &'a [String],
+}
+
+impl ImageContext<'_> {
+    /// No image resolved and no host allowed.
+    pub const NONE: ImageContext<'static> = ImageContext { images: &[], media_prefix: "", hosts: &[] };
+
+    /// The `<img>` (or fallback) for the image `dest` with alt text `alt`:
+    /// - an image of the content folder: its media URL, with width and height when known;
+    /// - an external image from an allowed host: as written;
+    /// - an external image from another host: a link (the CSP would block it as an image);
+    /// - an image that could not be resolved: its alt text.
+    fn html(&self, dest: &str, alt: &str, title: &str) -> String {
+        let alt_attr = escape_attr(alt);
+        let title = if title.is_empty() { String::new() } else { format!(r#" title="{}""#, escape_attr(title)) };
+        let found = self.images.iter().find(|i| i.src == dest);
+        if let Some(PageImage { media: Some(name), width, height, .. }) = found {
+            let size = match (width, height) {
+                (Some(w), Some(h)) => format!(r#" width="{w}" height="{h}""#),
+                _ => String::new(),
+            };
+            format!(r#"<img src="{}{}" alt="{alt_attr}"{title}{size} loading="lazy" decoding="async">"#, self.media_prefix, escape_attr(name))
+        } else if is_external(dest) && host_allowed(dest, self.hosts) {
+            format!(r#"<img src="{}" alt="{alt_attr}"{title} loading="lazy" decoding="async">"#, escape_attr(dest))
+        } else if is_external(dest) {
+            let text = if alt.is_empty() { dest } else { alt };
+            format!(r#"<a href="{}">{}</a>"#, escape_attr(dest), escape_attr(text))
+        } else {
+            escape_attr(alt)
+        }
+    }
+}
+
+/// Whether `src` is an external (`https://`) image address.
+pub fn is_external(src: &str) -> bool {
+    src.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+}
+
+/// Whether the external image `src` comes from one of `hosts` (origins like
+/// `https://cdn.example.com`, as in the CSP's `img-src`).
+pub fn host_allowed(src: &str, hosts: &[String]) -> bool {
+    hosts.iter().any(|h| {
+        let h = h.trim_end_matches('/');
+        src.len() > h.len() && src[..h.len()].eq_ignore_ascii_case(h) && src[h.len()..].starts_with(['/', '?'])
+    })
+}
+
+fn escape_attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Render `body` to HTML that is safe to embed: raw HTML and dangerous URLs are removed,
-/// and `##`/`###` headings carry the same anchors as the sections [`analyze`] returns.
+/// and `##`/`###` headings carry the same anchors as the sections [`analyze`] returns. Images
+/// are shown as their alt text (see [`render_page_html`]).
 pub fn render_html(body: &str) -> String {
+    render_page_html(body, &ImageContext::NONE)
+}
+
+/// [`render_html`], with a page's images shown as `images` says: `alt`, `loading="lazy"`,
+/// `decoding="async"`, and `width` and `height` when known.
+pub fn render_page_html(body: &str, images: &ImageContext<'_>) -> String {
     let mut anchors = Anchors::default();
     let mut events: Vec<Event> = Vec::new();
     let mut pending: Option<usize> = None;
     let mut heading_text = String::new();
+    // The image being read: its address, title and alt text so far.
+    let mut image: Option<(CowStr, CowStr, String)> = None;
+    // Images inside that image's alt text (shown as their text).
+    let mut nested = 0usize;
     for event in Parser::new_ext(body, options()) {
+        if let Some((dest, title, alt)) = &mut image {
+            match event {
+                Event::Text(t) | Event::Code(t) => {
+                    if pending.is_some() {
+                        heading_text.push_str(&t);
+                    }
+                    alt.push_str(&t);
+                }
+                Event::Start(Tag::Image { .. }) => nested += 1,
+                Event::End(TagEnd::Image) if nested > 0 => nested -= 1,
+                Event::End(TagEnd::Image) => {
+                    let html = images.html(dest, alt.trim(), title);
+                    events.push(Event::InlineHtml(CowStr::from(html)));
+                    image = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
         match event {
+            Event::Start(Tag::Image { dest_url, title, .. }) => image = Some((dest_url, title, String::new())),
             Event::Start(Tag::Heading { level, id, classes, attrs }) if is_section_heading(level) => {
                 pending = Some(events.len());
                 heading_text.clear();
@@ -141,6 +267,7 @@ pub fn sanitize(html: &str) -> String {
         .add_tag_attributes("h2", &["id"])
         .add_tag_attributes("h3", &["id"])
         .add_tag_attributes("input", &["type", "checked", "disabled"])
+        .add_tag_attributes("img", &["loading", "decoding"])
         .add_tags(&["input"])
         .clean(html)
         .to_string()
@@ -148,12 +275,12 @@ pub fn sanitize(html: &str) -> String {
 
 /// Heading anchors: a slug of the heading, made unique within the page.
 #[derive(Default)]
-struct Anchors {
+pub(crate) struct Anchors {
     seen: HashMap<String, usize>,
 }
 
 impl Anchors {
-    fn assign(&mut self, heading: &str) -> String {
+    pub(crate) fn assign(&mut self, heading: &str) -> String {
         let base = slug(heading);
         let base = if base.is_empty() { "section".to_string() } else { base };
         let count = self.seen.entry(base.clone()).or_insert(0);

@@ -7,9 +7,11 @@
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod ids;
+pub mod images;
 pub mod markdown;
 pub mod model;
 mod pins;
+pub mod plain;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
@@ -20,7 +22,7 @@ use rayon::prelude::*;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use ids::{ID_RULE, is_valid_id};
-pub use model::{Audience, Category, ContactChannel, Page, Section, Site};
+pub use model::{Audience, Category, ContactChannel, Page, PageImage, Section, Site};
 
 /// The name of the categories file at the root of the content folder.
 pub const CATEGORIES_FILE: &str = "categories.yml";
@@ -100,11 +102,12 @@ pub fn load(root: &Path, today: NaiveDate) -> Loaded {
     let mut unreadable = Vec::new();
     // Pages are read and parsed on every core (rayon), in chunks; each file's result keeps its
     // place.
+    let image_cache = images::Cache::default();
     let mut parts: Vec<_> = files.par_chunks(PAGES_PER_TASK).map(|part| {
         let mut found = Vec::with_capacity(part.len());
         let mut problems = Vec::new();
         for path in part {
-            found.push(load_page(root, path, &categories, today, &mut problems));
+            found.push(load_page(root, path, &categories, &image_cache, today, &mut problems));
         }
         (found, problems)
     }).collect();
@@ -339,6 +342,7 @@ fn load_page(
     root: &Path,
     path: &Path,
     categories: &[Category],
+    image_cache: &images::Cache,
     today: NaiveDate,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Page> {
@@ -455,6 +459,7 @@ fn load_page(
     for line in &parsed.raw_html_lines {
         diagnostics.push(Diagnostic::warning(path, *line, "raw HTML is removed when the page is shown: use Markdown instead"));
     }
+    let images = images::resolve(root, path, &relative, &parsed.images, image_cache, diagnostics);
 
     // A page with errors is still returned, so corpus-wide checks see its links; the errors
     // already recorded keep it out of any index.
@@ -474,6 +479,7 @@ fn load_page(
         body: split.body.to_string(),
         body_line: split.body_line,
         sections: parsed.sections,
+        images,
     })
 }
 

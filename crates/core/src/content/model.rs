@@ -68,6 +68,29 @@ pub struct Page {
     pub body_line: usize,
     /// The answer split at its `##`/`###` headings.
     pub sections: Vec<Section>,
+    /// The answer's images that could be resolved (see [`super::images`]).
+    #[serde(default)]
+    pub images: Vec<PageImage>,
+}
+
+/// An image of a page's answer (`![alt](src)`), as resolved when the content was loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageImage {
+    /// The address as written in the Markdown.
+    pub src: String,
+    /// The 1-based line of the file where it is written.
+    pub line: usize,
+    /// An image of the content folder: its media name, `<hash>.<ext>`; `None` for an external
+    /// (`https://`) image.
+    #[serde(default)]
+    pub media: Option<String>,
+    /// The file it was read from, relative to the content folder.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
 }
 
 /// A part of a page's answer: the text before the first heading, or one heading's section.

@@ -1,6 +1,7 @@
 //! What is stored in the index and where is it on disk?
 
 pub mod layout;
+pub mod media;
 pub mod schema;
 pub mod stored;
 pub mod verify;

@@ -233,6 +233,7 @@ mod tests {
             body: body.into(),
             body_line: 5,
             sections: Vec::new(),
+            images: Vec::new(),
         }
     }
 

@@ -50,6 +50,7 @@ fn page(id: &str, title: &str, text: &str) -> Page {
             text: text.to_string(),
             line: 1,
         }],
+        images: Vec::new(),
     }
 }
 

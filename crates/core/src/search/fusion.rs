@@ -51,7 +51,9 @@ pub fn fuse(
             out.push(c);
         }
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    // Ties go to the lower address, as on the lexical list: the order of a page of results
+    // does not depend on how deep the lists went.
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.address.cmp(&b.address)));
     out
 }
 

@@ -285,8 +285,19 @@ impl SearchIndex {
                 scored.push((score, *address, key.clone()));
             }
         }
+        // Meaning lifts the first `FUSION_DEPTH` of the lexical list and the documents nearest in
+        // meaning, never a document further down: so each document's fused score is the same
+        // however deep the lexical list went, and the pages of a long list are slices of one
+        // order (a deeper list only adds documents below all of these).
+        let lifted: std::collections::HashMap<String, f32> = lexical
+            .iter()
+            .take(FUSION_DEPTH)
+            .map(|(_, _, key)| key.as_str())
+            .chain(similarities.top(FUSION_DEPTH).into_iter().map(|(key, _)| key))
+            .map(|key| (key.to_string(), similarities.of(key)))
+            .collect();
         let w = &self.weights;
-        Ok(fusion::fuse(lexical, scored, |key| similarities.of(key), weight, w.meaning_floor)
+        Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or(0.0), weight, w.meaning_floor)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
@@ -298,18 +309,18 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         words: &[verdict::TopicWord],
-        (hits, best_docs): (&[Hit], &[Arc<stored::StoredDoc>]),
+        (scores, best_docs): (&[f32], &[Arc<stored::StoredDoc>]),
         similarities: Option<&Similarities<'_>>,
     ) -> Result<Verdict> {
         let coverages: Vec<f32> = best_docs.iter().map(|doc| self.coverage(words, doc)).collect();
         let coverage = coverages.iter().copied().fold(0.0f32, f32::max);
         let nearest = similarities.map(|s| s.top(verdict::CLOSEST)).unwrap_or_default();
         let similarity = similarities.map(|_| nearest.first().map_or(0.0, |(_, c)| *c));
-        let answered = verdict::decide(!hits.is_empty(), coverage, similarity, &self.weights);
-        let confidence = match (hits.first(), best_docs.first()) {
-            (Some(top), Some(doc)) => {
-                let margin = match hits.get(1) {
-                    Some(r) if top.score > 0.0 => 1.0 - r.score / top.score,
+        let answered = verdict::decide(!scores.is_empty(), coverage, similarity, &self.weights);
+        let confidence = match (scores.first(), best_docs.first()) {
+            (Some(&top), Some(doc)) => {
+                let margin = match scores.get(1) {
+                    Some(&r) if top > 0.0 => 1.0 - r / top,
                     _ => 1.0,
                 };
                 verdict::confidence(coverages[0], similarities.map(|s| s.of(&doc.key)), margin, &self.weights)
@@ -467,7 +478,7 @@ impl SearchIndex {
             top,
             total,
             exact: total_exact,
-        } = best.finish(if fusing { 0 } else { offset });
+        } = best.finish(0);
         let words = self.topic_words(&searcher, &question, &evidence);
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
@@ -481,11 +492,18 @@ impl SearchIndex {
                 let fused = self.fuse(&searcher, request, &clauses, top, similarities, weight)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
-                let window = fused.into_iter().skip(offset).take(limit).map(|(s, a, _)| (s, a)).collect();
-                (window, total + added)
+                (fused.into_iter().map(|(s, a, _)| (s, a)).collect(), total + added)
             }
             _ => (top, total),
         };
+        // Whether anything answers, and how surely, is judged on the top of the list, whatever
+        // page of it is asked for.
+        let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
+        for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
+            best_docs.push(self.stored.get(&searcher, &self.fields, *address)?);
+        }
+        let best_scores: Vec<f32> = top.iter().take(2).map(|(s, _)| *s).collect();
+        let top: Vec<(f32, tantivy::DocAddress)> = top.into_iter().skip(offset).take(limit).collect();
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
         let understood = evidence
             .iter()
@@ -493,12 +511,8 @@ impl SearchIndex {
             .flat_map(|e| std::iter::once(&e.text).chain(&e.also).map(String::as_str));
         let marker = Marker::new(&question.morphemes).with_words(understood);
         let mut hits = Vec::with_capacity(top.len());
-        let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc = self.stored.get(&searcher, &self.fields, address)?;
-            if rank < verdict::VERDICT_DEPTH {
-                best_docs.push(doc.clone());
-            }
             let mut hit = doc.hit(score, (rank < request.snippets).then_some(&marker));
             if request.explain {
                 hit.explain = explain::explain(&searcher, self.fields.key, &doc.key, &evidence);
@@ -510,7 +524,7 @@ impl SearchIndex {
         } else {
             None
         };
-        let verdict = self.verdict(&searcher, &words, (&hits, &best_docs), similarities.as_ref())?;
+        let verdict = self.verdict(&searcher, &words, (&best_scores, &best_docs), similarities.as_ref())?;
         Ok(SearchResults {
             total,
             total_exact,

@@ -8,7 +8,9 @@ use super::verdict::Verdict;
 use super::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchIndex, SearchRequest, SearchResults, Weights};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
+use crate::ranking::COUNT_EXACTLY;
 use crate::index::layout::{self, IndexRoot};
+use crate::index::media::Media;
 use crate::index::stored::StoredCorpus;
 use crate::lexicon::Lexicon;
 
@@ -28,6 +30,8 @@ pub struct Snapshot {
     pub internal: SearchIndex,
     /// The pages and categories the index was built from.
     pub corpus: StoredCorpus,
+    /// The images its pages show.
+    pub media: Media,
 }
 
 impl Snapshot {
@@ -53,7 +57,8 @@ impl Snapshot {
         let public = part(layout::PUBLIC_DIR)?;
         let internal = part(layout::INTERNAL_DIR)?;
         let corpus = StoredCorpus::open(&generation)?;
-        Ok(Self { generation, public, internal, corpus })
+        let media = Media::open(&generation)?;
+        Ok(Self { generation, public, internal, corpus, media })
     }
 
     /// Run a search: in the public index for customers, in the manual's for `internal`, and in
@@ -70,6 +75,29 @@ impl Snapshot {
                 Ok(merge(public, internal, offset, limit))
             }
         }
+    }
+
+    /// How many of `request`'s hits are in each category (`None`: pages without one), counted
+    /// over its first [`COUNT_EXACTLY`] hits whatever its offset and limit, in the order the
+    /// categories first appear: the counts of a category filter. Exact when the search's total
+    /// is.
+    pub fn category_counts(&self, request: &SearchRequest<'_>) -> Result<Vec<(Option<String>, usize)>> {
+        let all = SearchRequest { snippets: 0, offset: 0, limit: COUNT_EXACTLY, ..request.clone() };
+        let mut lists = Vec::new();
+        if request.audience != AudienceFilter::Internal {
+            lists.push(self.public.search_top(&SearchRequest { audience: AudienceFilter::Public, ..all.clone() }, COUNT_EXACTLY)?);
+        }
+        if request.audience != AudienceFilter::Public {
+            lists.push(self.internal.search_top(&SearchRequest { audience: AudienceFilter::Internal, ..all.clone() }, COUNT_EXACTLY)?);
+        }
+        let mut counts: Vec<(Option<String>, usize)> = Vec::new();
+        for hit in lists.iter().flat_map(|r| &r.hits) {
+            match counts.iter_mut().find(|(c, _)| *c == hit.category) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((hit.category.clone(), 1)),
+            }
+        }
+        Ok(counts)
     }
 
     /// The index whose analysis of the question goes with results for `audience` (for

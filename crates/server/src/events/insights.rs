@@ -122,7 +122,7 @@ async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc
         .events
         .blocking(move |s| {
             let _permit = permit;
-            let mut report = report::build(&kotae_events::connect(s.path())?, &options)?;
+            let mut report = report::build(&s.report_connection(options.from, options.to)?, &options)?;
             // Unanswered searches by meaning: a few seconds of embedding the first time, kept
             // with the figures.
             meaning_groups::fill(&mut report, Some((&snapshot.generation, &snapshot.corpus)), LIMIT);
@@ -144,7 +144,7 @@ async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions:
     let tz = state.config.tz();
     let (start, end) = span(from, to, tz);
     let (total, rows) =
-        state.events.blocking(move |s| report::question_page(&kotae_events::connect(s.path())?, start, end, questions, tz)).await?;
+        state.events.blocking(move |s| report::question_page(&s.report_connection(start, end)?, start, end, questions, tz)).await?;
     let mut r = Report::clone(&figures);
     r.questions_total = total;
     r.questions = rows;

@@ -27,7 +27,7 @@ async fn retention_of_zero_days_is_off_and_keeps_every_row() {
 }
 
 fn store(s: &kotae_server::AppState) -> std::sync::Arc<kotae_events::Store> {
-    s.events.store().expect("an events database").clone()
+    s.events.sqlite().expect("an events database").clone()
 }
 
 /// `n` questions over the last hours, each with a numbered marker, in one transaction.
@@ -218,7 +218,8 @@ const NOBODY: u32 = 65_534;
 #[test]
 fn open_events_as_the_service_does() {
     if let Some(path) = std::env::var_os(READ_ONLY_DB) {
-        match kotae_server::events::Events::open(std::path::Path::new(&path)) {
+        let config = kotae_server::Config { events_db: Some(path.into()), ..kotae_server::Config::default() };
+        match kotae_server::events::Events::open(&config) {
             Ok(_) => println!("OPENED"),
             Err(e) => println!("REFUSED: {e:#}"),
         }

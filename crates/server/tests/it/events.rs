@@ -18,7 +18,7 @@ pub fn sid_in(body: &str) -> String {
 pub fn rows(s: &kotae_server::AppState, sql: &str) -> Vec<Vec<String>> {
     s.events.flush();
     s.events
-        .store()
+        .sqlite()
         .unwrap()
         .with(|c| {
             let mut stmt = c.prepare(sql)?;
@@ -121,7 +121,7 @@ async fn a_zero_result_search_offers_a_human_and_the_question_form_and_records_b
     let r = send(&s, form("/questions", &format!("question=%E3%83%9D%E3%82%A4%E3%83%B3%E3%83%88%E3%81%AF%EF%BC%9F&contact=a%40example.com&q=qwertyuiop&sid={sid}"))).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("ご質問を受け付けました"), "{}", r.body);
-    let store = s.events.store().unwrap();
+    let store = s.events.sqlite().unwrap();
     type Row = (String, Option<String>, Option<String>, Option<String>);
     let stored: Vec<Row> = store
         .with(|c| Ok(c.prepare("SELECT question, contact, query, search_id FROM questions")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?))

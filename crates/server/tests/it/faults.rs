@@ -43,7 +43,7 @@ fn background_search(i: usize) -> Event {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_events_disk_keeps_search_up_refuses_votes_and_questions_clearly_and_recovers() {
     let s = state();
-    let db = s.events.store().unwrap().path().to_path_buf();
+    let db = s.events.sqlite().unwrap().path().to_path_buf();
     let vote = |comment: &str| post_json("/api/feedback", serde_json::json!({ "id": "shipping/fee", "helpful": true, "comment": comment }));
     assert_eq!(send(&s, vote("before")).await.status, StatusCode::ACCEPTED);
 
