@@ -99,7 +99,9 @@ pub(crate) const SELECT_KEY: &str = "SELECT value FROM settings WHERE name = 'cl
 
 /// `sql` with PostgreSQL's placeholders (`$1` for `?1`).
 pub(crate) fn pg(sql: &str) -> String {
-    (1..=9).fold(sql.to_string(), |s, i| s.replace(&format!("?{i}"), &format!("${i}")))
+    (1..=9).fold(sql.to_string(), |s, i| {
+        s.replace(&format!("?{i}"), &format!("${i}"))
+    })
 }
 
 /// One row of [`ACTIONS`].
@@ -161,7 +163,11 @@ impl Store {
 pub(crate) fn weigh(rows: impl IntoIterator<Item = Action>, o: &Options) -> Vec<Signal> {
     let mut says: HashMap<(String, String), HashMap<String, Say>> = HashMap::new();
     for a in rows {
-        let say = says.entry((a.query, a.article)).or_default().entry(a.client).or_default();
+        let say = says
+            .entry((a.query, a.article))
+            .or_default()
+            .entry(a.client)
+            .or_default();
         let weight = match (a.kind.as_str(), a.helpful) {
             ("vote", Some(0)) => {
                 say.said_no = true;
@@ -179,7 +185,10 @@ pub(crate) fn weigh(rows: impl IntoIterator<Item = Action>, o: &Options) -> Vec<
     let mut out: Vec<Signal> = says
         .into_iter()
         .filter_map(|((query, article), clients)| {
-            let counted: Vec<&Say> = clients.values().filter(|s| !s.said_no && s.best > 0.0).collect();
+            let counted: Vec<&Say> = clients
+                .values()
+                .filter(|s| !s.said_no && s.best > 0.0)
+                .collect();
             (!counted.is_empty()).then(|| Signal {
                 query,
                 article,
@@ -189,7 +198,12 @@ pub(crate) fn weigh(rows: impl IntoIterator<Item = Action>, o: &Options) -> Vec<
             })
         })
         .collect();
-    out.sort_by(|a, b| a.query.cmp(&b.query).then(b.evidence.total_cmp(&a.evidence)).then(a.article.cmp(&b.article)));
+    out.sort_by(|a, b| {
+        a.query
+            .cmp(&b.query)
+            .then(b.evidence.total_cmp(&a.evidence))
+            .then(a.article.cmp(&b.article))
+    });
     out
 }
 

@@ -93,7 +93,10 @@ impl EventStore {
 
     /// Per query and page, the evidence that the page resolved the query
     /// ([`crate::signals`]).
-    pub fn signals(&self, o: &crate::signals::Options) -> anyhow::Result<Vec<crate::signals::Signal>> {
+    pub fn signals(
+        &self,
+        o: &crate::signals::Options,
+    ) -> anyhow::Result<Vec<crate::signals::Signal>> {
         match self {
             EventStore::Sqlite(s) => s.signals(o),
             EventStore::Postgres(p) => p.signals(o),

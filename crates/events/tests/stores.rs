@@ -323,7 +323,13 @@ fn resolved_clicks_from_many_clients_are_evidence_and_a_flood_counts_once(store:
     // Searched again in the same tab a minute later: not resolved.
     writer.send(search("back", T0, Some("tab-back"), "届かない", 3));
     writer.send(click(T0 + 5, "back", "shipping/late", 4, "returner"));
-    writer.send(search("back2", T0 + 65, Some("tab-back"), "届かない 遅い", 3));
+    writer.send(search(
+        "back2",
+        T0 + 65,
+        Some("tab-back"),
+        "届かない 遅い",
+        3,
+    ));
     writer.flush();
     assert_eq!(writer.stats().dropped(), 0);
     assert_eq!(store.count("events", "client = 'c0'").unwrap(), 51);
@@ -342,7 +348,10 @@ fn resolved_clicks_from_many_clients_are_evidence_and_a_flood_counts_once(store:
         late.evidence
     );
     let spam = signals.iter().find(|s| s.article == "spam/page").unwrap();
-    assert_eq!(spam.clients, 1, "a hundred clicks from one client count once");
+    assert_eq!(
+        spam.clients, 1,
+        "a hundred clicks from one client count once"
+    );
     assert!((spam.evidence - 1.0).abs() < 1e-9, "{}", spam.evidence);
     assert_eq!(signals.len(), 2, "{signals:?}");
 
@@ -371,7 +380,10 @@ fn replicas_asking_for_the_client_key_at_once_get_the_same_one() {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert!(keys.iter().all(|k| k == &keys[0] && k.len() == 32), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| k == &keys[0] && k.len() == 32),
+        "{keys:?}"
+    );
     assert_eq!(stores[0].count("settings", "").unwrap(), 1);
 }
 

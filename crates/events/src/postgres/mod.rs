@@ -274,7 +274,10 @@ impl PgStore {
         let (since, window) = (o.since(), o.return_window);
         let rows = self.run(Duration::from_secs(120), move |client| async move {
             let rows = client
-                .query(&crate::signals::pg(crate::signals::ACTIONS), &[&since, &window])
+                .query(
+                    &crate::signals::pg(crate::signals::ACTIONS),
+                    &[&since, &window],
+                )
                 .await?;
             Ok(rows
                 .iter()

@@ -266,3 +266,45 @@ async fn insights_count_days_in_the_site_time_zone() {
             .contains("（UTC）: 検索 1件")
     );
 }
+
+/// Two replicas sharing one PostgreSQL database (skipped without PostgreSQL unless
+/// `KOTAE_REQUIRE_PG=1`): clients resolved on one replica move the ranking on the other, since
+/// both hash clients with the database's one key and read the same signals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_what_one_replica_records_teaches_the_other() {
+    let Some(pg) = kotae_pgtest::PgServer::start() else {
+        return;
+    };
+    let url = pg.create_database("kotae");
+    let a = state_with(sample_index(), |c| c.events_url = Some(url.clone()));
+    let b = state_with(sample_index(), |c| c.events_url = Some(url.clone()));
+    assert!(matches!(
+        b.events.store(),
+        Some(kotae_events::EventStore::Postgres(_))
+    ));
+    let plain = ranking(&b, QUERY).await;
+    assert_ne!(plain[0], TRACKING, "{plain:?}");
+    // The same client on both replicas is one client.
+    assert_eq!(
+        a.events.client("192.0.2.9".parse().ok()),
+        b.events.client("192.0.2.9".parse().ok())
+    );
+    for i in 1..=5 {
+        assert_eq!(
+            resolved_click(&a, &format!("192.0.2.{i}"), QUERY, TRACKING).await,
+            (StatusCode::OK, StatusCode::OK)
+        );
+    }
+    a.events.flush();
+    assert_eq!(
+        b.events
+            .store()
+            .unwrap()
+            .count("events", "kind = 'click' AND client IS NOT NULL")
+            .unwrap(),
+        5
+    );
+    learn(&b).await;
+    let learned = ranking(&b, QUERY).await;
+    assert_eq!(learned[0], TRACKING, "{learned:?}");
+}
