@@ -40,3 +40,55 @@ fn unknown_audience_is_refused() {
     assert!(!out.status.success());
     assert!(crate::util::stderr(&out).contains("--audience must be public, internal or all"));
 }
+
+/// `kotae search --explain` reorders as the help page does and says why: five clients whose
+/// question 「届かない」 the delivery-status page resolved put it first; `--no-learned` gives
+/// the plain ranking back.
+#[test]
+fn search_explain_shows_the_learned_boost_and_its_evidence() {
+    let index = sample_index().join("index");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.sqlite3");
+    let store = kotae_events::Store::open(&db).unwrap();
+    let now = kotae_events::now();
+    let mut events = Vec::new();
+    for c in 0..5 {
+        let id = format!("cli{c}");
+        events.push(kotae_events::Event::Search(kotae_events::Search {
+            id: id.clone(),
+            ts: now - 60,
+            session: None,
+            prev: None,
+            query: "届かない".into(),
+            normalized: "届かない".into(),
+            source: "help".into(),
+            audience: "public".into(),
+            hits: 10,
+            top_ids: Vec::new(),
+            latency_ms: 1,
+        }));
+        events.push(kotae_events::Event::Click {
+            ts: now - 50,
+            session: None,
+            search_id: Some(id),
+            article: "shipping/tracking".into(),
+            rank: 9,
+            query: None,
+            client: Some(format!("client{c}")),
+        });
+    }
+    store.record_all(&events).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["search", "--index", index.to_str().unwrap(), "--events", db.to_str().unwrap(), "--limit", "20"];
+        args.extend_from_slice(extra);
+        args.push("届かない");
+        stdout(&kotae(&repo(), &args))
+    };
+    let plain = run(&["--no-learned"]);
+    assert!(!plain.starts_with(" 1. 商品がまだ届きません"), "{plain}");
+    let learned = run(&["--explain"]);
+    assert!(learned.starts_with(" 1. 商品がまだ届きません"), "{learned}");
+    let line = learned.lines().find(|l| l.starts_with("learned: shipping/tracking")).unwrap_or_else(|| panic!("{learned}"));
+    assert!(line.contains("5 client(s), evidence 15.00: boost +75% of the best score; rank "), "{line}");
+    assert!(line.ends_with(" -> 1"), "{line}");
+}

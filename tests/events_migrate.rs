@@ -41,6 +41,7 @@ fn log(db: &Path) {
         article: "shipping/fee".into(),
         rank: 1,
         query: None,
+        client: Some("hash-1".into()),
     });
     store.record_all(&events).unwrap();
     for helpful in [true, false, true] {
@@ -52,6 +53,7 @@ fn log(db: &Path) {
             helpful,
             query: None,
             comment: None,
+            client: Some("hash-1".into()),
         };
         store.record_vote(vote).unwrap();
     }
@@ -65,6 +67,8 @@ fn log(db: &Path) {
         contact: None,
     };
     store.record_question(&question).unwrap();
+    // The service made its key for hashing clients at start.
+    store.client_key().unwrap();
 }
 
 /// `kotae report --format json` on `source` (`--events FILE` or `--events-url URL`), without
@@ -110,6 +114,14 @@ fn events_migrate_copies_the_file_once_and_reports_and_backups_agree() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("copied 36 rows"), "{}", stdout(&out));
+    // Who clicked and voted, and the key they were hashed with, come along.
+    let copied = kotae_events::PgStore::connect(&url).unwrap();
+    assert_eq!(copied.count("events", "client = 'hash-1'").unwrap(), 4);
+    let key = kotae_events::Store::open(&db)
+        .unwrap()
+        .client_key()
+        .unwrap();
+    assert_eq!(copied.client_key().unwrap(), key);
     let expected = report(dir.path(), &["--events", db.to_str().unwrap()]);
     assert_eq!(expected["searches"], 31, "{expected}");
     assert_eq!(report(dir.path(), &["--events-url", &url]), expected);

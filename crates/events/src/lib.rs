@@ -29,6 +29,7 @@
 pub mod faults;
 pub mod postgres;
 pub mod report;
+pub mod signals;
 mod sqlite;
 mod store;
 mod writer;
@@ -80,7 +81,8 @@ pub struct Handover {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Search(Search),
-    Click { ts: i64, session: Option<String>, search_id: Option<String>, article: String, rank: u32, query: Option<String> },
+    /// `client`: a keyed hash of who clicked ([`EventStore::client_key`]), for the learned ranking.
+    Click { ts: i64, session: Option<String>, search_id: Option<String>, article: String, rank: u32, query: Option<String>, client: Option<String> },
     View { ts: i64, session: Option<String>, search_id: Option<String>, article: String },
     Vote(Vote),
     Handover { ts: i64, session: Option<String>, search_id: Option<String>, query: Option<String>, handover: Handover },
@@ -96,6 +98,8 @@ pub struct Vote {
     pub helpful: bool,
     pub query: Option<String>,
     pub comment: Option<String>,
+    /// A keyed hash of who voted ([`EventStore::client_key`]), for the learned ranking.
+    pub client: Option<String>,
 }
 
 /// A question sent from the help page when nothing answered.

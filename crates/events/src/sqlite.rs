@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_session_ts", include_str!("../migrations/0002_session_ts.sql")),
     ("0003_revoked_sessions", include_str!("../migrations/0003_revoked_sessions.sql")),
+    ("0004_learning", include_str!("../migrations/0004_learning.sql")),
 ];
 
 /// The database file's name when none is configured: next to the index folder.
@@ -68,7 +69,8 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<usize> {
 }
 
 pub(crate) fn insert(conn: &Connection, event: &Event) -> rusqlite::Result<()> {
-    const EV: &str = "INSERT INTO events (ts, kind, session, search_id, article, rank, helpful, comment, query, channel, action, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    const EV: &str = "INSERT INTO events (ts, kind, session, search_id, article, rank, helpful, comment, query, channel, action, reason, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    const NO: Option<String> = None;
     match event {
         Event::Search(s) => {
             let top = serde_json::to_string(&s.top_ids).unwrap_or_else(|_| "[]".into());
@@ -77,17 +79,17 @@ pub(crate) fn insert(conn: &Connection, event: &Event) -> rusqlite::Result<()> {
             )?
             .execute(params![s.id, s.ts, s.session, s.prev, s.query, s.normalized, s.source, s.audience, s.hits as i64, top, s.latency_ms as i64])?;
         }
-        Event::Click { ts, session, search_id, article, rank, query } => {
-            conn.prepare_cached(EV)?.execute(params![ts, "click", session, search_id, article, rank, None::<i64>, None::<String>, query, None::<String>, None::<String>, None::<String>])?;
+        Event::Click { ts, session, search_id, article, rank, query, client } => {
+            conn.prepare_cached(EV)?.execute(params![ts, "click", session, search_id, article, rank, None::<i64>, NO, query, NO, NO, NO, client])?;
         }
         Event::View { ts, session, search_id, article } => {
-            conn.prepare_cached(EV)?.execute(params![ts, "view", session, search_id, article, None::<i64>, None::<i64>, None::<String>, None::<String>, None::<String>, None::<String>, None::<String>])?;
+            conn.prepare_cached(EV)?.execute(params![ts, "view", session, search_id, article, None::<i64>, None::<i64>, NO, NO, NO, NO, NO, NO])?;
         }
         Event::Vote(v) => {
-            conn.prepare_cached(EV)?.execute(params![v.ts, "vote", v.session, v.search_id, v.article, None::<i64>, v.helpful as i64, v.comment, v.query, None::<String>, None::<String>, None::<String>])?;
+            conn.prepare_cached(EV)?.execute(params![v.ts, "vote", v.session, v.search_id, v.article, None::<i64>, v.helpful as i64, v.comment, v.query, NO, NO, NO, v.client])?;
         }
         Event::Handover { ts, session, search_id, query, handover: h } => {
-            conn.prepare_cached(EV)?.execute(params![ts, "handover", session, search_id, h.article, None::<i64>, None::<i64>, None::<String>, query, h.channel, h.action, h.reason])?;
+            conn.prepare_cached(EV)?.execute(params![ts, "handover", session, search_id, h.article, None::<i64>, None::<i64>, NO, query, h.channel, h.action, h.reason, NO])?;
         }
     }
     Ok(())
@@ -199,15 +201,16 @@ impl Store {
         })
     }
 
-    /// Views and helpful votes per article since `since`, for the most popular FAQs.
-    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64)>> {
+    /// Views, helpful and unhelpful votes per article since `since`, for the most popular FAQs.
+    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64, u64)>> {
         self.with(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT article, SUM(kind = 'view'), SUM(kind = 'vote' AND helpful = 1) FROM events
+                "SELECT article, SUM(kind = 'view'), SUM(kind = 'vote' AND helpful = 1), SUM(kind = 'vote' AND helpful = 0) FROM events
                  WHERE ts >= ?1 AND article IS NOT NULL AND kind IN ('view', 'vote') GROUP BY article",
             )?;
+            let n = |r: &rusqlite::Row, i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
             let rows = stmt
-                .query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)))?
+                .query_map([since], |r| Ok((r.get::<_, String>(0)?, n(r, 1)?, n(r, 2)?, n(r, 3)?)))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -379,7 +382,7 @@ mod tests {
     }
 
     fn vote(article: &str) -> Vote {
-        Vote { ts: now(), session: None, search_id: None, article: article.into(), helpful: true, query: None, comment: Some("x".repeat(400)) }
+        Vote { ts: now(), session: None, search_id: None, article: article.into(), helpful: true, query: None, comment: Some("x".repeat(400)), client: None }
     }
 
     #[test]

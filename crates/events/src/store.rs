@@ -75,11 +75,31 @@ impl EventStore {
         }
     }
 
-    /// Views and helpful votes per article since `since`.
-    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64)>> {
+    /// Views, helpful and unhelpful votes per article since `since`.
+    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64, u64)>> {
         match self {
             EventStore::Sqlite(s) => s.popularity(since),
             EventStore::Postgres(p) => p.popularity(since),
+        }
+    }
+
+    /// The key clients are hashed with, made once per database (shared by every replica).
+    pub fn client_key(&self) -> anyhow::Result<String> {
+        match self {
+            EventStore::Sqlite(s) => s.client_key(),
+            EventStore::Postgres(p) => p.client_key(),
+        }
+    }
+
+    /// Per query and page, the evidence that the page resolved the query
+    /// ([`crate::signals`]).
+    pub fn signals(
+        &self,
+        o: &crate::signals::Options,
+    ) -> anyhow::Result<Vec<crate::signals::Signal>> {
+        match self {
+            EventStore::Sqlite(s) => s.signals(o),
+            EventStore::Postgres(p) => p.signals(o),
         }
     }
 

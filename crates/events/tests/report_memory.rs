@@ -109,7 +109,7 @@ fn a_report_on_a_million_events_stays_within_a_memory_bound() {
     let started = std::time::Instant::now();
     let store = kotae_events::Store::open(&path).unwrap();
     let public_ids: Vec<String> = (0..600).map(|i| format!("faq/{i}")).collect();
-    let o = Options { from: T0, to: T0 + SPAN, limit: 20, public_ids, questions: Page::number(1, 50) };
+    let o = Options { from: T0, to: T0 + SPAN, limit: 20, public_ids, questions: Page::number(1, 50), tz: kotae_events::report::Tz::UTC };
     let r = store.with(|c| report::build(c, &o)).unwrap();
     let mut out = std::io::sink();
     r.write_text(&mut out).unwrap();
@@ -118,7 +118,7 @@ fn a_report_on_a_million_events_stays_within_a_memory_bound() {
     }
     store.with(|c| report::write_json(&r, c, &o, true, &mut out)).unwrap();
     let mut streamed = 0;
-    store.with(|c| report::questions(c, o.from, o.to, |_| {
+    store.with(|c| report::questions(c, o.from, o.to, o.tz, |_| {
         streamed += 1;
         Ok(())
     })).unwrap();

@@ -50,6 +50,7 @@ fn vote(ts: i64, sid: Option<&str>, article: &str, helpful: bool) -> Vote {
         helpful,
         query: Some("返品".into()),
         comment: Some("わかりやすい".into()),
+        client: Some("hash-voter".into()),
     }
 }
 
@@ -77,6 +78,7 @@ fn seed(store: &EventStore) {
                 article: "returns/how".into(),
                 rank: 1,
                 query: Some("返品".into()),
+                client: Some("hash-a".into()),
             },
             view(T0 + 5, Some("a1"), "returns/how"),
             search("z1", T0 + 100, Some("tab2"), "りょうしゅうしょ", 0),
@@ -137,7 +139,8 @@ on_both_stores!(
     writer_batches_and_flushes,
     retention,
     popularity_counts_views_and_helpful_votes,
-    report_is_the_same_as_on_a_sqlite_file
+    report_is_the_same_as_on_a_sqlite_file,
+    resolved_clicks_from_many_clients_are_evidence_and_a_flood_counts_once,
 );
 
 fn records_every_kind(store: &EventStore) {
@@ -233,8 +236,8 @@ fn popularity_counts_views_and_helpful_votes(store: &EventStore) {
     assert_eq!(
         rows,
         [
-            ("returns/how".to_string(), 2, 1),
-            ("shipping/fee".to_string(), 0, 0)
+            ("returns/how".to_string(), 2, 1, 1),
+            ("shipping/fee".to_string(), 0, 0, 1)
         ]
     );
     let mut later = store.popularity(T0 + 145).unwrap();
@@ -242,8 +245,8 @@ fn popularity_counts_views_and_helpful_votes(store: &EventStore) {
     assert_eq!(
         later,
         [
-            ("returns/how".to_string(), 0, 1),
-            ("shipping/fee".to_string(), 0, 0)
+            ("returns/how".to_string(), 0, 1, 1),
+            ("shipping/fee".to_string(), 0, 0, 1)
         ]
     );
 }
@@ -259,6 +262,7 @@ fn options(from: i64, to: i64) -> Options {
             "never/seen".into(),
         ],
         questions: Page::number(1, 10),
+        tz: report::Tz::UTC,
     }
 }
 
@@ -287,12 +291,100 @@ fn report_is_the_same_as_on_a_sqlite_file(store: &EventStore) {
     assert_eq!(got.questions.len(), 1);
 }
 
+fn click(ts: i64, sid: &str, article: &str, rank: u32, client: &str) -> Event {
+    Event::Click {
+        ts,
+        session: None,
+        search_id: Some(sid.into()),
+        article: article.into(),
+        rank,
+        query: None,
+        client: Some(client.into()),
+    }
+}
+
+fn resolved_clicks_from_many_clients_are_evidence_and_a_flood_counts_once(store: &EventStore) {
+    // Through the batched writer, as the service records clicks.
+    let writer = store.writer().unwrap();
+    for c in 0..6 {
+        let sid = format!("s{c}");
+        writer.send(search(&sid, T0, Some(&format!("tab{c}")), "届かない", 3));
+        writer.send(click(T0 + 5, &sid, "shipping/late", 4, &format!("c{c}")));
+    }
+    // One client clicking another page a hundred times, and c0 fifty more times.
+    for i in 0..100 {
+        let sid = format!("flood{i}");
+        writer.send(search(&sid, T0, None, "届かない", 3));
+        writer.send(click(T0 + 5, &sid, "spam/page", 1, "flooder"));
+        if i < 50 {
+            writer.send(click(T0 + 5, &sid, "shipping/late", 4, "c0"));
+        }
+    }
+    // Searched again in the same tab a minute later: not resolved.
+    writer.send(search("back", T0, Some("tab-back"), "届かない", 3));
+    writer.send(click(T0 + 5, "back", "shipping/late", 4, "returner"));
+    writer.send(search(
+        "back2",
+        T0 + 65,
+        Some("tab-back"),
+        "届かない 遅い",
+        3,
+    ));
+    writer.flush();
+    assert_eq!(writer.stats().dropped(), 0);
+    assert_eq!(store.count("events", "client = 'c0'").unwrap(), 51);
+
+    let signals = store
+        .signals(&kotae_events::signals::Options::new(T0 + 5))
+        .unwrap();
+    let late = signals
+        .iter()
+        .find(|s| s.article == "shipping/late")
+        .expect("six resolved clients are evidence");
+    assert_eq!((late.query.as_str(), late.clients), ("届かない", 6));
+    assert!(
+        (late.evidence - 6.0 * 2.0).abs() < 1e-9,
+        "√4 = 2 once per client: {}",
+        late.evidence
+    );
+    let spam = signals.iter().find(|s| s.article == "spam/page").unwrap();
+    assert_eq!(
+        spam.clients, 1,
+        "a hundred clicks from one client count once"
+    );
+    assert!((spam.evidence - 1.0).abs() < 1e-9, "{}", spam.evidence);
+    assert_eq!(signals.len(), 2, "{signals:?}");
+
+    let key = store.client_key().unwrap();
+    assert_eq!(key.len(), 32);
+    assert_eq!(store.client_key().unwrap(), key, "made once");
+}
+
 // PostgreSQL alone.
 
 fn pg() -> Option<(PgServer, String)> {
     let pg = PgServer::start()?;
     let url = pg.create_database("kotae");
     Some((pg, url))
+}
+
+#[test]
+fn replicas_asking_for_the_client_key_at_once_get_the_same_one() {
+    let Some((_pg, url)) = pg() else { return };
+    let stores: Vec<PgStore> = (0..2).map(|_| PgStore::connect(&url).unwrap()).collect();
+    let keys: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = stores
+            .iter()
+            .flat_map(|st| (0..4).map(move |_| st))
+            .map(|st| s.spawn(move || st.client_key().unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        keys.iter().all(|k| k == &keys[0] && k.len() == 32),
+        "{keys:?}"
+    );
+    assert_eq!(stores[0].count("settings", "").unwrap(), 1);
 }
 
 #[test]
@@ -371,6 +463,7 @@ fn a_sqlite_file_is_copied_whole_and_only_into_an_empty_database() {
     let path = dir.path().join("e.sqlite3");
     let file = EventStore::Sqlite(Arc::new(Store::open(&path).unwrap()));
     seed(&file);
+    let key = file.client_key().unwrap();
     let pg_store = PgStore::connect(&url).unwrap();
     let mut seen = Vec::new();
     let copied = pg_store
@@ -386,6 +479,8 @@ fn a_sqlite_file_is_copied_whole_and_only_into_an_empty_database() {
         report::build(&store.report_connection(o.from, o.to).unwrap(), &o).unwrap(),
         report::build(&file.report_connection(o.from, o.to).unwrap(), &o).unwrap()
     );
+    assert_eq!(store.count("events", "client IS NOT NULL").unwrap(), 3);
+    assert_eq!(store.client_key().unwrap(), key, "clients hash as before");
     // New rows are numbered after the copied ones.
     assert!(store.record_question(&question(T0, "next")).unwrap() > 1);
     let again = pg_store

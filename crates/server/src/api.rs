@@ -327,6 +327,10 @@ pub struct Feedback {
     /// The client's per-tab session id.
     #[serde(default)]
     pub session: Option<String>,
+    /// Who voted, as stored ([`crate::recorder::Events::client`]); set by the service, never
+    /// read from the request.
+    #[serde(skip)]
+    pub client: Option<String>,
 }
 
 /// Longest comment kept with a vote.
@@ -349,6 +353,7 @@ pub async fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback
         helpful: feedback.helpful,
         query: feedback.query.clone().filter(|q| !q.is_empty()),
         comment: feedback.comment.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string),
+        client: feedback.client.clone(),
     };
     crate::events::record_vote(state, vote).await?;
     if !feedback.helpful {
@@ -365,12 +370,14 @@ pub async fn record_feedback(state: &AppState, scope: Scope, feedback: &Feedback
 
 pub async fn feedback(
     State(state): State<AppState>,
+    client: Option<axum::Extension<crate::limit::Client>>,
     body: Result<Json<Feedback>, JsonRejection>,
 ) -> Result<impl IntoResponse, AppError> {
-    let Json(feedback) = body.map_err(|e| match e.status() {
+    let Json(mut feedback) = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
         _ => AppError::BadRequest(format!("invalid feedback: {}", e.body_text())),
     })?;
+    feedback.client = state.events.client(client.map(|c| c.0.0));
     let v = record_feedback(&state, Scope::Public, &feedback).await?;
     Ok((StatusCode::ACCEPTED, Json(v)))
 }
@@ -467,7 +474,8 @@ pub async fn public_article(
     client: Option<axum::Extension<crate::limit::Client>>,
     Q(p): Q,
 ) -> Result<Json<Value>, AppError> {
-    let json = article(Scope::Public, s.clone(), id, client.map(|c| c.0.0)).await?;
+    let ip = client.map(|c| c.0.0);
+    let json = article(Scope::Public, s.clone(), id, ip).await?;
     // Opened from a list of results (the widget's, with `rank`): a click, as the help page's
     // article links record it.
     if let Some(rank) = p.rank.as_deref().and_then(|r| r.trim().parse::<u32>().ok()).filter(|r| (1..=1000).contains(r)) {
@@ -478,6 +486,7 @@ pub async fn public_article(
             article: json["id"].as_str().unwrap_or_default().to_string(),
             rank,
             query: p.q.filter(|q| !q.is_empty()),
+            client: s.events.client(ip),
         });
     }
     Ok(json)

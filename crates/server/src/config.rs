@@ -24,6 +24,8 @@
 //! max_connections_per_client = 64          # per client address; 0 = off
 //! session_secret = "…"                     # console session key, 32 bytes or more; replicas share it
 //! shutdown_drain_ms = 0                    # on SIGTERM: /readyz says 503 this long before stopping
+//! timezone = "Asia/Tokyo"                  # IANA name: days and times of /ops/insights, `kotae report`
+//! learned_ranking = true                   # promote what resolved a question (see `recorder`)
 //! widget_origins = ["https://shop.example.com"]  # pages that may embed /widget.js (CORS)
 //! image_hosts = ["https://cdn.example.com"] # external image hosts pages may show (CSP img-src)
 //!
@@ -40,6 +42,9 @@
 //! `KOTAE_LOGIN_FAILURES_PER_MINUTE`, `KOTAE_TRUST_FORWARDED_FOR` (`true`/`false`),
 //! `KOTAE_MAX_CONNECTIONS`, `KOTAE_MAX_CONNECTIONS_PER_CLIENT`, `KOTAE_HEADER_READ_TIMEOUT_MS`,
 //! `KOTAE_SESSION_SECRET`, `KOTAE_SHUTDOWN_DRAIN_MS`,
+//! `KOTAE_TIMEZONE`, `KOTAE_LEARNED_RANKING` (`true`/`false`),
+//! `KOTAE_WIDGET_ORIGINS` (`https://a.example,https://b.example`; empty: none),
+//! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
 //! `session_secret` signs console session cookies ([`crate::session`]): replicas behind one load
 //! balancer must have the same one, so that a login on one works on the others. Unset, each
@@ -47,8 +52,6 @@
 //! `shutdown_drain_ms`: on SIGTERM or Ctrl-C, `/readyz` answers 503 at once while requests keep
 //! being served for this long, so that a load balancer stops sending new ones; then the service
 //! stops (finishing the requests in flight). A second signal stops it at once.
-//! `KOTAE_WIDGET_ORIGINS` (`https://a.example,https://b.example`; empty: none),
-//! and `KOTAE_OPERATORS` (`name:secret,name:secret`), which replaces the file's operators.
 //!
 //! Every operator, from the file or the environment, has a token of 12 characters or more or
 //! an argon2 hash: [`Config::validate`] refuses the settings otherwise, naming the operator.
@@ -125,6 +128,11 @@ pub struct Config {
     pub session_secret: Option<String>,
     /// How long readiness says 503 before the service stops, on SIGTERM.
     pub shutdown_drain_ms: u64,
+    /// The site's time zone (IANA name): the insights' days and times are in it.
+    pub timezone: String,
+    /// Move up, for a query seen often enough, the pages that resolved it for many clients
+    /// (`kotae_core::search::learned`); off: the plain ranking (writers' pins still apply).
+    pub learned_ranking: bool,
     /// Origins (`scheme://host[:port]`) of the pages that embed `/widget.js`: only they get
     /// CORS headers on the public API, and may send votes to it ([`crate::widget`]).
     pub widget_origins: Vec<String>,
@@ -163,6 +171,8 @@ impl Default for Config {
             result_cache: kotae_core::search::result_cache::DEFAULT_CAPACITY,
             session_secret: None,
             shutdown_drain_ms: 0,
+            timezone: kotae_events::report::DEFAULT_TIMEZONE.into(),
+            learned_ranking: true,
             widget_origins: Vec::new(),
             image_hosts: Vec::new(),
         }
@@ -224,6 +234,7 @@ impl Config {
                 crate::session::MIN_SECRET_BYTES
             );
         }
+        kotae_events::report::parse_timezone(&self.timezone).context("timezone")?;
         for origin in &self.widget_origins {
             check_origin(origin).context("widget_origins")?;
         }
@@ -234,6 +245,11 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// The site's time zone ([`Config::validate`] refused any other than a valid name).
+    pub fn tz(&self) -> kotae_events::report::Tz {
+        kotae_events::report::parse_timezone(&self.timezone).unwrap_or(kotae_events::report::Tz::Asia__Tokyo)
     }
 
     /// Switch every per-client request limit off (`KOTAE_RATE_LIMIT=0`).
@@ -308,12 +324,17 @@ impl Config {
             self.login_failures_per_minute =
                 v.trim().parse().with_context(|| format!("KOTAE_LOGIN_FAILURES_PER_MINUTE: `{v}` is not a whole number"))?;
         }
-        if let Some(v) = var("KOTAE_TRUST_FORWARDED_FOR") {
-            self.trust_forwarded_for = match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" | "" => false,
-                _ => anyhow::bail!("KOTAE_TRUST_FORWARDED_FOR: `{v}` is not true or false"),
-            };
+        for (key, target) in [("KOTAE_TRUST_FORWARDED_FOR", &mut self.trust_forwarded_for), ("KOTAE_LEARNED_RANKING", &mut self.learned_ranking)] {
+            if let Some(v) = var(key) {
+                *target = match v.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" | "" => false,
+                    _ => anyhow::bail!("{key}: `{v}` is not true or false"),
+                };
+            }
+        }
+        if let Some(v) = var("KOTAE_TIMEZONE") {
+            self.timezone = v.trim().to_string();
         }
         if let Some(v) = var("KOTAE_SESSION_SECRET").filter(|v| !v.is_empty()) {
             self.session_secret = Some(v);
@@ -522,6 +543,26 @@ mod tests {
         assert_eq!((config.rate_limit_per_second, config.write_rate_limit_per_minute, config.page_rate_limit_per_second), (0.0, 0.0, 0.0));
         assert!(Config { max_connections: 0, ..Config::default() }.validate().is_err());
         assert!(Config { write_rate_limit_per_minute: -1.0, ..Config::default() }.validate().is_err());
+    }
+
+    #[test]
+    fn the_time_zone_is_checked_at_start_and_learning_can_be_switched_off() {
+        let config = Config::default();
+        assert_eq!((config.tz(), config.learned_ranking), (kotae_events::report::Tz::Asia__Tokyo, true));
+        let file: Config = toml::from_str("timezone = \"Asia/Tokio\"\n").unwrap();
+        let error = format!("{:#}", file.validate().unwrap_err());
+        assert!(error.starts_with("timezone") && error.contains("`Asia/Tokio` is not a time zone"), "{error}");
+        let mut config = Config::default();
+        config
+            .apply_env(|k| match k {
+                "KOTAE_TIMEZONE" => Some("Europe/Paris".into()),
+                "KOTAE_LEARNED_RANKING" => Some("off".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(config.validate().is_ok());
+        assert_eq!((config.tz().name(), config.learned_ranking), ("Europe/Paris", false));
+        assert!(config.apply_env(|k| (k == "KOTAE_LEARNED_RANKING").then(|| "maybe".into())).is_err());
     }
 
     #[test]

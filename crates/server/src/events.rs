@@ -230,6 +230,25 @@ pub fn contact_link(kind: &str, query: &str, sid: Option<&str>) -> String {
     url
 }
 
+/// Read what resolved each question (the learned ranking's evidence) now, then every minute.
+/// With `learned_ranking` off, nothing is read and the task ends at once.
+pub fn spawn_learning(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if !state.config.learned_ranking {
+            tracing::info!("the learned ranking is off (learned_ranking = false): results keep the plain ranking");
+            return;
+        }
+        let mut tick = tokio::time::interval(LEARNED_REFRESH);
+        loop {
+            tick.tick().await;
+            state.events.refresh_learned().await;
+        }
+    })
+}
+
+/// How often the learned ranking's evidence is read again.
+pub const LEARNED_REFRESH: Duration = Duration::from_secs(60);
+
 /// Delete events past the retention period now, then once a day. A retention of 0 days is
 /// off: nothing is ever deleted, and the task ends at once.
 pub fn spawn_retention(state: AppState) -> tokio::task::JoinHandle<()> {

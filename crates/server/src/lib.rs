@@ -242,9 +242,11 @@ pub async fn run(config: Config, analyzer: Analyzer) -> anyhow::Result<()> {
     let state = AppState::with_events(config, analyzer, snapshot, events);
     let reloader = reload::spawn(state.clone(), interval);
     let retention = events::spawn_retention(state.clone());
+    let learning = events::spawn_learning(state.clone());
     serve(listener, state.clone(), drained(state.clone(), drain)).await?;
     reloader.abort();
     retention.abort();
+    learning.abort();
     let flushing = state.clone();
     let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
     tracing::info!("stopped");

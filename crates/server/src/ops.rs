@@ -395,7 +395,7 @@ pub async fn console(State(state): State<AppState>, headers: HeaderMap, Q(params
             })
             .collect(),
     });
-    let body = render(&templates::Console {
+    let mut body = render(&templates::Console {
         q: &q,
         audiences: [("all", "すべて"), ("public", "公開FAQ"), ("internal", "社内マニュアル")],
         audience: &aud,
@@ -403,12 +403,58 @@ pub async fn console(State(state): State<AppState>, headers: HeaderMap, Q(params
         category: &cat,
         results,
     });
+    if !q.trim().is_empty() {
+        body.push_str(&learned_section(&state, &snapshot, state.learned_explain(q.clone()).await?));
+    }
     // The header search box keeps the filters chosen here.
     let mut carry = vec![("audience".to_string(), aud.clone())];
     if !cat.is_empty() {
         carry.push(("category".to_string(), cat.clone()));
     }
     Ok(console_page(&state, "ナレッジ検索", body, &q, carry).into_response())
+}
+
+/// What customers taught the public ranking for this query, and the writers' pin: each page's
+/// resolving clients, evidence, boost and place before and after. Nothing when nothing is known.
+fn learned_section(state: &AppState, snapshot: &kotae_core::Snapshot, applied: Vec<kotae_core::search::learned::Applied>) -> String {
+    use std::fmt::Write as _;
+    let off = !state.config.learned_ranking;
+    if applied.is_empty() && !off {
+        return String::new();
+    }
+    let place = |p: Option<usize>| p.map_or_else(|| "圏外".to_string(), |n| format!("{n}位"));
+    let mut out = String::from(
+        r#"<section class="learned" aria-labelledby="learned-h"><h2 id="learned-h">お客様の行動による順位補正（公開FAQ）</h2>"#,
+    );
+    if off {
+        out.push_str(r#"<p class="note">学習による順位補正はオフです（learned_ranking = false）。執筆者の固定（pinned_queries）だけが効きます。</p>"#);
+    }
+    if !applied.is_empty() {
+        out.push_str("<table><thead><tr><th>記事</th><th>解決したお客様</th><th>根拠（重み付き）</th><th>補正</th><th>順位</th></tr></thead><tbody>");
+        for a in &applied {
+            let title = snapshot.corpus.info(&a.page).map_or(a.page.as_str(), |p| p.title.as_str());
+            let boost = if a.pinned {
+                "固定（pinned_queries）".to_string()
+            } else if a.boost > 0.0 {
+                format!("+{:.0}%", a.boost * 100.0)
+            } else {
+                format!("なし（{}人未満）", kotae_core::search::learned::MIN_CLIENTS)
+            };
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}人</td><td>{:.1}</td><td>{}</td><td>{} → {}</td></tr>",
+                html::escape(title),
+                a.clients,
+                a.evidence,
+                html::escape(&boost),
+                place(a.from),
+                place(a.to)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+    out
 }
 
 /// A page number that is malformed or past the last page of the console's results.

@@ -352,6 +352,7 @@ pub async fn article(
     let sid = crate::events::clean_id(params.sid.as_deref());
     let query = params.q.unwrap_or_default();
     let now = kotae_events::now();
+    let client = client.map(|c| c.0.0);
     if let Some(rank) = params.rank.as_deref().and_then(|r| r.trim().parse::<u32>().ok()).filter(|r| (1..=1000).contains(r)) {
         state.events.send(kotae_events::Event::Click {
             ts: now,
@@ -360,10 +361,11 @@ pub async fn article(
             article: page.id.clone(),
             rank,
             query: Some(query.clone()).filter(|q| !q.is_empty()),
+            client: state.events.client(client),
         });
     }
     // Popularity counts one view per client and article in `view_window_minutes`.
-    if state.views.first_view(client.map(|c| c.0.0), &page.id) {
+    if state.views.first_view(client, &page.id) {
         state.events.send(kotae_events::Event::View { ts: now, session: None, search_id: sid.clone(), article: page.id.clone() });
     }
     let base = base_url(&state, &headers);
@@ -452,6 +454,7 @@ pub struct VoteForm {
 
 pub async fn vote(
     State(state): State<AppState>,
+    client: Option<axum::Extension<crate::limit::Client>>,
     headers: HeaderMap,
     form: Result<Form<VoteForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Html<String>, AppError> {
@@ -467,6 +470,7 @@ pub async fn vote(
         comment: None,
         search_id: form.sid.clone(),
         session: form.s.clone(),
+        client: state.events.client(client.map(|c| c.0.0)),
     };
     crate::api::record_feedback(&state, Scope::Public, &feedback).await?;
     let sid = crate::events::clean_id(form.sid.as_deref());

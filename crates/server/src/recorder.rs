@@ -1,8 +1,16 @@
 //! The service's handle on the events database: the background writer, the popularity cache
-//! of 「よくあるご質問」, and the gate that lets one insights report be computed at a time.
-//! Handlers that record events are in [`crate::events`]; this module knows no request.
+//! of 「よくあるご質問」, the learned ranking's evidence, and the gate that lets one insights
+//! report be computed at a time. Handlers that record events are in [`crate::events`]; this
+//! module knows no request.
+//!
+//! **Learned ranking.** [`Events::refresh_learned`] (every minute, [`crate::events::spawn_learning`])
+//! reads [`kotae_events::signals`] and keeps, per normalized query, the pages that resolved it
+//! with their evidence ([`kotae_core::search::learned`] decides the boost: at least 5 distinct
+//! clients, capped). Clicks and votes carry a keyed hash of the client ([`Events::client`]), so
+//! one client counts once however often it clicks.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,6 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use kotae_core::content::Audience;
 use kotae_core::index::PageInfo;
+use kotae_core::search::learned::Evidence;
 use kotae_events::report::Report;
 use kotae_events::{Event, EventStore, Store, Writer};
 use tokio::sync::Semaphore;
@@ -20,18 +29,62 @@ use crate::error::AppError;
 const POPULAR_TTL: Duration = Duration::from_secs(60);
 /// The window the most popular FAQs are counted over.
 pub const POPULAR_DAYS: i64 = 30;
-/// Popularity scores and when they were read.
-type Cached = Option<(Instant, Arc<HashMap<String, u64>>)>;
+/// Popularity figures and when they were read.
+type Cached = Option<(Instant, Arc<HashMap<String, Popularity>>)>;
+
+/// What customers did with one article over [`POPULAR_DAYS`] days.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Popularity {
+    /// Counted views (one per client and article per `view_window_minutes`).
+    pub views: u64,
+    /// 「はい」 and 「いいえ」 votes.
+    pub yes: u64,
+    pub no: u64,
+}
+
+/// Below this many views and votes, an article keeps the writers' place.
+pub const MIN_EVIDENCE: u64 = 20;
+/// The helpful ratio's prior: as if every article had this many 「はい」 …
+pub const PRIOR_YES: f64 = 3.0;
+/// … out of this many votes.
+pub const PRIOR_VOTES: f64 = 4.0;
+/// What the writers' first `featured` page is worth, in views of an article with the prior's
+/// helpful ratio; the later ones a little less each.
+pub const FEATURED_WORTH: f64 = 10.0;
+
+impl Popularity {
+    /// The helpful ratio with the prior: (yes + 3) / (votes + 4).
+    pub fn helpful(&self) -> f64 {
+        (self.yes as f64 + PRIOR_YES) / ((self.yes + self.no) as f64 + PRIOR_VOTES)
+    }
+
+    /// What the figures say, once there are [`MIN_EVIDENCE`] views and votes (0 before): the
+    /// views and votes, times how much the smoothed helpful ratio is above one half (so an
+    /// article voted 「いいえ」 more than 「はい」 scores below zero).
+    pub fn score(&self) -> f64 {
+        let evidence = self.views + self.yes + self.no;
+        if evidence < MIN_EVIDENCE {
+            return 0.0;
+        }
+        evidence as f64 * (2.0 * self.helpful() - 1.0)
+    }
+}
 
 struct Open {
     store: EventStore,
     writer: Writer,
+    /// The key clients are hashed with ([`EventStore::client_key`]).
+    client_key: String,
 }
+
+/// Normalized query → the pages that resolved it.
+pub type LearnedEvidence = Arc<HashMap<String, Vec<Evidence>>>;
 
 /// The service's handle on the events database; disabled when it could not be opened.
 pub struct Events {
     open: Option<Open>,
     popular: Mutex<Cached>,
+    learned: Mutex<LearnedEvidence>,
     /// Insights reports: one computed at a time.
     pub(crate) reports: Gate,
 }
@@ -45,15 +98,63 @@ impl Events {
         Self::with_store(config.open_events()?)
     }
 
-    /// Record into `store`, with a writer thread of its own.
+    /// Record into `store`, with a writer thread of its own; clients are hashed with the
+    /// store's key ([`EventStore::client_key`], one for every replica of a shared database).
     pub fn with_store(store: EventStore) -> anyhow::Result<Self> {
         let writer = store.writer()?;
-        Ok(Events { open: Some(Open { store, writer }), popular: Mutex::new(None), reports: Gate::default() })
+        let client_key = store.client_key()?;
+        Ok(Events {
+            open: Some(Open { store, writer, client_key }),
+            popular: Mutex::new(None),
+            learned: Mutex::default(),
+            reports: Gate::default(),
+        })
     }
 
     /// No database: nothing is recorded, votes and questions are refused.
     pub fn disabled() -> Self {
-        Events { open: None, popular: Mutex::new(None), reports: Gate::default() }
+        Events { open: None, popular: Mutex::new(None), learned: Mutex::default(), reports: Gate::default() }
+    }
+
+    /// What a client is stored as: a keyed hash of its address (of its /64 for IPv6), 16 hex
+    /// digits; `None` for an unknown client or without a database.
+    pub fn client(&self, ip: Option<IpAddr>) -> Option<String> {
+        use blake2::{Blake2b256, Digest};
+        let (open, ip) = (self.open.as_ref()?, ip?);
+        let mut h = Blake2b256::new();
+        h.update(open.client_key.as_bytes());
+        h.update(crate::client::client_key(ip).to_string().as_bytes());
+        Some(h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The learned ranking's evidence, as last read.
+    pub fn learned(&self) -> LearnedEvidence {
+        self.learned.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Read the learned ranking's evidence from the store now (every minute, and in tests).
+    pub async fn refresh_learned(&self) -> LearnedEvidence {
+        let options = kotae_events::signals::Options::new(kotae_events::now());
+        let evidence: HashMap<String, Vec<Evidence>> = match self.blocking(move |s| s.signals(&options)).await {
+            Ok(signals) => {
+                let mut map: HashMap<String, Vec<Evidence>> = HashMap::new();
+                for s in signals {
+                    map.entry(s.query).or_default().push(Evidence { page: s.article, evidence: s.evidence, clients: s.clients });
+                }
+                map
+            }
+            Err(e) => {
+                if self.open.is_some() {
+                    tracing::warn!(error = ?e, "cannot read what resolved each question");
+                }
+                HashMap::new()
+            }
+        };
+        let evidence = Arc::new(evidence);
+        if let Ok(mut l) = self.learned.lock() {
+            *l = evidence.clone();
+        }
+        evidence
     }
 
     pub fn store(&self) -> Option<&EventStore> {
@@ -118,8 +219,8 @@ impl Events {
         self.open.as_ref().map(|o| o.writer.stats())
     }
 
-    /// Popularity scores (views + 3 × helpful votes over the last 30 days), cached for a minute.
-    pub async fn popularity(&self) -> Arc<HashMap<String, u64>> {
+    /// Views and votes per article over the last 30 days, cached for a minute.
+    pub async fn popularity(&self) -> Arc<HashMap<String, Popularity>> {
         if let Ok(cache) = self.popular.lock()
             && let Some((at, scores)) = cache.as_ref()
             && at.elapsed() < POPULAR_TTL
@@ -128,7 +229,7 @@ impl Events {
         }
         let since = kotae_events::now() - POPULAR_DAYS * 86_400;
         let scores = match self.blocking(move |s| s.popularity(since)).await {
-            Ok(rows) => rows.into_iter().map(|(id, views, helpful)| (id, views + 3 * helpful)).collect(),
+            Ok(rows) => rows.into_iter().map(|(id, views, yes, no)| (id, Popularity { views, yes, no })).collect(),
             Err(e) => {
                 if self.open.is_some() {
                     tracing::warn!(error = ?e, "cannot read popularity");
@@ -156,17 +257,24 @@ impl Events {
     }
 }
 
-/// The `n` most popular public pages: by the stored views and helpful votes of the last 30
-/// days, by the writers' `featured` order before there are any (and as the tie-break).
-pub fn popular<'a>(scores: &HashMap<String, u64>, pages: &'a [PageInfo], n: usize) -> Vec<&'a PageInfo> {
-    let mut candidates: Vec<(&PageInfo, u64)> = pages
-        .iter()
-        .filter(|p| p.audience == Audience::Public)
-        .map(|p| (p, scores.get(&p.id).copied().unwrap_or(0)))
-        .filter(|(p, score)| *score > 0 || p.featured.is_some())
+/// The `n` most popular public pages. Each page scores the writers' place (the `featured`
+/// pages, in their order, from [`FEATURED_WORTH`] down) plus what the figures of the last 30
+/// days say ([`Popularity::score`]: nothing under [`MIN_EVIDENCE`] views and votes, below zero
+/// for a page mostly voted 「いいえ」). A few views move nothing; many views with 「はい」 votes
+/// put a page first; many 「いいえ」 push a featured page down.
+pub fn popular<'a>(figures: &HashMap<String, Popularity>, pages: &'a [PageInfo], n: usize) -> Vec<&'a PageInfo> {
+    let public = || pages.iter().filter(|p| p.audience == Audience::Public);
+    let mut featured: Vec<&PageInfo> = public().filter(|p| p.featured.is_some()).collect();
+    featured.sort_by(|a, b| a.featured.cmp(&b.featured).then(a.id.cmp(&b.id)));
+    let worth = |id: &str| {
+        featured.iter().position(|p| p.id == id).map_or(0.0, |i| FEATURED_WORTH * (1.0 - i as f64 / (2.0 * featured.len() as f64)))
+    };
+    let mut candidates: Vec<(&PageInfo, f64)> = public()
+        .map(|p| (p, worth(&p.id) + figures.get(&p.id).map_or(0.0, Popularity::score)))
+        .filter(|(p, score)| *score > 0.0 || p.featured.is_some())
         .collect();
     candidates.sort_by(|(a, sa), (b, sb)| {
-        sb.cmp(sa)
+        sb.total_cmp(sa)
             .then(a.featured.unwrap_or(u32::MAX).cmp(&b.featured.unwrap_or(u32::MAX)))
             .then(a.id.cmp(&b.id))
     });

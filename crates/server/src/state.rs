@@ -1,11 +1,13 @@
 //! What does every handler share? The served snapshot, the analyzer, settings, the events
 //! database, the console sessions' key and whether the service is draining.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use kotae_core::search::learned::{self, Applied, Learned};
 use kotae_core::search::{SearchResults, SearchRequest};
 use kotae_core::{Analyzer, AudienceFilter, IndexRoot, Snapshot};
 
@@ -35,6 +37,8 @@ pub struct Inner {
     pub operators: Arc<crate::auth::Operators>,
     /// Article views counted lately, per client (for popularity).
     pub views: crate::views::Seen,
+    /// The writers' pins of the served generation (its folder, then normalized query → page).
+    pins: Mutex<(std::path::PathBuf, Arc<HashMap<String, String>>)>,
 }
 
 impl std::ops::Deref for AppState {
@@ -67,6 +71,7 @@ impl AppState {
             limits: crate::limit::Limits::new(&config),
             operators: crate::auth::Operators::new(&config.operators),
             views: crate::views::Seen::new(Duration::from_secs(config.view_window_minutes.saturating_mul(60))),
+            pins: Mutex::default(),
             config,
         }))
     }
@@ -139,21 +144,72 @@ impl AppState {
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
+        // What customers taught the ranking applies to customers' results (the public index);
+        // a learned query is searched deeper from the first hit, so that a page further down
+        // can come up, and the page is cut from that one order. Past the first
+        // `learned::DEPTH` hits, which the learned ranking only reorders, nothing moves.
+        let learned = (audience == AudienceFilter::Public && offset < learned::DEPTH)
+            .then(|| self.learned(&snapshot))
+            .filter(|l| l.knows(&query));
+        let (window, snippets) = match learned {
+            Some(_) => {
+                let depth = offset.saturating_add(limit).max(learned::DEPTH);
+                ((0, depth), offset.saturating_add(snippets).max(learned::DEPTH))
+            }
+            None => ((offset, limit), snippets),
+        };
         let results = tokio::task::spawn_blocking(move || {
             let request = SearchRequest {
                 query: &query,
                 audience,
                 category: category.as_deref(),
-                limit,
-                offset,
+                limit: window.1,
+                offset: window.0,
                 explain: false,
                 snippets,
             };
-            snap.search(&request)
+            let mut results = snap.search(&request)?;
+            if let Some(learned) = learned {
+                learned.apply(&query, &mut results);
+                results.hits.drain(..offset.min(results.hits.len()));
+                results.hits.truncate(limit);
+            }
+            Ok::<_, kotae_core::Error>(results)
         })
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))??;
         Ok((snapshot, results))
+    }
+
+    /// The evidence (unless `learned_ranking` is off) and the pins of `snapshot`.
+    pub fn learned(&self, snapshot: &Snapshot) -> Learned {
+        let evidence = if self.config.learned_ranking { self.events.learned() } else { Arc::default() };
+        let pins = match self.pins.lock() {
+            Ok(mut cached) => {
+                if cached.0 != snapshot.generation {
+                    let pages = snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public);
+                    *cached = (snapshot.generation.clone(), Arc::new(learned::pins(pages.map(|p| (p.id.as_str(), p.pinned_queries.as_slice())))));
+                }
+                cached.1.clone()
+            }
+            Err(_) => Arc::default(),
+        };
+        Learned { evidence, pins }
+    }
+
+    /// What the learned ranking and the pins do to the customers' results for `query`: each
+    /// page's evidence, boost, and place before and after (the console's and `--explain`'s view).
+    pub async fn learned_explain(&self, query: String) -> Result<Vec<Applied>, AppError> {
+        let snapshot = self.snapshot();
+        let learned = self.learned(&snapshot);
+        tokio::task::spawn_blocking(move || {
+            let request = SearchRequest { limit: learned::DEPTH, snippets: 0, ..SearchRequest::new(&query) };
+            let mut results = snapshot.search(&request)?;
+            Ok::<_, kotae_core::Error>(learned.apply(&query, &mut results))
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(AppError::from)
     }
 }
 

@@ -41,6 +41,14 @@ pub struct Args {
     /// Longest list in the ranked sections.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// The site's time zone, for days and times (an IANA name) [default: `timezone` of the
+    /// settings file, else Asia/Tokyo].
+    #[arg(long, env = "KOTAE_TIMEZONE")]
+    timezone: Option<String>,
+    /// Settings file (TOML) to read `timezone` from; `kotae.toml` in the current folder is
+    /// read if present.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// The served index generation and its pages.
@@ -61,8 +69,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(r) = &args.report {
         anyhow::ensure!(SECTIONS.contains(&r.as_str()), "--report must be one of {}", SECTIONS.join(", "));
     }
+    let tz = match &args.timezone {
+        Some(name) => report::parse_timezone(name).context("--timezone")?,
+        None => {
+            let file = args.config.clone().or_else(|| Some(PathBuf::from("kotae.toml")).filter(|p| p.is_file()));
+            kotae_server::config::Config::load(file.as_deref())?.tz()
+        }
+    };
     let now = kotae_events::now();
-    let from = report::parse_since(&args.since, now)?;
+    let from = report::parse_since(&args.since, now, tz)?;
     let to = now + 1;
     report::check_span(from, to).with_context(|| format!("--since {}", args.since))?;
     let served = match served(&args.index.index) {
@@ -87,7 +102,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     // The questions are streamed from the database as they are printed, not held in memory.
-    let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE };
+    let options = report::Options { from, to, limit: args.limit, public_ids: ids, questions: Page::NONE, tz };
     let mut r = report::build(&conn, &options)?;
     // Articles are shown by title (ids stay in CSV and JSON).
     if let Some((_, corpus)) = &served {
@@ -103,7 +118,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     // Contact addresses customers left are shown only in the console (/ops/insights).
     let each_question = |f: &mut dyn FnMut(QuestionRow) -> anyhow::Result<()>| {
-        report::questions(&conn, from, to, |mut q| {
+        report::questions(&conn, from, to, tz, |mut q| {
             q.redact();
             f(q)
         })

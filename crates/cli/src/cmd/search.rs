@@ -1,10 +1,14 @@
 //! `kotae search`: search the index from the command line.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use kotae_core::search::Snippet;
+use kotae_core::search::learned::{self, Evidence, Learned};
 use kotae_core::{AudienceFilter, IndexRoot, SearchRequest, Snapshot};
 use serde_json::json;
 
@@ -31,6 +35,14 @@ pub struct Args {
     /// synonyms) were applied.
     #[arg(long)]
     explain: bool,
+    /// The events database whose resolved clicks reorder public results as on the help page
+    /// [default: kotae-events.sqlite3 beside the index folder, if it is there].
+    #[arg(long, env = "KOTAE_EVENTS_DB")]
+    events: Option<PathBuf>,
+    /// The plain ranking: no learned boosts (the writers' pins still apply), as with
+    /// `learned_ranking = false`.
+    #[arg(long)]
+    no_learned: bool,
     /// The question, as a customer would type it.
     #[arg(required = true, num_args = 1..)]
     query: Vec<String>,
@@ -43,16 +55,21 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let analyzer = kotae_core::Analyzer::from_env().context("loading the Japanese dictionary")?;
     let snapshot = Snapshot::open(&IndexRoot::new(&args.index.index), &analyzer)?;
     let query = args.query.join(" ");
+    // Customers' results are reordered by what resolved their question, as on the help page.
+    let learned = if audience == AudienceFilter::Public { learned(&args, &snapshot)? } else { Learned::default() };
+    let knows = learned.knows(&query);
     let request = SearchRequest {
         query: &query,
         audience,
         category: args.category.as_deref(),
-        limit: args.limit,
+        limit: if knows { args.limit.max(learned::DEPTH) } else { args.limit },
         offset: 0,
         explain: args.explain,
         snippets: usize::MAX,
     };
-    let results = snapshot.search(&request)?;
+    let mut results = snapshot.search(&request)?;
+    let applied = learned.apply(&query, &mut results);
+    results.hits.truncate(args.limit);
 
     if args.json {
         let hits: Vec<_> = results
@@ -73,7 +90,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean, "verdict": results.verdict }));
+        let mut out = json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean, "verdict": results.verdict });
+        if args.explain {
+            out["learned"] = json!(applied);
+        }
+        println!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -112,8 +133,49 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             println!("      {:>7.3}  {:<10} {:<14} {}{from}", e.score, e.kind, e.field, e.text);
         }
     }
+    if args.explain {
+        for a in &applied {
+            let place = |p: Option<usize>| p.map_or_else(|| "-".to_string(), |n| n.to_string());
+            let what = if a.pinned {
+                "pinned".to_string()
+            } else if a.boost > 0.0 {
+                format!("boost +{:.0}% of the best score", a.boost * 100.0)
+            } else {
+                format!("no boost (fewer than {} clients)", learned::MIN_CLIENTS)
+            };
+            println!(
+                "learned: {}  {} client(s), evidence {:.2}: {what}; rank {} -> {}",
+                a.page,
+                a.clients,
+                a.evidence,
+                place(a.from),
+                place(a.to)
+            );
+        }
+    }
     eprintln!("{}{} match(es)", results.total, if results.total_exact { "" } else { " or more" });
     Ok(ExitCode::SUCCESS)
+}
+
+/// The writers' pins, and unless `--no-learned` (or `KOTAE_LEARNED_RANKING=false`) what the
+/// events database says resolved each question.
+fn learned(args: &Args, snapshot: &Snapshot) -> anyhow::Result<Learned> {
+    let pages = snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public);
+    let pins = Arc::new(learned::pins(pages.map(|p| (p.id.as_str(), p.pinned_queries.as_slice()))));
+    let off = args.no_learned
+        || std::env::var("KOTAE_LEARNED_RANKING").is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "0" | "false" | "no" | "off"));
+    let path = args.events.clone().unwrap_or_else(|| {
+        args.index.index.parent().unwrap_or(std::path::Path::new("")).join(kotae_events::DEFAULT_FILE)
+    });
+    if off || !path.is_file() {
+        return Ok(Learned { pins, ..Learned::default() });
+    }
+    let store = kotae_events::Store::open(&path)?;
+    let mut evidence: HashMap<String, Vec<Evidence>> = HashMap::new();
+    for s in store.signals(&kotae_events::signals::Options::new(kotae_events::now()))? {
+        evidence.entry(s.query).or_default().push(Evidence { page: s.article, evidence: s.evidence, clients: s.clients });
+    }
+    Ok(Learned { evidence: Arc::new(evidence), pins })
 }
 
 /// The snippet with its highlights in bold on a terminal, or in 【】 otherwise.

@@ -15,12 +15,13 @@ pub struct RawFrontMatter {
     pub updated: Option<String>,
     pub review_by: Option<String>,
     pub featured: Option<u32>,
+    pub pinned_queries: Vec<String>,
 }
 
 /// The fields a front matter may have. Others are errors, so a misspelt `titel:` is reported
 /// instead of silently ignored.
 pub const FIELDS: &[&str] =
-    &["title", "id", "category", "tags", "audience", "aliases", "related", "updated", "review_by", "featured"];
+    &["title", "id", "category", "tags", "audience", "aliases", "related", "updated", "review_by", "featured", "pinned_queries"];
 
 /// A file split at its front matter.
 #[derive(Debug, PartialEq, Eq)]
@@ -102,6 +103,7 @@ pub fn parse(yaml: &str, yaml_line: usize) -> Result<RawFrontMatter, FrontMatter
             "tags" => list(&mut fm.tags),
             "aliases" => list(&mut fm.aliases),
             "related" => list(&mut fm.related),
+            "pinned_queries" => list(&mut fm.pinned_queries),
             "featured" => yaml::whole_number(key, v).map(|n| fm.featured = n),
             _ => Err(format!("unknown field `{key}`: the fields are {}", FIELDS.join(", "))),
         }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod images;
 pub mod markdown;
 pub mod model;
+mod pins;
 pub mod plain;
 pub mod yaml;
 
@@ -429,7 +430,7 @@ fn load_page(
         _ => {}
     }
 
-    for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related)] {
+    for (key, list) in [("tags", &raw.tags), ("aliases", &raw.aliases), ("related", &raw.related), ("pinned_queries", &raw.pinned_queries)] {
         if list.iter().any(|v| v.trim().is_empty()) {
             report(line_of(key), format!("`{key}` has an empty entry"));
             }
@@ -474,6 +475,7 @@ fn load_page(
         updated,
         review_by,
         featured: raw.featured,
+        pinned_queries: raw.pinned_queries.into_iter().map(|t| t.trim().to_string()).collect(),
         body: split.body.to_string(),
         body_line: split.body_line,
         sections: parsed.sections,
@@ -533,6 +535,7 @@ fn check_links(root: &Path, pages: &[Page], unreadable: &[String], diagnostics: 
             }
         }
     }
+    pins::check(root, pages, diagnostics);
 }
 
 fn front_matter_of(path: &Path) -> Option<(String, usize)> {

@@ -59,6 +59,9 @@ pub struct Page {
     pub review_by: Option<NaiveDate>,
     /// Writer-set order among the most asked questions (lower first).
     pub featured: Option<u32>,
+    /// Questions this page answers first, whatever the ranking says (`pinned_queries:`).
+    #[serde(default)]
+    pub pinned_queries: Vec<String>,
     /// The answer, in Markdown.
     pub body: String,
     /// The 1-based line of the file where the body starts.

@@ -141,6 +141,7 @@ mod tests {
             updated: None,
             review_by: None,
             featured: None,
+            pinned_queries: Vec::new(),
             body: String::new(),
             body_line: 1,
             sections: Vec::new(),

@@ -41,6 +41,9 @@ pub struct PageInfo {
     pub audience: Audience,
     /// Writer-set order among the most asked questions (lower first).
     pub featured: Option<u32>,
+    /// Questions the writers pinned this page for (`pinned_queries:`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pinned_queries: Vec<String>,
     pub updated: Option<NaiveDate>,
     /// Where the page's line is in `pages.jsonl`: byte offset and length (defaults only so that
     /// a catalogue of an older format parses far enough to say so).
@@ -94,6 +97,7 @@ pub fn encode(corpus: &Corpus) -> Result<Encoded> {
             category: page.category.clone(),
             audience: page.audience,
             featured: page.featured,
+            pinned_queries: page.pinned_queries.clone(),
             updated: page.updated,
             at: at as u64,
             len,
@@ -225,6 +229,7 @@ mod tests {
             updated: NaiveDate::from_ymd_opt(2026, 1, 2),
             review_by: None,
             featured: None,
+            pinned_queries: Vec::new(),
             body: body.into(),
             body_line: 5,
             sections: Vec::new(),

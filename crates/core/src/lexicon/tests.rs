@@ -41,6 +41,7 @@ fn page(id: &str, title: &str, text: &str) -> Page {
         updated: None,
         review_by: None,
         featured: None,
+        pinned_queries: Vec::new(),
         body: String::new(),
         body_line: 1,
         sections: vec![Section {

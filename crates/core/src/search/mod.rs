@@ -22,6 +22,7 @@
 //! | [`verdict`] | whether anything answers, how sure the best answer is, and what is closest in meaning when nothing does |
 //! | [`did_you_mean`] | what the customer meant to type |
 //! | [`explain`] | why a page matched |
+//! | [`learned`] | what customers taught the ranking (resolved clicks, writers' pins) |
 //! | [`result_cache`] | which searches are answered without searching again, and the key |
 //! | [`snapshot`] | one index generation opened for reading |
 
@@ -29,6 +30,7 @@ pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
 pub mod fusion;
+pub mod learned;
 pub mod page_words;
 pub mod question;
 pub mod request;

@@ -186,6 +186,28 @@ impl PgStore {
                 })?;
             }
         }
+        self.copy_settings(conn)?;
         Ok(done)
+    }
+
+    /// Copy the settings (the client key, so that clients hash as before): the source's
+    /// replace any made here, since no event was hashed with them yet.
+    fn copy_settings(&self, conn: &rusqlite::Connection) -> anyhow::Result<()> {
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT name, value FROM settings")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        self.run(TIMEOUT, move |client| async move {
+            for (name, value) in &rows {
+                client
+                    .execute(
+                        "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+                        &[name, value],
+                    )
+                    .await?;
+            }
+            Ok(())
+        })
+        .context("copying settings")
     }
 }

@@ -33,6 +33,7 @@ use rows::{TABLES, insert_events};
 pub const PG_MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/postgres/0001_init.sql")),
     ("0002_revoked_sessions", include_str!("../../migrations/postgres/0002_revoked_sessions.sql")),
+    ("0003_learning", include_str!("../../migrations/postgres/0003_learning.sql")),
 ];
 
 /// The advisory lock key migrations hold ("kotae" in ASCII).
@@ -228,18 +229,66 @@ impl PgStore {
         })
     }
 
-    /// Views and helpful votes per article since `since`.
-    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64)>> {
+    /// Views, helpful and unhelpful votes per article since `since`.
+    pub fn popularity(&self, since: i64) -> anyhow::Result<Vec<(String, u64, u64, u64)>> {
         self.run(TIMEOUT * 2, move |client| async move {
             let rows = client
                 .query(
-                    "SELECT article, COUNT(*) FILTER (WHERE kind = 'view'), COUNT(*) FILTER (WHERE kind = 'vote' AND helpful = 1)
+                    "SELECT article, COUNT(*) FILTER (WHERE kind = 'view'), COUNT(*) FILTER (WHERE kind = 'vote' AND helpful = 1),
+                            COUNT(*) FILTER (WHERE kind = 'vote' AND helpful = 0)
                      FROM events WHERE ts >= $1 AND article IS NOT NULL AND kind IN ('view', 'vote') GROUP BY article",
                     &[&since],
                 )
                 .await?;
-            Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64, r.get::<_, i64>(2) as u64)).collect())
+            let n = |r: &tokio_postgres::Row, i: usize| r.get::<_, i64>(i).max(0) as u64;
+            Ok(rows.iter().map(|r| (r.get(0), n(r, 1), n(r, 2), n(r, 3))).collect())
         })
+    }
+
+    /// The key clients are hashed with, made once per database: the first replica to ask
+    /// inserts one, and every replica reads the one that won ([`crate::signals`]).
+    pub fn client_key(&self) -> anyhow::Result<String> {
+        let fresh = crate::signals::random_key();
+        self.run(TIMEOUT, move |client| async move {
+            client
+                .execute(&crate::signals::pg(crate::signals::INSERT_KEY), &[&fresh])
+                .await?;
+            Ok(client
+                .query_one(crate::signals::SELECT_KEY, &[])
+                .await?
+                .get(0))
+        })
+    }
+
+    /// Per query and page, the evidence that the page resolved the query
+    /// ([`crate::signals`]: the same query as on SQLite, weighed by the same code).
+    pub fn signals(
+        &self,
+        o: &crate::signals::Options,
+    ) -> anyhow::Result<Vec<crate::signals::Signal>> {
+        let (since, window) = (o.since(), o.return_window);
+        let rows = self.run(Duration::from_secs(120), move |client| async move {
+            let rows = client
+                .query(
+                    &crate::signals::pg(crate::signals::ACTIONS),
+                    &[&since, &window],
+                )
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|r| crate::signals::Action {
+                    kind: r.get(0),
+                    ts: r.get(1),
+                    client: r.get(2),
+                    article: r.get(3),
+                    rank: r.get(4),
+                    helpful: r.get(5),
+                    query: r.get(6),
+                    returned: r.get(7),
+                })
+                .collect::<Vec<_>>())
+        })?;
+        Ok(crate::signals::weigh(rows, o))
     }
 
     /// The session a search was made in, if it is known.

@@ -54,6 +54,7 @@ pub(super) const EVENTS: Table = Table {
         ("channel", Text),
         ("action", Text),
         ("reason", Text),
+        ("client", Text),
     ],
     identity: true,
 };
@@ -101,7 +102,7 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
     let t = |s: &str| Value::Text(s.to_string());
     let n = Value::Null;
     let ev =
-        |ts: i64, kind: &str, session: &Option<String>, sid: &Option<String>, rest: [Value; 8]| {
+        |ts: i64, kind: &str, session: &Option<String>, sid: &Option<String>, rest: [Value; 9]| {
             let mut row = vec![
                 Value::Integer(ts),
                 t(kind),
@@ -136,6 +137,7 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
             article,
             rank,
             query,
+            client,
         } => ev(
             *ts,
             "click",
@@ -149,7 +151,8 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
                 opt_text(query),
                 n.clone(),
                 n.clone(),
-                n,
+                n.clone(),
+                opt_text(client),
             ],
         ),
         Event::View {
@@ -164,6 +167,7 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
             search_id,
             [
                 t(article),
+                n.clone(),
                 n.clone(),
                 n.clone(),
                 n.clone(),
@@ -187,6 +191,7 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
                 n.clone(),
                 n.clone(),
                 n,
+                opt_text(&v.client),
             ],
         ),
         Event::Handover {
@@ -209,6 +214,7 @@ pub(super) fn event_row(e: &Event) -> (&'static Table, Vec<Value>) {
                 opt_text(&h.channel),
                 t(&h.action),
                 opt_text(&h.reason),
+                Value::Null,
             ],
         ),
     }

@@ -13,7 +13,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::{
     AliasRow, CHAIN_SECONDS, CHAIN_STEPS, DayRow, HandoverRow, HelpfulRow, Options, Page, QueryRow, QuestionRow, Report,
-    MIN_VOTES, SESSION_LOOKBACK, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, helpful_ratio, iso, looks_like_words, ratio,
+    MIN_VOTES, SESSION_LOOKBACK, Tz, UNANSWERED_QUERIES, UnansweredRow, ZeroRow, day, helpful_ratio, iso, looks_like_words, ratio,
 };
 
 /// The characters `char::is_whitespace` accepts, as SQL `char(...)`, for `trim(x, ...)`.
@@ -152,7 +152,7 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
              GROUP BY normalized ORDER BY n DESC, normalized LIMIT ?3",
         )?
         .query_map(params![o.from, o.to, limit], |r| {
-            Ok(ZeroRow { query: r.get(0)?, searches: count(r, 1)?, last_seen: iso(r.get(2)?) })
+            Ok(ZeroRow { query: r.get(0)?, searches: count(r, 1)?, last_seen: iso(r.get(2)?, o.tz) })
         })?
         .collect::<Result<Vec<_>, _>>()
         .context("zero-result queries")?;
@@ -218,21 +218,33 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     never_found.sort();
     never_found.dedup();
 
-    // Self-resolution per day (UTC).
-    let self_resolution = conn
+    // Self-resolution per day in the site's time zone: SQL counts per quarter of an hour (every
+    // zone's offset is a whole number of them), Rust adds the quarters up by local day.
+    let quarters = conn
         .prepare(&format!(
-            "SELECT s.ts - ((s.ts % 86400) + 86400) % 86400 AS d, COUNT(*),
+            "SELECT s.ts - ((s.ts % 900) + 900) % 900 AS d, COUNT(*),
                     SUM(COALESCE(a.opened, 0) = 1 AND COALESCE(a.said_no, 0) = 0 AND COALESCE(a.contacted, 0) = 0)
              FROM {SEARCHES} GROUP BY d ORDER BY d"
         ))?
-        .query_map(range, |r| {
-            let (n, resolved) = (count(r, 1)?, count(r, 2)?);
-            Ok(DayRow { day: day(r.get(0)?), searches: n, resolved, rate: ratio(resolved, n) })
-        })?
+        .query_map(range, |r| Ok((r.get::<_, i64>(0)?, count(r, 1)?, count(r, 2)?)))?
         .collect::<Result<Vec<_>, _>>()
         .context("self-resolution")?;
+    let mut self_resolution: Vec<DayRow> = Vec::new();
+    for (at, n, resolved) in quarters {
+        let d = day(at, o.tz);
+        match self_resolution.last_mut() {
+            Some(last) if last.day == d => {
+                last.searches += n;
+                last.resolved += resolved;
+            }
+            _ => self_resolution.push(DayRow { day: d, searches: n, resolved, rate: 0.0 }),
+        }
+    }
+    for r in &mut self_resolution {
+        r.rate = ratio(r.resolved, r.searches);
+    }
 
-    let (questions_total, questions) = question_page(conn, o.from, o.to, o.questions)?;
+    let (questions_total, questions) = question_page(conn, o.from, o.to, o.questions, o.tz)?;
 
     conn.execute(&alias_sql(), range).context("alias suggestions")?;
     // Read in order until `limit` queries that look like words are found (noise is skipped).
@@ -258,8 +270,8 @@ fn compute(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     }
 
     Ok(Report {
-        from: iso(o.from),
-        to: iso(o.to),
+        from: iso(o.from, o.tz),
+        to: iso(o.to, o.tz),
         searches,
         zero_result_searches,
         top_queries,
@@ -284,6 +296,7 @@ fn questions_page(
     from: i64,
     to: i64,
     page: Page,
+    tz: Tz,
     mut f: impl FnMut(QuestionRow) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut stmt = conn.prepare(
@@ -295,7 +308,7 @@ fn questions_page(
         let contact: Option<String> = r.get::<_, Option<String>>(5)?.filter(|c| !c.is_empty());
         f(QuestionRow {
             id: r.get(0)?,
-            time: iso(r.get(1)?),
+            time: iso(r.get(1)?, tz),
             question: r.get(2)?,
             query: r.get(3)?,
             article: r.get(4)?,
@@ -308,11 +321,11 @@ fn questions_page(
 }
 
 /// How many questions `[from, to)` holds, and `page` of them, newest first.
-pub fn question_page(conn: &Connection, from: i64, to: i64, page: Page) -> anyhow::Result<(u64, Vec<QuestionRow>)> {
+pub fn question_page(conn: &Connection, from: i64, to: i64, page: Page, tz: Tz) -> anyhow::Result<(u64, Vec<QuestionRow>)> {
     let total = conn.query_row("SELECT COUNT(*) FROM questions WHERE ts >= ?1 AND ts < ?2", params![from, to], |r| count(r, 0))?;
     let mut rows = Vec::new();
     if page.limit > 0 {
-        questions_page(conn, from, to, page, |q| {
+        questions_page(conn, from, to, page, tz, |q| {
             rows.push(q);
             Ok(())
         })?;
@@ -322,6 +335,6 @@ pub fn question_page(conn: &Connection, from: i64, to: i64, page: Page) -> anyho
 
 /// Every question of `[from, to)`, newest first, handed to `f` one at a time (memory stays
 /// flat however many there are).
-pub fn questions(conn: &Connection, from: i64, to: i64, f: impl FnMut(QuestionRow) -> anyhow::Result<()>) -> anyhow::Result<()> {
-    questions_page(conn, from, to, Page { offset: 0, limit: u64::MAX }, f)
+pub fn questions(conn: &Connection, from: i64, to: i64, tz: Tz, f: impl FnMut(QuestionRow) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    questions_page(conn, from, to, Page { offset: 0, limit: u64::MAX }, tz, f)
 }

@@ -11,7 +11,7 @@
 //!   [`MIN_VOTES`] votes has no ratio (`None`: too few votes to judge) and comes after those
 //!   that have one.
 //! - **Never found**: public articles that never appeared in any search's top ids.
-//! - **Self-resolution** per day (UTC): a search is resolved when an article was opened from it,
+//! - **Self-resolution** per day (in the site's time zone, [`Options::tz`]): a search is resolved when an article was opened from it,
 //!   no "no" vote was given from it, no contact link was followed and no question sent.
 //! - **Questions** customers sent, newest first, one page at a time ([`Options::questions`]);
 //!   [`questions`] streams them all.
@@ -43,6 +43,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 pub use aggregate::{build, question_page, questions};
+pub use chrono_tz::Tz;
 pub use render::{csv_cell, terminal_safe, write_json};
 pub use words::looks_like_words;
 
@@ -77,6 +78,8 @@ pub struct Options {
     pub public_ids: Vec<String>,
     /// Which questions to list, newest first.
     pub questions: Page,
+    /// The site's time zone: days and times are shown in it.
+    pub tz: Tz,
 }
 
 /// A slice of a list: `limit` rows after the first `offset`.
@@ -269,12 +272,25 @@ impl Report {
     }
 }
 
-fn iso(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+/// The site's time zone when the configuration names none.
+pub const DEFAULT_TIMEZONE: &str = "Asia/Tokyo";
+
+/// An IANA time zone name (`Asia/Tokyo`, `Europe/Paris`, `UTC`), or a message that says what
+/// is wrong.
+pub fn parse_timezone(name: &str) -> anyhow::Result<Tz> {
+    name.trim().parse::<Tz>().map_err(|_| {
+        anyhow::anyhow!("`{name}` is not a time zone: write an IANA name such as Asia/Tokyo, America/New_York or UTC")
+    })
 }
 
-fn day(ts: i64) -> String {
-    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+/// `ts` in `tz`, to the second, with its offset (`2026-01-02T01:00:00+09:00`).
+pub fn iso(ts: i64, tz: Tz) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z").to_string()).unwrap_or_default()
+}
+
+/// The day of `ts` in `tz` (`2026-01-02`).
+pub fn day(ts: i64, tz: Tz) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|d| d.with_timezone(&tz).format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 fn ratio(a: u64, b: u64) -> f64 {
@@ -296,9 +312,14 @@ pub fn last_day() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
 }
 
-/// Unix seconds at the start of `day` (UTC).
-pub fn start_of(day: chrono::NaiveDate) -> i64 {
-    day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+/// Unix seconds at the start of `day` in `tz` (where a clock change skips midnight, the first
+/// moment of that day).
+pub fn start_of(day: chrono::NaiveDate, tz: Tz) -> i64 {
+    use chrono::TimeZone;
+    let midnight = day.and_time(chrono::NaiveTime::MIN);
+    (0..=4)
+        .find_map(|h| tz.from_local_datetime(&(midnight + chrono::Duration::minutes(30 * h))).earliest())
+        .map_or_else(|| midnight.and_utc().timestamp(), |d| d.timestamp())
 }
 
 /// Refuse a range longer than [`MAX_RANGE_DAYS`] days (`from` inclusive, `to` exclusive, Unix
@@ -313,8 +334,8 @@ pub fn check_span(from: i64, to: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Parse a `--since` value: `30d`, `12h`, `2w`, or a date `2026-11-01` (UTC midnight).
-pub fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
+/// Parse a `--since` value: `30d`, `12h`, `2w`, or a date `2026-11-01` (midnight in `tz`).
+pub fn parse_since(s: &str, now: i64, tz: Tz) -> anyhow::Result<i64> {
     let s = s.trim();
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         anyhow::ensure!(
@@ -323,7 +344,7 @@ pub fn parse_since(s: &str, now: i64) -> anyhow::Result<i64> {
             first_day(),
             last_day()
         );
-        return Ok(start_of(d));
+        return Ok(start_of(d, tz));
     }
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: i64 = n.parse().with_context(|| format!("`{s}` is not a duration like 30d or a date like 2026-11-01"))?;

@@ -69,7 +69,7 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
             Ok((
                 QuestionRow {
                     id: r.get(0)?,
-                    time: iso(r.get(1)?),
+                    time: iso(r.get(1)?, o.tz),
                     question: r.get(2)?,
                     query: r.get(3)?,
                     article: r.get(4)?,
@@ -144,7 +144,7 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     let mut zero_result_queries: Vec<ZeroRow> = by_query
         .values()
         .filter(|(_, zero, _)| *zero > 0)
-        .map(|(r, zero, last)| ZeroRow { query: r.query.clone(), searches: *zero, last_seen: iso(*last) })
+        .map(|(r, zero, last)| ZeroRow { query: r.query.clone(), searches: *zero, last_seen: iso(*last, o.tz) })
         .collect();
     zero_result_queries.sort_by(|a, b| b.searches.cmp(&a.searches).then_with(|| a.query.cmp(&b.query)));
     zero_result_queries.truncate(o.limit);
@@ -217,7 +217,7 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     for s in &searches {
         let a = after_of(&s.id);
         let resolved = !a.opened.is_empty() && a.no.is_empty() && a.contacted == 0;
-        let d = days.entry(day(s.ts)).or_default();
+        let d = days.entry(day(s.ts, o.tz)).or_default();
         d.0 += 1;
         d.1 += u64::from(resolved);
     }
@@ -282,8 +282,8 @@ pub fn build(conn: &Connection, o: &Options) -> anyhow::Result<Report> {
     alias_suggestions.truncate(o.limit);
 
     Ok(Report {
-        from: iso(o.from),
-        to: iso(o.to),
+        from: iso(o.from, o.tz),
+        to: iso(o.to, o.tz),
         searches: searches.len() as u64,
         zero_result_searches: searches.iter().filter(|s| s.hits == 0).count() as u64,
         top_queries,

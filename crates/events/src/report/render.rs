@@ -303,6 +303,7 @@ struct StreamedQuestions<'a> {
     conn: &'a Connection,
     from: i64,
     to: i64,
+    tz: super::Tz,
     redact: bool,
 }
 
@@ -310,7 +311,7 @@ impl Serialize for StreamedQuestions<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(None)?;
         let mut failed = None;
-        let read = questions(self.conn, self.from, self.to, |mut q| {
+        let read = questions(self.conn, self.from, self.to, self.tz, |mut q| {
             if self.redact {
                 q.redact();
             }
@@ -342,7 +343,7 @@ pub fn write_json(report: &Report, conn: &Connection, o: &Options, redact: bool,
         worst_helpful: &report.worst_helpful,
         never_found: &report.never_found,
         self_resolution: &report.self_resolution,
-        questions: StreamedQuestions { conn, from: o.from, to: o.to, redact },
+        questions: StreamedQuestions { conn, from: o.from, to: o.to, tz: o.tz, redact },
         alias_suggestions: &report.alias_suggestions,
         meaning_groups: &report.meaning_groups,
         titles: &report.titles,

@@ -21,13 +21,13 @@ fn s(id: &str, ts: i64, session: Option<&str>, prev: Option<&str>, q: &str, top:
     })
 }
 fn click(ts: i64, sid: &str, article: &str) -> Event {
-    Event::Click { ts, session: None, search_id: Some(sid.into()), article: article.into(), rank: 1, query: None }
+    Event::Click { ts, session: None, search_id: Some(sid.into()), article: article.into(), rank: 1, query: None, client: None }
 }
 fn view(ts: i64, sid: Option<&str>, article: &str) -> Event {
     Event::View { ts, session: None, search_id: sid.map(str::to_string), article: article.into() }
 }
 fn vote(ts: i64, sid: Option<&str>, article: &str, helpful: bool) -> Event {
-    Event::Vote(Vote { ts, session: None, search_id: sid.map(str::to_string), article: article.into(), helpful, query: None, comment: None })
+    Event::Vote(Vote { ts, session: None, search_id: sid.map(str::to_string), article: article.into(), helpful, query: None, comment: None, client: None })
 }
 fn handover(ts: i64, sid: &str, action: &str, reason: &str) -> Event {
     Event::Handover {
@@ -118,6 +118,7 @@ fn report(store: &Store) -> Report {
         limit: 20,
         public_ids: ["returns/how", "returns/fee", "shipping/fee", "points/expiry", "account/delete"].map(String::from).to_vec(),
         questions: Page { offset: 0, limit: 100 },
+        tz: Tz::UTC,
     };
     store.with(|c| build(c, &o)).unwrap()
 }
@@ -157,7 +158,7 @@ fn figures_are_exact_on_a_seeded_log() {
     assert_eq!(r.never_found, ["account/delete"]);
     let days: Vec<(&str, u64, u64)> = r.self_resolution.iter().map(|d| (d.day.as_str(), d.searches, d.resolved)).collect();
     // Day 1: a1, a2, f1 resolved; b1 (no vote + contact) and z1 not. Day 2: f2, f3 resolved.
-    assert_eq!(days, [(day(T0).as_str(), 5, 3), (day(T0 + 86_400).as_str(), 4, 2)]);
+    assert_eq!(days, [(day(T0, Tz::UTC).as_str(), 5, 3), (day(T0 + 86_400, Tz::UTC).as_str(), 4, 2)]);
     assert_eq!(r.questions.len(), 1);
     assert_eq!(r.questions[0].question, "ポイントが消えた");
     assert!(r.questions[0].has_contact);
@@ -298,10 +299,10 @@ fn meaning_groups_are_written_in_every_format() {
 
 #[test]
 fn since_accepts_durations_and_dates() {
-    assert_eq!(parse_since("30d", 100 * 86_400).unwrap(), 70 * 86_400);
-    assert_eq!(parse_since("2w", 100 * 86_400).unwrap(), 86 * 86_400);
-    assert_eq!(parse_since("1970-01-02", 0).unwrap(), 86_400);
-    assert!(parse_since("soon", 0).is_err());
+    assert_eq!(parse_since("30d", 100 * 86_400, Tz::UTC).unwrap(), 70 * 86_400);
+    assert_eq!(parse_since("2w", 100 * 86_400, Tz::UTC).unwrap(), 86 * 86_400);
+    assert_eq!(parse_since("1970-01-02", 0, Tz::UTC).unwrap(), 86_400);
+    assert!(parse_since("soon", 0, Tz::UTC).is_err());
 }
 
 /// A small deterministic generator (xorshift), so that a failing case can be replayed.
@@ -365,9 +366,9 @@ fn random_log(seed: u64) -> (tempfile::TempDir, Store) {
                 let sid = if rng.chance(90) { Some(id.clone()) } else if rng.chance(50) { None } else { Some("unknown".to_string()) };
                 let article = rng.pick(ARTICLES).to_string();
                 events.push(match rng.below(5) {
-                    0 => Event::Click { ts: at, session: None, search_id: sid, article, rank: 1, query: None },
+                    0 => Event::Click { ts: at, session: None, search_id: sid, article, rank: 1, query: None, client: None },
                     1 => Event::View { ts: at, session: None, search_id: sid, article },
-                    2 => Event::Vote(Vote { ts: at, session: None, search_id: sid, article, helpful: rng.chance(60), query: None, comment: None }),
+                    2 => Event::Vote(Vote { ts: at, session: None, search_id: sid, article, helpful: rng.chance(60), query: None, comment: None, client: None }),
                     _ => Event::Handover {
                         ts: at,
                         session: None,
@@ -427,6 +428,9 @@ fn the_sql_report_agrees_with_the_in_memory_reference_on_random_logs() {
                 limit,
                 public_ids: ARTICLES.iter().map(|a| a.to_string()).collect(),
                 questions: Page { offset: 0, limit: u64::MAX },
+                // Days in another zone than UTC half of the time: the SQL's quarter-hour
+                // buckets must add up to the reference's local days.
+                tz: if seed % 2 == 0 { Tz::UTC } else { Tz::Asia__Tokyo },
             };
             let expected = store.with(|c| super::reference::build(c, &o)).unwrap();
             let got = store.with(|c| build(c, &o)).unwrap();
@@ -438,11 +442,11 @@ fn the_sql_report_agrees_with_the_in_memory_reference_on_random_logs() {
 #[test]
 fn questions_come_in_pages_with_their_total() {
     let (_dir, store) = random_log(7);
-    let mut o = Options { from: 0, to: T0 * 2, limit: 5, public_ids: Vec::new(), questions: Page { offset: 0, limit: u64::MAX } };
+    let mut o = Options { from: 0, to: T0 * 2, limit: 5, public_ids: Vec::new(), questions: Page { offset: 0, limit: u64::MAX }, tz: Tz::UTC };
     let all = store.with(|c| build(c, &o)).unwrap().questions;
     assert!(all.len() > 4, "the log has questions: {}", all.len());
     let mut streamed = Vec::new();
-    store.with(|c| questions(c, o.from, o.to, |q| {
+    store.with(|c| questions(c, o.from, o.to, o.tz, |q| {
         streamed.push(q);
         Ok(())
     })).unwrap();
@@ -463,4 +467,30 @@ fn questions_come_in_pages_with_their_total() {
     let r = store.with(|c| build(c, &o)).unwrap();
     assert!(r.questions.is_empty());
     assert_eq!(r.questions_total, all.len() as u64);
+}
+
+#[test]
+fn days_and_times_are_the_site_time_zones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("e.sqlite3")).unwrap();
+    // 2026-01-01T16:00Z is 2026-01-02 01:00 in Tokyo.
+    let ts = chrono::DateTime::parse_from_rfc3339("2026-01-01T16:00:00Z").unwrap().timestamp();
+    store.record_all(&[s("tz", ts, None, None, "返品", &["returns/how"])]).unwrap();
+    store
+        .record_question(&Question { ts, session: None, search_id: None, article: None, query: None, question: "?".into(), contact: None })
+        .unwrap();
+    let tokyo = parse_timezone("Asia/Tokyo").unwrap();
+    let from = start_of(chrono::NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), tokyo);
+    assert_eq!(from, ts - 3_600, "the Tokyo day starts at 15:00Z");
+    let o = Options { from, to: from + 86_400, limit: 5, public_ids: Vec::new(), questions: Page { offset: 0, limit: 10 }, tz: tokyo };
+    let r = store.with(|c| build(c, &o)).unwrap();
+    let days: Vec<(&str, u64)> = r.self_resolution.iter().map(|d| (d.day.as_str(), d.searches)).collect();
+    assert_eq!(days, [("2026-01-02", 1)]);
+    assert_eq!(r.questions[0].time, "2026-01-02T01:00:00+09:00");
+    assert_eq!(r.from, "2026-01-02T00:00:00+09:00");
+    let utc = store.with(|c| build(c, &Options { from: from - 86_400, tz: Tz::UTC, ..o.clone() })).unwrap();
+    assert_eq!(utc.self_resolution[0].day, "2026-01-01", "in UTC the same search is on the 1st");
+    assert_eq!(parse_since("2026-01-02", 0, tokyo).unwrap(), from);
+    let error = parse_timezone("Asia/Tokio").unwrap_err().to_string();
+    assert!(error.contains("Asia/Tokio") && error.contains("IANA"), "{error}");
 }

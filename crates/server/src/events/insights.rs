@@ -1,7 +1,8 @@
 //! The console's insights page (`/ops/insights`) and its CSV exports (`/ops/insights.csv`):
 //! the report of [`kotae_events::report`] over a date range, with inline SVG charts.
 //!
-//! - The range is whole UTC days, `from` and `to` inclusive, at most
+//! - The range is whole days in the site's time zone (`timezone`, default Asia/Tokyo), and times
+//!   are shown in it; `from` and `to` inclusive, at most
 //!   [`MAX_RANGE_DAYS`](kotae_events::report::MAX_RANGE_DAYS) long, within 1970-01-01 ..
 //!   9999-12-31; anything else is a 400 with a Japanese message (a page for `/ops/insights`,
 //!   JSON for the CSV).
@@ -54,7 +55,7 @@ pub struct InsightParams {
 struct Refused(String);
 
 /// The range from `from`/`to` (dates, inclusive; default the last 30 days).
-fn range(p: &InsightParams) -> Result<(NaiveDate, NaiveDate), Refused> {
+fn range(p: &InsightParams, tz: report::Tz) -> Result<(NaiveDate, NaiveDate), Refused> {
     let (first, last) = (report::first_day(), report::last_day());
     let parse = |s: &Option<String>, label: &str| -> Result<Option<NaiveDate>, Refused> {
         let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
@@ -64,7 +65,7 @@ fn range(p: &InsightParams) -> Result<(NaiveDate, NaiveDate), Refused> {
             Err(_) => Err(Refused(format!("{label}の日付を読み取れません。2026-11-01 のように「年-月-日」で指定してください。"))),
         }
     };
-    let today = chrono::Utc::now().date_naive().clamp(first, last);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive().clamp(first, last);
     let to = parse(&p.to, "終了日（to）")?.unwrap_or(today);
     let from = match parse(&p.from, "開始日（from）")? {
         Some(from) => from,
@@ -92,9 +93,9 @@ fn page_number(p: &InsightParams) -> Result<u64, Refused> {
     }
 }
 
-/// Unix seconds: the start of `from` and the end of `to` (UTC).
-fn span(from: NaiveDate, to: NaiveDate) -> (i64, i64) {
-    (report::start_of(from), to.checked_add_days(chrono::Days::new(1)).map(report::start_of).unwrap_or(i64::MAX))
+/// Unix seconds: the start of `from` and the end of `to` (in the site's time zone).
+fn span(from: NaiveDate, to: NaiveDate, tz: report::Tz) -> (i64, i64) {
+    (report::start_of(from, tz), to.checked_add_days(chrono::Days::new(1)).map(|d| report::start_of(d, tz)).unwrap_or(i64::MAX))
 }
 
 /// Every figure of the range but the questions' page.
@@ -111,8 +112,8 @@ async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc
     let _ = tokio::task::spawn_blocking(move || flushing.events.flush()).await;
     let snapshot = state.snapshot();
     let public_ids: Vec<String> = snapshot.corpus.pages.iter().filter(|p| p.audience == Audience::Public).map(|p| p.id.clone()).collect();
-    let (start, end) = span(from, to);
-    let options = report::Options { from: start, to: end, limit: LIMIT, public_ids, questions: Page::NONE };
+    let (start, end) = span(from, to, state.config.tz());
+    let options = report::Options { from: start, to: end, limit: LIMIT, public_ids, questions: Page::NONE, tz: state.config.tz() };
     // A connection of its own, so that a long report does not hold up votes and questions; the
     // permit is held until the computation ends and its figures are kept, even if the request
     // is given up: a request waiting for the permit then finds them.
@@ -140,9 +141,10 @@ async fn figures(state: &AppState, from: NaiveDate, to: NaiveDate) -> Result<Arc
 /// The figures of the range with one page of its questions.
 async fn report_for(state: &AppState, from: NaiveDate, to: NaiveDate, questions: Page) -> Result<Report, AppError> {
     let figures = figures(state, from, to).await?;
-    let (start, end) = span(from, to);
+    let tz = state.config.tz();
+    let (start, end) = span(from, to, tz);
     let (total, rows) =
-        state.events.blocking(move |s| report::question_page(&s.report_connection(start, end)?, start, end, questions)).await?;
+        state.events.blocking(move |s| report::question_page(&s.report_connection(start, end)?, start, end, questions, tz)).await?;
     let mut r = Report::clone(&figures);
     r.questions_total = total;
     r.questions = rows;
@@ -392,7 +394,7 @@ fn meaning_groups_section(r: &Report) -> String {
 
 /// `GET /ops/insights?from=&to=&page=`: the report with charts, for operators.
 pub async fn insights(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
-    let (from, to, page) = match range(&params.0).and_then(|(from, to)| Ok((from, to, page_number(&params.0)?))) {
+    let (from, to, page) = match range(&params.0, state.config.tz()).and_then(|(from, to)| Ok((from, to, page_number(&params.0)?))) {
         Ok(ok) => ok,
         Err(Refused(message)) => {
             let body = format!(
@@ -415,8 +417,9 @@ pub async fn insights(State(state): State<AppState>, params: axum::extract::Quer
     let mut body = format!(
         r#"<p><a href="/ops">← ナレッジ検索</a></p><h1>検索インサイト</h1>
 {form}
-<p class="summary">期間 {from} 〜 {to}（UTC）: 検索 {n}件、ヒットなし {z}件、自己解決率 {rate:.1}%</p>"#,
+<p class="summary">期間 {from} 〜 {to}（{zone}）: 検索 {n}件、ヒットなし {z}件、自己解決率 {rate:.1}%</p>"#,
         form = range_form(&from.to_string(), &to.to_string()),
+        zone = escape(state.config.tz().name()),
         n = r.searches,
         z = r.zero_result_searches,
         rate = rate * 100.0,
@@ -473,7 +476,7 @@ pub async fn insights(State(state): State<AppState>, params: axum::extract::Quer
 /// `GET /ops/insights.csv?report=&from=&to=&page=`: one section as CSV; the questions in pages
 /// of 1,000 (`QUESTIONS_PER_CSV`), newest first.
 pub async fn insights_csv(State(state): State<AppState>, params: axum::extract::Query<InsightParams>) -> Result<Response, AppError> {
-    let (from, to, page) = range(&params.0)
+    let (from, to, page) = range(&params.0, state.config.tz())
         .and_then(|(from, to)| Ok((from, to, page_number(&params.0)?)))
         .map_err(|Refused(message)| AppError::BadRequest(message))?;
     let section = params.0.report.clone().unwrap_or_else(|| "top_queries".into());

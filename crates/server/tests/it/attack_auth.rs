@@ -293,7 +293,7 @@ async fn a_flood_of_article_views_from_one_client_moves_popularity_by_at_most_on
         s.events.flush();
         s.events.refresh();
         let s = s.clone();
-        async move { s.events.popularity().await.get(article).copied().unwrap_or(0) }
+        async move { s.events.popularity().await.get(article).map_or(0, |p| p.views) }
     };
     let before = score(&s).await;
     for _ in 0..50 {

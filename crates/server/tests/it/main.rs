@@ -13,6 +13,7 @@ mod public_side;
 mod events;
 mod faults;
 mod internal;
+mod learned;
 mod meaning_groups;
 mod media;
 mod no_dead_end;
