@@ -109,11 +109,20 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// A process killed (and waited for) when dropped.
+/// A process stopped (and waited for) when dropped: SIGTERM first, so that nginx's master
+/// stops its workers (killed outright, it leaves them running), SIGKILL after 5 s.
 struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

@@ -20,6 +20,9 @@ ensure_oha
 work="$(mktemp -d)"
 pids=()
 cleanup() {
+    # SIGTERM: nginx's master then stops its workers (SIGKILL would leave them running).
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 1
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$work"
