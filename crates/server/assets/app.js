@@ -2,19 +2,10 @@
 // the page. The service serves this file after suggest.js, in the same function scope.
 (function () {
   "use strict";
-  // A random id for this browser tab (sessionStorage, never a cookie), sent with searches, votes
-  // and questions so that a reformulated search can be linked to the one before it.
+  // The tab's id (suggest.js), on the help page only: agents' searches are not linked.
   var session = "";
   if (!document.body.classList.contains("console")) {
-    try {
-      session = window.sessionStorage.getItem("kotae-session") || "";
-      if (!session && window.crypto && window.crypto.getRandomValues) {
-        var bytes = new Uint8Array(12);
-        window.crypto.getRandomValues(bytes);
-        session = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-        window.sessionStorage.setItem("kotae-session", session);
-      }
-    } catch (e) { session = ""; }
+    session = tabSession();
     if (session) {
       var forms = document.querySelectorAll("form.search, form.vote, form.question");
       for (var f = 0; f < forms.length; f++) {

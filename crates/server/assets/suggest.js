@@ -1,6 +1,7 @@
 // The search box with suggestions, shared by the help page (app.js) and the widget for other
 // sites (widget.js): the service puts this file and either of them in one function scope
-// (assets.rs, widget.rs), so `suggestBox` is theirs and never a global of the page.
+// (assets.rs, widget.rs), so `suggestBox` and `tabSession` are theirs and never globals of
+// the page.
 //
 // suggestBox(input, list, options) turns `input` (role=combobox) and `list` (role=listbox)
 // into a suggestion box: suggestions of what is typed, fetched from `options.url` with
@@ -79,4 +80,22 @@ function suggestBox(input, list, options) {
   });
   input.addEventListener("blur", function () { setTimeout(close, 100); });
   return { close: close };
+}
+
+// A random id for this browser tab (sessionStorage, never a cookie), sent with searches, votes
+// and questions so that a reformulated search can be linked to the one before it; "" when the
+// browser keeps none.
+function tabSession() {
+  try {
+    var session = window.sessionStorage.getItem("kotae-session") || "";
+    if (!session && window.crypto && window.crypto.getRandomValues) {
+      var bytes = new Uint8Array(12);
+      window.crypto.getRandomValues(bytes);
+      session = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      window.sessionStorage.setItem("kotae-session", session);
+    }
+    return session;
+  } catch (e) {
+    return "";
+  }
 }

@@ -63,17 +63,8 @@ var MARKUP =
   '<section class="panel" aria-live="polite" hidden></section>' +
   "</div>";
 
-// A random id for this tab, as the help page keeps one: it links searches, clicks and votes.
-var session = "";
-try {
-  session = window.sessionStorage.getItem("kotae-session") || "";
-  if (!session && window.crypto && window.crypto.getRandomValues) {
-    var bytes = new Uint8Array(12);
-    window.crypto.getRandomValues(bytes);
-    session = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-    window.sessionStorage.setItem("kotae-session", session);
-  }
-} catch (e) { session = ""; }
+// The tab's id, as the help page keeps one (suggest.js): it links searches, clicks and votes.
+var session = tabSession();
 
 // A GET of the public API: the JSON, or an error for anything but 2xx.
 var getJson = function (path, params) {
