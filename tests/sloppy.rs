@@ -111,6 +111,16 @@ fn everyday_words_do_not_outvote_the_topic() {
     );
 }
 
+/// A question wrapped in courtesy (greetings, 「教えてください」, 「よろしくお願いいたします」) is
+/// searched without it: the wrapper's own words (お世話, 利用, 初めて) used to pull up pages that
+/// share only them.
+#[test]
+fn courtesy_around_a_question_is_not_searched() {
+    assert_first("お世話になっております。たいかいしたらポイントどうなる？よろしくお願いいたします。", &["account/withdraw"]);
+    assert_first("初めて利用するのですが、ＰａｙＰａｙ？教えてください。", &["payment/paypay"]);
+    assert_first("恐れ入りますが、アメリカに送れますか？ご回答お待ちしております。", &["shipping/overseas"]);
+}
+
 /// One kana mistyped in a word no page has: the word one kana away is looked for.
 #[test]
 fn one_kana_slip_is_corrected() {

@@ -272,8 +272,20 @@ fn shift_vowel(c: char) -> Option<char> {
 }
 
 /// The content words only, as a customer types keywords: nouns written together stay one
-/// keyword (会員 登録 → 会員登録), verbs and adjectives in their base form.
+/// keyword (会員 登録 → 会員登録), verbs and adjectives in their base form. A stretch typed in
+/// kana without kanji (`たいかいしたら`) is kept as typed: the analyzer's split of hiragana is a
+/// guess (たい かいす), and a customer who types kana already types the quick form.
 fn keywords(analyzer: &Analyzer, text: &str) -> String {
+    let chunks: Vec<&str> = text.split([' ', '　']).filter(|c| !c.is_empty()).collect();
+    let kana_typed = |chunk: &str| chunk.chars().any(|c| matches!(c, 'ぁ'..='ゖ')) && !chunk.chars().any(|c| matches!(c, '一'..='鿿' | '々'));
+    if chunks.len() > 1 || chunks.first().is_some_and(|c| kana_typed(c)) {
+        let words: Vec<String> = chunks.iter().map(|c| if kana_typed(c) { c.to_string() } else { keywords_of_chunk(analyzer, c) }).collect();
+        return words.join(" ");
+    }
+    keywords_of_chunk(analyzer, text)
+}
+
+fn keywords_of_chunk(analyzer: &Analyzer, text: &str) -> String {
     let morphemes = analyzer.analyze(text);
     let mut words: Vec<String> = Vec::new();
     let mut previous: Option<&Morpheme> = None;
@@ -390,6 +402,8 @@ mod tests {
             keywords(analyzer(), "会員登録のしかたを教えてください"),
             "会員登録 しかた 教える"
         );
+        assert_eq!(keywords(analyzer(), "たいかいしたらポイントどうなる"), "たいかいしたらポイントどうなる", "kana as typed");
+        assert_eq!(keywords(analyzer(), "あとばらい 手数料"), "あとばらい 手数料");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! |---|---|
 //! | [`request`] | what may be asked: audience, category, page, limits |
 //! | [`question`] | what was asked, analyzed once |
+//! | [`framing`] | which words around the question are only courtesy |
 //! | [`weights`] | how much each field and kind of evidence counts |
 //! | [`evidence`] | what a question looks for |
 //! | [`stored`] | what a hit shows, and the decoded-document cache |
@@ -29,6 +30,7 @@
 pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
+pub mod framing;
 pub mod fusion;
 pub mod learned;
 pub mod page_words;

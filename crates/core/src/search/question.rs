@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use super::framing;
 use super::request::MAX_QUERY_CHARS;
 use crate::analysis::tokenizer::term_tokens;
 use crate::analysis::{Analyzer, Morpheme, Normalized, kana, normalize, romaji};
@@ -18,7 +19,8 @@ use crate::lexicon::Lexicon;
 pub struct Question {
     /// The text as searched: what was typed, cut to [`MAX_QUERY_CHARS`] characters.
     pub text: String,
-    /// The text normalized (width, case, iteration marks...), with offsets into `text`.
+    /// The text normalized (width, case, iteration marks...), with offsets into `text`; the
+    /// courtesy around the question (「よろしくお願いします」, [`framing`]) is blanked out.
     pub normalized: Normalized,
     /// Every morpheme, function words included.
     pub morphemes: Vec<Morpheme>,
@@ -44,7 +46,7 @@ impl Question {
     /// Analyze `text` with the generation's `analyzer` and `lexicon`.
     pub fn new(text: &str, analyzer: &Analyzer, lexicon: &Lexicon) -> Self {
         let text: String = text.chars().take(MAX_QUERY_CHARS).collect();
-        let normalized = normalize(&text);
+        let normalized = without_framing(&text);
         let morphemes = analyzer.analyze_normalized(&normalized);
         let terms = unique(term_tokens(&morphemes).into_iter().map(|t| t.text));
         let kana_runs = kana_runs(&normalized.text)
@@ -63,10 +65,22 @@ impl Question {
         self.morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()).collect()
     }
 
-    /// Whether the question is kana only (spaces aside): `へんぴんしたい`.
+    /// Whether the question is kana only (spaces and punctuation aside): `へんぴんしたい？`.
     pub fn is_kana_only(&self) -> bool {
-        kana::is_kana(&self.normalized.text.replace([' ', '　'], ""))
+        let letters: String = self.normalized.text.chars().filter(|&c| !c.is_whitespace() && !framing::is_separator(c)).collect();
+        kana::is_kana(&letters)
     }
+}
+
+/// `text` normalized, with the courtesy around the question ([`framing`]) blanked out.
+fn without_framing(text: &str) -> Normalized {
+    let normalized = normalize(text);
+    let framing = framing::framing(&normalized.text);
+    if framing.is_empty() {
+        return normalized;
+    }
+    let original: Vec<_> = framing.iter().map(|r| normalized.original_range(r.start, r.end)).map(|(a, b)| a..b).collect();
+    normalize(&framing::blank_framing(text, &original))
 }
 
 /// The items in their first order, each once.
