@@ -126,6 +126,15 @@ fn courtesy_around_a_question_is_not_searched() {
 fn one_kana_slip_is_corrected() {
     assert_first("ｉＯＳ１５でもアフリ入る？", &["app/supported-os"]);
     assert_first("こうがん できますか", &["returns/exchange"]);
+    // Three katakana one slip away from a corpus word, inside a longer run.
+    assert_first("クーポンゴード入れたらエラーになって割引されないんですけど", &["points/coupon-not-working"]);
+    assert_first("キフトカード 返品できる？", &["returns/non-returnable"]);
+}
+
+/// A spoken ending typed in hiragana (〜したいんだけど) is grammar, not the word イン.
+#[test]
+fn spoken_endings_are_not_heard_as_words() {
+    assert_first("アカウント消したいんだけど", &["account/withdraw"]);
 }
 
 /// The sloppy variants are measured by `kotae eval --variants`, on any query set.

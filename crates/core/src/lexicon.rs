@@ -26,6 +26,14 @@ use crate::thesaurus::Thesaurus;
 const MIN_READING_CHARS: usize = 2;
 /// Readings of this many kana are taken wherever they fall.
 const SURE_READING_CHARS: usize = 3;
+/// What a word read with one kana slipped costs in a split (an exact word costs 1, a kana
+/// nothing explains 10).
+const SLIPPED_WORD_COST: u32 = 4;
+/// Shortest reading looked for with a slip in a hiragana run: with fewer kana, nearly any
+/// stretch of hiragana is one slip away from some corpus word (いぬつれて). A katakana run is
+/// loanwords, where three kana (ホタン for ボタン) are already a word.
+const SLIPPED_READING_CHARS: usize = 4;
+const SLIPPED_KATAKANA_CHARS: usize = 3;
 /// Longest reading tried when splitting a typed run.
 const MAX_READING_CHARS: usize = 12;
 /// How many corpus words are kept per reading: the most frequent, and others read the same way
@@ -95,6 +103,20 @@ const FUNCTION_KANA: &[&str] = &[
     "タメ",
     "ナカ",
     "ウエ",
+    // Endings of spoken questions: 〜したいんだけど, 〜なんですが, 〜たらいい.
+    "ンダ",
+    "ンデス",
+    "ンデスガ",
+    "ダケド",
+    "デスガ",
+    "ケレド",
+    "シタイ",
+    "シタラ",
+    "テル",
+    "ヨネ",
+    "カナ",
+    "デショウ",
+    "イイ",
 ];
 
 /// Readings and synonyms of one generation.
@@ -121,6 +143,15 @@ pub struct Recognized {
     pub word: String,
     /// Other corpus words read the same way (the rest of the question decides).
     pub others: Vec<String>,
+}
+
+/// A piece of a split kana run: the characters it covers, and the corpus word it was read as
+/// (none for a particle, or a leftover kana nothing explains).
+#[derive(Debug, Clone)]
+struct Piece {
+    span: std::ops::Range<usize>,
+    word: Option<Recognized>,
+    leftover: bool,
 }
 
 impl Recognized {
@@ -239,8 +270,57 @@ impl Lexicon {
     ///
     /// Two-kana words are looked for only in runs typed in hiragana (`short_words`): a
     /// two-kana katakana word (イヌ) is a word of its own, not the sound of another.
+    ///
+    /// When the split leaves kana that nothing explains, the run is split again allowing one
+    /// slip per word of four kana or more (three in katakana) ([`kana::slips`]: ガイイン for カイイン, ヘンヒン for
+    /// ヘンピン): a slipped word costs more than an exact one, far less than leftovers.
     pub fn recognize(&self, run: &str, short_words: bool) -> Vec<Recognized> {
         let chars: Vec<char> = run.chars().collect();
+        let exact = self.split(&chars, short_words, false);
+        let left: Vec<bool> = (0..chars.len()).map(|i| exact.iter().any(|p| p.leftover && p.span.contains(&i))).collect();
+        if !left.contains(&true) {
+            return exact.into_iter().filter_map(|p| p.word).collect();
+        }
+        // A word read with a slip is taken where it explains kana the exact split left over,
+        // and only whole words of that split inside it give way: ガイイン → 会員 replaces the イン
+        // heard in it, but never cuts through a word heard in full.
+        let slipped: Vec<Piece> = self
+            .split(&chars, short_words, true)
+            .into_iter()
+            .filter(|p| p.word.as_ref().is_some_and(|w| w.reading.chars().ne(chars[p.span.clone()].iter().copied())))
+            .filter(|p| p.span.clone().any(|i| left[i]))
+            .filter(|p| {
+                exact.iter().filter(|e| e.word.is_some() && e.span.start < p.span.end && p.span.start < e.span.end).all(|e| e.span.start >= p.span.start && e.span.end <= p.span.end)
+            })
+            .collect();
+        let mut pieces: Vec<Piece> = exact
+            .into_iter()
+            .filter(|e| e.word.is_some() && !slipped.iter().any(|p| e.span.start >= p.span.start && e.span.end <= p.span.end))
+            .collect();
+        pieces.extend(slipped);
+        pieces.sort_by_key(|p| p.span.start);
+        pieces.into_iter().filter_map(|p| p.word).collect()
+    }
+
+    /// The corpus words read `reading` with one kana slipped ([`kana::slips`]), the first
+    /// position and slip that reads as one.
+    fn lookup_slipped(&self, reading: &[char]) -> Option<Recognized> {
+        let mut typed: Vec<char> = reading.to_vec();
+        for at in 0..reading.len() {
+            for slip in kana::slips(reading[at]) {
+                typed[at] = slip;
+                let candidate: String = typed.iter().collect();
+                if self.readings.contains_key(&candidate) {
+                    return self.lookup(&candidate);
+                }
+            }
+            typed[at] = reading[at];
+        }
+        None
+    }
+
+    /// The cheapest split of `chars` (see [`Lexicon::recognize`]), piece by piece.
+    fn split(&self, chars: &[char], short_words: bool, slips: bool) -> Vec<Piece> {
         let n = chars.len();
         // The state after a piece: it explains (a particle, a long word, the start), it is a
         // two-kana word (what follows must explain), or it is a leftover kana.
@@ -288,6 +368,10 @@ impl Lexicon {
                             (SHORT, 2)
                         };
                         offer(&mut best, i + len, next, cost + extra, (i, state), Some(r));
+                    } else if slips
+                        && len >= if short_words { SLIPPED_READING_CHARS } else { SLIPPED_KATAKANA_CHARS }
+                        && let Some(r) = self.lookup_slipped(&chars[i..i + len]) {
+                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST, (i, state), Some(r));
                     }
                 }
             }
@@ -305,7 +389,7 @@ impl Lexicon {
             let Some((_, previous, previous_state, word)) = best[i][state].clone() else {
                 break;
             };
-            out.extend(word);
+            out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER });
             (i, state) = (previous, previous_state);
         }
         out.reverse();

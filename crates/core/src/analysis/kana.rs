@@ -19,6 +19,29 @@ pub fn is_kana(text: &str) -> bool {
         && text.chars().all(|c| matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'))
 }
 
+/// Rows of katakana that one slip of the finger moves within: the vowel of a consonant
+/// (カ キ ク ケ コ), and, index for index, its voiced and half-voiced forms (カ ガ, ハ バ パ).
+const ROWS: &[&str] = &[
+    "アイウエオ", "カキクケコ", "ガギグゲゴ", "サシスセソ", "ザジズゼゾ", "タチツテト", "ダヂヅデド", "ナニヌネノ", "ハヒフヘホ",
+    "バビブベボ", "パピプペポ", "マミムメモ", "ラリルレロ",
+];
+/// Rows that are one another's voiced forms.
+const VOICING: &[&[usize]] = &[&[1, 2], &[3, 4], &[5, 6], &[8, 9, 10]];
+
+/// The katakana a customer may have typed for `c` by one slip: another vowel of the same
+/// consonant (カ → キ), or the voicing added or dropped (カ → ガ, ピ → ヒ). Small kana and
+/// ン, ー are left alone.
+pub fn slips(c: char) -> Vec<char> {
+    let Some((row, at)) = ROWS.iter().enumerate().find_map(|(r, chars)| chars.chars().position(|x| x == c).map(|at| (r, at))) else {
+        return Vec::new();
+    };
+    let mut out: Vec<char> = ROWS[row].chars().filter(|&x| x != c).collect();
+    for group in VOICING.iter().filter(|g| g.contains(&row)) {
+        out.extend(group.iter().filter(|&&r| r != row).filter_map(|&r| ROWS[r].chars().nth(at)));
+    }
+    out
+}
+
 /// Whether `text` is a katakana word (katakana letters and long-vowel marks only).
 pub fn is_katakana_word(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}'))

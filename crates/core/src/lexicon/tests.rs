@@ -256,3 +256,22 @@ fn edit_distances() {
     assert_eq!(edit_distance("ヘンピン", "ヘンピン"), 0);
     assert_eq!(edit_distance("", "アイ"), 2);
 }
+
+#[test]
+fn a_slipped_kana_is_read_as_the_word_only_where_nothing_else_explains_it() {
+    let l = lexicon_of(&[("カイイン", "会員"), ("トウロク", "登録"), ("ボタン", "ボタン"), ("キャンセル", "キャンセル"), ("イン", "イン"), ("イヌ", "犬")]);
+    assert_eq!(heard(&l, "ガイインノトウロク", true), ["会員", "登録"], "ガ for カ");
+    assert_eq!(heard(&l, "キャンセルホタン", false), ["キャンセル", "ボタン"], "three katakana are a word");
+    assert_eq!(heard(&l, "カイインノトウロク", true), ["会員", "登録"], "no slip where every kana is explained");
+    assert!(heard(&l, "イヌツレテ", true).iter().all(|w| w == "犬"), "short hiragana stretches are not read with a slip");
+    assert_eq!(heard(&l, "シタインダケド", true), Vec::<String>::new(), "a spoken ending is not the word イン");
+}
+
+#[test]
+fn a_slip_moves_a_vowel_or_the_voicing_within_a_row() {
+    use crate::analysis::kana::slips;
+    assert!(slips('カ').contains(&'キ') && slips('カ').contains(&'ガ'));
+    assert!(slips('ピ').contains(&'ヒ') && slips('ピ').contains(&'ビ') && slips('ピ').contains(&'パ'));
+    assert!(!slips('カ').contains(&'サ'));
+    assert!(slips('ン').is_empty() && slips('ー').is_empty());
+}

@@ -119,7 +119,7 @@ const CLOSING_SENTENCES: &[&str] = &["よく分からなくて", "よくわか�
 
 /// Whether `c` is punctuation or space between the parts of a message.
 pub fn is_separator(c: char) -> bool {
-    matches!(c, '、' | '。' | ',' | '.' | '!' | '?' | ' ' | '　' | '…' | '・' | '~' | '〜' | '\n' | '\t' | '♪' | '!' | '(' | ')')
+    matches!(c, '、' | '。' | ',' | '.' | '!' | '?' | ' ' | '　' | '…' | '・' | '~' | '〜' | '\n' | '\t' | '♪' | '(' | ')')
 }
 
 /// The byte ranges of `normalized` that frame the question rather than ask it: courtesy at the
