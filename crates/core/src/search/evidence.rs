@@ -231,9 +231,18 @@ impl Sources<'_> {
             }
             out.push(synonym(&parts, found, factor));
         };
+        // A synonym counts as much as the word it stands for: 来る for a 届かない typed is still
+        // an everyday verb (`Weights::part_of_speech`), not a topic noun.
         for (found, others) in self.lexicon.synonyms_in(&question.normalized.text) {
+            let factor = question
+                .morphemes
+                .iter()
+                .filter(|m| m.content && found.contains(m.surface.as_str()))
+                .map(|m| w.part_of_speech(m))
+                .fold(None, |best: Option<f32>, f| Some(best.map_or(f, |b| b.max(f))))
+                .unwrap_or(1.0);
             for other in others {
-                expand(self.analyzer.terms(&other), &found, w.synonym, &mut out);
+                expand(self.analyzer.terms(&other), &found, w.synonym * factor, &mut out);
             }
         }
         // General synonyms (Sudachi's), for the query's own words only, weaker than the writers'.
