@@ -92,3 +92,24 @@ fn search_explain_shows_the_learned_boost_and_its_evidence() {
     assert!(line.contains("5 client(s), evidence 15.00: boost +75% of the best score; rank "), "{line}");
     assert!(line.ends_with(" -> 1"), "{line}");
 }
+
+/// `kotae … | head` closes the pipe early: the command stops quietly (status 141, as after
+/// SIGPIPE), with no panic on standard error.
+#[test]
+fn a_closed_output_pipe_is_not_a_panic() {
+    use std::process::{Command, Stdio};
+    let index = sample_index().join("index");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["search", "--limit", "50", "--index", index.to_str().unwrap(), "--", "返品"])
+        .current_dir(repo())
+        .env("KOTAE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kotae");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

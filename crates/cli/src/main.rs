@@ -60,6 +60,7 @@ fn read_password(mut input: impl std::io::BufRead) -> anyhow::Result<String> {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("KOTAE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -93,6 +94,25 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `kotae search … | head` closes standard output early: `println!` then panics with "failed
+/// printing to stdout: Broken pipe". That is the reader's choice, not a fault: stop quietly with
+/// the status a shell gives a process ended by SIGPIPE (141), as other Unix tools do.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info)
+    }));
 }
 
 /// What to do about an error, when the error alone does not say it: a damaged index folder is
