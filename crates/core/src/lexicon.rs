@@ -28,7 +28,15 @@ const MIN_READING_CHARS: usize = 2;
 const SURE_READING_CHARS: usize = 3;
 /// What a word read with one kana slipped costs in a split (an exact word costs 1, a kana
 /// nothing explains 10).
-const SLIPPED_WORD_COST: u32 = 4;
+const SLIPPED_WORD_COST: u32 = 4 * PIECE_COST;
+/// What a piece costs in a split: a particle or a word of three kana or more one piece, a
+/// two-kana word two, a kana nothing explains ten. A word also costs its rarity
+/// ([`Lexicon::rarity`], at most [`MAX_RARITY`]).
+const PIECE_COST: u32 = 10;
+const LEFTOVER_COST: u32 = 10 * PIECE_COST;
+/// The most a word's rarity adds to its cost: less than one piece, so the split with fewer
+/// pieces wins unless the words of the other are far more common.
+const MAX_RARITY: u32 = 8;
 /// Shortest reading looked for with a slip in a hiragana run: with fewer kana, nearly any
 /// stretch of hiragana is one slip away from some corpus word (いぬつれて). A katakana run is
 /// loanwords, where three kana (ホタン for ボタン) are already a word.
@@ -133,6 +141,11 @@ pub struct Lexicon {
     /// Katakana reading → the other corpus words read that way, most frequent first.
     #[serde(default)]
     others: HashMap<String, Vec<String>>,
+    /// Katakana reading → how often the corpus uses a word read that way, for choosing between
+    /// splits that explain a run equally well (ニジ|ドウシツ or ニ|ジドウ|シツ). Empty in
+    /// lexicons built before it was kept: then every word weighs the same.
+    #[serde(default)]
+    frequency: HashMap<String, u32>,
 }
 
 /// A span of typed kana recognized as a corpus word.
@@ -192,6 +205,7 @@ impl Lexicon {
                 }
             }
         }
+        let frequency = counts.iter().map(|(r, words)| (r.clone(), words.values().sum::<usize>().min(u32::MAX as usize) as u32)).collect();
         let (readings, others) = most_frequent(counts);
         let synonyms = synonyms
             .iter()
@@ -211,6 +225,7 @@ impl Lexicon {
             synonyms,
             general,
             others,
+            frequency,
         }
     }
 
@@ -302,6 +317,14 @@ impl Lexicon {
         pieces.into_iter().filter_map(|p| p.word).collect()
     }
 
+    /// How rare the corpus words read `reading` are: `2 × log₂(most frequent / this)`, capped at
+    /// [`MAX_RARITY`]; 0 without frequencies.
+    fn rarity(&self, reading: &str) -> u32 {
+        let Some(most) = self.frequency.values().copied().max().filter(|&m| m > 0) else { return 0 };
+        let this = self.frequency.get(reading).copied().unwrap_or(1).max(1);
+        ((2.0 * (most as f32 / this as f32).log2()).round() as u32).min(MAX_RARITY)
+    }
+
     /// The corpus words read `reading` with one kana slipped ([`kana::slips`]), the first
     /// position and slip that reads as one.
     fn lookup_slipped(&self, reading: &[char]) -> Option<Recognized> {
@@ -348,12 +371,12 @@ impl Lexicon {
                     continue;
                 };
                 if state != SHORT {
-                    offer(&mut best, i + 1, LEFTOVER, cost + 10, (i, state), None);
+                    offer(&mut best, i + 1, LEFTOVER, cost + LEFTOVER_COST, (i, state), None);
                 }
                 for len in 1..=(n - i).min(MAX_READING_CHARS) {
                     let reading: String = chars[i..i + len].iter().collect();
                     if FUNCTION_KANA.contains(&reading.as_str()) {
-                        offer(&mut best, i + len, EXPLAINS, cost + 1, (i, state), None);
+                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST, (i, state), None);
                     }
                     if len < MIN_READING_CHARS
                         || (len < SURE_READING_CHARS && (state == LEFTOVER || !short_words))
@@ -363,15 +386,16 @@ impl Lexicon {
                     if let Some(r) = self.lookup(&reading) {
                         // A two-kana word costs more than a longer one, so longer words win ties.
                         let (next, extra) = if len >= SURE_READING_CHARS {
-                            (EXPLAINS, 1)
+                            (EXPLAINS, PIECE_COST)
                         } else {
-                            (SHORT, 2)
+                            (SHORT, 2 * PIECE_COST)
                         };
-                        offer(&mut best, i + len, next, cost + extra, (i, state), Some(r));
+                        offer(&mut best, i + len, next, cost + extra + self.rarity(&reading), (i, state), Some(r));
                     } else if slips
                         && len >= if short_words { SLIPPED_READING_CHARS } else { SLIPPED_KATAKANA_CHARS }
                         && let Some(r) = self.lookup_slipped(&chars[i..i + len]) {
-                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST, (i, state), Some(r));
+                        let rarity = self.rarity(&r.reading);
+                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(r));
                     }
                 }
             }

@@ -22,8 +22,7 @@ fn lexicon() -> Lexicon {
     Lexicon {
         readings,
         synonyms,
-        general: HashMap::new(),
-        others: HashMap::new(),
+        ..Lexicon::default()
     }
 }
 
@@ -274,4 +273,12 @@ fn a_slip_moves_a_vowel_or_the_voicing_within_a_row() {
     assert!(slips('ピ').contains(&'ヒ') && slips('ピ').contains(&'ビ') && slips('ピ').contains(&'パ'));
     assert!(!slips('カ').contains(&'サ'));
     assert!(slips('ン').is_empty() && slips('ー').is_empty());
+}
+
+#[test]
+fn between_two_full_splits_the_more_common_words_win() {
+    let mut l = lexicon_of(&[("ニジ", "虹"), ("ドウシツ", "同室"), ("ジドウ", "児童"), ("シツ", "室")]);
+    assert_eq!(heard(&l, "ニジドウシツガ", true), ["虹", "同室"], "without frequencies, fewer pieces win");
+    l.frequency = [("ニジ", 1), ("ドウシツ", 1), ("ジドウ", 400), ("シツ", 900)].into_iter().map(|(r, n)| (r.to_string(), n)).collect();
+    assert_eq!(heard(&l, "ニジドウシツガ", true), ["児童", "室"], "children's room, not rainbow and roommate");
 }
