@@ -286,7 +286,7 @@ fn corrections_by_length_and_kana_match_a_scan_of_every_reading() {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (seed >> 33) as usize % n
     };
-    let mut word = |next: &mut dyn FnMut(usize) -> usize| -> String {
+    let word = |next: &mut dyn FnMut(usize) -> usize| -> String {
         let len = 2 + next(9);
         (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
     };
