@@ -12,7 +12,7 @@
 //! distance on readings (sounds), not on kanji bytes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -124,7 +124,13 @@ pub struct Lexicon {
 struct Near {
     /// Index: length in kana.
     by_len: Vec<Vec<NearReading>>,
+    /// The corrections of the runs corrected lately (the reading found, or none): questions
+    /// end alike (でしたか, になると), and the same runs come back question after question.
+    recent: Mutex<HashMap<String, Option<Box<str>>>>,
 }
+
+/// How many runs' corrections [`Near::recent`] keeps before it starts again.
+const RECENT_CORRECTIONS: usize = 4096;
 
 #[derive(Debug)]
 struct NearReading {
@@ -149,7 +155,7 @@ impl Near {
             }
             by_len[n].push(NearReading { kana: kana_bits(&chars), chars, reading: reading.as_str().into() });
         }
-        Near { by_len }
+        Near { by_len, recent: Mutex::default() }
     }
 }
 
@@ -385,11 +391,37 @@ impl Lexicon {
         if n < 4 || self.readings.contains_key(reading) {
             return None;
         }
+        let near = self.near();
+        let recent = near.recent.lock().ok().and_then(|m| m.get(reading).cloned());
+        let found = match recent {
+            Some(found) => found,
+            None => {
+                let found = Self::nearest(near, &typed).map(Box::from);
+                if let Ok(mut m) = near.recent.lock() {
+                    if m.len() >= RECENT_CORRECTIONS {
+                        m.clear();
+                    }
+                    m.insert(reading.to_string(), found.clone());
+                }
+                found
+            }
+        };
+        let r = found?;
+        Some(Recognized {
+            reading: r.to_string(),
+            word: self.readings.get(&*r)?.clone(),
+            others: Vec::new(),
+        })
+    }
+
+    /// The reading of `near` closest to the `typed` run: at most one edit away for runs of four
+    /// to six kana, two from seven; the fewest edits, then the smallest reading.
+    fn nearest<'n>(near: &'n Near, typed: &[char]) -> Option<&'n str> {
+        let n = typed.len();
         let max = if n >= 7 { 2 } else { 1 };
         // Each edit takes at most one kana away, so a reading within `max` edits lacks at most
         // `max` of the typed run's kinds of kana, and has at most `max` kinds it lacks.
-        let bits = kana_bits(&typed);
-        let near = self.near();
+        let bits = kana_bits(typed);
         let mut rows = (Vec::with_capacity(n + max + 1), Vec::with_capacity(n + max + 1));
         let mut best: Option<(usize, &str)> = None;
         for len in n.saturating_sub(max)..=n + max {
@@ -397,18 +429,13 @@ impl Lexicon {
                 if (bits & !r.kana).count_ones() as usize > max || (r.kana & !bits).count_ones() as usize > max {
                     continue;
                 }
-                let Some(d) = edit_distance_within(&typed, &r.chars, max, &mut rows) else { continue };
+                let Some(d) = edit_distance_within(typed, &r.chars, max, &mut rows) else { continue };
                 if best.is_none_or(|(bd, br)| (d, &*r.reading) < (bd, br)) {
                     best = Some((d, &r.reading));
                 }
             }
         }
-        let (_, r) = best?;
-        Some(Recognized {
-            reading: r.to_string(),
-            word: self.readings.get(r)?.clone(),
-            others: Vec::new(),
-        })
+        best.map(|(_, r)| r)
     }
 
     /// Group the readings for [`Lexicon::correct`] now, rather than at the first question that

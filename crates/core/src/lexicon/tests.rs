@@ -299,6 +299,7 @@ fn corrections_by_length_and_kana_match_a_scan_of_every_reading() {
         let expected = correct_by_scanning(&l, &typed);
         found += usize::from(expected.is_some());
         assert_eq!(l.correct(&typed).map(|r| (r.reading, r.word)), expected, "{typed}");
+        assert_eq!(l.correct(&typed).map(|r| (r.reading, r.word)), expected, "{typed}, remembered");
     }
     assert!(found > 100, "only {found} corrections: the test compares too little");
 }
