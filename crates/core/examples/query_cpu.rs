@@ -12,10 +12,21 @@
 //! (8 hits), and cached. The second argument is how many times the query set is run; a third,
 //! optional, is another query file in the same JSON-lines shape (`{"text": …}`), for example
 //! `../shared/eval/wiki-qa/queries.jsonl` against an index of that corpus.
+//!
+//! With `--profile` (anywhere among the arguments), it prints instead where an uncached search
+//! with snippets spends its time, stage by stage (see `kotae_core::search::profile`): the mean
+//! and median wall time of each stage over every search, and its share of the total, plus the
+//! results' serialization to JSON.
+//!
+//! ```sh
+//! cargo run --release -p kotae-core --example query_cpu -- /tmp/wiki-idx 3 \
+//!     ../shared/eval/wiki-qa/queries.jsonl --profile
+//! ```
 
 use std::path::PathBuf;
 
-use kotae_core::{Analyzer, IndexRoot, SearchRequest, Snapshot};
+use kotae_core::search::profile;
+use kotae_core::{Analyzer, IndexRoot, SearchIndex, SearchRequest, Snapshot};
 
 /// The allocator of the `kotae` binary.
 #[global_allocator]
@@ -49,8 +60,53 @@ fn measure(name: &str, queries: &[String], rounds: usize, mut run: impl FnMut(&s
     );
 }
 
+/// Time every stage of an uncached search with snippets, `rounds` times over `queries`.
+fn stages(index: &SearchIndex, queries: &[String], rounds: usize) {
+    const N: usize = profile::STAGES + 1;
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); N + 1];
+    let mut cpu: Vec<f64> = Vec::new();
+    profile::enable();
+    for _ in 0..rounds {
+        for q in queries {
+            profile::take();
+            let start = thread_cpu_ns();
+            let results = index.search(&SearchRequest::new(q)).expect("search");
+            let searched = thread_cpu_ns();
+            let json = serde_json::to_vec(&results).expect("json");
+            std::hint::black_box(json);
+            let serialized = thread_cpu_ns();
+            let stages = profile::take();
+            let mut total = 0.0;
+            for (i, ns) in stages.iter().enumerate() {
+                times[i].push(*ns as f64 / 1000.0);
+                total += *ns as f64 / 1000.0;
+            }
+            let json = (serialized - searched) as f64 / 1000.0;
+            times[N - 1].push(json);
+            times[N].push(total + json);
+            cpu.push((serialized - start) as f64 / 1000.0);
+        }
+    }
+    let names: Vec<&str> = profile::NAMES.iter().copied().chain(["serialization (JSON)", "all stages"]).collect();
+    let sum_all: f64 = times[N].iter().sum();
+    println!("{:<24} {:>10} {:>10} {:>7}", "stage (wall µs)", "mean", "median", "share");
+    for (name, t) in names.iter().zip(&mut times) {
+        t.sort_by(f64::total_cmp);
+        let mean = t.iter().sum::<f64>() / t.len() as f64;
+        println!("{name:<24} {mean:>10.1} {:>10.1} {:>6.1}%", t[t.len() / 2], 100.0 * t.iter().sum::<f64>() / sum_all);
+    }
+    cpu.sort_by(f64::total_cmp);
+    println!(
+        "CPU per search and serialization: median {:.1} µs, mean {:.1} µs ({} searches)",
+        cpu[cpu.len() / 2],
+        cpu.iter().sum::<f64>() / cpu.len() as f64,
+        cpu.len()
+    );
+}
+
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let profiling = std::env::args().any(|a| a == "--profile");
+    let mut args = std::env::args().skip(1).filter(|a| a != "--profile");
     let index = PathBuf::from(args.next().unwrap_or_else(|| "index".into()));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20).max(1);
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
@@ -65,6 +121,13 @@ fn main() {
         .collect();
 
     let uncached = snapshot.public.clone().with_cache_capacity(0);
+    if profiling {
+        for q in &queries {
+            uncached.search(&SearchRequest::new(q)).expect("search");
+        }
+        stages(&uncached, &queries, rounds);
+        return;
+    }
     // Warm the page cache, the allocator and the analyzer's buffers: a whole untimed round of
     // each kind of search.
     for q in &queries {

@@ -280,5 +280,52 @@ fn between_two_full_splits_the_more_common_words_win() {
     let mut l = lexicon_of(&[("ニジ", "虹"), ("ドウシツ", "同室"), ("ジドウ", "児童"), ("シツ", "室")]);
     assert_eq!(heard(&l, "ニジドウシツガ", true), ["虹", "同室"], "without frequencies, fewer pieces win");
     l.frequency = [("ニジ", 1), ("ドウシツ", 1), ("ジドウ", 400), ("シツ", 900)].into_iter().map(|(r, n)| (r.to_string(), n)).collect();
+    l.most_frequent = 900;
     assert_eq!(heard(&l, "ニジドウシツガ", true), ["児童", "室"], "children's room, not rainbow and roommate");
+}
+
+/// [`Lexicon::correct`] as it was first written: every reading compared with the typed one.
+fn correct_by_scanning(l: &Lexicon, reading: &str) -> Option<(String, String)> {
+    let n = reading.chars().count();
+    if n < 4 || l.readings.contains_key(reading) {
+        return None;
+    }
+    let max = if n >= 7 { 2 } else { 1 };
+    l.readings
+        .iter()
+        .filter(|(r, _)| r.chars().count().abs_diff(n) <= max)
+        .filter_map(|(r, w)| {
+            let d = edit_distance(reading, r);
+            (d <= max).then_some((d, r, w))
+        })
+        .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
+        .map(|(_, r, w)| (r.clone(), w.clone()))
+}
+
+#[test]
+fn corrections_by_length_and_kana_match_a_scan_of_every_reading() {
+    // A small alphabet, so that many readings are one or two edits from each other; kana 64
+    // code points apart share a bit of the filter.
+    let alphabet: Vec<char> = "アイウカキサシタチナーヴ\u{30A0}\u{3060}".chars().collect();
+    let mut seed = 7u64;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let word = |next: &mut dyn FnMut(usize) -> usize| -> String {
+        let len = 2 + next(9);
+        (0..len).map(|_| alphabet[next(alphabet.len())]).collect()
+    };
+    let pairs: Vec<(String, String)> = (0..3000).map(|i| (word(&mut next), format!("w{i}"))).collect();
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(r, w)| (r.as_str(), w.as_str())).collect();
+    let l = lexicon_of(&pairs);
+    let mut found = 0;
+    for _ in 0..3000 {
+        let typed = word(&mut next);
+        let expected = correct_by_scanning(&l, &typed);
+        found += usize::from(expected.is_some());
+        assert_eq!(l.correct(&typed).map(|r| (r.reading, r.word)), expected, "{typed}");
+        assert_eq!(l.correct(&typed).map(|r| (r.reading, r.word)), expected, "{typed}, remembered");
+    }
+    assert!(found > 100, "only {found} corrections: the test compares too little");
 }

@@ -34,6 +34,7 @@ pub mod framing;
 pub mod fusion;
 pub mod learned;
 pub mod page_words;
+pub mod profile;
 pub mod question;
 pub mod request;
 pub mod result_cache;
@@ -69,6 +70,7 @@ use crate::ranking::{
     BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK, score_docs,
 };
 use page_words::PageWordsCache;
+use profile::Stage;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
 use stored::StoredDocs;
 
@@ -145,6 +147,7 @@ impl SearchIndex {
 
     /// Use the readings and synonyms of the generation (see [`Lexicon`]).
     pub fn with_lexicon(mut self, lexicon: Lexicon) -> Self {
+        lexicon.prepare();
         self.lexicon = Arc::new(lexicon);
         self
     }
@@ -214,7 +217,9 @@ impl SearchIndex {
         if let Some(cached) = self.cache.get(&query_text, request) {
             return Ok(cached);
         }
+        profile::start();
         let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
+        profile::done(Stage::Analysis);
         let window = (
             request.offset.min(MAX_OFFSET),
             request.limit.clamp(1, MAX_LIMIT),
@@ -423,6 +428,7 @@ impl SearchIndex {
             weighed.push(weigh(e)?);
         }
         drop_common_sounds(&mut weighed, searcher.num_docs());
+        profile::done(Stage::Clauses);
         let terms = question.terms.clone();
         // The question's closeness in meaning to every document: for the fusion and the verdict.
         // The normalized text: half-width kana and full-width letters read like the pages.
@@ -430,6 +436,7 @@ impl SearchIndex {
             .meaning
             .as_ref()
             .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
+        profile::done(Stage::Meaning);
         if weighed.is_empty() {
             let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
             return Ok(SearchResults {
@@ -463,6 +470,7 @@ impl SearchIndex {
         let mut best = TopK::new(depth, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
+                profile::done(Stage::Scoring);
                 let mut fields = SegmentFields::new(reader);
                 let scorers = clauses
                     .iter()
@@ -472,6 +480,7 @@ impl SearchIndex {
                     .iter()
                     .map(|t| Ok(Box::new(self.filters.scorer(reader, t)?) as Box<dyn Scorer>))
                     .collect::<tantivy::Result<Vec<_>>>()?;
+                profile::done(Stage::Postings);
                 Ok((scorers, filters))
             };
             best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
@@ -481,6 +490,7 @@ impl SearchIndex {
             total,
             exact: total_exact,
         } = best.finish(0);
+        profile::done(Stage::Scoring);
         let words = self.topic_words(&searcher, &question, &evidence);
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
@@ -500,12 +510,19 @@ impl SearchIndex {
         };
         // Whether anything answers, and how surely, is judged on the top of the list, whatever
         // page of it is asked for.
+        profile::done(Stage::Fusion);
         let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
         for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
             best_docs.push(self.stored.get(&searcher, &self.fields, *address)?);
         }
         let best_scores: Vec<f32> = top.iter().take(2).map(|(s, _)| *s).collect();
         let top: Vec<(f32, tantivy::DocAddress)> = top.into_iter().skip(offset).take(limit).collect();
+        if profile::on() {
+            for (_, address) in &top {
+                self.stored.get(&searcher, &self.fields, *address)?;
+            }
+            profile::done(Stage::Stored);
+        }
         // Highlight the corpus words the query was understood as, too (返品 for へんぴん).
         let understood = evidence
             .iter()
@@ -521,12 +538,14 @@ impl SearchIndex {
             }
             hits.push(hit);
         }
+        profile::done(Stage::Snippets);
         let did_you_mean = if total < 3 {
             did_you_mean::did_you_mean(&question, &self.lexicon, &self.fields, &searcher)
         } else {
             None
         };
         let verdict = self.verdict(&searcher, &words, (&best_scores, &best_docs), similarities.as_ref())?;
+        profile::done(Stage::Verdict);
         Ok(SearchResults {
             total,
             total_exact,
