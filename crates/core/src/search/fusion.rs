@@ -108,6 +108,21 @@ mod tests {
     }
 
     #[test]
+    fn when_the_words_are_unsure_meaning_counts_from_a_lower_floor_and_may_lead() {
+        // "a" shares a chance word with the question; "b" means it but is below the usual floor.
+        let lexical = vec![(10.0, address(0), "a".to_string()), (2.0, address(1), "b".to_string())];
+        let similarities: HashMap<&str, f32> = [("a", 0.80), ("b", 0.84)].into_iter().collect();
+        let sure = Lift { weight: 0.5, floor: 0.85, ..Lift::NONE };
+        let order = |lift| fuse(lexical.clone(), vec![], |k| similarities[k], lift).into_iter().map(|c| c.key).collect::<Vec<_>>();
+        assert_eq!(order(sure), ["a", "b"], "below the floor, meaning adds nothing");
+        let unsure = Lift { unsure: 10.0, unsure_floor: 0.8, ..sure };
+        assert_eq!(order(unsure), ["b", "a"], "0.04 above the unsure floor: +10 × 10 × 0.2");
+        let fused = fuse(lexical.clone(), vec![], |k| similarities[k], Lift { lexical: 0.5, ..sure });
+        assert_eq!(fused[0].score, 5.0, "the words give way");
+        assert_eq!(fused[0].lexical, 10.0, "the lexical score itself is kept");
+    }
+
+    #[test]
     fn weight_zero_is_the_lexical_order() {
         let lexical = vec![(3.0, address(0), "a".to_string()), (2.0, address(1), "b".to_string())];
         let similarities: HashMap<&str, f32> = [("a", 0.5), ("b", 0.99), ("c", 0.99)].into_iter().collect();

@@ -487,7 +487,14 @@ impl SearchIndex {
                 for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
                     lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
                 }
-                let fused = self.fuse(&searcher, request, &clauses, top, similarities, self.weights.lift(lexical_coverage))?;
+                let mut lift = self.weights.lift(lexical_coverage);
+                // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
+                // closest: when many are as close (pages under one shared title), it says nothing.
+                let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;
+                if let Some((_, s)) = similarities.top(rank).get(rank.wrapping_sub(1)) {
+                    lift.unsure_floor = lift.unsure_floor.max(*s);
+                }
+                let fused = self.fuse(&searcher, request, &clauses, top, similarities, lift)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
                 (fused.into_iter().map(|(s, a, _)| (s, a)).collect(), total + added)

@@ -58,6 +58,9 @@ pub struct Weights {
     /// How much of the lexical score gives way when the words are unsure: the lexical score
     /// counts `1 − meaning_unsure_lexical × (1 − coverage)²`.
     pub meaning_unsure_lexical: f32,
+    /// The unsure part counts from the similarity of the `meaning_unsure_rank`-th closest
+    /// document when that is higher than `meaning_unsure_floor` (0: off).
+    pub meaning_unsure_rank: f32,
     /// Without a model: the share of the question's topic words one of the best pages must
     /// cover for the search to answer (see [`crate::search::verdict`]).
     pub answer_coverage: f32,
@@ -124,9 +127,10 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
-            meaning_unsure: 3.0,
-            meaning_unsure_floor: 0.85,
-            meaning_unsure_lexical: 0.0,
+            meaning_unsure: 10.0,
+            meaning_unsure_floor: 0.8,
+            meaning_unsure_lexical: 0.25,
+            meaning_unsure_rank: 5.0,
             answer_coverage: 0.5,
             answer_meaning: 8.0,
             answer_evidence: 0.61,
