@@ -57,6 +57,38 @@ fn questions_in_other_words_find_their_page() {
     }
 }
 
+/// The ids of the first five hits of `query`, with the model.
+fn top5(query: &str) -> Vec<String> {
+    let index = sample_index().join("index");
+    let out = Command::new(env!("CARGO_BIN_EXE_kotae"))
+        .args(["search", "--json", "--limit", "5", "--index", index.to_str().unwrap(), "--", query])
+        .current_dir(repo())
+        .env("KOTAE_LOG", "error")
+        .output()
+        .expect("run kotae");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    v["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[test]
+fn questions_sharing_no_word_with_their_page_find_it_in_the_top_five() {
+    if !model_present() {
+        return;
+    }
+    // Paraphrase questions (tests/relevance/paraphrase.jsonl) that were not in the top 10 when
+    // meaning's unsure part counted from the same floor as the rest (0.85, weight 3): chance
+    // words (通話, 費用) led to other pages.
+    let cases = [
+        ("難聴で通話がつらいんですが、声を使わないで済む手段はありますか", "contact/hearing-impaired"),
+        ("上位ランクに入るのにかかる費用はひと月どのくらい？", "membership/price"),
+    ];
+    for (query, page) in cases {
+        let top = top5(query);
+        assert!(top.iter().any(|id| id == page), "{query}: {top:?}");
+    }
+}
+
 #[test]
 fn meaning_never_brings_the_manual_to_customers() {
     if !model_present() {

@@ -28,6 +28,35 @@ pub struct Candidate {
 /// good single-word lexical match on the sample).
 const SCALE_WITHOUT_WORDS: f32 = 10.0;
 
+/// How much meaning adds for one question ([`fuse`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lift {
+    /// In units of the question's best lexical score, at an identical question...
+    pub weight: f32,
+    /// ...counted from this cosine (0 below it).
+    pub floor: f32,
+    /// The part of meaning added when the words are unsure (`Weights::meaning_unsure` × how
+    /// little of the question the best lexical pages cover), in the same units...
+    pub unsure: f32,
+    /// ...counted from this lower cosine: a question said in other words is rarely as close
+    /// to its page as a question said in the page's words.
+    pub unsure_floor: f32,
+    /// The share of the lexical score kept (1: all of it; less when the words are unsure, so
+    /// that words shared by chance do not outrank the page the question means).
+    pub lexical: f32,
+}
+
+impl Lift {
+    /// The lexical order: meaning adds nothing.
+    pub const NONE: Lift = Lift { weight: 0.0, floor: 1.0, unsure: 0.0, unsure_floor: 1.0, lexical: 1.0 };
+
+    /// What meaning adds at `similarity`, in units of the best lexical score.
+    fn of(&self, similarity: f32) -> f32 {
+        let above = |floor: f32| ((similarity - floor) / (1.0 - floor).max(1e-6)).max(0.0);
+        self.weight * above(self.floor) + self.unsure * above(self.unsure_floor)
+    }
+}
+
 /// Fuse the lexical list (`(score, address, key)`, best first) with the documents nearest in
 /// meaning (`(lexical score, address, key)`: their words counted too), given each document's
 /// similarity by key. A document nearest in meaning joins only if meaning lifts it.
@@ -35,19 +64,18 @@ pub fn fuse(
     lexical: Vec<(f32, DocAddress, String)>,
     nearest: Vec<(f32, DocAddress, String)>,
     similarity: impl Fn(&str) -> f32,
-    weight: f32,
-    floor: f32,
+    lift: Lift,
 ) -> Vec<Candidate> {
     let scale = lexical.first().map_or(SCALE_WITHOUT_WORDS, |(s, _, _)| s.max(f32::MIN_POSITIVE));
-    let lift = |similarity: f32| weight * scale * ((similarity - floor) / (1.0 - floor).max(1e-6)).max(0.0);
     let candidate = |(lexical, address, key): (f32, DocAddress, String), on_lexical_list: bool| {
         let similarity = similarity(key.as_str());
-        Candidate { score: lexical + lift(similarity), key, address, lexical, on_lexical_list, similarity }
+        let added = scale * lift.of(similarity);
+        (Candidate { score: lift.lexical * lexical + added, key, address, lexical, on_lexical_list, similarity }, added)
     };
-    let mut out: Vec<Candidate> = lexical.into_iter().map(|c| candidate(c, true)).collect();
+    let mut out: Vec<Candidate> = lexical.into_iter().map(|c| candidate(c, true).0).collect();
     for near in nearest {
-        let c = candidate(near, false);
-        if c.score > c.lexical && !out.iter().any(|o| o.key == c.key) {
+        let (c, added) = candidate(near, false);
+        if added > 0.0 && !out.iter().any(|o| o.key == c.key) {
             out.push(c);
         }
     }
@@ -72,7 +100,7 @@ mod tests {
         let lexical = vec![(10.0, address(0), "a".to_string()), (9.0, address(1), "b".to_string())];
         let nearest = vec![(0.0, address(2), "c".to_string()), (0.0, address(3), "d".to_string()), (1.0, address(1), "b".to_string())];
         let similarities: HashMap<&str, f32> = [("a", 0.85), ("b", 0.97), ("c", 0.99), ("d", 0.70)].into_iter().collect();
-        let fused = fuse(lexical, nearest, |k| similarities[k], 0.5, 0.85);
+        let fused = fuse(lexical, nearest, |k| similarities[k], Lift { weight: 0.5, floor: 0.85, ..Lift::NONE });
         let order: Vec<&str> = fused.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(order, ["b", "a", "c"], "d is below the floor and does not join; b is listed once");
         assert_eq!(fused[1].score, 10.0, "at the floor, meaning adds nothing");
@@ -80,10 +108,25 @@ mod tests {
     }
 
     #[test]
+    fn when_the_words_are_unsure_meaning_counts_from_a_lower_floor_and_may_lead() {
+        // "a" shares a chance word with the question; "b" means it but is below the usual floor.
+        let lexical = vec![(10.0, address(0), "a".to_string()), (2.0, address(1), "b".to_string())];
+        let similarities: HashMap<&str, f32> = [("a", 0.80), ("b", 0.84)].into_iter().collect();
+        let sure = Lift { weight: 0.5, floor: 0.85, ..Lift::NONE };
+        let order = |lift| fuse(lexical.clone(), vec![], |k| similarities[k], lift).into_iter().map(|c| c.key).collect::<Vec<_>>();
+        assert_eq!(order(sure), ["a", "b"], "below the floor, meaning adds nothing");
+        let unsure = Lift { unsure: 10.0, unsure_floor: 0.8, ..sure };
+        assert_eq!(order(unsure), ["b", "a"], "0.04 above the unsure floor: +10 × 10 × 0.2");
+        let fused = fuse(lexical.clone(), vec![], |k| similarities[k], Lift { lexical: 0.5, ..sure });
+        assert_eq!(fused[0].score, 5.0, "the words give way");
+        assert_eq!(fused[0].lexical, 10.0, "the lexical score itself is kept");
+    }
+
+    #[test]
     fn weight_zero_is_the_lexical_order() {
         let lexical = vec![(3.0, address(0), "a".to_string()), (2.0, address(1), "b".to_string())];
         let similarities: HashMap<&str, f32> = [("a", 0.5), ("b", 0.99), ("c", 0.99)].into_iter().collect();
-        let fused = fuse(lexical, vec![(0.0, address(2), "c".to_string())], |k| similarities[k], 0.0, 0.85);
+        let fused = fuse(lexical, vec![(0.0, address(2), "c".to_string())], |k| similarities[k], Lift::NONE);
         assert_eq!(fused.iter().map(|c| c.key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     }
 }

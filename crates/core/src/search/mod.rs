@@ -262,7 +262,7 @@ impl SearchIndex {
         clauses: &[BoundedWeight],
         top: Vec<(f32, tantivy::DocAddress)>,
         similarities: &Similarities<'_>,
-        weight: f32,
+        lift: fusion::Lift,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
         let lexical = top
             .into_iter()
@@ -303,8 +303,7 @@ impl SearchIndex {
             .chain(similarities.top(FUSION_DEPTH).into_iter().map(|(key, _)| key))
             .map(|key| (key.to_string(), similarities.of(key)))
             .collect();
-        let w = &self.weights;
-        Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or(0.0), weight, w.meaning_floor)
+        Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or(0.0), lift)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
@@ -500,8 +499,14 @@ impl SearchIndex {
                 for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
                     lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
                 }
-                let weight = self.weights.meaning + self.weights.meaning_unsure * (1.0 - lexical_coverage).max(0.0).powi(2);
-                let fused = self.fuse(&searcher, request, &clauses, top, similarities, weight)?;
+                let mut lift = self.weights.lift(lexical_coverage);
+                // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
+                // closest: when many are as close (pages under one shared title), it says nothing.
+                let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;
+                if let Some((_, s)) = similarities.top(rank).get(rank.wrapping_sub(1)) {
+                    lift.unsure_floor = lift.unsure_floor.max(*s);
+                }
+                let fused = self.fuse(&searcher, request, &clauses, top, similarities, lift)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
                 (fused.into_iter().map(|(s, a, _)| (s, a)).collect(), total + added)

@@ -48,8 +48,19 @@ pub struct Weights {
     /// The cosine similarity below which meaning adds nothing.
     pub meaning_floor: f32,
     /// How much more meaning counts when the best lexical pages cover little of the question:
-    /// `meaning + meaning_unsure × (1 − their coverage)²` (see [`crate::search::verdict`]).
+    /// `meaning_unsure × (1 − their coverage)²` more (see [`crate::search::verdict`] for the
+    /// coverage), counted from `meaning_unsure_floor`.
     pub meaning_unsure: f32,
+    /// The cosine from which the unsure part of meaning counts: lower than `meaning_floor`,
+    /// since a question in other words than its page's is rarely as close (see
+    /// [`crate::search::fusion::Lift`]).
+    pub meaning_unsure_floor: f32,
+    /// How much of the lexical score gives way when the words are unsure: the lexical score
+    /// counts `1 − meaning_unsure_lexical × (1 − coverage)²`.
+    pub meaning_unsure_lexical: f32,
+    /// The unsure part counts from the similarity of the `meaning_unsure_rank`-th closest
+    /// document when that is higher than `meaning_unsure_floor` (0: off).
+    pub meaning_unsure_rank: f32,
     /// Without a model: the share of the question's topic words one of the best pages must
     /// cover for the search to answer (see [`crate::search::verdict`]).
     pub answer_coverage: f32,
@@ -67,6 +78,19 @@ pub struct Weights {
 impl Weights {
     pub fn bm25(&self) -> Bm25 {
         Bm25 { k1: self.k1, b: self.b }
+    }
+
+    /// How meaning is fused with the words for a question whose best lexical pages cover
+    /// `coverage` of its topic words ([`crate::search::fusion`]).
+    pub fn lift(&self, coverage: f32) -> crate::search::fusion::Lift {
+        let unsure = (1.0 - coverage).clamp(0.0, 1.0).powi(2);
+        crate::search::fusion::Lift {
+            weight: self.meaning,
+            floor: self.meaning_floor,
+            unsure: self.meaning_unsure * unsure,
+            unsure_floor: self.meaning_unsure_floor,
+            lexical: (1.0 - self.meaning_unsure_lexical * unsure).max(0.0),
+        }
     }
 
     /// How much a question word counts for its part of speech: nouns (and unknown words, often
@@ -103,7 +127,10 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
-            meaning_unsure: 3.0,
+            meaning_unsure: 10.0,
+            meaning_unsure_floor: 0.8,
+            meaning_unsure_lexical: 0.25,
+            meaning_unsure_rank: 5.0,
             answer_coverage: 0.5,
             answer_meaning: 8.0,
             answer_evidence: 0.61,
