@@ -130,3 +130,31 @@ fn questions_the_corpus_does_not_answer_end_in_not_covered_and_answerable_ones_d
         assert!(answered >= floor, "{set}: {answered} of the answerable questions get an answer");
     }
 }
+
+/// A question whose words settle the answer (every topic word covered, the first page well
+/// ahead) is not embedded: no similarity in the verdict, the same first page. One said in other
+/// words is.
+#[test]
+fn a_question_the_words_settle_is_not_embedded() {
+    if !model_present() {
+        return;
+    }
+    let index = sample_index().join("index");
+    let verdict = |query: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kotae"))
+            .args(["search", "--json", "--limit", "1", "--index", index.to_str().unwrap(), "--", query])
+            .current_dir(repo())
+            .env("KOTAE_LOG", "error")
+            .output()
+            .expect("run kotae");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        (v["hits"][0]["id"].as_str().unwrap_or_default().to_string(), v["verdict"]["similarity"].as_f64())
+    };
+    let (first, similarity) = verdict("ポイントの有効期限");
+    assert_eq!(first, "points/expiry");
+    assert_eq!(similarity, None, "the words settle it: no embedding");
+    assert_eq!(first, self::first("ポイントの有効期限", false));
+    let (_, similarity) = verdict("前に決めた合言葉がどうしても思い浮かばない");
+    assert!(similarity.is_some(), "a question in other words is embedded");
+}

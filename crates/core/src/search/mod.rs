@@ -431,12 +431,16 @@ impl SearchIndex {
         let terms = question.terms.clone();
         // The question's closeness in meaning to every document: for the fusion and the verdict.
         // The normalized text: half-width kana and full-width letters read like the pages.
-        let similarities = self
-            .meaning
-            .as_ref()
-            .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
-        profile::done(Stage::Meaning);
+        let embed = || {
+            let similarities = self
+                .meaning
+                .as_ref()
+                .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
+            profile::done(Stage::Meaning);
+            similarities
+        };
         if weighed.is_empty() {
+            let similarities = embed();
             let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
             return Ok(SearchResults {
                 total: 0,
@@ -464,7 +468,7 @@ impl SearchIndex {
             filters.push(Term::from_field_text(self.fields.category, c));
         }
         // With meaning, a deeper lexical list is fused with the documents nearest in meaning.
-        let fusing = similarities.is_some() && self.weights.meaning > 0.0;
+        let fusing = self.meaning.is_some() && self.weights.meaning > 0.0;
         let depth = if fusing { (offset + limit).max(FUSION_DEPTH) } else { offset + limit };
         let mut best = TopK::new(depth, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
@@ -491,14 +495,22 @@ impl SearchIndex {
         } = best.finish(0);
         profile::done(Stage::Scoring);
         let words = self.topic_words(&searcher, &question, &evidence);
+        // Meaning counts more when the words found cover little of the question (a customer
+        // who says it in other words than the pages), and is not asked when they cover it all.
+        let mut lexical_coverage = 0.0f32;
+        if self.meaning.is_some() {
+            for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
+                lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
+            }
+        }
+        let leads = match top.as_slice() {
+            [(first, _), (second, _), ..] => *first >= self.weights.meaning_settled_margin * second,
+            _ => true,
+        };
+        let settled = lexical_coverage >= self.weights.meaning_settled && leads;
+        let similarities = if settled { None } else { embed() };
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
-                // Meaning counts more when the words found cover little of the question: a
-                // customer who says it in other words than the pages.
-                let mut lexical_coverage = 0.0f32;
-                for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
-                    lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
-                }
                 let mut lift = self.weights.lift(lexical_coverage);
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
                 // closest: when many are as close (pages under one shared title), it says nothing.
