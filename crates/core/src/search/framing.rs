@@ -156,6 +156,9 @@ pub fn framing(normalized: &str) -> Vec<Range<usize>> {
         }
         break;
     }
+    if start >= end {
+        return Vec::new();
+    }
     let left: usize = normalized[start..end].chars().filter(|&c| !is_separator(c)).count();
     if left < 2 {
         return Vec::new();
@@ -238,6 +241,9 @@ mod tests {
         assert_eq!(asked("よろしくお願いします"), "よろしくお願いします", "courtesy alone is searched as typed");
         assert_eq!(asked("お願い"), "お願い");
         assert!(framing("返品したい").is_empty());
+        for marks in ["", " ", "~ ", "、。", "?!"] {
+            assert!(framing(marks).is_empty(), "{marks:?}");
+        }
     }
 
     #[test]

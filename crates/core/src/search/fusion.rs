@@ -24,9 +24,6 @@ pub struct Candidate {
     pub score: f32,
 }
 
-/// When a question matches no word at all, the scale meaning's part is given in (about a
-/// good single-word lexical match on the sample).
-const SCALE_WITHOUT_WORDS: f32 = 10.0;
 
 /// How much meaning adds for one question ([`fuse`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,7 +63,11 @@ pub fn fuse(
     similarity: impl Fn(&str) -> f32,
     lift: Lift,
 ) -> Vec<Candidate> {
-    let scale = lexical.first().map_or(SCALE_WITHOUT_WORDS, |(s, _, _)| s.max(f32::MIN_POSITIVE));
+    // No page has a word of the question: there is no list for meaning to reorder, and the
+    // verdict offers the closest questions instead of hits that share nothing with it.
+    let Some(scale) = lexical.first().map(|(s, _, _)| s.max(f32::MIN_POSITIVE)) else {
+        return Vec::new();
+    };
     let candidate = |(lexical, address, key): (f32, DocAddress, String), on_lexical_list: bool| {
         let similarity = similarity(key.as_str());
         let added = scale * lift.of(similarity);
