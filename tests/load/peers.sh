@@ -172,6 +172,8 @@ if os.path.exists(qrels_path):
         p = line.rstrip("\n").split("\t")
         if len(p) == 3 and int(p[2]) > 0:
             rel.setdefault(p[0], set()).add(p[1])
+    # The judgments once, for the FTS5 run below.
+    json.dump({q: sorted(ids) for q, ids in rel.items()}, open(f"{work}/rel.json", "w"))
     def mrr(ranked_of):
         total, n = 0.0, 0
         for q, url in ranked_of:
@@ -230,12 +232,8 @@ with multiprocessing.Pool(2) as pool:
     elapsed = time.perf_counter() - started
 times = sorted(t for p in parts for t in p)
 out = {"rate": len(times) / elapsed, "p50": times[len(times) // 2] * 1000, "p99": times[int(len(times) * 0.99)] * 1000}
-if os.path.exists(qrels_path):
-    rel = {}
-    for line in open(qrels_path, encoding="utf-8"):
-        p = line.rstrip("\n").split("\t")
-        if len(p) == 3 and int(p[2]) > 0:
-            rel.setdefault(p[0], set()).add(p[1])
+if os.path.exists(f"{work}/rel.json"):
+    rel = {q: set(ids) for q, ids in json.load(open(f"{work}/rel.json")).items()}
     judged = [q for q in qs if q["qid"] in rel]
     out["mrr"] = sum(next((1 / (i + 1) for i, d in enumerate(search(db, q["text"])) if d in rel[q["qid"]]), 0.0)
                      for q in judged) / max(len(judged), 1)
