@@ -25,8 +25,8 @@ pub(crate) fn model_present() -> bool {
     present
 }
 
-/// The first hit's id, searching with or without meaning.
-fn first(query: &str, meaning: bool) -> String {
+/// `kotae search --json` on the sample index, with or without meaning.
+fn search_json(query: &str, meaning: bool) -> serde_json::Value {
     let index = sample_index().join("index");
     let out = Command::new(env!("CARGO_BIN_EXE_kotae"))
         .args(["search", "--json", "--limit", "3", "--index", index.to_str().unwrap(), "--", query])
@@ -36,8 +36,12 @@ fn first(query: &str, meaning: bool) -> String {
         .output()
         .expect("run kotae");
     assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    v["hits"][0]["id"].as_str().unwrap_or_default().to_string()
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+/// The first hit's id, searching with or without meaning.
+fn first(query: &str, meaning: bool) -> String {
+    search_json(query, meaning)["hits"][0]["id"].as_str().unwrap_or_default().to_string()
 }
 
 #[test]
@@ -139,16 +143,8 @@ fn a_question_the_words_settle_is_not_embedded() {
     if !model_present() {
         return;
     }
-    let index = sample_index().join("index");
     let verdict = |query: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_kotae"))
-            .args(["search", "--json", "--limit", "1", "--index", index.to_str().unwrap(), "--", query])
-            .current_dir(repo())
-            .env("KOTAE_LOG", "error")
-            .output()
-            .expect("run kotae");
-        assert!(out.status.success(), "{}", stderr(&out));
-        let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let v = search_json(query, true);
         (v["hits"][0]["id"].as_str().unwrap_or_default().to_string(), v["verdict"]["similarity"].as_f64())
     };
     let (first, similarity) = verdict("ポイントの有効期限");
