@@ -12,7 +12,7 @@
 //! distance on readings (sounds), not on kanji bytes.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::{Analyzer, kana, normalize_str};
 use crate::content::Page;
 use crate::thesaurus::Thesaurus;
+
+mod near;
+use near::Near;
 
 /// Shortest reading (in kana) a typed run is matched against. Two-kana readings (イエ 家,
 /// ツユ 梅雨) are ambiguous (カイ: 会, 回, 貝...): they are taken only where the rest of the run
@@ -155,71 +158,6 @@ pub struct Lexicon {
     near: OnceLock<Arc<Near>>,
 }
 
-/// The readings grouped by their length in kana, each with the set of its kana as bits, so that
-/// [`Lexicon::correct`] compares a typed run only with readings of about its length, and skips
-/// at once those with too many kana the run does not have.
-#[derive(Debug, Default)]
-struct Near {
-    /// Index: length in kana.
-    by_len: Vec<Vec<NearReading>>,
-    /// The corrections of the runs corrected lately (the reading found, or none): questions
-    /// end alike (でしたか, になると), and the same runs come back question after question.
-    recent: Mutex<HashMap<String, Option<Box<str>>>>,
-}
-
-/// How many runs' corrections [`Near::recent`] keeps before it starts again.
-const RECENT_CORRECTIONS: usize = 4096;
-
-#[derive(Debug)]
-struct NearReading {
-    kana: u64,
-    chars: Box<[char]>,
-    reading: Box<str>,
-}
-
-/// The set of `chars` as bits (several kana may share a bit).
-fn kana_bits(chars: &[char]) -> u64 {
-    chars.iter().fold(0u64, |bits, &c| bits | 1u64 << (c as u32 & 63))
-}
-
-impl Near {
-    fn of(readings: &HashMap<String, String>) -> Self {
-        let mut by_len: Vec<Vec<NearReading>> = Vec::new();
-        for reading in readings.keys() {
-            let chars: Box<[char]> = reading.chars().collect();
-            let n = chars.len();
-            if by_len.len() <= n {
-                by_len.resize_with(n + 1, Vec::new);
-            }
-            by_len[n].push(NearReading { kana: kana_bits(&chars), chars, reading: reading.as_str().into() });
-        }
-        Near { by_len, recent: Mutex::default() }
-    }
-}
-
-/// The edit distance between `a` and `b` if it is at most `max`, else `None`.
-fn edit_distance_within(a: &[char], b: &[char], max: usize, rows: &mut (Vec<usize>, Vec<usize>)) -> Option<usize> {
-    let (prev, cur) = rows;
-    prev.clear();
-    prev.extend(0..=b.len());
-    cur.clear();
-    cur.resize(b.len() + 1, 0);
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        let mut least = cur[0];
-        for (j, cb) in b.iter().enumerate() {
-            let d = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur[j + 1] = d;
-            least = least.min(d);
-        }
-        // A row's least value never goes down in the rows below it.
-        if least > max {
-            return None;
-        }
-        std::mem::swap(prev, cur);
-    }
-    Some(prev[b.len()]).filter(|&d| d <= max)
-}
 
 /// A span of typed kana recognized as a corpus word.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -506,51 +444,12 @@ impl Lexicon {
         if n < 4 || self.readings.contains_key(reading) {
             return None;
         }
-        let near = self.near();
-        let recent = near.recent.lock().ok().and_then(|m| m.get(reading).cloned());
-        let found = match recent {
-            Some(found) => found,
-            None => {
-                let found = Self::nearest(near, &typed).map(Box::from);
-                if let Ok(mut m) = near.recent.lock() {
-                    if m.len() >= RECENT_CORRECTIONS {
-                        m.clear();
-                    }
-                    m.insert(reading.to_string(), found.clone());
-                }
-                found
-            }
-        };
-        let r = found?;
+        let r = self.near().find(reading, &typed)?;
         Some(Recognized {
             reading: r.to_string(),
             word: self.readings.get(&*r)?.clone(),
             others: Vec::new(),
         })
-    }
-
-    /// The reading of `near` closest to the `typed` run: at most one edit away for runs of four
-    /// to six kana, two from seven; the fewest edits, then the smallest reading.
-    fn nearest<'n>(near: &'n Near, typed: &[char]) -> Option<&'n str> {
-        let n = typed.len();
-        let max = if n >= 7 { 2 } else { 1 };
-        // Each edit takes at most one kana away, so a reading within `max` edits lacks at most
-        // `max` of the typed run's kinds of kana, and has at most `max` kinds it lacks.
-        let bits = kana_bits(typed);
-        let mut rows = (Vec::with_capacity(n + max + 1), Vec::with_capacity(n + max + 1));
-        let mut best: Option<(usize, &str)> = None;
-        for len in n.saturating_sub(max)..=n + max {
-            for r in near.by_len.get(len).map_or(&[][..], Vec::as_slice) {
-                if (bits & !r.kana).count_ones() as usize > max || (r.kana & !bits).count_ones() as usize > max {
-                    continue;
-                }
-                let Some(d) = edit_distance_within(typed, &r.chars, max, &mut rows) else { continue };
-                if best.is_none_or(|(bd, br)| (d, &*r.reading) < (bd, br)) {
-                    best = Some((d, &r.reading));
-                }
-            }
-        }
-        best.map(|(_, r)| r)
     }
 
     /// Group the readings for [`Lexicon::correct`] now, rather than at the first question that
