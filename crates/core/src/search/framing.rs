@@ -10,6 +10,7 @@
 //! of courtesy alone (「よろしくお願いします」) is searched as typed.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// Set phrases that open a message, in normalized form (NFKC: `?` and `!` are half-width).
 const OPENERS: &[&str] = &[
@@ -130,7 +131,7 @@ pub fn framing(normalized: &str) -> Vec<Range<usize>> {
     let mut end = skip_separators_backward(normalized, normalized.len());
     let mut out = Vec::new();
     'openers: while start < end {
-        for opener in longest_first(OPENERS) {
+        for opener in OPENERS_LONGEST_FIRST.iter().copied() {
             if normalized[start..end].starts_with(opener) {
                 let next = skip_separators_forward(normalized, start + opener.len()).min(end);
                 out.push(start..next);
@@ -142,7 +143,7 @@ pub fn framing(normalized: &str) -> Vec<Range<usize>> {
     }
     'closers: while start < end {
         let text = &normalized[start..end];
-        for (closer, sentence) in longest_first(CLOSERS).map(|c| (c, false)).chain(CLOSING_SENTENCES.iter().map(|c| (*c, true))) {
+        for (closer, sentence) in CLOSERS_LONGEST_FIRST.iter().map(|c| (*c, false)).chain(CLOSING_SENTENCES.iter().map(|c| (*c, true))) {
             if let Some(rest) = text.strip_suffix(closer) {
                 let before = rest.chars().next_back();
                 if sentence && !before.is_none_or(|c| matches!(c, '。' | '.' | '!' | '?')) {
@@ -185,10 +186,15 @@ pub fn blank_framing(text: &str, framing: &[Range<usize>]) -> String {
     out
 }
 
-fn longest_first(phrases: &'static [&'static str]) -> impl Iterator<Item = &'static str> {
+/// The phrases, longest first (so 「よろしくお願いします」 is taken whole, not as 「お願いします」),
+/// sorted once rather than per question.
+static OPENERS_LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| longest_first(OPENERS));
+static CLOSERS_LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| longest_first(CLOSERS));
+
+fn longest_first(phrases: &'static [&'static str]) -> Vec<&'static str> {
     let mut sorted: Vec<&'static str> = phrases.to_vec();
     sorted.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    sorted.into_iter()
+    sorted
 }
 
 fn skip_separators_forward(text: &str, mut at: usize) -> usize {
