@@ -151,6 +151,55 @@ fn spoken_endings_are_not_heard_as_words() {
     assert_first("アカウント消したいんだけど", &["account/withdraw"]);
 }
 
+/// Words heard in kana are also spelled as the corpus spells them: their characters side by
+/// side (伝票番号) tell the page that has the compound from pages sharing only 番号.
+#[test]
+fn words_heard_in_kana_count_their_spelling_too() {
+    assert_first("でんぴょうばんごう どこ", &["shipping/tracking"]);
+    let index = sample_index().join("index");
+    let out = kotae(&repo(), &["search", "--explain", "--index", index.to_str().unwrap(), "--", "でんぴょうばんごう どこ"]);
+    assert!(stdout(&out).contains("heard as: 伝票番号 どこ"), "{}", stdout(&out));
+}
+
+/// A word a writer gave only as a tag (混雑 on the busy-phone page) is heard in kana too.
+#[test]
+fn tags_are_words_kana_can_find() {
+    assert_first("こーるせんたー こんざつ", &["contact/phone-busy"]);
+}
+
+/// In a question written with kanji, kana are mostly endings and grammar: 引き上げられちゃった
+/// is not チャット, whatever it sounds like.
+#[test]
+fn endings_of_a_written_question_are_not_heard_as_words() {
+    let index = sample_index().join("index");
+    let out = kotae(
+        &repo(),
+        &["search", "--json", "--explain", "--index", index.to_str().unwrap(), "--", "長いこと取りに行かなかったら、品物が向こうに引き上げられちゃった"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let heard: Vec<String> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["explain"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["kind"] == "kana")
+        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(heard.is_empty(), "grammar heard as words: {heard:?}");
+    assert!(v["hits"][0]["id"] != "contact/chat");
+}
+
+/// A word heard in a kana run with one kana slipped counts once, not again as a correction, and
+/// the question is embedded as the corpus spells it (グーグルのアカウント), so meaning picks the
+/// social-login page among the many that say アカウント.
+#[test]
+fn a_slipped_word_counts_once_and_meaning_reads_it_spelled() {
+    if !crate::meaning::model_present() {
+        return;
+    }
+    assert_first("グーグルのイカウントで入れる？", &["account/social-login"]);
+}
+
 /// The sloppy variants are measured by `kotae eval --variants`, on any query set.
 #[test]
 fn eval_measures_every_variant() {

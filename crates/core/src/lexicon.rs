@@ -303,11 +303,17 @@ impl Lexicon {
     /// slip per word of four kana or more (three in katakana) ([`kana::slips`]: ガイイン for カイイン, ヘンヒン for
     /// ヘンピン): a slipped word costs more than an exact one, far less than leftovers.
     pub fn recognize(&self, run: &str, short_words: bool) -> Vec<Recognized> {
+        self.recognize_spans(run, short_words).into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// [`Lexicon::recognize`], with the characters of the run each word was heard in.
+    pub fn recognize_spans(&self, run: &str, short_words: bool) -> Vec<(std::ops::Range<usize>, Recognized)> {
         let chars: Vec<char> = run.chars().collect();
         let exact = self.split(&chars, short_words, false);
         let left: Vec<bool> = (0..chars.len()).map(|i| exact.iter().any(|p| p.leftover && p.span.contains(&i))).collect();
+        let heard = |p: Piece| Some((p.span, p.word?));
         if !left.contains(&true) {
-            return exact.into_iter().filter_map(|p| p.word).collect();
+            return exact.into_iter().filter_map(heard).collect();
         }
         // A word read with a slip is taken where it explains kana the exact split left over,
         // and only whole words of that split inside it give way: ガイイン → 会員 replaces the イン
@@ -327,7 +333,7 @@ impl Lexicon {
             .collect();
         pieces.extend(slipped);
         pieces.sort_by_key(|p| p.span.start);
-        pieces.into_iter().filter_map(|p| p.word).collect()
+        pieces.into_iter().filter_map(heard).collect()
     }
 
     /// How rare the corpus words read `reading` are: `2 × log₂(most frequent / this)`, capped at
@@ -525,10 +531,12 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<Strin
     let mut counts: Counts = HashMap::new();
     let mut vocabulary = HashSet::new();
     for page in pages {
+        // Tags too: a word a writer gave only as a tag (混雑) is still a word customers type.
         let text = format!(
-            "{}\n{}\n{}",
+            "{}\n{}\n{}\n{}",
             page.title,
             page.aliases.join("\n"),
+            page.tags.join("\n"),
             page.plain_text()
         );
         for m in analyzer.analyze(&text) {

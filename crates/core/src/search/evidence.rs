@@ -89,10 +89,13 @@ impl Sources<'_> {
                     && weight.doc_freqs().any(|n| n.is_some_and(|n| n > 0))
             })
         };
+        // A word the question already looks for, typed or heard in a kana run (イカウント in
+        // グーグルのイカウントで was heard as アカウント), is not counted a second time.
         let is_word = |text: &str| {
-            weighed
-                .iter()
-                .any(|(_, e)| e.kind == "word" && e.text == text)
+            weighed.iter().any(|(_, e)| {
+                matches!(e.kind, "word" | "kana" | "romaji")
+                    && (e.text == text || e.also.iter().any(|a| a == text))
+            })
         };
         // The question's kana words no page has, and its kana runs where no corpus word was heard.
         let mut typed: Vec<(String, String)> = weighed
@@ -296,8 +299,23 @@ impl Sources<'_> {
             });
         }
         out.extend(readings);
-        // Characters: three in a row, indexed as trigrams (see `query_ngrams`).
-        for t in query_ngrams_of(&question.normalized) {
+        // Characters: three in a row, indexed as trigrams (see `query_ngrams`). Words heard in
+        // kana add the characters of their spelling (でんぴょうばんごう: 伝票番, 票番号), as if
+        // typed: they echo words already counted, and tell the page that has them side by side.
+        let typed_ngrams = query_ngrams_of(&question.normalized);
+        let spelled: Vec<tantivy::tokenizer::Token> = question
+            .spelled()
+            .map(|text| query_ngrams_of(&crate::analysis::normalize(&text)))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !typed_ngrams.iter().any(|typed| typed.text == t.text))
+            .map(|mut t| {
+                (t.offset_from, t.offset_to) = (usize::MAX, usize::MAX);
+                t
+            })
+            .collect();
+        for t in typed_ngrams.into_iter().chain(spelled) {
+            let heard = t.offset_from == usize::MAX;
             let n = t.text;
             let fields = vec![
                 (
@@ -309,15 +327,16 @@ impl Sources<'_> {
                     weighted(f.body_ngram, &n, w.body_ngram, bm25, self.scoring),
                 ),
             ];
-            let spans = vec![(t.offset_from, t.offset_to)];
-            out.push(Evidence {
+            let spans = if heard { Vec::new() } else { vec![(t.offset_from, t.offset_to)] };
+            let e = Evidence {
                 kind: "characters",
                 text: n,
                 from: None,
                 also: Vec::new(),
                 spans,
                 fields,
-            });
+            };
+            out.push(if heard { e.scaled(w.echo) } else { e });
         }
         out
     }

@@ -430,12 +430,15 @@ impl SearchIndex {
         profile::done(Stage::Clauses);
         let terms = question.terms.clone();
         // The question's closeness in meaning to every document: for the fusion and the verdict.
-        // The normalized text: half-width kana and full-width letters read like the pages.
+        // The normalized text: half-width kana and full-width letters read like the pages; words
+        // heard in kana spelled as the corpus spells them (`Question::spelled`).
         let embed = || {
+            let spelled = question.spelled();
+            let text = spelled.as_deref().unwrap_or(&question.normalized.text);
             let similarities = self
                 .meaning
                 .as_ref()
-                .map(|(meaning, vectors)| vectors.similarities(&meaning.question(&question.normalized.text)));
+                .map(|(meaning, vectors)| vectors.similarities(&meaning.question(text)));
             profile::done(Stage::Meaning);
             similarities
         };

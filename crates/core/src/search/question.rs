@@ -40,6 +40,11 @@ pub struct KanaRun {
     /// The corpus words it was recognized as, in order: for each, every corpus word read that
     /// way, the most frequent first (`返品`; `期間`, `機関`).
     pub words: Vec<Vec<String>>,
+    /// Where the run starts in the normalized question (bytes); none for a romaji word, whose
+    /// kana are not in the text.
+    pub start: Option<usize>,
+    /// For each of `words`, the characters of `typed` it was heard in.
+    pub spans: Vec<std::ops::Range<usize>>,
 }
 
 impl Question {
@@ -49,12 +54,24 @@ impl Question {
         let normalized = without_framing(&text);
         let morphemes = analyzer.analyze_normalized(&normalized);
         let terms = unique(term_tokens(&morphemes).into_iter().map(|t| t.text));
+        let written = normalized.text.chars().any(is_kanji);
         let kana_runs = kana_runs(&normalized.text)
             .into_iter()
-            .map(|(typed, katakana)| {
+            .map(|(start, typed, katakana)| {
                 let hiragana = typed.chars().any(|c| matches!(c, 'ぁ'..='ゖ'));
-                let words = lexicon.recognize(&katakana, hiragana).iter().map(|r| r.words().cloned().collect()).collect();
-                KanaRun { typed, katakana, words }
+                let bytes: Vec<usize> = typed.char_indices().map(|(i, _)| i).chain([typed.len()]).collect();
+                let (spans, words) = lexicon
+                    .recognize_spans(&katakana, hiragana)
+                    .into_iter()
+                    .filter(|(span, _)| {
+                        let (Some(start), Some(&from), Some(&to)) = (start, bytes.get(span.start), bytes.get(span.end)) else {
+                            return true;
+                        };
+                        !written || heard_apart(&normalized, &morphemes, start + from..start + to)
+                    })
+                    .map(|(span, r)| (span, r.words().cloned().collect()))
+                    .unzip();
+                KanaRun { typed, katakana, words, start, spans }
             })
             .collect();
         Question { text, normalized, morphemes, terms, kana_runs }
@@ -65,11 +82,64 @@ impl Question {
         self.morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()).collect()
     }
 
+    /// The question as the corpus would spell it: each word heard in a run of kana written as
+    /// the corpus word (たいかいしたら → 退会したら, でんぴょうばんごう → 伝票番号), words of
+    /// three kana or more only; none when nothing was heard or the spelling is the same. What meaning embeds, since the model reads
+    /// a word in kanji far better than its sound.
+    pub fn spelled(&self) -> Option<String> {
+        let text = &self.normalized.text;
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for run in &self.kana_runs {
+            let Some(start) = run.start else { continue };
+            let bytes: Vec<usize> = run.typed.char_indices().map(|(i, _)| start + i).chain([start + run.typed.len()]).collect();
+            for (span, words) in run.spans.iter().zip(&run.words) {
+                let (Some(&from), Some(&to), Some(word)) = (bytes.get(span.start), bytes.get(span.end), words.first()) else {
+                    continue;
+                };
+                // A two-kana word is a guess (ログインできん is not ログインで金): its sound stays.
+                if span.len() < 3 {
+                    continue;
+                }
+                if from < at {
+                    continue;
+                }
+                out.push_str(&text[at..from]);
+                out.push_str(word);
+                at = to;
+            }
+        }
+        out.push_str(&text[at..]);
+        (out != *text).then_some(out)
+    }
+
     /// Whether the question is kana only (spaces and punctuation aside): `へんぴんしたい？`.
     pub fn is_kana_only(&self) -> bool {
         let letters: String = self.normalized.text.chars().filter(|&c| !c.is_whitespace() && !framing::is_separator(c)).collect();
         kana::is_kana(&letters)
     }
+}
+
+/// Whether a word heard in kana at `piece` (bytes of `normalized`) of a question written with
+/// kanji stands apart from the words the analyzer read there: in such a question, kana are mostly
+/// endings and grammar, which only sound like corpus words (話せるのは is not セール, 引き上げら
+/// れちゃった is not チャット, しょっちゅう is not 中). The piece must touch no word written in
+/// kanji, lie not inside a longer word, and cover at least one content word.
+fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops::Range<usize>) -> bool {
+    let (start, end) = normalized.original_range(piece.start, piece.end);
+    let mut content = false;
+    for m in morphemes.iter().filter(|m| m.start < end && start < m.end) {
+        let inside = m.start <= start && end <= m.end && m.end - m.start > end - start;
+        if m.surface.chars().any(is_kanji) || (m.content && inside) {
+            return false;
+        }
+        content |= m.content;
+    }
+    content
+}
+
+fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 /// `text` normalized, with the courtesy around the question ([`framing`]) blanked out.
@@ -89,30 +159,35 @@ pub(crate) fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
     items.filter(|i| seen.insert(i.clone())).collect()
 }
 
-/// Runs of kana in normalized text, and romaji words turned into kana: (as typed, katakana).
-fn kana_runs(normalized: &str) -> Vec<(String, String)> {
+/// Runs of kana in normalized text, and romaji words turned into kana: (where the kana run
+/// starts, as typed, katakana).
+fn kana_runs(normalized: &str) -> Vec<(Option<usize>, String, String)> {
     let mut out = Vec::new();
     let mut run = String::new();
-    let flush = |run: &mut String, out: &mut Vec<(String, String)>| {
+    let mut start = 0;
+    let flush = |start: usize, run: &mut String, out: &mut Vec<(Option<usize>, String, String)>| {
         if run.chars().count() >= 2 {
-            out.push((run.clone(), kana::to_katakana(run)));
+            out.push((Some(start), run.clone(), kana::to_katakana(run)));
         }
         run.clear();
     };
-    for c in normalized.chars() {
+    for (i, c) in normalized.char_indices() {
         if kana::is_kana(c.encode_utf8(&mut [0; 4])) {
+            if run.is_empty() {
+                start = i;
+            }
             run.push(c);
         } else {
-            flush(&mut run, &mut out);
+            flush(start, &mut run, &mut out);
         }
     }
-    flush(&mut run, &mut out);
+    flush(start, &mut run, &mut out);
     for word in normalized.split(|c: char| !c.is_ascii_alphabetic() && c != '-' && c != '\'') {
         if word.len() >= 3
             && romaji::is_romaji_word(word)
             && let Some(hiragana) = romaji::to_hiragana(word)
         {
-            out.push((word.to_string(), kana::to_katakana(&hiragana)));
+            out.push((None, word.to_string(), kana::to_katakana(&hiragana)));
         }
     }
     out
@@ -125,10 +200,12 @@ mod tests {
     #[test]
     fn kana_runs_and_romaji_words_are_found_once_each() {
         let runs = kana_runs("返品 へんぴん と henpin");
-        let typed: Vec<&str> = runs.iter().map(|(t, _)| t.as_str()).collect();
+        let typed: Vec<&str> = runs.iter().map(|(_, t, _)| t.as_str()).collect();
         assert_eq!(typed, ["へんぴん", "henpin"], "a lone と is not a run");
-        assert_eq!(runs[0].1, "ヘンピン");
-        assert_eq!(runs[1].1, "ヘンピン");
+        assert_eq!(runs[0].2, "ヘンピン");
+        assert_eq!(runs[1].2, "ヘンピン");
+        assert_eq!(runs[0].0, Some("返品 ".len()), "where the kana run starts");
+        assert_eq!(runs[1].0, None, "romaji has no kana in the text");
         assert!(kana_runs("ab").is_empty(), "romaji words of fewer than three letters are left alone");
     }
 
