@@ -200,6 +200,12 @@ fn a_slipped_word_counts_once_and_meaning_reads_it_spelled() {
     assert_first("グーグルのイカウントで入れる？", &["account/social-login"]);
 }
 
+/// Verbs typed in kana are heard by the form typed (おくれますか: 送る), not only nouns.
+#[test]
+fn verbs_typed_in_kana_are_heard() {
+    assert_first("あめりかにおくれますか", &["shipping/overseas"]);
+}
+
 /// The sloppy variants are measured by `kotae eval --variants`, on any query set.
 #[test]
 fn eval_measures_every_variant() {

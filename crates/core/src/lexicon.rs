@@ -153,6 +153,10 @@ pub struct Lexicon {
     /// The highest of `frequency`, 0 without it.
     #[serde(default)]
     most_frequent: u32,
+    /// Corpus words heard by the reading of a conjugated form (ツカエ → 使える): verbs and
+    /// adjectives, which say less about the topic than nouns.
+    #[serde(default)]
+    conjugating: HashSet<String>,
     /// The readings by length, for [`Lexicon::correct`]: made the first time it is needed.
     #[serde(skip)]
     near: OnceLock<Arc<Near>>,
@@ -203,13 +207,15 @@ impl Lexicon {
     ) -> Self {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
+        let mut conjugating: HashSet<String> = HashSet::new();
         let parts: Vec<_> = pages
             .par_chunks(64)
             .map(|part| count_readings(analyzer, part))
             .collect();
-        for (part, words) in parts {
-            vocabulary.extend(words);
-            for (reading, words) in part {
+        for part in parts {
+            vocabulary.extend(part.vocabulary);
+            conjugating.extend(part.conjugating);
+            for (reading, words) in part.counts {
                 let entry = counts.entry(reading).or_default();
                 for (word, n) in words {
                     *entry.entry(word).or_default() += n;
@@ -238,6 +244,7 @@ impl Lexicon {
             others,
             most_frequent: frequency.values().copied().max().unwrap_or(0),
             frequency,
+            conjugating,
             near: OnceLock::new(),
         }
     }
@@ -345,6 +352,11 @@ impl Lexicon {
         }
         let this = self.frequency.get(reading).copied().unwrap_or(1).max(1);
         ((2.0 * (most as f32 / this as f32).log2()).round() as u32).min(MAX_RARITY)
+    }
+
+    /// Whether `word` was heard by a conjugated form: a verb or an adjective.
+    pub fn conjugates(&self, word: &str) -> bool {
+        self.conjugating.contains(word)
     }
 
     /// The corpus words read `reading` with one kana slipped ([`kana::slips`]), the first
@@ -526,10 +538,13 @@ fn most_frequent(counts: Counts) -> (HashMap<String, String>, HashMap<String, Ve
     (readings, others)
 }
 
-/// Count the readings of the nouns of `pages`, and collect the terms they use.
-fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<String>) {
+/// Count the readings of the nouns of `pages`, and of the conjugated forms of their verbs and
+/// adjectives written with kanji (使え → ツカエ → 使える, a form of three kana or more); collect
+/// the terms they use, and which of the words heard conjugate.
+fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
     let mut counts: Counts = HashMap::new();
     let mut vocabulary = HashSet::new();
+    let mut conjugating = HashSet::new();
     for page in pages {
         // Tags too: a word a writer gave only as a tag (混雑) is still a word customers type.
         let text = format!(
@@ -539,25 +554,41 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> (Counts, HashSet<Strin
             page.tags.join("\n"),
             page.plain_text()
         );
-        for m in analyzer.analyze(&text) {
+        for (m, spoken) in analyzer.spoken(&text) {
             if m.content && !vocabulary.contains(&m.term) {
                 vocabulary.insert(m.term.clone());
             }
+            let conjugated = m.conjugates()
+                && m.surface.chars().any(|c| !kana::is_kana(c.encode_utf8(&mut [0; 4])))
+                && spoken.chars().count() >= SURE_READING_CHARS;
+            let reading = if conjugated { spoken } else { m.reading };
             if !m.content
-                || m.pos != "名詞"
-                || !kana::is_kana(&m.reading)
-                || m.reading.chars().count() < MIN_READING_CHARS
+                || !(m.pos == "名詞" || conjugated)
+                || !kana::is_kana(&reading)
+                || reading.chars().count() < MIN_READING_CHARS
             {
                 continue;
             }
+            if conjugated && !conjugating.contains(&m.term) {
+                conjugating.insert(m.term.clone());
+            }
             *counts
-                .entry(m.reading)
+                .entry(reading)
                 .or_default()
                 .entry(m.term)
                 .or_default() += 1;
         }
     }
-    (counts, vocabulary)
+    Counted { counts, vocabulary, conjugating }
+}
+
+/// What [`count_readings`] found in some pages.
+struct Counted {
+    counts: Counts,
+    /// Every content term.
+    vocabulary: HashSet<String>,
+    /// The terms heard by a conjugated form.
+    conjugating: HashSet<String>,
 }
 
 /// The thesaurus cut down to this corpus: each trigger word's terms → the terms of its

@@ -195,7 +195,7 @@ fn parallel_build_equals_one_pass() {
     let built = Lexicon::build(analyzer, &pages, &[]);
     assert_eq!(
         built.readings,
-        most_frequent(count_readings(analyzer, &pages).0).0
+        most_frequent(count_readings(analyzer, &pages).counts).0
     );
     assert_eq!(
         built.readings.get("ヘンピン").map(String::as_str),
@@ -328,4 +328,15 @@ fn corrections_by_length_and_kana_match_a_scan_of_every_reading() {
         assert_eq!(l.correct(&typed).map(|r| (r.reading, r.word)), expected, "{typed}, remembered");
     }
     assert!(found > 100, "only {found} corrections: the test compares too little");
+}
+
+#[test]
+fn verbs_are_heard_by_the_forms_customers_type() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [page("a", "クーポンが使えません", "クーポンを使えない場合は、有効期限を確かめてください")];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let heard: Vec<String> = lexicon.recognize("クーポンツカエナイ", true).into_iter().map(|r| r.word).collect();
+    assert_eq!(heard, ["クーポン", "使える"]);
+    assert!(lexicon.conjugates("使える"), "a verb heard by its form weighs as a verb");
+    assert!(!lexicon.conjugates("クーポン"));
 }

@@ -185,11 +185,13 @@ impl Sources<'_> {
                 } else {
                     "kana"
                 };
-                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized);
+                // A verb or adjective heard by its form (つかえない: 使える) weighs as one.
+                let factor = if self.lexicon.conjugates(first) { w.verb } else { 1.0 };
+                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized * factor);
                 for other in &fresh[1..] {
                     evidence
                         .fields
-                        .extend(words(kind, other, None, w.recognized).fields);
+                        .extend(words(kind, other, None, w.recognized * factor).fields);
                     evidence.also.push(other.to_string());
                 }
                 known.extend(fresh.into_iter().cloned());
