@@ -206,6 +206,19 @@ fn verbs_typed_in_kana_are_heard() {
     assert_first("あめりかにおくれますか", &["shipping/overseas"]);
 }
 
+/// A slip in katakana beside hiragana is still a katakana slip (ホタン in キャンセルホタンが), and
+/// when it reads as several words (ボタン, 負担) the rest of the question chooses.
+#[test]
+fn a_slip_reading_as_several_words_is_chosen_by_the_question() {
+    assert_first("キャンセルホタンが押せない", &["orders/cannot-cancel"]);
+}
+
+/// A word heard in kana brings its writers' synonyms, as if typed (ラグイン → ログイン, サインイン).
+#[test]
+fn words_heard_in_kana_bring_their_synonyms() {
+    assert_first("ラグインできん", &["account/cannot-login"]);
+}
+
 /// The sloppy variants are measured by `kotae eval --variants`, on any query set.
 #[test]
 fn eval_measures_every_variant() {

@@ -313,11 +313,30 @@ impl Lexicon {
         self.recognize_spans(run, short_words).into_iter().map(|(_, r)| r).collect()
     }
 
+    /// [`Lexicon::recognize`] of a run as typed, in hiragana, katakana or both (キャンセルホタンが),
+    /// with the characters of the run each word was heard in. A slip is looked for in a word of
+    /// three kana where those were typed in katakana (ホタン), of four otherwise.
+    pub fn recognize_typed(&self, typed: &str) -> Vec<(std::ops::Range<usize>, Recognized)> {
+        let katakana: Vec<bool> = typed.chars().map(|c| !matches!(c, 'ぁ'..='ゖ')).collect();
+        let chars: Vec<char> = kana::to_katakana(typed).chars().collect();
+        if chars.len() != katakana.len() {
+            return Vec::new();
+        }
+        self.recognize_chars(&chars, katakana.contains(&false), &katakana)
+    }
+
     /// [`Lexicon::recognize`], with the characters of the run each word was heard in.
     pub fn recognize_spans(&self, run: &str, short_words: bool) -> Vec<(std::ops::Range<usize>, Recognized)> {
         let chars: Vec<char> = run.chars().collect();
-        let exact = self.split(&chars, short_words, false);
-        let left: Vec<bool> = (0..chars.len()).map(|i| exact.iter().any(|p| p.leftover && p.span.contains(&i))).collect();
+        self.recognize_chars(&chars, short_words, &vec![!short_words; chars.len()])
+    }
+
+    fn recognize_chars(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Vec<(std::ops::Range<usize>, Recognized)> {
+        let exact = self.split(chars, short_words, false, katakana);
+        // Kana the exact split could not explain, or explained only by a two-kana guess.
+        let left: Vec<bool> = (0..chars.len())
+            .map(|i| exact.iter().any(|p| (p.leftover || (p.word.is_some() && p.span.len() < SURE_READING_CHARS)) && p.span.contains(&i)))
+            .collect();
         let heard = |p: Piece| Some((p.span, p.word?));
         if !left.contains(&true) {
             return exact.into_iter().filter_map(heard).collect();
@@ -326,7 +345,7 @@ impl Lexicon {
         // and only whole words of that split inside it give way: ガイイン → 会員 replaces the イン
         // heard in it, but never cuts through a word heard in full.
         let slipped: Vec<Piece> = self
-            .split(&chars, short_words, true)
+            .split(chars, short_words, true, katakana)
             .into_iter()
             .filter(|p| p.word.as_ref().is_some_and(|w| w.reading.chars().ne(chars[p.span.clone()].iter().copied())))
             .filter(|p| p.span.clone().any(|i| left[i]))
@@ -359,25 +378,37 @@ impl Lexicon {
         self.conjugating.contains(word)
     }
 
-    /// The corpus words read `reading` with one kana slipped ([`kana::slips`]), the first
-    /// position and slip that reads as one.
+    /// The corpus words read `reading` with one kana slipped ([`kana::slips`]). Every reading
+    /// one slip away is offered, the one the corpus uses most first, as words read alike are
+    /// (ホタン: 負担 or ボタン): the rest of the question chooses.
     fn lookup_slipped(&self, reading: &[char]) -> Option<Recognized> {
         let mut typed: Vec<char> = reading.to_vec();
+        let mut found: Vec<(u32, String)> = Vec::new();
         for at in 0..reading.len() {
             for slip in kana::slips(reading[at]) {
                 typed[at] = slip;
                 let candidate: String = typed.iter().collect();
                 if self.readings.contains_key(&candidate) {
-                    return self.lookup(&candidate);
+                    found.push((self.frequency.get(&candidate).copied().unwrap_or(0), candidate));
                 }
             }
             typed[at] = reading[at];
         }
-        None
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut found = found.into_iter().filter_map(|(_, r)| self.lookup(&r));
+        let mut first = found.next()?;
+        for other in found {
+            for word in other.words() {
+                if first.others.len() < 2 * WORDS_PER_READING && *word != first.word && !first.others.contains(word) {
+                    first.others.push(word.clone());
+                }
+            }
+        }
+        Some(first)
     }
 
     /// The cheapest split of `chars` (see [`Lexicon::recognize`]), piece by piece.
-    fn split(&self, chars: &[char], short_words: bool, slips: bool) -> Vec<Piece> {
+    fn split(&self, chars: &[char], short_words: bool, slips: bool, katakana: &[bool]) -> Vec<Piece> {
         let n = chars.len();
         // The state after a piece: it explains (a particle, a long word, the start), it is a
         // two-kana word (what follows must explain), or it is a leftover kana.
@@ -426,7 +457,7 @@ impl Lexicon {
                         };
                         offer(&mut best, i + len, next, cost + extra + self.rarity(&reading), (i, state), Some(r));
                     } else if slips
-                        && len >= if short_words { SLIPPED_READING_CHARS } else { SLIPPED_KATAKANA_CHARS }
+                        && len >= if katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS }
                         && let Some(r) = self.lookup_slipped(&chars[i..i + len]) {
                         let rarity = self.rarity(&r.reading);
                         offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(r));

@@ -93,7 +93,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         let mut out = json!({ "total": results.total, "total_exact": results.total_exact, "hits": hits, "did_you_mean": results.did_you_mean, "verdict": results.verdict });
         if args.explain {
             out["learned"] = json!(applied);
-            out["heard_as"] = json!(results.question.spelled());
+            out["heard_as"] = json!(results.question.spelled);
         }
         println!("{out}");
         return Ok(ExitCode::SUCCESS);
@@ -106,7 +106,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(suggestion) = &results.did_you_mean {
         println!("did you mean: {suggestion}");
     }
-    if args.explain && let Some(spelled) = results.question.spelled() {
+    if args.explain && let Some(spelled) = &results.question.spelled {
         println!("heard as: {spelled}");
     }
     let verdict = &results.verdict;

@@ -238,7 +238,9 @@ impl Sources<'_> {
         };
         // A synonym counts as much as the word it stands for: 来る for a 届かない typed is still
         // an everyday verb (`Weights::part_of_speech`), not a topic noun.
-        for (found, others) in self.lexicon.synonyms_in(&question.normalized.text) {
+        // Synonyms of words heard in kana too (らぐいん → ログイン → サインイン).
+        let spelled = question.spelled.as_deref().unwrap_or(&question.normalized.text);
+        for (found, others) in self.lexicon.synonyms_in(spelled) {
             let factor = question
                 .morphemes
                 .iter()
@@ -306,8 +308,9 @@ impl Sources<'_> {
         // typed: they echo words already counted, and tell the page that has them side by side.
         let typed_ngrams = query_ngrams_of(&question.normalized);
         let spelled: Vec<tantivy::tokenizer::Token> = question
-            .spelled()
-            .map(|text| query_ngrams_of(&crate::analysis::normalize(&text)))
+            .spelled
+            .as_deref()
+            .map(|text| query_ngrams_of(&crate::analysis::normalize(text)))
             .unwrap_or_default()
             .into_iter()
             .filter(|t| !typed_ngrams.iter().any(|typed| typed.text == t.text))

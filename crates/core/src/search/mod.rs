@@ -433,8 +433,7 @@ impl SearchIndex {
         // The normalized text: half-width kana and full-width letters read like the pages; words
         // heard in kana spelled as the corpus spells them (`Question::spelled`).
         let embed = || {
-            let spelled = question.spelled();
-            let text = spelled.as_deref().unwrap_or(&question.normalized.text);
+            let text = question.spelled.as_deref().unwrap_or(&question.normalized.text);
             let similarities = self
                 .meaning
                 .as_ref()

@@ -28,6 +28,9 @@ pub struct Question {
     pub terms: Vec<String>,
     /// Runs of kana, and romaji words, with the corpus words they sound like.
     pub kana_runs: Vec<KanaRun>,
+    /// The normalized text with the words heard in kana spelled as the corpus spells them
+    /// ([`Question::spell`]), when that differs.
+    pub spelled: Option<String>,
 }
 
 /// A run of kana (or a romaji word) in the question.
@@ -58,10 +61,13 @@ impl Question {
         let kana_runs = kana_runs(&normalized.text)
             .into_iter()
             .map(|(start, typed, katakana)| {
-                let hiragana = typed.chars().any(|c| matches!(c, 'ぁ'..='ゖ'));
                 let bytes: Vec<usize> = typed.char_indices().map(|(i, _)| i).chain([typed.len()]).collect();
-                let (spans, words) = lexicon
-                    .recognize_spans(&katakana, hiragana)
+                let heard = match start {
+                    Some(_) => lexicon.recognize_typed(&typed),
+                    // Romaji: its kana were never typed in katakana.
+                    None => lexicon.recognize_spans(&katakana, true),
+                };
+                let (spans, words) = heard
                     .into_iter()
                     .filter(|(span, _)| {
                         let (Some(start), Some(&from), Some(&to)) = (start, bytes.get(span.start), bytes.get(span.end)) else {
@@ -74,7 +80,9 @@ impl Question {
                 KanaRun { typed, katakana, words, start, spans }
             })
             .collect();
-        Question { text, normalized, morphemes, terms, kana_runs }
+        let mut question = Question { text, normalized, morphemes, terms, kana_runs, spelled: None };
+        question.spelled = question.spell();
+        question
     }
 
     /// The base forms of the content words, in order, repeats included.
@@ -86,7 +94,7 @@ impl Question {
     /// the corpus word (たいかいしたら → 退会したら, でんぴょうばんごう → 伝票番号), words of
     /// three kana or more only; none when nothing was heard or the spelling is the same. What meaning embeds, since the model reads
     /// a word in kanji far better than its sound.
-    pub fn spelled(&self) -> Option<String> {
+    fn spell(&self) -> Option<String> {
         let text = &self.normalized.text;
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
@@ -129,7 +137,8 @@ fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops:
     let (start, end) = normalized.original_range(piece.start, piece.end);
     let mut content = false;
     for m in morphemes.iter().filter(|m| m.start < end && start < m.end) {
-        let inside = m.start <= start && end <= m.end && m.end - m.start > end - start;
+        // (A run of katakana the dictionary does not know is one word to it: キャンセルホタン.)
+        let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !kana::is_katakana_word(&m.surface);
         if m.surface.chars().any(is_kanji) || (m.content && inside) {
             return false;
         }
