@@ -513,6 +513,11 @@ impl SearchIndex {
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
                 let mut lift = self.weights.lift(lexical_coverage);
+                // e5 reads a question typed only in kana poorly (such questions are alike by
+                // their script): there the corpus words its sounds were heard as lead.
+                if question.is_kana_only() {
+                    lift.lead *= self.weights.meaning_lead_kana;
+                }
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
                 // closest: when many are as close (pages under one shared title), it says nothing.
                 let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;

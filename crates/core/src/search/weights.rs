@@ -76,6 +76,12 @@ pub struct Weights {
     pub meaning_lead_rank: f32,
     /// ...over at least this span of cosine.
     pub meaning_lead_spread: f32,
+    /// The most the lead reaches: the words always keep a share, so every hit keeps a positive
+    /// score and pages about as close in meaning are told apart by their words.
+    pub meaning_lead_max: f32,
+    /// The share of the lead kept for a question typed only in kana (e5 reads such questions
+    /// poorly: they are alike by their script).
+    pub meaning_lead_kana: f32,
     /// The question is not embedded when the best lexical pages cover at least this share of
     /// its topic words (above 1: always embedded)...
     pub meaning_settled: f32,
@@ -112,7 +118,7 @@ impl Weights {
             unsure_floor: self.meaning_unsure_floor,
             lexical: (1.0 - self.meaning_unsure_lexical * unsure).max(0.0),
             lead: (self.meaning_lead * (1.0 - coverage / self.meaning_lead_coverage.max(1e-6)).clamp(0.0, 1.0).powf(self.meaning_lead_power))
-                .clamp(0.0, 1.0),
+                .clamp(0.0, self.meaning_lead_max.clamp(0.0, 1.0)),
             relative: crate::search::fusion::Relative::NONE,
         }
     }
@@ -160,6 +166,8 @@ impl Default for Weights {
             meaning_lead_coverage: 1.0,
             meaning_lead_rank: 30.0,
             meaning_lead_spread: 0.035,
+            meaning_lead_kana: 0.0,
+            meaning_lead_max: 0.95,
             meaning_settled: 1.0,
             meaning_settled_margin: 1.5,
             answer_coverage: 0.5,
