@@ -65,7 +65,8 @@ pub struct Weights {
     /// How much meaning leads the order when the words are unsure: the lexical score counts
     /// `1 − lead` of itself and each document adds `lead` × its closeness relative to the others
     /// (see [`crate::search::fusion::Relative`]), for `lead = meaning_lead × (1 − coverage /
-    /// meaning_lead_coverage)^meaning_lead_power` (0 from `meaning_lead_coverage` up, at most 1).
+    /// meaning_lead_coverage)^meaning_lead_power` (0 from `meaning_lead_coverage` up, at most
+    /// `meaning_lead_max`).
     /// Closeness here is the questions' blended with the answer's lead
     /// ([`crate::meaning::Similarities::ranking`]).
     pub meaning_lead: f32,
