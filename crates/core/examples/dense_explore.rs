@@ -67,6 +67,16 @@ fn main() {
         if c.len() >= 3 && c[2].trim() != "0" { answer.entry(c[0].to_string()).or_insert(c[1].to_string()); }
     }
     let maxq = |q: &[f32], i: usize| qvec[i].iter().map(|v| cosine(q, v)).fold(-1.0f32, f32::max);
+    // Titles and aliases embedded as queries ("query: ", the model card's symmetric use).
+    let qqvec: Vec<Vec<Vec<f32>>> = pages.iter().map(|p| document_texts(p).into_iter().flat_map(|(_, t)| t).map(|t| meaning.question(&t).to_vec()).collect()).collect();
+    let maxqq = |q: &[f32], i: usize| qqvec[i].iter().map(|v| cosine(q, v)).fold(-1.0f32, f32::max);
+    // One vector per question: the question's vector plus w × the answer lead's, normalized.
+    let mix = |vs: &Vec<Vec<f32>>, a: &[f32], w: f32| -> Vec<Vec<f32>> { vs.iter().map(|v| { let m: Vec<f32> = v.iter().zip(a).map(|(x, y)| x + w * y).collect(); let n = m.iter().map(|x| x * x).sum::<f32>().sqrt(); m.iter().map(|x| x / n).collect() }).collect() };
+    let mixp: Vec<Vec<Vec<f32>>> = (0..pages.len()).map(|i| mix(&qvec[i], &avec[i], 0.5)).collect();
+    let mixq: Vec<Vec<Vec<f32>>> = (0..pages.len()).map(|i| mix(&qqvec[i], &avec[i], 0.5)).collect();
+    let mixq3: Vec<Vec<Vec<f32>>> = (0..pages.len()).map(|i| mix(&qqvec[i], &avec[i], 0.3)).collect();
+    let mixq8: Vec<Vec<Vec<f32>>> = (0..pages.len()).map(|i| mix(&qqvec[i], &avec[i], 0.8)).collect();
+    let maxv = |vs: &Vec<Vec<Vec<f32>>>, q: &[f32], i: usize| vs[i].iter().map(|v| cosine(q, v)).fold(-1.0f32, f32::max);
     let maxs = |q: &[f32], i: usize| svec[i].iter().map(|v| cosine(q, v)).fold(-1.0f32, f32::max);
     let hubq: Vec<f32> = (0..pages.len()).map(|i| (0..pages.len()).filter(|&j| j != i).map(|j| maxq(&tq[j], i)).sum::<f32>() / (pages.len() - 1) as f32).collect();
     let huba: Vec<f32> = (0..pages.len()).map(|i| (0..pages.len()).filter(|&j| j != i).map(|j| cosine(&tq[j], &avec[i])).sum::<f32>() / (pages.len() - 1) as f32).collect();
@@ -82,6 +92,12 @@ fn main() {
             ("max(Q,TA)", Box::new(|q, i| maxq(q, i).max(cosine(q, &tavec[i])))),
             ("Q+A", Box::new(|q, i| maxq(q, i) + cosine(q, &avec[i]))),
             ("Q+.5A", Box::new(|q, i| maxq(q, i) + 0.5 * cosine(q, &avec[i]))),
+            ("Qq max", Box::new(|q, i| maxqq(q, i))),
+            ("Qq+.5A", Box::new(|q, i| maxqq(q, i) + 0.5 * cosine(q, &avec[i]))),
+            ("mix(Q,.5A)", Box::new(|q, i| maxv(&mixp, q, i))),
+            ("mix(Qq,.3A)", Box::new(|q, i| maxv(&mixq3, q, i))),
+            ("mix(Qq,.5A)", Box::new(|q, i| maxv(&mixq, q, i))),
+            ("mix(Qq,.8A)", Box::new(|q, i| maxv(&mixq8, q, i))),
             ("Q+TA", Box::new(|q, i| maxq(q, i) + cosine(q, &tavec[i]))),
             ("Q+S", Box::new(|q, i| maxq(q, i) + maxs(q, i))),
             ("Q+A+S", Box::new(|q, i| maxq(q, i) + cosine(q, &avec[i]) + maxs(q, i))),

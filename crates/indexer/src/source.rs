@@ -24,8 +24,9 @@ use std::path::{Path, PathBuf};
 use blake2::{Blake2b256, Digest};
 use kotae_core::index::layout;
 
-/// Bumped when what a generation holds changes in a way Kotae's version does not tell.
-pub const FORMAT: &str = "kotae-generation-1";
+/// Bumped when what a generation holds changes in a way Kotae's version does not tell (2: page
+/// vectors mix each question with the answer's lead).
+pub const FORMAT: &str = "kotae-generation-2";
 
 /// How many hex digits of the digest are shown (128 bits).
 const SHOWN: usize = 32;

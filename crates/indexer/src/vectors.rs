@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kotae_core::content::Page;
 use kotae_core::index::layout;
-use kotae_core::meaning::{DocVectors, Meaning, document_texts};
+use kotae_core::meaning::{DocVectors, Meaning, answer_lead, document_texts};
 
 use crate::{BuildError, write_durably};
 
@@ -95,15 +95,28 @@ impl TextCache {
     }
 }
 
-/// Embed the questions of `pages` (those not in `cache`) and write the index's `vectors.bin`
-/// into `dir`.
+/// Embed the questions and answer leads of `pages` (those not in `cache`) and write the
+/// index's `vectors.bin` and `answers.bin` into `dir`.
 pub(crate) fn write_vectors(dir: &Path, pages: &[Page], meaning: &Meaning, cache: &mut TextCache, progress: bool) -> Result<(), BuildError> {
     let documents: Vec<(String, Vec<String>)> = pages.iter().flat_map(document_texts).collect();
-    cache.embed(documents.iter().flat_map(|(_, texts)| texts), meaning, progress);
+    // A page embedded whole (one document) is also found by its answer's lead.
+    let leads: Vec<(String, String)> = pages
+        .iter()
+        .filter_map(|page| match document_texts(page).as_slice() {
+            [(key, _)] => Some((key.clone(), answer_lead(page)?)),
+            _ => None,
+        })
+        .collect();
+    cache.embed(documents.iter().flat_map(|(_, texts)| texts).chain(leads.iter().map(|(_, lead)| lead)), meaning, progress);
     let mut vectors = DocVectors::new(meaning.dim());
     for (key, texts) in &documents {
         vectors.push(key, texts.iter().filter_map(|t| cache.known.get(t).cloned()));
     }
+    let mut answers = DocVectors::new(meaning.dim());
+    for (key, lead) in &leads {
+        answers.push(key, cache.known.get(lead).cloned());
+    }
+    write_durably(&dir.join(layout::ANSWERS_FILE), &answers.encode())?;
     write_durably(&dir.join(layout::VECTORS_FILE), &vectors.encode())
 }
 

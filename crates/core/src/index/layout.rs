@@ -23,6 +23,8 @@ pub const PAGES_FILE: &str = "pages.jsonl";
 pub const LEXICON_FILE: &str = "lexicon.json";
 /// The vectors of an index's documents, when the build had the embedding model.
 pub const VECTORS_FILE: &str = "vectors.bin";
+/// The vectors of its pages' answer leads, beside `vectors.bin` (see `crate::meaning::answer_lead`).
+pub const ANSWERS_FILE: &str = "answers.bin";
 /// The tantivy index inside a generation (and inside its public part).
 pub const TANTIVY_DIR: &str = "tantivy";
 /// The public part of a generation: a tantivy index and a lexicon of the public pages only.

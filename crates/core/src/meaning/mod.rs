@@ -17,13 +17,15 @@ use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub use vectors::{DocVectors, Similarities};
+pub use vectors::{ANSWER_WEIGHT, DocVectors, Similarities};
 
 use crate::content::{Audience, Page};
 use crate::index::schema::document_key;
 
 /// How many characters of a manual section's text are embedded after its heading.
 const SECTION_LEAD_CHARS: usize = 120;
+/// How many characters of a page's answer are embedded beside its questions ([`answer_lead`]).
+const ANSWER_LEAD_CHARS: usize = 150;
 /// How many question vectors are kept for repeated questions.
 const QUERY_CACHE: usize = 4096;
 
@@ -111,6 +113,50 @@ pub fn document_texts(page: &Page) -> Vec<(String, Vec<String>)> {
         for t in texts.iter_mut() {
             *t = crate::analysis::normalize_str(t);
         }
+    }
+    out
+}
+
+/// The first sentences of a page's answer (up to about 150 characters, whole sentences),
+/// normalized as questions are; `None` for a manual page cut into sections (each section is
+/// embedded with its own lines) or a page without text. Embedded beside the page's questions
+/// (`answers.bin`) and blended into the ranking by meaning ([`Similarities::ranking`]).
+pub fn answer_lead(page: &Page) -> Option<String> {
+    if page.audience == Audience::Internal && page.sections.len() > 1 {
+        return None;
+    }
+    let text = page.plain_text();
+    let mut out = String::new();
+    for sentence in sentences(&text) {
+        if !out.is_empty() && out.chars().count() + sentence.chars().count() > ANSWER_LEAD_CHARS {
+            break;
+        }
+        out.push_str(&sentence);
+        if out.chars().count() >= ANSWER_LEAD_CHARS {
+            break;
+        }
+    }
+    let out: String = out.chars().take(ANSWER_LEAD_CHARS * 2).collect();
+    (!out.trim().is_empty()).then(|| crate::analysis::normalize_str(&out))
+}
+
+/// Lines and sentences (ending in 。？！) of a text, trimmed, without empty ones.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        if c != '\n' {
+            current.push(c);
+        }
+        if matches!(c, '\n' | '。' | '？' | '！') {
+            if !current.trim().is_empty() {
+                out.push(current.trim().to_string());
+            }
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
     }
     out
 }

@@ -4,7 +4,8 @@
 //! File layout (`vectors.bin`, little-endian): the magic `KOTAEVEC`, the format version (u32),
 //! the dimension (u32), the number of documents (u32) and of vectors (u32); each document's key
 //! (u32 length, UTF-8 bytes); for each vector its document's number (u32); then the vectors,
-//! `dim` f32 each, unit length.
+//! `dim` f32 each, unit length. `answers.bin`, beside it, has the same layout: one vector per
+//! page, its answer's lead ([`DocVectors::with_answers`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,6 +14,10 @@ use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"KOTAEVEC";
 const VERSION: u32 = 1;
+
+/// How much a page's answer lead counts next to its best question when documents are ranked by
+/// meaning: `(question + ANSWER_WEIGHT × answer) / (1 + ANSWER_WEIGHT)` ([`Similarities::ranking`]).
+pub const ANSWER_WEIGHT: f32 = 0.5;
 
 /// The vectors of one index's documents: several per document (its title, each alias...).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,6 +31,9 @@ pub struct DocVectors {
     data: Vec<f32>,
     /// Key → document number: built once, so a search looks a key up instead of scanning.
     positions: HashMap<String, u32>,
+    /// By document number, the vector of its answer's lead, when the index has them
+    /// (`answers.bin`; not part of this file).
+    answers: Vec<Option<Box<[f32]>>>,
 }
 
 /// Every document's similarity to one question: its best vector's cosine.
@@ -33,12 +41,24 @@ pub struct Similarities<'v> {
     vectors: &'v DocVectors,
     /// By document number; `-inf` for a document without vectors.
     best: Vec<f32>,
+    /// By document number, for ranking: the best question's cosine blended with the answer
+    /// lead's; `None` without answer vectors.
+    blended: Option<Vec<f32>>,
 }
 
 impl<'v> Similarities<'v> {
     /// The similarity of the document `key` (0 when it has no vector).
     pub fn of(&self, key: &str) -> f32 {
         self.vectors.positions.get(key).map(|&i| self.best[i as usize]).filter(|c| c.is_finite()).unwrap_or(0.0)
+    }
+
+    /// The similarities documents are ranked by: each question's cosine blended with the page's
+    /// answer lead's (`(q + ANSWER_WEIGHT × a) / (1 + ANSWER_WEIGHT)`), where the index has
+    /// answer vectors. A customer who says it in other words than the title often says it in
+    /// the answer's (docs/relevance.md, "Meaning"). [`Similarities::of`] stays the questions'
+    /// cosine: the verdict and the closest questions are judged on it.
+    pub fn ranking(&self) -> Similarities<'v> {
+        Similarities { vectors: self.vectors, best: self.blended.clone().unwrap_or_else(|| self.best.clone()), blended: None }
     }
 
     /// The `k` most similar documents, best first (ties: by key).
@@ -114,7 +134,34 @@ impl DocVectors {
                 *slot = slot.max(cos);
             }
         }
-        Similarities { vectors: self, best }
+        let blended = (query.len() == self.dim && self.answers.iter().any(Option::is_some)).then(|| {
+            self.answers
+                .iter()
+                .zip(&best)
+                .map(|(answer, &q)| match answer {
+                    Some(a) if q.is_finite() => {
+                        let cos: f32 = a.iter().zip(query).map(|(a, b)| a * b).sum();
+                        (q + ANSWER_WEIGHT * cos) / (1.0 + ANSWER_WEIGHT)
+                    }
+                    _ => q,
+                })
+                .collect()
+        });
+        Similarities { vectors: self, best, blended }
+    }
+
+    /// Attach each document's answer-lead vector (`answers`: one vector per key; keys this
+    /// index does not have, and vectors of another dimension, are ignored).
+    pub fn with_answers(mut self, answers: &DocVectors) -> Self {
+        self.answers = vec![None; self.keys.len()];
+        if answers.dim == self.dim {
+            for (key, v) in answers.entries() {
+                if let Some(&i) = self.positions.get(key) {
+                    self.answers[i as usize] = Some(v.into());
+                }
+            }
+        }
+        self
     }
 
     /// The `k` documents nearest to `query` (a unit vector), each scored by its best vector's
@@ -199,6 +246,25 @@ mod tests {
     fn unit(v: &[f32]) -> Vec<f32> {
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn answers_blend_into_the_ranking_not_into_the_questions_similarity() {
+        let mut v = DocVectors::new(2);
+        v.push("a", [unit(&[1.0, 0.0])]);
+        v.push("b", [unit(&[1.0, -0.05])]);
+        let mut answers = DocVectors::new(2);
+        answers.push("b", [unit(&[0.6, 0.8])]);
+        answers.push("other", [unit(&[0.0, 1.0])]);
+        let v = v.with_answers(&answers);
+        let query = unit(&[0.6, 0.8]);
+        let s = v.similarities(&query);
+        assert!(s.of("a") > s.of("b"), "the questions alone: a is closer");
+        let ranking = s.ranking();
+        assert_eq!(ranking.top(1)[0].0, "b", "b's answer says what the question says");
+        assert_eq!(ranking.of("a"), s.of("a"), "a document without an answer vector keeps its cosine");
+        let b = (s.of("b") + ANSWER_WEIGHT) / (1.0 + ANSWER_WEIGHT);
+        assert!((ranking.of("b") - b).abs() < 1e-6);
     }
 
     #[test]

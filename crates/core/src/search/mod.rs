@@ -261,7 +261,7 @@ impl SearchIndex {
         request: &SearchRequest<'_>,
         clauses: &[BoundedWeight],
         top: Vec<(f32, tantivy::DocAddress)>,
-        similarities: &Similarities<'_>,
+        (similarities, ranking): (&Similarities<'_>, &Similarities<'_>),
         lift: fusion::Lift,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
         let lexical = top
@@ -269,8 +269,9 @@ impl SearchIndex {
             .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
             .collect::<Result<Vec<_>>>()?;
         let mut nearest: Vec<(tantivy::DocAddress, String)> = Vec::new();
-        for (key, _) in similarities.top(FUSION_DEPTH) {
-            if lexical.iter().any(|(_, _, k)| k == key) {
+        let closest: Vec<&str> = similarities.top(FUSION_DEPTH).into_iter().chain(ranking.top(FUSION_DEPTH)).map(|(key, _)| key).collect();
+        for key in closest {
+            if lexical.iter().any(|(_, _, k)| k == key) || nearest.iter().any(|(_, k)| k == key) {
                 continue;
             }
             if let Some(address) = self.address_of(searcher, key, request.category)? {
@@ -296,14 +297,14 @@ impl SearchIndex {
         // meaning, never a document further down: so each document's fused score is the same
         // however deep the lexical list went, and the pages of a long list are slices of one
         // order (a deeper list only adds documents below all of these).
-        let lifted: std::collections::HashMap<String, f32> = lexical
+        let lifted: std::collections::HashMap<String, (f32, f32)> = lexical
             .iter()
             .take(FUSION_DEPTH)
             .map(|(_, _, key)| key.as_str())
-            .chain(similarities.top(FUSION_DEPTH).into_iter().map(|(key, _)| key))
-            .map(|key| (key.to_string(), similarities.of(key)))
+            .chain(similarities.top(FUSION_DEPTH).into_iter().chain(ranking.top(FUSION_DEPTH)).map(|(key, _)| key))
+            .map(|key| (key.to_string(), (similarities.of(key), ranking.of(key))))
             .collect();
-        Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or(0.0), lift)
+        Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or((0.0, 0.0)), lift)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
             .collect())
@@ -514,13 +515,26 @@ impl SearchIndex {
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
                 let mut lift = self.weights.lift(lexical_coverage);
+                // A question typed only in kana is embedded as the corpus would spell it
+                // (`Question::spelled`), so meaning may lead there too (`meaning_lead_kana` 1).
+                if question.is_kana_only() {
+                    lift.lead *= self.weights.meaning_lead_kana;
+                }
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
                 // closest: when many are as close (pages under one shared title), it says nothing.
                 let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;
                 if let Some((_, s)) = similarities.top(rank).get(rank.wrapping_sub(1)) {
                     lift.unsure_floor = lift.unsure_floor.max(*s);
                 }
-                let fused = self.fuse(&searcher, request, &clauses, top, similarities, lift)?;
+                // Meaning leads by how far a document stands above the `meaning_lead_rank`-th
+                // closest, by the questions' closeness blended with the answers'.
+                let ranking = similarities.ranking();
+                let lead_rank = (self.weights.meaning_lead_rank.max(1.0) as usize).max(2);
+                let nearest = ranking.top(lead_rank);
+                if let (Some((_, top)), Some((_, reference))) = (nearest.first(), nearest.last()) {
+                    lift.relative = fusion::Relative { top: *top, reference: *reference, spread: self.weights.meaning_lead_spread };
+                }
+                let fused = self.fuse(&searcher, request, &clauses, top, (similarities, &ranking), lift)?;
                 // Documents without the question's words are added to the count of those with.
                 let added = fused.iter().filter(|(_, _, worded)| !worded).count();
                 (fused.into_iter().map(|(s, a, _)| (s, a)).collect(), total + added)

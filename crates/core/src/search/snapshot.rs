@@ -162,7 +162,13 @@ fn open_index(dir: &Path, analyzer: &Analyzer) -> Result<SearchIndex> {
         return Ok(index);
     }
     let Some(meaning) = crate::meaning::Meaning::shared() else { return Ok(index) };
-    Ok(index.with_meaning(meaning, crate::meaning::DocVectors::read(&vectors_path)?))
+    let mut vectors = crate::meaning::DocVectors::read(&vectors_path)?;
+    // The answers' leads, when the build embedded them (an index built before has none).
+    let answers_path = dir.join(layout::ANSWERS_FILE);
+    if answers_path.is_file() {
+        vectors = vectors.with_answers(&crate::meaning::DocVectors::read(&answers_path)?);
+    }
+    Ok(index.with_meaning(meaning, vectors))
 }
 
 #[cfg(test)]

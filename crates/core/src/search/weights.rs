@@ -49,7 +49,8 @@ pub struct Weights {
     pub meaning_floor: f32,
     /// How much more meaning counts when the best lexical pages cover little of the question:
     /// `meaning_unsure × (1 − their coverage)²` more (see [`crate::search::verdict`] for the
-    /// coverage), counted from `meaning_unsure_floor`.
+    /// coverage), counted from `meaning_unsure_floor`. Off by default (0): `meaning_lead` does
+    /// this better (docs/relevance.md, "Meaning"); kept to compare.
     pub meaning_unsure: f32,
     /// The cosine from which the unsure part of meaning counts: lower than `meaning_floor`,
     /// since a question in other words than its page's is rarely as close (see
@@ -61,6 +62,28 @@ pub struct Weights {
     /// The unsure part counts from the similarity of the `meaning_unsure_rank`-th closest
     /// document when that is higher than `meaning_unsure_floor` (0: off).
     pub meaning_unsure_rank: f32,
+    /// How much meaning leads the order when the words are unsure: the lexical score counts
+    /// `1 − lead` of itself and each document adds `lead` × its closeness relative to the others
+    /// (see [`crate::search::fusion::Relative`]), for `lead = meaning_lead × (1 − coverage /
+    /// meaning_lead_coverage)^meaning_lead_power` (0 from `meaning_lead_coverage` up, at most
+    /// `meaning_lead_max`).
+    /// Closeness here is the questions' blended with the answer's lead
+    /// ([`crate::meaning::Similarities::ranking`]).
+    pub meaning_lead: f32,
+    pub meaning_lead_power: f32,
+    pub meaning_lead_coverage: f32,
+    /// The closeness relative to the others counts from the `meaning_lead_rank`-th closest
+    /// document's similarity...
+    pub meaning_lead_rank: f32,
+    /// ...over at least this span of cosine.
+    pub meaning_lead_spread: f32,
+    /// The most the lead reaches: the words always keep a share, so every hit keeps a positive
+    /// score and pages about as close in meaning are told apart by their words.
+    pub meaning_lead_max: f32,
+    /// The share of the lead kept for a question typed only in kana. e5 reads kana poorly (such
+    /// questions are alike by their script), but the question it embeds has the words heard in
+    /// kana spelled the corpus's way, so the default keeps all of it (1).
+    pub meaning_lead_kana: f32,
     /// The question is not embedded when the best lexical pages cover at least this share of
     /// its topic words (above 1: always embedded)...
     pub meaning_settled: f32,
@@ -96,6 +119,9 @@ impl Weights {
             unsure: self.meaning_unsure * unsure,
             unsure_floor: self.meaning_unsure_floor,
             lexical: (1.0 - self.meaning_unsure_lexical * unsure).max(0.0),
+            lead: (self.meaning_lead * (1.0 - coverage / self.meaning_lead_coverage.max(1e-6)).clamp(0.0, 1.0).powf(self.meaning_lead_power))
+                .clamp(0.0, self.meaning_lead_max.clamp(0.0, 1.0)),
+            relative: crate::search::fusion::Relative::NONE,
         }
     }
 
@@ -133,10 +159,17 @@ impl Default for Weights {
             corrected: 0.5,
             meaning: 0.5,
             meaning_floor: 0.85,
-            meaning_unsure: 10.0,
+            meaning_unsure: 0.0,
             meaning_unsure_floor: 0.8,
-            meaning_unsure_lexical: 0.25,
+            meaning_unsure_lexical: 0.0,
             meaning_unsure_rank: 5.0,
+            meaning_lead: 1.2,
+            meaning_lead_power: 2.0,
+            meaning_lead_coverage: 1.0,
+            meaning_lead_rank: 30.0,
+            meaning_lead_spread: 0.035,
+            meaning_lead_kana: 1.0,
+            meaning_lead_max: 0.95,
             meaning_settled: 1.0,
             meaning_settled_margin: 1.5,
             answer_coverage: 0.5,
