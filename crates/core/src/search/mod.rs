@@ -515,9 +515,10 @@ impl SearchIndex {
         let (top, total) = match &similarities {
             Some(similarities) if fusing => {
                 let mut lift = self.weights.lift(lexical_coverage);
-                // A question typed only in kana is embedded as the corpus would spell it
-                // (`Question::spelled`), so meaning may lead there too (`meaning_lead_kana` 1).
-                if question.is_kana_only() {
+                // e5 reads kana poorly, and a question written without kanji is heard rather
+                // than read: even spelled the corpus's way (`Question::spelled`), its words are
+                // guesses. There the words heard lead (`meaning_lead_kana`).
+                if question.is_without_kanji() {
                     lift.lead *= self.weights.meaning_lead_kana;
                 }
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th

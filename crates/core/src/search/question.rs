@@ -121,6 +121,12 @@ impl Question {
         (out != *text).then_some(out)
     }
 
+    /// Whether the question has no kanji: kana, perhaps with letters and digits
+    /// (`Android9 あぷり つかえない`). Its words are heard rather than read.
+    pub fn is_without_kanji(&self) -> bool {
+        !self.normalized.text.chars().any(is_kanji)
+    }
+
     /// Whether the question is kana only (spaces and punctuation aside): `へんぴんしたい？`.
     pub fn is_kana_only(&self) -> bool {
         let letters: String = self.normalized.text.chars().filter(|&c| !c.is_whitespace() && !framing::is_separator(c)).collect();

@@ -80,9 +80,8 @@ pub struct Weights {
     /// The most the lead reaches: the words always keep a share, so every hit keeps a positive
     /// score and pages about as close in meaning are told apart by their words.
     pub meaning_lead_max: f32,
-    /// The share of the lead kept for a question typed only in kana. e5 reads kana poorly (such
-    /// questions are alike by their script), but the question it embeds has the words heard in
-    /// kana spelled the corpus's way, so the default keeps all of it (1).
+    /// The share of the lead kept for a question written without kanji (kana, perhaps with
+    /// letters and digits): e5 reads kana poorly, and the words heard in kana are guesses.
     pub meaning_lead_kana: f32,
     /// The question is not embedded when the best lexical pages cover at least this share of
     /// its topic words (above 1: always embedded)...
@@ -168,7 +167,7 @@ impl Default for Weights {
             meaning_lead_coverage: 1.0,
             meaning_lead_rank: 30.0,
             meaning_lead_spread: 0.035,
-            meaning_lead_kana: 1.0,
+            meaning_lead_kana: 0.0,
             meaning_lead_max: 0.95,
             meaning_settled: 1.0,
             meaning_settled_margin: 1.5,
