@@ -17,39 +17,28 @@ fn assert_first(query: &str, expected: &[&str]) {
     );
 }
 
-/// The word matches of the first hit, as `kotae search --explain` reports them: (field, text).
-fn word_matches(query: &str) -> Vec<(String, String)> {
+/// The matches of one kind (`word`, `kana`...) in the first `hits` hits, as `kotae search
+/// --explain` reports them: (field, text).
+fn matches(query: &str, kind: &str, hits: usize) -> Vec<(String, String)> {
     let index = sample_index().join("index");
+    let limit = hits.to_string();
     let out = kotae(
         &repo(),
-        &[
-            "search",
-            "--json",
-            "--explain",
-            "--limit",
-            "1",
-            "--index",
-            index.to_str().unwrap(),
-            "--",
-            query,
-        ],
+        &["search", "--json", "--explain", "--limit", &limit, "--index", index.to_str().unwrap(), "--", query],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let explain = v["hits"][0]["explain"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    explain
-        .iter()
-        .filter(|e| e["kind"] == "word")
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap().to_string(),
-                e["text"].as_str().unwrap().to_string(),
-            )
-        })
+    let hits = v["hits"].as_array().cloned().unwrap_or_default();
+    hits.iter()
+        .flat_map(|h| h["explain"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["kind"] == kind)
+        .map(|e| (e["field"].as_str().unwrap().to_string(), e["text"].as_str().unwrap().to_string()))
         .collect()
+}
+
+/// The word matches of the first hit.
+fn word_matches(query: &str) -> Vec<(String, String)> {
+    matches(query, "word", 1)
 }
 
 /// Cause 1: a long-vowel mark left out inside a katakana word (メル for メール, コド for コード).
@@ -171,22 +160,10 @@ fn tags_are_words_kana_can_find() {
 /// is not チャット, whatever it sounds like.
 #[test]
 fn endings_of_a_written_question_are_not_heard_as_words() {
-    let index = sample_index().join("index");
-    let out = kotae(
-        &repo(),
-        &["search", "--json", "--explain", "--index", index.to_str().unwrap(), "--", "長いこと取りに行かなかったら、品物が向こうに引き上げられちゃった"],
-    );
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let heard: Vec<String> = v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|h| h["explain"].as_array().cloned().unwrap_or_default())
-        .filter(|e| e["kind"] == "kana")
-        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
-        .collect();
+    let question = "長いこと取りに行かなかったら、品物が向こうに引き上げられちゃった";
+    let heard = matches(question, "kana", 10);
     assert!(heard.is_empty(), "grammar heard as words: {heard:?}");
-    assert!(v["hits"][0]["id"] != "contact/chat");
+    assert_ne!(first(question), "contact/chat");
 }
 
 /// A word heard in a kana run with one kana slipped counts once, not again as a correction, and

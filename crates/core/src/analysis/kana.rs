@@ -42,6 +42,11 @@ pub fn slips(c: char) -> Vec<char> {
     out
 }
 
+/// Whether `c` is a kanji (CJK ideographs, extension A, and the iteration mark 々).
+pub fn is_kanji(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
+}
+
 /// Whether `text` is a katakana word (katakana letters and long-vowel marks only).
 pub fn is_katakana_word(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FC}'))

@@ -94,7 +94,7 @@ fn hiragana(analyzer: &Analyzer, text: &str) -> String {
         let surface = &text[m.start..m.end];
         let readable = surface
             .chars()
-            .any(|c| is_kanji(c) || kana::is_katakana_word(&c.to_string()));
+            .any(|c| kana::is_kanji(c) || kana::is_katakana_word(&c.to_string()));
         if readable && kana::is_kana(&reading) {
             out.push_str(&to_hiragana(&reading));
         } else {
@@ -105,10 +105,6 @@ fn hiragana(analyzer: &Analyzer, text: &str) -> String {
     }
     out.push_str(&text[at.min(text.len())..]);
     out
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 /// Katakana letters to hiragana (the long-vowel mark stays).

@@ -57,7 +57,7 @@ impl Question {
         let normalized = without_framing(&text);
         let morphemes = analyzer.analyze_normalized(&normalized);
         let terms = unique(term_tokens(&morphemes).into_iter().map(|t| t.text));
-        let written = normalized.text.chars().any(is_kanji);
+        let written = normalized.text.chars().any(kana::is_kanji);
         let kana_runs = kana_runs(&normalized.text)
             .into_iter()
             .map(|(start, typed, katakana)| {
@@ -124,7 +124,7 @@ impl Question {
     /// Whether the question has no kanji: kana, perhaps with letters and digits
     /// (`Android9 あぷり つかえない`). Its words are heard rather than read.
     pub fn is_without_kanji(&self) -> bool {
-        !self.normalized.text.chars().any(is_kanji)
+        !self.normalized.text.chars().any(kana::is_kanji)
     }
 
     /// Whether the question is kana only (spaces and punctuation aside): `へんぴんしたい？`.
@@ -145,16 +145,12 @@ fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops:
     for m in morphemes.iter().filter(|m| m.start < end && start < m.end) {
         // (A run of katakana the dictionary does not know is one word to it: キャンセルホタン.)
         let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !kana::is_katakana_word(&m.surface);
-        if m.surface.chars().any(is_kanji) || (m.content && inside) {
+        if m.surface.chars().any(kana::is_kanji) || (m.content && inside) {
             return false;
         }
         content |= m.content;
     }
     content
-}
-
-fn is_kanji(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々')
 }
 
 /// `text` normalized, with the courtesy around the question ([`framing`]) blanked out.
