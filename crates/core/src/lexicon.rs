@@ -310,12 +310,14 @@ impl Lexicon {
     /// slip per word of four kana or more (three in katakana) ([`kana::slips`]: ガイイン for カイイン, ヘンヒン for
     /// ヘンピン): a slipped word costs more than an exact one, far less than leftovers.
     pub fn recognize(&self, run: &str, short_words: bool) -> Vec<Recognized> {
-        self.recognize_spans(run, short_words).into_iter().map(|(_, r)| r).collect()
+        let chars: Vec<char> = run.chars().collect();
+        self.recognize_chars(&chars, short_words, &vec![!short_words; chars.len()]).into_iter().map(|(_, r)| r).collect()
     }
 
-    /// [`Lexicon::recognize`] of a run as typed, in hiragana, katakana or both (キャンセルホタンが),
-    /// with the characters of the run each word was heard in. A slip is looked for in a word of
-    /// three kana where those were typed in katakana (ホタン), of four otherwise.
+    /// [`Lexicon::recognize`] of a run as typed, in hiragana, katakana or both (キャンセルホタンが;
+    /// romaji as its hiragana), with the characters of the run each word was heard in. Two-kana
+    /// words are looked for where there is hiragana; a slip in a word of three kana where those
+    /// were typed in katakana (ホタン), of four otherwise.
     pub fn recognize_typed(&self, typed: &str) -> Vec<(std::ops::Range<usize>, Recognized)> {
         let katakana: Vec<bool> = typed.chars().map(|c| !matches!(c, 'ぁ'..='ゖ')).collect();
         let chars: Vec<char> = kana::to_katakana(typed).chars().collect();
@@ -323,12 +325,6 @@ impl Lexicon {
             return Vec::new();
         }
         self.recognize_chars(&chars, katakana.contains(&false), &katakana)
-    }
-
-    /// [`Lexicon::recognize`], with the characters of the run each word was heard in.
-    pub fn recognize_spans(&self, run: &str, short_words: bool) -> Vec<(std::ops::Range<usize>, Recognized)> {
-        let chars: Vec<char> = run.chars().collect();
-        self.recognize_chars(&chars, short_words, &vec![!short_words; chars.len()])
     }
 
     fn recognize_chars(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Vec<(std::ops::Range<usize>, Recognized)> {
@@ -590,7 +586,7 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
                 vocabulary.insert(m.term.clone());
             }
             let conjugated = m.conjugates()
-                && m.surface.chars().any(|c| !kana::is_kana(c.encode_utf8(&mut [0; 4])))
+                && m.surface.chars().any(kana::is_kanji)
                 && spoken.chars().count() >= SURE_READING_CHARS;
             let reading = if conjugated { spoken } else { m.reading };
             if !m.content

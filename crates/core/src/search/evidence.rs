@@ -306,21 +306,17 @@ impl Sources<'_> {
         // Characters: three in a row, indexed as trigrams (see `query_ngrams`). Words heard in
         // kana add the characters of their spelling (でんぴょうばんごう: 伝票番, 票番号), as if
         // typed: they echo words already counted, and tell the page that has them side by side.
-        let typed_ngrams = query_ngrams_of(&question.normalized);
-        let spelled: Vec<tantivy::tokenizer::Token> = question
+        let typed = query_ngrams_of(&question.normalized);
+        let heard: Vec<_> = question
             .spelled
             .as_deref()
             .map(|text| query_ngrams_of(&crate::analysis::normalize(text)))
             .unwrap_or_default()
             .into_iter()
-            .filter(|t| !typed_ngrams.iter().any(|typed| typed.text == t.text))
-            .map(|mut t| {
-                (t.offset_from, t.offset_to) = (usize::MAX, usize::MAX);
-                t
-            })
+            .filter(|t| !typed.iter().any(|typed| typed.text == t.text))
+            .map(|t| (t, true))
             .collect();
-        for t in typed_ngrams.into_iter().chain(spelled) {
-            let heard = t.offset_from == usize::MAX;
+        for (t, heard) in typed.into_iter().map(|t| (t, false)).chain(heard) {
             let n = t.text;
             let fields = vec![
                 (

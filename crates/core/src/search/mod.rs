@@ -269,8 +269,9 @@ impl SearchIndex {
             .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
             .collect::<Result<Vec<_>>>()?;
         let mut nearest: Vec<(tantivy::DocAddress, String)> = Vec::new();
+        // The closest documents by the questions and by the ranking blend, sorted once.
         let closest: Vec<&str> = similarities.top(FUSION_DEPTH).into_iter().chain(ranking.top(FUSION_DEPTH)).map(|(key, _)| key).collect();
-        for key in closest {
+        for &key in &closest {
             if lexical.iter().any(|(_, _, k)| k == key) || nearest.iter().any(|(_, k)| k == key) {
                 continue;
             }
@@ -301,7 +302,7 @@ impl SearchIndex {
             .iter()
             .take(FUSION_DEPTH)
             .map(|(_, _, key)| key.as_str())
-            .chain(similarities.top(FUSION_DEPTH).into_iter().chain(ranking.top(FUSION_DEPTH)).map(|(key, _)| key))
+            .chain(closest.iter().copied())
             .map(|key| (key.to_string(), (similarities.of(key), ranking.of(key))))
             .collect();
         Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or((0.0, 0.0)), lift)

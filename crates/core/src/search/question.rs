@@ -43,11 +43,9 @@ pub struct KanaRun {
     /// The corpus words it was recognized as, in order: for each, every corpus word read that
     /// way, the most frequent first (`返品`; `期間`, `機関`).
     pub words: Vec<Vec<String>>,
-    /// Where the run starts in the normalized question (bytes); none for a romaji word, whose
-    /// kana are not in the text.
-    pub start: Option<usize>,
-    /// For each of `words`, the characters of `typed` it was heard in.
-    pub spans: Vec<std::ops::Range<usize>>,
+    /// For each of `words`, the bytes of the normalized question it was heard in; none for a
+    /// romaji word, whose kana are not in the text.
+    pub places: Vec<Option<std::ops::Range<usize>>>,
 }
 
 impl Question {
@@ -60,24 +58,23 @@ impl Question {
         let written = normalized.text.chars().any(kana::is_kanji);
         let kana_runs = kana_runs(&normalized.text)
             .into_iter()
-            .map(|(start, typed, katakana)| {
-                let bytes: Vec<usize> = typed.char_indices().map(|(i, _)| i).chain([typed.len()]).collect();
-                let heard = match start {
-                    Some(_) => lexicon.recognize_typed(&typed),
-                    // Romaji: its kana were never typed in katakana.
-                    None => lexicon.recognize_spans(&katakana, true),
+            .map(|(start, typed, kana)| {
+                // Each character's place in the question, and the end (none for romaji).
+                let bytes: Vec<usize> = match start {
+                    Some(start) => typed.char_indices().map(|(i, _)| start + i).chain([start + typed.len()]).collect(),
+                    None => Vec::new(),
                 };
-                let (spans, words) = heard
-                    .into_iter()
-                    .filter(|(span, _)| {
-                        let (Some(start), Some(&from), Some(&to)) = (start, bytes.get(span.start), bytes.get(span.end)) else {
-                            return true;
-                        };
-                        !written || heard_apart(&normalized, &morphemes, start + from..start + to)
-                    })
-                    .map(|(span, r)| (span, r.words().cloned().collect()))
-                    .unzip();
-                KanaRun { typed, katakana, words, start, spans }
+                let mut words = Vec::new();
+                let mut places = Vec::new();
+                for (span, r) in lexicon.recognize_typed(&kana) {
+                    let place = bytes.get(span.start).zip(bytes.get(span.end)).map(|(&from, &to)| from..to);
+                    if written && place.as_ref().is_some_and(|p| !heard_apart(&normalized, &morphemes, p.clone())) {
+                        continue;
+                    }
+                    words.push(r.words().cloned().collect());
+                    places.push(place);
+                }
+                KanaRun { katakana: kana::to_katakana(&kana), typed, words, places }
             })
             .collect();
         let mut question = Question { text, normalized, morphemes, terms, kana_runs, spelled: None };
@@ -90,31 +87,24 @@ impl Question {
         self.morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()).collect()
     }
 
-    /// The question as the corpus would spell it: each word heard in a run of kana written as
-    /// the corpus word (たいかいしたら → 退会したら, でんぴょうばんごう → 伝票番号), words of
-    /// three kana or more only; none when nothing was heard or the spelling is the same. What meaning embeds, since the model reads
-    /// a word in kanji far better than its sound.
+    /// The question as the corpus would spell it: each word of three kana or more heard in a
+    /// run of kana written as the corpus word (たいかいしたら → 退会したら, でんぴょうばんごう →
+    /// 伝票番号); none when nothing was heard or the spelling is the same. What meaning embeds,
+    /// since the model reads a word in kanji far better than its sound.
     fn spell(&self) -> Option<String> {
         let text = &self.normalized.text;
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
         for run in &self.kana_runs {
-            let Some(start) = run.start else { continue };
-            let bytes: Vec<usize> = run.typed.char_indices().map(|(i, _)| start + i).chain([start + run.typed.len()]).collect();
-            for (span, words) in run.spans.iter().zip(&run.words) {
-                let (Some(&from), Some(&to), Some(word)) = (bytes.get(span.start), bytes.get(span.end), words.first()) else {
-                    continue;
-                };
+            for (place, words) in run.places.iter().zip(&run.words) {
                 // A two-kana word is a guess (ログインできん is not ログインで金): its sound stays.
-                if span.len() < 3 {
+                let (Some(place), Some(word)) = (place, words.first()) else { continue };
+                if place.start < at || text[place.clone()].chars().count() < 3 {
                     continue;
                 }
-                if from < at {
-                    continue;
-                }
-                out.push_str(&text[at..from]);
+                out.push_str(&text[at..place.start]);
                 out.push_str(word);
-                at = to;
+                at = place.end;
             }
         }
         out.push_str(&text[at..]);
@@ -171,14 +161,14 @@ pub(crate) fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 /// Runs of kana in normalized text, and romaji words turned into kana: (where the kana run
-/// starts, as typed, katakana).
+/// starts, as typed, its kana: as typed, or in hiragana for romaji).
 fn kana_runs(normalized: &str) -> Vec<(Option<usize>, String, String)> {
     let mut out = Vec::new();
     let mut run = String::new();
     let mut start = 0;
     let flush = |start: usize, run: &mut String, out: &mut Vec<(Option<usize>, String, String)>| {
         if run.chars().count() >= 2 {
-            out.push((Some(start), run.clone(), kana::to_katakana(run)));
+            out.push((Some(start), run.clone(), run.clone()));
         }
         run.clear();
     };
@@ -198,7 +188,7 @@ fn kana_runs(normalized: &str) -> Vec<(Option<usize>, String, String)> {
             && romaji::is_romaji_word(word)
             && let Some(hiragana) = romaji::to_hiragana(word)
         {
-            out.push((None, word.to_string(), kana::to_katakana(&hiragana)));
+            out.push((None, word.to_string(), hiragana));
         }
     }
     out
@@ -213,8 +203,8 @@ mod tests {
         let runs = kana_runs("返品 へんぴん と henpin");
         let typed: Vec<&str> = runs.iter().map(|(_, t, _)| t.as_str()).collect();
         assert_eq!(typed, ["へんぴん", "henpin"], "a lone と is not a run");
-        assert_eq!(runs[0].2, "ヘンピン");
-        assert_eq!(runs[1].2, "ヘンピン");
+        assert_eq!(runs[0].2, "へんぴん");
+        assert_eq!(runs[1].2, "へんぴん");
         assert_eq!(runs[0].0, Some("返品 ".len()), "where the kana run starts");
         assert_eq!(runs[1].0, None, "romaji has no kana in the text");
         assert!(kana_runs("ab").is_empty(), "romaji words of fewer than three letters are left alone");
