@@ -196,6 +196,16 @@ fn words_heard_in_kana_bring_their_synonyms() {
     assert_first("ラグインできん", &["account/cannot-login"]);
 }
 
+/// A katakana compound the dictionary does not know (スイッチング・バリア) is one word to it;
+/// an agent who types one of its words (バリア) found the section only by characters, and
+/// ranked an unrelated one second.
+#[test]
+fn one_word_of_a_katakana_compound_finds_it() {
+    let (_, hits) = search("バリアを高くするには", &["--audience", "internal"]);
+    let ids: Vec<&str> = hits.iter().take(2).map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["manual/customer-satisfaction", "manual/customer-satisfaction"], "{hits:?}");
+}
+
 /// The sloppy variants are measured by `kotae eval --variants`, on any query set.
 #[test]
 fn eval_measures_every_variant() {

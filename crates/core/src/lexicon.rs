@@ -588,6 +588,12 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
             let conjugated = m.conjugates()
                 && m.surface.chars().any(kana::is_kanji)
                 && spoken.chars().count() >= SURE_READING_CHARS;
+            // The words of a katakana compound are words too (メニーナス in ラス・メニーナス),
+            // as the index has them.
+            for word in crate::analysis::tokenizer::compound_words(&m.term) {
+                vocabulary.insert(word.to_string());
+                *counts.entry(word.to_string()).or_default().entry(word.to_string()).or_default() += 1;
+            }
             let reading = if conjugated { spoken } else { m.reading };
             if !m.content
                 || !(m.pos == "名詞" || conjugated)

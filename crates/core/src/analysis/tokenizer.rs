@@ -114,12 +114,20 @@ pub fn term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
     tokens
 }
 
-/// What the term fields index: [`term_tokens`], and beside each katakana word with long-vowel
-/// marks the word without them (ジョージ and ジョジ), so that a question that leaves a mark
-/// out finds it. A question's ジョージ looks for ジョージ only: a mark typed is trusted, and
-/// セール does not find セル.
+/// What the term fields index: [`term_tokens`]; beside each katakana compound the dictionary
+/// does not know (ポイント・クーポン, マリー=アンヌ: one unknown word to it), its words, so that
+/// クーポン finds the page that writes ポイント・クーポン; and beside each katakana word with
+/// long-vowel marks the word without them (ジョージ and ジョジ), so that a question that leaves
+/// a mark out finds it. A question's ジョージ looks for ジョージ only: a mark typed is trusted,
+/// and セール does not find セル. A question's compound looks for the compound.
 pub fn indexed_term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
     let mut tokens = term_tokens(morphemes);
+    let parts: Vec<Token> = tokens
+        .iter()
+        .flat_map(|t| compound_words(&t.text).into_iter().map(|w| token(w.to_string(), t.position, t.offset_from, t.offset_to)))
+        .collect();
+    let compounds = !parts.is_empty();
+    tokens.extend(parts);
     let extra: Vec<Token> = tokens
         .iter()
         .filter(|t| super::kana::is_katakana_word(&t.text))
@@ -132,11 +140,21 @@ pub fn indexed_term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
             ))
         })
         .collect();
-    if !extra.is_empty() {
+    if compounds || !extra.is_empty() {
         tokens.extend(extra);
         tokens.sort_by_key(|t| t.position);
     }
     tokens
+}
+
+/// The words of a katakana compound joined by ・ or = (ラス・メニーナス → ラス, メニーナス);
+/// nothing for any other term.
+pub fn compound_words(term: &str) -> Vec<&str> {
+    let is_mark = |c: char| matches!(c, '・' | '=' | '＝');
+    if !term.contains(is_mark) || !term.chars().all(|c| is_mark(c) || matches!(c, 'ァ'..='ヺ' | 'ー')) {
+        return Vec::new();
+    }
+    term.split(is_mark).filter(|w| w.chars().count() >= 2).collect()
 }
 
 impl Tokenizer for ReadingTokenizer {
@@ -408,6 +426,21 @@ mod tests {
             ["アカ", "カウ", "ウン", "ント", "ロッ", "ック"]
         );
         assert!(kana_bigrams("返品").is_empty());
+    }
+
+    #[test]
+    fn katakana_compounds_are_indexed_with_their_words() {
+        assert_eq!(compound_words("ポイント・クーポン"), ["ポイント", "クーポン"]);
+        assert_eq!(compound_words("マリー=アンヌ"), ["マリー", "アンヌ"]);
+        assert!(compound_words("クーポン").is_empty());
+        assert!(compound_words("A・B").is_empty(), "only katakana compounds");
+        let analyzer = crate::analysis::tests::analyzer();
+        let tokens = indexed_term_tokens(&analyzer.analyze("ラス・メニーナスの構成"));
+        let at = |text: &str| tokens.iter().find(|t| t.text == text).map(|t| t.position);
+        assert_eq!(at("ラス・メニーナス"), Some(0));
+        assert_eq!(at("メニーナス"), Some(0), "its words stand at its place");
+        assert_eq!(at("構成"), Some(1));
+        assert!(tokens.windows(2).all(|w| w[0].position <= w[1].position));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use super::stored::StoredDoc;
 use crate::analysis::Analyzer;
 use crate::analysis::kana::to_katakana;
-use crate::analysis::tokenizer::term_tokens;
+use crate::analysis::tokenizer::indexed_term_tokens;
 
 /// The words and reading bigrams of a page (or manual section): its title, heading, aliases,
 /// tags and text.
@@ -19,11 +19,11 @@ pub struct PageWords {
 }
 
 impl PageWords {
-    /// The words of `text`.
+    /// The words of `text`, as the index has them.
     pub fn of_text(text: &str, analyzer: &Analyzer) -> Self {
         let page = analyzer.analyze(text);
         PageWords {
-            terms: term_tokens(&page).into_iter().map(|t| t.text).collect(),
+            terms: indexed_term_tokens(&page).into_iter().map(|t| t.text).collect(),
             sounds: page.iter().filter(|m| m.content && !m.reading.is_empty()).map(|m| to_katakana(&m.reading)).collect(),
         }
     }
@@ -78,5 +78,12 @@ mod tests {
         assert!(words.has_sound("キュウギョウ"));
         assert!(!words.has_sound("チュウシャジョウ"), "sounds are whole words, not bigrams found here and there");
         assert!(!words.has_sound(""), "no sound, no match");
+    }
+
+    #[test]
+    fn a_page_has_the_words_of_its_katakana_compounds() {
+        let words = PageWords::of_text("『ラス・メニーナス』の構成", crate::analysis::tests::analyzer());
+        assert!(words.has_term("ラス・メニーナス"));
+        assert!(words.has_term("メニーナス"), "a question may name one word of the compound");
     }
 }
