@@ -187,6 +187,32 @@ impl Recognized {
     pub fn words(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.word).chain(&self.others)
     }
+
+    /// Only the words written in katakana (ポール, not 進化 for シンカ), if any.
+    fn katakana_only(self) -> Option<Recognized> {
+        let mut words: Vec<String> = self.words().filter(|w| kana::is_katakana_word(w)).cloned().collect();
+        if words.is_empty() {
+            return None;
+        }
+        let word = words.remove(0);
+        Some(Recognized { reading: self.reading, word, others: words })
+    }
+}
+
+/// Whether a word heard at `span` of a run typed in both scripts must be written in katakana:
+/// it lies inside a longer stretch typed in katakana (シンカ in シンカポールでの is not 進化;
+/// ポイントカードの is two katakana words). A stretch typed in katakana that a word covers whole
+/// may be any word (ゴミ).
+fn inside_katakana(span: std::ops::Range<usize>, katakana: &[bool]) -> bool {
+    katakana[span.clone()].iter().all(|&k| k)
+        && ((span.start > 0 && katakana[span.start - 1]) || katakana.get(span.end).copied().unwrap_or(false))
+}
+
+/// Whether `span` of a run mixes letters typed in katakana and in hiragana (ナスの): a customer
+/// types one word in one script. The long-vowel mark goes with either (こーる).
+fn mixes_scripts(span: std::ops::Range<usize>, chars: &[char], katakana: &[bool]) -> bool {
+    let letters = || span.clone().filter(|&i| chars[i] != 'ー');
+    letters().any(|i| katakana[i]) && letters().any(|i| !katakana[i])
 }
 
 impl Lexicon {
@@ -406,6 +432,9 @@ impl Lexicon {
     /// The cheapest split of `chars` (see [`Lexicon::recognize`]), piece by piece.
     fn split(&self, chars: &[char], short_words: bool, slips: bool, katakana: &[bool]) -> Vec<Piece> {
         let n = chars.len();
+        // Where both scripts were typed, katakana is a choice: loanwords and names. A run all in
+        // katakana (typed so, or in half-width kana) says nothing.
+        let both_scripts = katakana.contains(&true) && katakana.contains(&false);
         // The state after a piece: it explains (a particle, a long word, the start), it is a
         // two-kana word (what follows must explain), or it is a leftover kana.
         const EXPLAINS: usize = 0;
@@ -441,10 +470,12 @@ impl Lexicon {
                     }
                     if len < MIN_READING_CHARS
                         || (len < SURE_READING_CHARS && (state == LEFTOVER || !short_words))
+                        || mixes_scripts(i..i + len, chars, katakana)
                     {
                         continue;
                     }
-                    if let Some(r) = self.lookup(&reading) {
+                    let script = |r: Recognized| if both_scripts && inside_katakana(i..i + len, katakana) { r.katakana_only() } else { Some(r) };
+                    if let Some(r) = self.lookup(&reading).and_then(script) {
                         // A two-kana word costs more than a longer one, so longer words win ties.
                         let (next, extra) = if len >= SURE_READING_CHARS {
                             (EXPLAINS, PIECE_COST)
@@ -454,7 +485,7 @@ impl Lexicon {
                         offer(&mut best, i + len, next, cost + extra + self.rarity(&reading), (i, state), Some(r));
                     } else if slips
                         && len >= if katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS }
-                        && let Some(r) = self.lookup_slipped(&chars[i..i + len]) {
+                        && let Some(r) = self.lookup_slipped(&chars[i..i + len]).and_then(script) {
                         let rarity = self.rarity(&r.reading);
                         offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(r));
                     }

@@ -340,3 +340,14 @@ fn verbs_are_heard_by_the_forms_customers_type() {
     assert!(lexicon.conjugates("使える"), "a verb heard by its form weighs as a verb");
     assert!(!lexicon.conjugates("クーポン"));
 }
+
+#[test]
+fn a_word_heard_inside_katakana_is_a_katakana_word_in_one_script() {
+    let l = lexicon_of(&[("シンカ", "進化"), ("ポール", "ポール"), ("シンガポール", "シンガポール"), ("ナスノ", "那須野"), ("カード", "カード"), ("ポイント", "ポイント"), ("ゴミ", "ごみ")]);
+    let typed = |t: &str| l.recognize_typed(t).into_iter().map(|(_, r)| r.word).collect::<Vec<_>>();
+    assert_eq!(typed("シンカポールでの"), ["シンガポール"], "シンカ inside a katakana word is not 進化");
+    assert!(!typed("メニーナスの").contains(&"那須野".to_string()), "a word is typed in one script");
+    assert_eq!(typed("ポイントカードの"), ["ポイント", "カード"], "katakana words side by side");
+    assert_eq!(typed("ゴミのだしかた"), ["ごみ"], "a katakana stretch heard whole may be any word");
+    assert_eq!(typed("シンカポール"), ["進化", "ポール"], "all in katakana (half-width kana) says nothing");
+}
