@@ -11,12 +11,14 @@
 //!   the same with bounds ([`BoundedWeight`]) for pruning; [`BoostedPhrase`] for multi-word
 //!   synonyms.
 //! - [`mod@unit`]: what the pruning walks: one field of one clause ([`Unit`]), grouped by clause.
+//! - [`block`]: one block of documents scored unit by unit, for [`TopK`].
 //! - [`topk`]: [`TopK`], MaxScore pruning over the units, with exact counting up to
 //!   [`COUNT_EXACTLY`].
 //! - [`filter`]: the audience and category filters as runs of document ids ([`FilterCache`]).
 //!
-//! Imports go one way: `stats` ← `bm25` ← `unit` ← `dismax`, `topk`; `filter` stands alone.
+//! Imports go one way: `stats` ← `bm25` ← `unit` ← `dismax`, `block` ← `topk`; `filter` ← `topk`.
 
+pub mod block;
 pub mod bm25;
 pub mod dismax;
 pub mod filter;

@@ -81,6 +81,17 @@ impl Scorer for UnitScorer {
     }
 }
 
+impl UnitScorer {
+    /// How many documents the postings hold, deleted ones included, when known exactly (a
+    /// term's document frequency in the segment; `None` for a phrase).
+    pub fn exact_len(&self) -> Option<u32> {
+        match self {
+            UnitScorer::Term(s) => Some(s.size_hint()),
+            UnitScorer::Other(_) => None,
+        }
+    }
+}
+
 /// A segment's clauses and filters, as [`TopK::collect_segment`](super::TopK::collect_segment)'s `open` makes them.
 pub type Opened = (Vec<Group>, Vec<Box<dyn Scorer>>);
 

@@ -103,7 +103,7 @@ pub struct SearchIndex {
 /// How deep the lexical list and the list by meaning go before they are fused.
 const FUSION_DEPTH: usize = 30;
 
-/// How many terms' per-window bounds are kept: a few hundred bytes each on a 100k corpus.
+/// How many terms' per-window bounds are kept: under a kilobyte each on a 100k corpus.
 const WINDOW_TERMS: usize = 20_000;
 
 impl SearchIndex {
@@ -490,7 +490,7 @@ impl SearchIndex {
                 profile::done(Stage::Postings);
                 Ok((scorers, filters))
             };
-            best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
+            best.collect_segment(ord as u32, &mut open, reader)?;
         }
         let Found {
             top,
