@@ -24,7 +24,7 @@ use tantivy::{DocId, DocSet, Score};
 
 use super::unit::Unit;
 
-/// Documents per block. A multiple of 64 that divides [`WINDOW`](super::WINDOW); small enough
+/// Documents per block. A multiple of 64 that divides every [`window`](super::window); small enough
 /// that the block's slots stay in the first-level cache.
 pub const BLOCK: u32 = 512;
 

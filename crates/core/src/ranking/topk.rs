@@ -21,7 +21,7 @@
 //! times over; with the tie-breaker at 0.1 this made about a third more documents look
 //! promising on 100,000 articles (see the README's "Analysis and query latency").
 //!
-//! Bounds are also kept per window of [`WINDOW`] documents (what a term scores at most in that
+//! Bounds are also kept per window of [`window`] documents (what a term scores at most in that
 //! window, from [`ScoringCache`](super::ScoringCache)): the essential units are chosen
 //! again in every window, and a window where no document can beat θ is skipped.
 //!
@@ -73,7 +73,7 @@ use tantivy::{DocAddress, DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 use super::block::{BLOCK, Block};
 use super::filter::Runs;
-use super::stats::WINDOW;
+use super::stats::window;
 use super::unit::{Group, Opened, Unit, UnitScorer};
 
 /// How many matching documents are counted exactly before pruning may start.
@@ -441,7 +441,7 @@ impl TopK {
     /// Visit one segment. `filters` must all contain a document for it to count (the audience
     /// and category); `alive` leaves out deleted documents.
     ///
-    /// The segment is walked in windows of [`WINDOW`] documents. In each window a unit's bound
+    /// The segment is walked in windows of [`window`] documents. In each window a unit's bound
     /// is what it can score there (see [`Unit::windows`]), so units that score little in a
     /// window become non-essential there, and a window where nothing can beat the threshold is
     /// skipped whole.
@@ -480,6 +480,7 @@ impl TopK {
         } else if filters.is_empty() && !self.exact {
             self.seed_from_lists(&units, &ties, alive);
         }
+        let size = window(reader.max_doc());
         // Each unit's current document, kept here to spare a virtual call per look.
         let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
         // The scores of the current document: ((group, position), score).
@@ -502,13 +503,13 @@ impl TopK {
             if next == TERMINATED {
                 break;
             }
-            let window = next / WINDOW;
-            let end = window.saturating_add(1).saturating_mul(WINDOW);
+            let window = next / size;
+            let end = window.saturating_add(1).saturating_mul(size);
             let mut resume = end;
             for (i, (_, u)) in units.iter().enumerate() {
                 bounds[i] = if docs[i] >= end { 0.0 } else { widen(u.bound_in(window as usize)) };
             }
-            order.sort_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
+            order.sort_unstable_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
             group_max.fill(0.0);
             for k in 0..n {
                 let i = order[k];

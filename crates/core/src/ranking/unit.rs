@@ -12,7 +12,7 @@ pub struct Unit {
     pub scorer: UnitScorer,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
-    /// For each window of [`WINDOW`](super::WINDOW) documents, the share of `max` the unit can reach there (0
+    /// For each window of [`window`](super::window) documents, the share of `max` the unit can reach there (0
     /// where it has no document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
     /// Some of the unit's best documents in the segment, each with its share of `max`, when

@@ -76,7 +76,7 @@ fn pruned_results_equal_exhaustive_scoring() {
     let Corpus { index, title, body, kind, part } = corpus();
     let searcher = index.reader().unwrap().searcher();
     assert!(searcher.segment_readers().len() >= 3);
-    assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * WINDOW));
+    assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * window(r.max_doc())));
     let windows = Arc::new(ScoringCache::new(100));
     let queries: [&[&str]; 5] = [
         &["alpha", "kiwi"],
@@ -179,11 +179,12 @@ fn bounds_hold_for_every_document_and_window() {
             for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
                 assert!(u.max.is_finite());
                 let shares = u.windows.clone().expect("terms have window bounds");
-                assert_eq!(shares.len(), reader.max_doc().div_ceil(WINDOW) as usize);
+                let size = window(reader.max_doc());
+                assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
                 let mut best = vec![0.0 as Score; shares.len()];
                 while u.scorer.doc() != TERMINATED {
                     let (doc, score) = (u.scorer.doc(), u.scorer.score());
-                    let w = (doc / WINDOW) as usize;
+                    let w = (doc / size) as usize;
                     assert!(score <= u.max, "{word}");
                     assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
                     best[w] = best[w].max(score);
