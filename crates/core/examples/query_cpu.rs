@@ -22,6 +22,17 @@
 //! cargo run --release -p kotae-core --example query_cpu -- /tmp/wiki-idx 3 \
 //!     ../shared/eval/wiki-qa/queries.jsonl --profile
 //! ```
+//!
+//! With `--dump`, it prints instead every search's results, one line per question: the total,
+//! whether it is exact, and each hit's id and score (bit pattern), for comparing two builds.
+//!
+//! With `--instructions`, it reads no clock (valgrind cannot run rustix's vDSO clock): after a
+//! warm-up round, `counted` runs the uncached searches with snippets, for callgrind to count:
+//!
+//! ```sh
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='query_cpu::counted*' \
+//!     target/release/examples/query_cpu /tmp/wiki-idx 1 queries.jsonl --instructions
+//! ```
 
 use std::path::PathBuf;
 
@@ -104,9 +115,24 @@ fn stages(index: &SearchIndex, queries: &[String], rounds: usize) {
     );
 }
 
+/// The uncached searches with snippets, `rounds` times over `queries`, with no clock read: what
+/// `--instructions` has callgrind count.
+#[inline(never)]
+fn counted(index: &SearchIndex, queries: &[String], rounds: usize) -> usize {
+    let mut hits = 0;
+    for _ in 0..rounds {
+        for q in queries {
+            hits += index.search(&SearchRequest::new(q)).expect("search").hits.len();
+        }
+    }
+    hits
+}
+
 fn main() {
     let profiling = std::env::args().any(|a| a == "--profile");
-    let mut args = std::env::args().skip(1).filter(|a| a != "--profile");
+    let instructions = std::env::args().any(|a| a == "--instructions");
+    let dump = std::env::args().any(|a| a == "--dump");
+    let mut args = std::env::args().skip(1).filter(|a| !matches!(a.as_str(), "--profile" | "--instructions" | "--dump"));
     let index = PathBuf::from(args.next().unwrap_or_else(|| "index".into()));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20).max(1);
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
@@ -121,6 +147,24 @@ fn main() {
         .collect();
 
     let uncached = snapshot.public.clone().with_cache_capacity(0);
+    if dump {
+        for q in &queries {
+            for request in [SearchRequest::new(q), SearchRequest { limit: 50, ..SearchRequest::new(q) }] {
+                let results = uncached.search(&request).expect("search");
+                let hits: Vec<String> = results.hits.iter().map(|h| format!("{}:{:08x}", h.id, h.score.to_bits())).collect();
+                println!("{}\t{}\t{}\t{}", results.total, results.total_exact, hits.join(" "), results.verdict.confidence);
+            }
+        }
+        return;
+    }
+    if instructions {
+        for q in &queries {
+            uncached.search(&SearchRequest::new(q)).expect("search");
+        }
+        let hits = counted(&uncached, &queries, rounds);
+        println!("{} searches, {hits} hits", queries.len() * rounds);
+        return;
+    }
     if profiling {
         for q in &queries {
             uncached.search(&SearchRequest::new(q)).expect("search");

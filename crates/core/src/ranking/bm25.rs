@@ -17,7 +17,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-use super::stats::{NormKey, NormTable, ScoringCache, SegmentFields, TOP_DOCS, TermStats, WINDOW, Walked, WalkedList, field_average, idf, norm_table};
+use super::stats::{NormKey, NormTable, ScoringCache, SegmentFields, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, window};
 
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -169,7 +169,8 @@ impl Bm25TermWeight {
         }
         let (index, fieldnorms) = fields.open(self.term.field())?;
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-        let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(WINDOW) as usize];
+        let size = window(reader.max_doc());
+        let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
         // The best documents so far; `lowest` is the smallest share among them once full.
         let mut top: Vec<(DocId, Score)> = Vec::with_capacity(TOP_DOCS);
         let mut lowest = Score::NEG_INFINITY;
@@ -177,7 +178,7 @@ impl Bm25TermWeight {
         while doc != TERMINATED {
             let tf = postings.term_freq() as Score;
             let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
-            let w = (doc / WINDOW) as usize;
+            let w = (doc / size) as usize;
             if share > shares[w] {
                 shares[w] = share;
             }

@@ -89,6 +89,11 @@ impl Runs {
         let doc = runs.first().map_or(TERMINATED, |r| r.0);
         Runs { runs, at: 0, doc }
     }
+
+    /// Whether every document below `max_doc` is in the runs (they are merged: one run).
+    pub fn covers(&self, max_doc: DocId) -> bool {
+        matches!(*self.runs, [(0, end)] if end >= max_doc)
+    }
 }
 
 impl DocSet for Runs {

@@ -11,12 +11,14 @@
 //!   the same with bounds ([`BoundedWeight`]) for pruning; [`BoostedPhrase`] for multi-word
 //!   synonyms.
 //! - [`mod@unit`]: what the pruning walks: one field of one clause ([`Unit`]), grouped by clause.
+//! - [`block`]: one block of documents scored unit by unit, for [`TopK`].
 //! - [`topk`]: [`TopK`], MaxScore pruning over the units, with exact counting up to
 //!   [`COUNT_EXACTLY`].
 //! - [`filter`]: the audience and category filters as runs of document ids ([`FilterCache`]).
 //!
-//! Imports go one way: `stats` ← `bm25` ← `unit` ← `dismax`, `topk`; `filter` stands alone.
+//! Imports go one way: `stats` ← `bm25` ← `unit` ← `dismax`, `block` ← `topk`; `filter` ← `topk`.
 
+pub mod block;
 pub mod bm25;
 pub mod dismax;
 pub mod filter;
@@ -27,7 +29,7 @@ pub mod unit;
 pub use bm25::{Bm25, Bm25TermQuery, Bm25TermScorer};
 pub use dismax::{BoostedPhrase, BoundedWeight, DisMax};
 pub use filter::{FilterCache, Runs};
-pub use stats::{ScoringCache, SegmentFields, TOP_DOCS, WINDOW, Walked};
+pub use stats::{ScoringCache, SegmentFields, TOP_DOCS, Walked, window};
 pub use topk::{COUNT_EXACTLY, Found, TopK, score_docs};
 pub use unit::{Group, Opened, Unit, UnitScorer};
 

@@ -12,7 +12,7 @@ pub struct Unit {
     pub scorer: UnitScorer,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
-    /// For each window of [`WINDOW`](super::WINDOW) documents, the share of `max` the unit can reach there (0
+    /// For each window of [`window`](super::window) documents, the share of `max` the unit can reach there (0
     /// where it has no document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
     /// Some of the unit's best documents in the segment, each with its share of `max`, when
@@ -77,6 +77,17 @@ impl Scorer for UnitScorer {
         match self {
             UnitScorer::Term(s) => s.score(),
             UnitScorer::Other(s) => s.score(),
+        }
+    }
+}
+
+impl UnitScorer {
+    /// How many documents the postings hold, deleted ones included, when known exactly (a
+    /// term's document frequency in the segment; `None` for a phrase).
+    pub fn exact_len(&self) -> Option<u32> {
+        match self {
+            UnitScorer::Term(s) => Some(s.size_hint()),
+            UnitScorer::Other(_) => None,
         }
     }
 }

@@ -103,7 +103,7 @@ pub struct SearchIndex {
 /// How deep the lexical list and the list by meaning go before they are fused.
 const FUSION_DEPTH: usize = 30;
 
-/// How many terms' per-window bounds are kept: a few hundred bytes each on a 100k corpus.
+/// How many terms' per-window bounds are kept: under a kilobyte each on a 100k corpus.
 const WINDOW_TERMS: usize = 20_000;
 
 impl SearchIndex {
@@ -350,10 +350,12 @@ impl SearchIndex {
     /// The question's topic words ([`verdict::topic_words`]), weighed by their rarity here.
     fn topic_words(&self, searcher: &tantivy::Searcher, question: &Question, evidence: &[Evidence]) -> Vec<verdict::TopicWord> {
         let f = &self.fields;
+        // The question's words were looked up in these fields for its evidence: the scoring
+        // cache answers without asking the term dictionaries again.
         let doc_freq = |word: &str| {
             [f.title, f.aliases, f.heading, f.tags, f.body]
                 .into_iter()
-                .map(|field| searcher.doc_freq(&Term::from_field_text(field, word)).unwrap_or(0))
+                .map(|field| self.scoring.term_stats(searcher, &Term::from_field_text(field, word)).map_or(0, |s| s.doc_freq))
                 .max()
                 .unwrap_or(0)
         };
@@ -490,7 +492,7 @@ impl SearchIndex {
                 profile::done(Stage::Postings);
                 Ok((scorers, filters))
             };
-            best.collect_segment(ord as u32, &mut open, reader.alive_bitset())?;
+            best.collect_segment(ord as u32, &mut open, reader)?;
         }
         let Found {
             top,

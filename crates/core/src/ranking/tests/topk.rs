@@ -76,7 +76,7 @@ fn pruned_results_equal_exhaustive_scoring() {
     let Corpus { index, title, body, kind, part } = corpus();
     let searcher = index.reader().unwrap().searcher();
     assert!(searcher.segment_readers().len() >= 3);
-    assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * WINDOW));
+    assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * window(r.max_doc())));
     let windows = Arc::new(ScoringCache::new(100));
     let queries: [&[&str]; 5] = [
         &["alpha", "kiwi"],
@@ -118,7 +118,7 @@ fn pruned_results_equal_exhaustive_scoring() {
                         let filters = filter_weights.iter().map(|w| w.scorer(reader, 1.0)).collect::<tantivy::Result<Vec<_>>>()?;
                         Ok((clauses, filters))
                     };
-                    top.collect_segment(ord as u32, &mut open, reader.alive_bitset()).unwrap();
+                    top.collect_segment(ord as u32, &mut open, reader).unwrap();
                 }
                 let found = top.finish(offset);
                 assert!(!expected.is_empty(), "{words:?} {filter_set:?}");
@@ -179,11 +179,12 @@ fn bounds_hold_for_every_document_and_window() {
             for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
                 assert!(u.max.is_finite());
                 let shares = u.windows.clone().expect("terms have window bounds");
-                assert_eq!(shares.len(), reader.max_doc().div_ceil(WINDOW) as usize);
+                let size = window(reader.max_doc());
+                assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
                 let mut best = vec![0.0 as Score; shares.len()];
                 while u.scorer.doc() != TERMINATED {
                     let (doc, score) = (u.scorer.doc(), u.scorer.score());
-                    let w = (doc / WINDOW) as usize;
+                    let w = (doc / size) as usize;
                     assert!(score <= u.max, "{word}");
                     assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
                     best[w] = best[w].max(score);
@@ -193,6 +194,49 @@ fn bounds_hold_for_every_document_and_window() {
                     // Tight: each window's bound is reached there (or the window is empty).
                     assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
                 }
+            }
+        }
+    }
+}
+
+/// With deleted documents and no filters, the walk may count from the postings' lengths and
+/// seed its threshold from the units' best documents: the same hits, scores and counts as
+/// exhaustive scoring, including counts right at the limit.
+#[test]
+fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
+    let Corpus { index, title, body, kind, .. } = corpus();
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000).unwrap();
+    // Every fourth document goes: deletions in every segment.
+    writer.delete_term(Term::from_field_text(kind, "internal"));
+    writer.commit().unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    assert!(searcher.segment_readers().iter().all(|r| r.alive_bitset().is_some()));
+    let windows = Arc::new(ScoringCache::new(100));
+    let queries: [&[&str]; 4] = [&["alpha", "kiwi"], &["beta", "gamma", "plum", "fig"], &["pear"], &["lime", "delta"]];
+    for words in queries {
+        let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
+        let should: Vec<(Occur, Box<dyn Query>)> =
+            dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect();
+        let query = BooleanQuery::new(should);
+        let total = searcher.search(&query, &Count).unwrap();
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
+        for count_exactly in [1, 50, total.saturating_sub(1).max(1), total, total + 1, 100_000] {
+            for limit in [1, 10, 40] {
+                let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
+                let mut top = TopK::new(limit, count_exactly).seeding_from(u64::MAX);
+                for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+                    let mut open = || {
+                        let mut fields = SegmentFields::new(reader);
+                        let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+                        Ok((clauses, Vec::new()))
+                    };
+                    top.collect_segment(ord as u32, &mut open, reader).unwrap();
+                }
+                let found = top.finish(0);
+                assert_eq!(found.top, expected, "{words:?} limit {limit} counting {count_exactly}");
+                assert_eq!(found.total, total.min(count_exactly), "{words:?} counting {count_exactly}");
+                assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
             }
         }
     }
