@@ -524,6 +524,11 @@ impl SearchIndex {
                 if question.is_without_kanji() {
                     lift.lead *= self.weights.meaning_lead_kana;
                 }
+                // Meaning leads only as far as some page's questions are close to this one
+                // (`meaning_lead_floor`): on a corpus whose pages embed poorly, nothing is.
+                if let Some((_, best)) = similarities.top(1).first() {
+                    lift.lead *= self.weights.lead_closeness(*best);
+                }
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
                 // closest: when many are as close (pages under one shared title), it says nothing.
                 let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;

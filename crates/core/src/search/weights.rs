@@ -80,6 +80,10 @@ pub struct Weights {
     /// The most the lead reaches: the words always keep a share, so every hit keeps a positive
     /// score and pages about as close in meaning are told apart by their words.
     pub meaning_lead_max: f32,
+    /// The lead counts fully from this cosine between the question and its closest page's
+    /// questions up, and gives way linearly over `meaning_lead_ramp` below it (0: always full).
+    pub meaning_lead_floor: f32,
+    pub meaning_lead_ramp: f32,
     /// The share of the lead kept for a question written without kanji (kana, perhaps with
     /// letters and digits): e5 reads kana poorly, and the words heard in kana are guesses.
     pub meaning_lead_kana: f32,
@@ -124,6 +128,15 @@ impl Weights {
         }
     }
 
+    /// The share of the lead kept when the closest page's questions are `best` close
+    /// (`meaning_lead_floor`, `meaning_lead_ramp`).
+    pub fn lead_closeness(&self, best: f32) -> f32 {
+        if self.meaning_lead_ramp <= 0.0 {
+            return if best >= self.meaning_lead_floor { 1.0 } else { 0.0 };
+        }
+        ((best - (self.meaning_lead_floor - self.meaning_lead_ramp)) / self.meaning_lead_ramp).clamp(0.0, 1.0)
+    }
+
     /// How much a question word counts for its part of speech: nouns (and unknown words, often
     /// names) fully, the everyday verbs, adjectives and adverbs around them less.
     pub fn part_of_speech(&self, m: &Morpheme) -> f32 {
@@ -162,12 +175,14 @@ impl Default for Weights {
             meaning_unsure_floor: 0.8,
             meaning_unsure_lexical: 0.0,
             meaning_unsure_rank: 5.0,
-            meaning_lead: 1.2,
-            meaning_lead_power: 2.0,
+            meaning_lead: 2.5,
+            meaning_lead_power: 3.0,
             meaning_lead_coverage: 1.0,
             meaning_lead_rank: 30.0,
             meaning_lead_spread: 0.035,
             meaning_lead_kana: 0.0,
+            meaning_lead_floor: 0.84,
+            meaning_lead_ramp: 0.02,
             meaning_lead_max: 0.95,
             meaning_settled: 1.0,
             meaning_settled_margin: 1.5,
