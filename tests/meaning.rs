@@ -113,6 +113,24 @@ fn when_the_words_are_unsure_meaning_leads_the_order() {
 }
 
 #[test]
+fn the_less_the_words_cover_the_more_meaning_leads() {
+    if !model_present() {
+        return;
+    }
+    // Paraphrase questions whose page was 7th and 10th while the lead grew as (1 − coverage)²
+    // up to 1.2: their chance words (入る, 数字; 携帯, 新しい) still outvoted meaning. The lead
+    // now grows as 2.5 × (1 − coverage)³, and each page is in the top five.
+    let cases = [
+        ("入るたびに送られるはずの6桁の数字が、いつまでたっても現れない", "password/two-step-code"),
+        ("携帯に入ってるやつを一番新しい状態にしたい", "app/update"),
+    ];
+    for (query, page) in cases {
+        let top = top5(query);
+        assert!(top.iter().any(|id| id == page), "{query}: {top:?}");
+    }
+}
+
+#[test]
 fn meaning_never_brings_the_manual_to_customers() {
     if !model_present() {
         return;

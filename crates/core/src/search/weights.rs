@@ -134,7 +134,7 @@ impl Weights {
         if self.meaning_lead_ramp <= 0.0 {
             return if best >= self.meaning_lead_floor { 1.0 } else { 0.0 };
         }
-        ((best - (self.meaning_lead_floor - self.meaning_lead_ramp)) / self.meaning_lead_ramp).clamp(0.0, 1.0)
+        (1.0 - (self.meaning_lead_floor - best) / self.meaning_lead_ramp).clamp(0.0, 1.0)
     }
 
     /// How much a question word counts for its part of speech: nouns (and unknown words, often
@@ -192,5 +192,21 @@ impl Default for Weights {
             k1: Bm25::default().k1,
             b: Bm25::default().b,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meaning_leads_only_as_far_as_some_page_is_close() {
+        let w = Weights { meaning_lead_floor: 0.84, meaning_lead_ramp: 0.02, ..Weights::default() };
+        assert_eq!(w.lead_closeness(0.90), 1.0);
+        assert_eq!(w.lead_closeness(0.84), 1.0);
+        assert!((w.lead_closeness(0.83) - 0.5).abs() < 1e-4, "half way down the ramp");
+        assert_eq!(w.lead_closeness(0.81), 0.0, "wiki-qa's paragraphs: nothing close, the words lead");
+        let off = Weights { meaning_lead_floor: 0.0, meaning_lead_ramp: 0.0, ..Weights::default() };
+        assert_eq!(off.lead_closeness(0.5), 1.0);
     }
 }
