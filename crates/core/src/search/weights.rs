@@ -155,7 +155,7 @@ impl Default for Weights {
             title: 1.3,
             aliases: 1.3,
             heading: 1.3,
-            tags: 1.2,
+            tags: 1.0,
             body: 1.0,
             title_reading: 0.4,
             title_ngram: 0.6,
