@@ -278,16 +278,8 @@ impl TopK {
     fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Opened, alive: Option<&AliveBitSet>) {
         let (groups, mut filters) = fresh;
         let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
-        // (document, (group, position), score on the lists) for each document of each unit's
-        // list, then each document's score on the lists, combined as the walk combines scores.
-        let mut listed: Vec<(DocId, Scored)> = Vec::new();
-        for (at, unit) in units {
-            if let Some(top) = &unit.top {
-                listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
-            }
-        }
-        // By document only: `combine` puts each document's entries in clause order.
-        listed.sort_unstable_by_key(|&(doc, _)| doc);
+        // Each document's score on the units' lists, combined as the walk combines scores.
+        let listed = listed_by_doc(units);
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
         let mut candidates: Vec<(Score, DocId)> = listed
             .chunk_by(|a, b| a.0 == b.0)
@@ -361,13 +353,7 @@ impl TopK {
         if ties.iter().any(|t| !(0.0..=1.0).contains(t)) || units.iter().any(|(_, u)| !(u.max > 0.0 && u.max.is_finite())) {
             return;
         }
-        let mut listed: Vec<(DocId, Scored)> = Vec::new();
-        for (at, unit) in units {
-            if let Some(top) = &unit.top {
-                listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
-            }
-        }
-        listed.sort_unstable_by_key(|&(doc, _)| doc);
+        let listed = listed_by_doc(units);
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
         let mut bounds: Vec<Score> = listed
             .chunk_by(|a, b| a.0 == b.0)
@@ -653,6 +639,20 @@ impl TopK {
         // lower bound: counting stops before it could know there are no more.
         Found { top, total: self.counted, exact: self.exact }
     }
+}
+
+/// (document, (group, position), score on the lists) for each document of each unit's cached
+/// best-documents list, ordered by document only: `combine` puts each document's entries in
+/// clause order.
+fn listed_by_doc(units: &[((usize, usize), Unit)]) -> Vec<(DocId, Scored)> {
+    let mut listed: Vec<(DocId, Scored)> = Vec::new();
+    for (at, unit) in units {
+        if let Some(top) = &unit.top {
+            listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
+        }
+    }
+    listed.sort_unstable_by_key(|&(doc, _)| doc);
+    listed
 }
 
 #[cfg(test)]
