@@ -22,7 +22,9 @@ use crate::content::Page;
 use crate::thesaurus::Thesaurus;
 
 mod near;
+mod pieces;
 use near::Near;
+use pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
 
 /// Shortest reading (in kana) a typed run is matched against. Two-kana readings (イエ 家,
 /// ツユ 梅雨) are ambiguous (カイ: 会, 回, 貝...): they are taken only where the rest of the run
@@ -51,85 +53,6 @@ const MAX_READING_CHARS: usize = 12;
 /// How many corpus words are kept per reading: the most frequent, and others read the same way
 /// (キカン: 期間, 機関), among which the rest of the question chooses.
 const WORDS_PER_READING: usize = 3;
-/// Particles, endings and auxiliaries as typed in kana: what lies between words in a question
-/// written all in kana (いえ|の|かぎ|を|なくし|た).
-const FUNCTION_KANA: &[&str] = &[
-    "ノ",
-    "ヲ",
-    "ガ",
-    "ハ",
-    "ニ",
-    "デ",
-    "ト",
-    "モ",
-    "ヘ",
-    "ヤ",
-    "カ",
-    "ネ",
-    "ヨ",
-    "ナ",
-    "テ",
-    "タ",
-    "ダ",
-    "ワ",
-    "ゾ",
-    "サ",
-    "カラ",
-    "マデ",
-    "ヨリ",
-    "ナド",
-    "ダケ",
-    "ノデ",
-    "ノニ",
-    "ケド",
-    "ッテ",
-    "デス",
-    "マス",
-    "タイ",
-    "ナイ",
-    "シタ",
-    "スル",
-    "シテ",
-    "サレ",
-    "ナル",
-    "アル",
-    "イル",
-    "ドウ",
-    "ナニ",
-    "ナン",
-    "イツ",
-    "ドコ",
-    "ダレ",
-    "ドレ",
-    "トキ",
-    "コト",
-    "モノ",
-    "デシタ",
-    "マシタ",
-    "マセン",
-    "クダサイ",
-    "デキ",
-    "デキル",
-    "デキナイ",
-    "ヨウ",
-    "タメ",
-    "ナカ",
-    "ウエ",
-    // Endings of spoken questions: 〜したいんだけど, 〜なんですが, 〜たらいい.
-    "ンダ",
-    "ンデス",
-    "ンデスガ",
-    "ダケド",
-    "デスガ",
-    "ケレド",
-    "シタイ",
-    "シタラ",
-    "テル",
-    "ヨネ",
-    "カナ",
-    "デショウ",
-    "イイ",
-];
 
 /// Readings and synonyms of one generation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -199,21 +122,6 @@ impl Recognized {
     }
 }
 
-/// Whether a word heard at `span` of a run typed in both scripts must be written in katakana:
-/// it lies inside a longer stretch typed in katakana (シンカ in シンカポールでの is not 進化;
-/// ポイントカードの is two katakana words). A stretch typed in katakana that a word covers whole
-/// may be any word (ゴミ).
-fn inside_katakana(span: std::ops::Range<usize>, katakana: &[bool]) -> bool {
-    katakana[span.clone()].iter().all(|&k| k)
-        && ((span.start > 0 && katakana[span.start - 1]) || katakana.get(span.end).copied().unwrap_or(false))
-}
-
-/// Whether `span` of a run mixes letters typed in katakana and in hiragana (ナスの): a customer
-/// types one word in one script. The long-vowel mark goes with either (こーる).
-fn mixes_scripts(span: std::ops::Range<usize>, chars: &[char], katakana: &[bool]) -> bool {
-    let letters = || span.clone().filter(|&i| chars[i] != 'ー');
-    letters().any(|i| katakana[i]) && letters().any(|i| !katakana[i])
-}
 
 impl Lexicon {
     /// Build the lexicon of `pages`, with the writers' synonym groups.
