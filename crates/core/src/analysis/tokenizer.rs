@@ -115,8 +115,8 @@ pub fn term_tokens(morphemes: &[Morpheme]) -> Vec<Token> {
 }
 
 /// What the term fields index: [`term_tokens`]; beside each katakana compound the dictionary
-/// does not know (ポイント・クーポン, マリー=アンヌ: one unknown word to it), its words, so that
-/// クーポン finds the page that writes ポイント・クーポン; and beside each katakana word with
+/// does not know (スイッチング・バリア, マリー=アンヌ: one unknown word to it), its words, so that
+/// バリア finds the page that writes スイッチング・バリア; and beside each katakana word with
 /// long-vowel marks the word without them (ジョージ and ジョジ), so that a question that leaves
 /// a mark out finds it. A question's ジョージ looks for ジョージ only: a mark typed is trusted,
 /// and セール does not find セル. A question's compound looks for the compound.

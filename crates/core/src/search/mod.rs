@@ -524,15 +524,17 @@ impl SearchIndex {
                 if question.is_without_kanji() {
                     lift.lead *= self.weights.meaning_lead_kana;
                 }
+                // The pages closest by their questions, found once for the two uses below.
+                let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;
+                let closest = similarities.top(rank.max(1));
                 // Meaning leads only as far as some page's questions are close to this one
                 // (`meaning_lead_floor`): on a corpus whose pages embed poorly, nothing is.
-                if let Some((_, best)) = similarities.top(1).first() {
+                if let Some((_, best)) = closest.first() {
                     lift.lead *= self.weights.lead_closeness(*best);
                 }
                 // The unsure part lifts only the documents closer than the `meaning_unsure_rank`-th
                 // closest: when many are as close (pages under one shared title), it says nothing.
-                let rank = self.weights.meaning_unsure_rank.max(0.0) as usize;
-                if let Some((_, s)) = similarities.top(rank).get(rank.wrapping_sub(1)) {
+                if let Some((_, s)) = closest.get(rank.wrapping_sub(1)) {
                     lift.unsure_floor = lift.unsure_floor.max(*s);
                 }
                 // Meaning leads by how far a document stands above the `meaning_lead_rank`-th
