@@ -232,3 +232,21 @@ fn eval_measures_every_variant() {
     let rewritten = eval(&["--rewrite", "hiragana"]);
     assert!(rewritten.contains(r#""text":"かいいんとうろく""#), "a kana question stays as it is");
 }
+
+/// The sounds of the endings around a word heard in kana (返品|したい) are grammar: with ぴ
+/// slipped to ひ, the sound シタ of したい used to lift 「返品できない商品はありますか？」 above
+/// the page on how to return.
+#[test]
+fn the_sounds_of_endings_around_a_heard_word_are_not_searched() {
+    assert_first("へんひんしたい", &["returns/how-to-return"]);
+    assert!(!matches("へんひんしたい", "reading", 3).iter().any(|(_, t)| t == "シタ" || t == "タイ"));
+}
+
+/// 何 asks; it is no topic, even where the dictionary reads it as a number (何回, 何枚).
+#[test]
+fn the_question_word_nan_is_not_a_topic_word() {
+    let query = "高い家電なので何回かに分けて払いたいんですけど可能ですか";
+    let words = matches(query, "word", 5);
+    assert!(!words.iter().any(|(_, t)| t == "何"), "{words:?}");
+    assert!(words.iter().any(|(_, t)| t == "回"), "{words:?}");
+}

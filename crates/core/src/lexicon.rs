@@ -21,8 +21,10 @@ use crate::analysis::{Analyzer, kana, normalize_str};
 use crate::content::Page;
 use crate::thesaurus::Thesaurus;
 
+mod compounds;
 mod near;
 mod pieces;
+use compounds::{Chain, Compound, CompoundCounts, MIN_COMPOUND_CHARS};
 use near::Near;
 use pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
 
@@ -80,6 +82,10 @@ pub struct Lexicon {
     /// adjectives, which say less about the topic than nouns.
     #[serde(default)]
     conjugating: HashSet<String>,
+    /// Readings of nouns the corpus writes side by side (ショウカカン: 消化 + 管), heard as
+    /// one piece ([`compounds`]).
+    #[serde(default)]
+    compounds: HashMap<String, Compound>,
     /// The readings by length, for [`Lexicon::correct`]: made the first time it is needed.
     #[serde(skip)]
     near: OnceLock<Arc<Near>>,
@@ -103,6 +109,8 @@ struct Piece {
     span: std::ops::Range<usize>,
     word: Option<Recognized>,
     leftover: bool,
+    /// Part of a compound the corpus writes ([`compounds`]): sure, however short.
+    compound: bool,
 }
 
 impl Recognized {
@@ -142,6 +150,7 @@ impl Lexicon {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
         let mut conjugating: HashSet<String> = HashSet::new();
+        let mut compounds = CompoundCounts::new();
         let parts: Vec<_> = pages
             .par_chunks(64)
             .map(|part| count_readings(analyzer, part))
@@ -149,6 +158,7 @@ impl Lexicon {
         for part in parts {
             vocabulary.extend(part.vocabulary);
             conjugating.extend(part.conjugating);
+            compounds::merge(&mut compounds, part.compounds);
             for (reading, words) in part.counts {
                 let entry = counts.entry(reading).or_default();
                 for (word, n) in words {
@@ -179,6 +189,7 @@ impl Lexicon {
             most_frequent: frequency.values().copied().max().unwrap_or(0),
             frequency,
             conjugating,
+            compounds: compounds::most_frequent(compounds),
             near: OnceLock::new(),
         }
     }
@@ -265,7 +276,7 @@ impl Lexicon {
         let exact = self.split(chars, short_words, false, katakana);
         // Kana the exact split could not explain, or explained only by a two-kana guess.
         let left: Vec<bool> = (0..chars.len())
-            .map(|i| exact.iter().any(|p| (p.leftover || (p.word.is_some() && p.span.len() < SURE_READING_CHARS)) && p.span.contains(&i)))
+            .map(|i| exact.iter().any(|p| (p.leftover || (p.word.is_some() && !p.compound && p.span.len() < SURE_READING_CHARS)) && p.span.contains(&i)))
             .collect();
         let heard = |p: Piece| Some((p.span, p.word?));
         if !left.contains(&true) {
@@ -295,11 +306,16 @@ impl Lexicon {
     /// How rare the corpus words read `reading` are: `2 × log₂(most frequent / this)`, capped at
     /// [`MAX_RARITY`]; 0 without frequencies.
     fn rarity(&self, reading: &str) -> u32 {
+        self.rarity_of(self.frequency.get(reading).copied().unwrap_or(1))
+    }
+
+    /// [`Lexicon::rarity`] of a reading the corpus uses `count` times.
+    fn rarity_of(&self, count: u32) -> u32 {
         let most = self.most_frequent;
         if most == 0 {
             return 0;
         }
-        let this = self.frequency.get(reading).copied().unwrap_or(1).max(1);
+        let this = count.max(1);
         ((2.0 * (most as f32 / this as f32).log2()).round() as u32).min(MAX_RARITY)
     }
 
@@ -383,6 +399,12 @@ impl Lexicon {
                         continue;
                     }
                     let script = |r: Recognized| if both_scripts && inside_katakana(i..i + len, katakana) { r.katakana_only() } else { Some(r) };
+                    if len >= MIN_COMPOUND_CHARS
+                        && let Some(c) = self.compounds.get(&reading)
+                        && let Some(r) = script(c.as_word(&reading))
+                    {
+                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST + self.rarity_of(c.count), (i, state), Some(r));
+                    }
                     if let Some(r) = self.lookup(&reading).and_then(script) {
                         // A two-kana word costs more than a longer one, so longer words win ties.
                         let (next, extra) = if len >= SURE_READING_CHARS {
@@ -413,7 +435,19 @@ impl Lexicon {
             let Some((_, previous, previous_state, word)) = best[i][state].clone() else {
                 break;
             };
-            out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER });
+            match word.as_ref().and_then(|w| self.compounds.get(&w.reading).filter(|c| c.is_word(w))) {
+                // A compound is heard as its nouns, each where its kana are.
+                Some(c) => {
+                    let mut end = i;
+                    for (n, part) in c.parts.iter().rev() {
+                        let start = end - *n as usize;
+                        let reading = chars[start..end].iter().collect();
+                        out.push(Piece { span: start..end, word: Some(Recognized { reading, word: part.clone(), others: Vec::new() }), leftover: false, compound: true });
+                        end = start;
+                    }
+                }
+                None => out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER, compound: false }),
+            }
             (i, state) = (previous, previous_state);
         }
         out.reverse();
@@ -511,6 +545,7 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
     let mut counts: Counts = HashMap::new();
     let mut vocabulary = HashSet::new();
     let mut conjugating = HashSet::new();
+    let mut compounds = CompoundCounts::new();
     for page in pages {
         // Tags too: a word a writer gave only as a tag (混雑) is still a word customers type.
         let text = format!(
@@ -520,7 +555,9 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
             page.tags.join("\n"),
             page.plain_text()
         );
+        let mut chain = Chain::default();
         for (m, spoken) in analyzer.spoken(&text) {
+            chain.push(&m, &mut compounds);
             if m.content && !vocabulary.contains(&m.term) {
                 vocabulary.insert(m.term.clone());
             }
@@ -551,7 +588,7 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
                 .or_default() += 1;
         }
     }
-    Counted { counts, vocabulary, conjugating }
+    Counted { counts, vocabulary, conjugating, compounds }
 }
 
 /// What [`count_readings`] found in some pages.
@@ -561,6 +598,7 @@ struct Counted {
     vocabulary: HashSet<String>,
     /// The terms heard by a conjugated form.
     conjugating: HashSet<String>,
+    compounds: CompoundCounts,
 }
 
 /// The thesaurus cut down to this corpus: each trigger word's terms → the terms of its

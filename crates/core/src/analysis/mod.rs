@@ -268,7 +268,8 @@ fn base_reading(surface: &str, base: &str, reading: &str) -> Option<String> {
 fn is_content(pos: &str, detail: &str, term: &str, surface: &str) -> bool {
     match pos {
         "助詞" | "助動詞" | "記号" | "フィラー" | "接続詞" | "感動詞" | "連体詞" | "BOS/EOS" => false,
-        "名詞" if matches!(detail, "非自立" | "代名詞") => false,
+        // 何 also counts (何回, 何枚): a question word whatever its part of speech.
+        "名詞" if matches!(detail, "非自立" | "代名詞") || term == "何" => false,
         "動詞" if detail == "非自立" || STOP_BASE_FORMS.contains(&term) => false,
         "形容詞" if detail == "非自立" => false,
         // A lone long-vowel mark (ー) or symbols are not words.

@@ -351,3 +351,23 @@ fn a_word_heard_inside_katakana_is_a_katakana_word_in_one_script() {
     assert_eq!(typed("ゴミのだしかた"), ["ごみ"], "a katakana stretch heard whole may be any word");
     assert_eq!(typed("シンカポール"), ["進化", "ポール"], "all in katakana (half-width kana) says nothing");
 }
+
+#[test]
+fn nouns_the_corpus_writes_together_are_heard_together() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [
+        page("gut", "消化管", "消化管は口から肛門までの管です。"),
+        page("prize", "賞", "果敢に挑んだ人に賞を贈ります。"),
+        page("coal", "石炭", "石炭の生産量は年ごとに変わります。"),
+        page("rival", "凌駕", "新製品は旧製品を凌駕する性能です。"),
+    ];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let heard = |run: &str| -> Vec<(String, String)> {
+        lexicon.recognize_typed(run).into_iter().map(|(span, r)| (run.chars().skip(span.start).take(span.len()).collect(), r.word)).collect()
+    };
+    // Word by word, 賞 + 果敢 covers しょうかかん in fewer pieces than 消化 + 管.
+    assert_eq!(heard("しょうかかんのかたち"), [("しょうか".to_string(), "消化".to_string()), ("かん".into(), "管".into())]);
+    // 生産 + 量 + が, not 生産 + 凌駕.
+    let words: Vec<String> = heard("せいさんりょうがおおい").into_iter().map(|(_, w)| w).collect();
+    assert_eq!(words, ["生産", "量"]);
+}

@@ -270,7 +270,7 @@ impl Sources<'_> {
         let mut readings: Vec<Evidence> = Vec::new();
         let sounds = reading_tokens(morphemes)
             .into_iter()
-            .chain(typed_sound_bigrams(&question.normalized, morphemes));
+            .chain(typed_sound_bigrams(&question.normalized, morphemes).into_iter().filter(|t| !question.is_beside_heard_words(t.offset_from, t.offset_to)));
         // Romaji's sounds come from no place in the question's text.
         let romaji_kana = romaji_kana.map(|mut t| {
             (t.offset_from, t.offset_to) = (usize::MAX, usize::MAX);

@@ -46,6 +46,8 @@ pub struct KanaRun {
     /// For each of `words`, the bytes of the normalized question it was heard in; none for a
     /// romaji word, whose kana are not in the text.
     pub places: Vec<Option<std::ops::Range<usize>>>,
+    /// The bytes of the normalized question the run spans; none for a romaji word.
+    pub span: Option<std::ops::Range<usize>>,
 }
 
 impl Question {
@@ -74,7 +76,8 @@ impl Question {
                     words.push(r.words().cloned().collect());
                     places.push(place);
                 }
-                KanaRun { katakana: kana::to_katakana(&kana), typed, words, places }
+                let span = start.map(|start| start..start + typed.len());
+                KanaRun { katakana: kana::to_katakana(&kana), typed, words, places, span }
             })
             .collect();
         let mut question = Question { text, normalized, morphemes, terms, kana_runs, spelled: None };
@@ -109,6 +112,18 @@ impl Question {
         }
         out.push_str(&text[at..]);
         (out != *text).then_some(out)
+    }
+
+    /// Whether the bytes `from..to` of the original question lie in a run of kana where words
+    /// were heard, touching none of them: the endings and particles around the words
+    /// (へんぴん|したい), whose sounds tell nothing of the topic.
+    pub fn is_beside_heard_words(&self, from: usize, to: usize) -> bool {
+        let original = |r: &std::ops::Range<usize>| self.normalized.original_range(r.start, r.end);
+        self.kana_runs.iter().any(|run| {
+            let Some(span) = run.span.as_ref().map(original) else { return false };
+            let heard: Vec<(usize, usize)> = run.places.iter().flatten().map(original).collect();
+            !heard.is_empty() && span.0 <= from && to <= span.1 && heard.iter().all(|&(a, b)| to <= a || b <= from)
+        })
     }
 
     /// Whether the question has no kanji: kana, perhaps with letters and digits
