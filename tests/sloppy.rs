@@ -250,3 +250,11 @@ fn the_question_word_nan_is_not_a_topic_word() {
     assert!(!words.iter().any(|(_, t)| t == "何"), "{words:?}");
     assert!(words.iter().any(|(_, t)| t == "回"), "{words:?}");
 }
+
+/// A katakana word one slip away from another the pages have (カード typed for コード) brings
+/// that word too, below the word as typed: クーポンコード is what was meant.
+#[test]
+fn a_katakana_word_slipped_into_another_finds_the_one_meant() {
+    assert_first("クーポンカードが使えない", &["points/coupon-not-working"]);
+    assert!(matches("クーポンカードが使えない", "corrected", 1).iter().any(|(_, t)| t == "コード"));
+}

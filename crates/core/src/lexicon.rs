@@ -459,7 +459,15 @@ impl Lexicon {
     pub fn correct(&self, reading: &str) -> Option<Recognized> {
         let typed: Vec<char> = reading.chars().collect();
         let n = typed.len();
-        if n < 4 || self.readings.contains_key(reading) {
+        if self.readings.contains_key(reading) {
+            return None;
+        }
+        // Three kana are one edit from too many words: only a slip (voicing, a vowel) is
+        // taken, and only in katakana, where three kana are already a name (アンノ: アンネ).
+        if n == SLIPPED_KATAKANA_CHARS && kana::is_katakana_word(reading) {
+            return self.lookup_slipped(&typed);
+        }
+        if n < 4 {
             return None;
         }
         let r = self.near().find(reading, &typed)?;
@@ -468,6 +476,18 @@ impl Lexicon {
             word: self.readings.get(&*r)?.clone(),
             others: Vec::new(),
         })
+    }
+
+    /// The katakana corpus words one kana slip away from the katakana word `word` (ボーア for
+    /// ボーイ), the most used first.
+    pub fn slipped_words(&self, word: &str) -> Vec<String> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < SLIPPED_KATAKANA_CHARS || !kana::is_katakana_word(word) {
+            return Vec::new();
+        }
+        self.lookup_slipped(&chars)
+            .map(|r| r.words().filter(|w| kana::is_katakana_word(w) && *w != word).cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Group the readings for [`Lexicon::correct`] now, rather than at the first question that

@@ -39,6 +39,9 @@ pub struct Weights {
     pub adverb: f32,
     /// How much a corpus word one kana slip away from a kana word no page has counts.
     pub corrected: f32,
+    /// How much a katakana corpus word one kana slip away from a katakana word the pages do
+    /// have counts (ボーア for ボーイ): a name mistyped into another name.
+    pub slipped_name: f32,
     /// How much the reading bigrams and character trigrams of a question word count when the
     /// index knows the word itself: they echo a match already counted.
     pub echo: f32,
@@ -169,6 +172,7 @@ impl Default for Weights {
             adverb: 0.3,
             echo: 0.9,
             corrected: 0.5,
+            slipped_name: 0.3,
             meaning: 0.5,
             meaning_floor: 0.85,
             meaning_unsure: 0.0,
