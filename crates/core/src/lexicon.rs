@@ -105,6 +105,34 @@ struct Piece {
     leftover: bool,
 }
 
+/// What each stretch of a typed run may be, looked up once for both splits ([`Lexicon::split`]).
+struct Stretches {
+    chars: Vec<char>,
+    katakana: Vec<bool>,
+    /// Index: start × [`MAX_READING_CHARS`] + length − 1.
+    table: Vec<Stretch>,
+}
+
+#[derive(Default)]
+struct Stretch {
+    /// A particle or ending ([`FUNCTION_KANA`]).
+    function: bool,
+    /// Whether a split may read a word here: long enough, and in one script.
+    word_may: bool,
+    /// Whether a word here must be written in katakana ([`inside_katakana`]).
+    script: bool,
+    /// The corpus words read so (with their rarity), when `word_may`.
+    word: Option<(u32, Recognized)>,
+    /// The words read with one slip, looked up the first time the split with slips needs them.
+    slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
+}
+
+impl Stretches {
+    fn at(&self, start: usize, len: usize) -> &Stretch {
+        &self.table[start * MAX_READING_CHARS + len - 1]
+    }
+}
+
 impl Recognized {
     /// Every corpus word it may stand for, the most frequent first.
     pub fn words(&self) -> impl Iterator<Item = &String> {
@@ -226,7 +254,8 @@ impl Lexicon {
                 others,
             })
         };
-        found(reading).or_else(|| found(&kana::without_long_vowels(reading)?))
+        // (Without a long-vowel mark there is nothing to fold.)
+        found(reading).or_else(|| found(&kana::without_long_vowels(reading).filter(|_| reading.contains('ー'))?))
     }
 
     /// Split a typed kana run (katakana) into corpus words by their readings.
@@ -262,7 +291,9 @@ impl Lexicon {
     }
 
     fn recognize_chars(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Vec<(std::ops::Range<usize>, Recognized)> {
-        let exact = self.split(chars, short_words, false, katakana);
+        // The stretches of the run are looked up once, for both splits.
+        let stretches = self.stretches(chars, short_words, katakana);
+        let exact = self.split(&stretches, false);
         // Kana the exact split could not explain, or explained only by a two-kana guess.
         let left: Vec<bool> = (0..chars.len())
             .map(|i| exact.iter().any(|p| (p.leftover || (p.word.is_some() && p.span.len() < SURE_READING_CHARS)) && p.span.contains(&i)))
@@ -275,7 +306,7 @@ impl Lexicon {
         // and only whole words of that split inside it give way: ガイイン → 会員 replaces the イン
         // heard in it, but never cuts through a word heard in full.
         let slipped: Vec<Piece> = self
-            .split(chars, short_words, true, katakana)
+            .split(&stretches, true)
             .into_iter()
             .filter(|p| p.word.as_ref().is_some_and(|w| w.reading.chars().ne(chars[p.span.clone()].iter().copied())))
             .filter(|p| p.span.clone().any(|i| left[i]))
@@ -337,28 +368,68 @@ impl Lexicon {
         Some(first)
     }
 
-    /// The cheapest split of `chars` (see [`Lexicon::recognize`]), piece by piece.
-    fn split(&self, chars: &[char], short_words: bool, slips: bool, katakana: &[bool]) -> Vec<Piece> {
+    /// What each stretch of `chars` may be (see [`Stretches`]): the particles, and the corpus
+    /// words read so, where a split may take one.
+    fn stretches(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Stretches {
         let n = chars.len();
         // Where both scripts were typed, katakana is a choice: loanwords and names. A run all in
         // katakana (typed so, or in half-width kana) says nothing.
         let both_scripts = katakana.contains(&true) && katakana.contains(&false);
+        let mut table = Vec::with_capacity(n * MAX_READING_CHARS);
+        let mut reading = String::new();
+        for i in 0..n {
+            reading.clear();
+            for len in 1..=MAX_READING_CHARS {
+                if i + len > n {
+                    table.push(Stretch::default());
+                    continue;
+                }
+                reading.push(chars[i + len - 1]);
+                let function = FUNCTION_KANA.contains(&reading.as_str());
+                // Two-kana words only in runs typed in hiragana, never across scripts.
+                let word_may = len >= MIN_READING_CHARS && (len >= SURE_READING_CHARS || short_words) && !mixes_scripts(i..i + len, chars, katakana);
+                let script = both_scripts && inside_katakana(i..i + len, katakana);
+                let word = if word_may {
+                    self.lookup(&reading).and_then(|r| if script { r.katakana_only() } else { Some(r) }).map(|r| (self.rarity(&reading), r))
+                } else {
+                    None
+                };
+                table.push(Stretch { function, word_may, script, word, slipped: std::cell::OnceCell::new() });
+            }
+        }
+        Stretches { chars: chars.to_vec(), katakana: katakana.to_vec(), table }
+    }
+
+    /// The word read with one slip at `stretch` (start, length), looked up once.
+    fn slipped<'s>(&self, stretches: &'s Stretches, (i, len): (usize, usize)) -> Option<&'s (u32, Recognized)> {
+        let s = stretches.at(i, len);
+        s.slipped
+            .get_or_init(|| {
+                let min = if stretches.katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS };
+                if len < min {
+                    return None;
+                }
+                let r = self.lookup_slipped(&stretches.chars[i..i + len])?;
+                let r = if s.script { r.katakana_only()? } else { r };
+                Some((self.rarity(&r.reading), r))
+            })
+            .as_ref()
+    }
+
+    /// The cheapest split of a run (see [`Lexicon::recognize`]), piece by piece.
+    fn split(&self, stretches: &Stretches, slips: bool) -> Vec<Piece> {
+        let n = stretches.chars.len();
         // The state after a piece: it explains (a particle, a long word, the start), it is a
         // two-kana word (what follows must explain), or it is a leftover kana.
         const EXPLAINS: usize = 0;
         const SHORT: usize = 1;
         const LEFTOVER: usize = 2;
         // best[i][state]: the cheapest split of chars[..i] ending in that state, with the
-        // position and state it came from and the word it ends with.
-        type Cell = Option<(u32, usize, usize, Option<Recognized>)>;
+        // position and state it came from and the word it ends with (whether read with a slip).
+        type Cell = Option<(u32, usize, usize, Option<bool>)>;
         let mut best: Vec<[Cell; 3]> = vec![[None, None, None]; n + 1];
         best[0][EXPLAINS] = Some((0, 0, EXPLAINS, None));
-        let offer = |best: &mut Vec<[Cell; 3]>,
-                     at: usize,
-                     state: usize,
-                     cost: u32,
-                     from: (usize, usize),
-                     word: Option<Recognized>| {
+        let offer = |best: &mut Vec<[Cell; 3]>, at: usize, state: usize, cost: u32, from: (usize, usize), word: Option<bool>| {
             if best[at][state].as_ref().is_none_or(|c| cost < c.0) {
                 best[at][state] = Some((cost, from.0, from.1, word));
             }
@@ -372,30 +443,23 @@ impl Lexicon {
                     offer(&mut best, i + 1, LEFTOVER, cost + LEFTOVER_COST, (i, state), None);
                 }
                 for len in 1..=(n - i).min(MAX_READING_CHARS) {
-                    let reading: String = chars[i..i + len].iter().collect();
-                    if FUNCTION_KANA.contains(&reading.as_str()) {
+                    let stretch = stretches.at(i, len);
+                    if stretch.function {
                         offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST, (i, state), None);
                     }
-                    if len < MIN_READING_CHARS
-                        || (len < SURE_READING_CHARS && (state == LEFTOVER || !short_words))
-                        || mixes_scripts(i..i + len, chars, katakana)
-                    {
+                    if !stretch.word_may || (len < SURE_READING_CHARS && state == LEFTOVER) {
                         continue;
                     }
-                    let script = |r: Recognized| if both_scripts && inside_katakana(i..i + len, katakana) { r.katakana_only() } else { Some(r) };
-                    if let Some(r) = self.lookup(&reading).and_then(script) {
+                    if let Some((rarity, _)) = &stretch.word {
                         // A two-kana word costs more than a longer one, so longer words win ties.
                         let (next, extra) = if len >= SURE_READING_CHARS {
                             (EXPLAINS, PIECE_COST)
                         } else {
                             (SHORT, 2 * PIECE_COST)
                         };
-                        offer(&mut best, i + len, next, cost + extra + self.rarity(&reading), (i, state), Some(r));
-                    } else if slips
-                        && len >= if katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS }
-                        && let Some(r) = self.lookup_slipped(&chars[i..i + len]).and_then(script) {
-                        let rarity = self.rarity(&r.reading);
-                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(r));
+                        offer(&mut best, i + len, next, cost + extra + rarity, (i, state), Some(false));
+                    } else if slips && let Some((rarity, _)) = self.slipped(stretches, (i, len)) {
+                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(true));
                     }
                 }
             }
@@ -410,8 +474,14 @@ impl Lexicon {
         let mut out = Vec::new();
         let mut i = n;
         while i > 0 {
-            let Some((_, previous, previous_state, word)) = best[i][state].clone() else {
+            let Some((_, previous, previous_state, word)) = best[i][state] else {
                 break;
+            };
+            let stretch = stretches.at(previous, i - previous);
+            let word = match word {
+                Some(false) => stretch.word.as_ref().map(|(_, r)| r.clone()),
+                Some(true) => stretch.slipped.get().and_then(Option::as_ref).map(|(_, r)| r.clone()),
+                None => None,
             };
             out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER });
             (i, state) = (previous, previous_state);
