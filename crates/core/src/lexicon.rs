@@ -24,9 +24,9 @@ use crate::thesaurus::Thesaurus;
 mod compounds;
 mod near;
 mod pieces;
-use compounds::{Chain, Compound, CompoundCounts, MIN_COMPOUND_CHARS};
+mod split;
+use compounds::{Chain, Compound, CompoundCounts};
 use near::Near;
-use pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
 
 /// Shortest reading (in kana) a typed run is matched against. Two-kana readings (イエ 家,
 /// ツユ 梅雨) are ambiguous (カイ: 会, 回, 貝...): they are taken only where the rest of the run
@@ -112,6 +112,7 @@ struct Piece {
     /// Part of a compound the corpus writes ([`compounds`]): sure, however short.
     compound: bool,
 }
+
 
 impl Recognized {
     /// Every corpus word it may stand for, the most frequent first.
@@ -237,7 +238,8 @@ impl Lexicon {
                 others,
             })
         };
-        found(reading).or_else(|| found(&kana::without_long_vowels(reading)?))
+        // (Without a long-vowel mark there is nothing to fold.)
+        found(reading).or_else(|| found(&kana::without_long_vowels(reading).filter(|_| reading.contains('ー'))?))
     }
 
     /// Split a typed kana run (katakana) into corpus words by their readings.
@@ -273,7 +275,9 @@ impl Lexicon {
     }
 
     fn recognize_chars(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Vec<(std::ops::Range<usize>, Recognized)> {
-        let exact = self.split(chars, short_words, false, katakana);
+        // The stretches of the run are looked up once, for both splits.
+        let stretches = self.stretches(chars, short_words, katakana);
+        let exact = self.split(&stretches, false);
         // Kana the exact split could not explain, or explained only by a two-kana guess.
         let left: Vec<bool> = (0..chars.len())
             .map(|i| exact.iter().any(|p| (p.leftover || (p.word.is_some() && !p.compound && p.span.len() < SURE_READING_CHARS)) && p.span.contains(&i)))
@@ -286,7 +290,7 @@ impl Lexicon {
         // and only whole words of that split inside it give way: ガイイン → 会員 replaces the イン
         // heard in it, but never cuts through a word heard in full.
         let slipped: Vec<Piece> = self
-            .split(chars, short_words, true, katakana)
+            .split(&stretches, true)
             .into_iter()
             .filter(|p| p.word.as_ref().is_some_and(|w| w.reading.chars().ne(chars[p.span.clone()].iter().copied())))
             .filter(|p| p.span.clone().any(|i| left[i]))
@@ -351,107 +355,6 @@ impl Lexicon {
             }
         }
         Some(first)
-    }
-
-    /// The cheapest split of `chars` (see [`Lexicon::recognize`]), piece by piece.
-    fn split(&self, chars: &[char], short_words: bool, slips: bool, katakana: &[bool]) -> Vec<Piece> {
-        let n = chars.len();
-        // Where both scripts were typed, katakana is a choice: loanwords and names. A run all in
-        // katakana (typed so, or in half-width kana) says nothing.
-        let both_scripts = katakana.contains(&true) && katakana.contains(&false);
-        // The state after a piece: it explains (a particle, a long word, the start), it is a
-        // two-kana word (what follows must explain), or it is a leftover kana.
-        const EXPLAINS: usize = 0;
-        const SHORT: usize = 1;
-        const LEFTOVER: usize = 2;
-        // best[i][state]: the cheapest split of chars[..i] ending in that state, with the
-        // position and state it came from and the word it ends with.
-        type Cell = Option<(u32, usize, usize, Option<Recognized>)>;
-        let mut best: Vec<[Cell; 3]> = vec![[None, None, None]; n + 1];
-        best[0][EXPLAINS] = Some((0, 0, EXPLAINS, None));
-        let offer = |best: &mut Vec<[Cell; 3]>,
-                     at: usize,
-                     state: usize,
-                     cost: u32,
-                     from: (usize, usize),
-                     word: Option<Recognized>| {
-            if best[at][state].as_ref().is_none_or(|c| cost < c.0) {
-                best[at][state] = Some((cost, from.0, from.1, word));
-            }
-        };
-        for i in 0..n {
-            for state in [EXPLAINS, SHORT, LEFTOVER] {
-                let Some(cost) = best[i][state].as_ref().map(|c| c.0) else {
-                    continue;
-                };
-                if state != SHORT {
-                    offer(&mut best, i + 1, LEFTOVER, cost + LEFTOVER_COST, (i, state), None);
-                }
-                for len in 1..=(n - i).min(MAX_READING_CHARS) {
-                    let reading: String = chars[i..i + len].iter().collect();
-                    if FUNCTION_KANA.contains(&reading.as_str()) {
-                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST, (i, state), None);
-                    }
-                    if len < MIN_READING_CHARS
-                        || (len < SURE_READING_CHARS && (state == LEFTOVER || !short_words))
-                        || mixes_scripts(i..i + len, chars, katakana)
-                    {
-                        continue;
-                    }
-                    let script = |r: Recognized| if both_scripts && inside_katakana(i..i + len, katakana) { r.katakana_only() } else { Some(r) };
-                    if len >= MIN_COMPOUND_CHARS
-                        && let Some(c) = self.compounds.get(&reading)
-                        && let Some(r) = script(c.as_word(&reading))
-                    {
-                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST + self.rarity_of(c.count), (i, state), Some(r));
-                    }
-                    if let Some(r) = self.lookup(&reading).and_then(script) {
-                        // A two-kana word costs more than a longer one, so longer words win ties.
-                        let (next, extra) = if len >= SURE_READING_CHARS {
-                            (EXPLAINS, PIECE_COST)
-                        } else {
-                            (SHORT, 2 * PIECE_COST)
-                        };
-                        offer(&mut best, i + len, next, cost + extra + self.rarity(&reading), (i, state), Some(r));
-                    } else if slips
-                        && len >= if katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS }
-                        && let Some(r) = self.lookup_slipped(&chars[i..i + len]).and_then(script) {
-                        let rarity = self.rarity(&r.reading);
-                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(r));
-                    }
-                }
-            }
-        }
-        // Walk back from the cheapest end.
-        let Some(mut state) = (0..3)
-            .filter(|&s| best[n][s].is_some())
-            .min_by_key(|&s| best[n][s].as_ref().map(|c| c.0))
-        else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut i = n;
-        while i > 0 {
-            let Some((_, previous, previous_state, word)) = best[i][state].clone() else {
-                break;
-            };
-            match word.as_ref().and_then(|w| self.compounds.get(&w.reading).filter(|c| c.is_word(w))) {
-                // A compound is heard as its nouns, each where its kana are.
-                Some(c) => {
-                    let mut end = i;
-                    for (n, part) in c.parts.iter().rev() {
-                        let start = end - *n as usize;
-                        let reading = chars[start..end].iter().collect();
-                        out.push(Piece { span: start..end, word: Some(Recognized { reading, word: part.clone(), others: Vec::new() }), leftover: false, compound: true });
-                        end = start;
-                    }
-                }
-                None => out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER, compound: false }),
-            }
-            (i, state) = (previous, previous_state);
-        }
-        out.reverse();
-        out
     }
 
     /// The corpus word whose reading is closest to `reading` (at most one edit for readings of

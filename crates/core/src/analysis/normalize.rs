@@ -98,14 +98,33 @@ pub fn normalize(input: &str) -> Normalized {
         }
         // Most characters are a cluster of their own that normalization leaves alone: copied as
         // they are. Only the others are gathered into a cluster for `emit`.
-        if cluster.is_empty() && is_plain(ch) && chars.peek().is_none_or(|&(_, next)| !attaches_to_previous(next)) {
-            let end = offset + ch.len_utf8();
-            match spans.last_mut() {
-                Some(run) if run.copied && run.orig_end == offset => run.orig_end = end,
-                _ => spans.push(Span { norm_start: text.len(), orig_start: offset, orig_end: end, copied: true }),
+        // A run of them is copied at once: a plain character never attaches, so each but the
+        // last is followed by one that does not attach to it.
+        if cluster.is_empty() && is_plain(ch) {
+            let (mut end, mut final_char, mut before_final) = (offset + ch.len_utf8(), ch, last);
+            while let Some(&(at, next)) = chars.peek() {
+                if !is_plain(next) {
+                    break;
+                }
+                chars.next();
+                (end, before_final, final_char) = (at + next.len_utf8(), Some(final_char), next);
             }
-            text.push(ch);
-            last = Some(ch);
+            let final_copied = chars.peek().is_none_or(|&(_, next)| !attaches_to_previous(next));
+            let copied_end = if final_copied { end } else { end - final_char.len_utf8() };
+            if copied_end > offset {
+                match spans.last_mut() {
+                    Some(run) if run.copied && run.orig_end == offset => run.orig_end = copied_end,
+                    _ => spans.push(Span { norm_start: text.len(), orig_start: offset, orig_end: copied_end, copied: true }),
+                }
+                text.push_str(&input[offset..copied_end]);
+                last = if final_copied { Some(final_char) } else { before_final };
+            }
+            if final_copied {
+                continue;
+            }
+            // The last one starts a cluster with what attaches to it.
+            cluster_start = copied_end;
+            cluster.push(final_char);
             continue;
         }
         if cluster.is_empty() {
@@ -154,6 +173,17 @@ fn emit(
     last: &mut Option<char>,
 ) {
     let norm_start = text.len();
+    // A lone ASCII character (an upper-case letter, a hyphen): NFKC leaves it alone.
+    let mut one = cluster.chars();
+    if let (Some(c), None) = (one.next(), one.next())
+        && c.is_ascii()
+    {
+        let out = fold(c.to_ascii_lowercase(), *last);
+        text.push(out);
+        *last = Some(out);
+        spans.push(Span { norm_start, orig_start, orig_end, copied: false });
+        return;
+    }
     // Lower-casing can produce combining marks (İ → i + U+0307), so the cluster is brought
     // back to normal form after it: otherwise a second pass would reorder the marks.
     let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).collect();
@@ -279,6 +309,77 @@ mod tests {
         assert_eq!(normalize_str("メ-ル"), "メール");
         assert_eq!(normalize_str("ID-123"), "id-123");
         assert_eq!(normalize_str("東京〜大阪"), "東京~大阪");
+    }
+
+    /// [`normalize`] as it was before runs were copied at once and lone ASCII characters
+    /// skipped NFKC: one character at a time, every cluster through the full path.
+    fn normalize_char_by_char(input: &str) -> Normalized {
+        let (mut text, mut spans, mut cluster, mut cluster_start, mut last) = (String::new(), Vec::new(), String::new(), 0, None);
+        let full = |cluster: &str, orig_start: usize, orig_end: usize, text: &mut String, spans: &mut Vec<Span>, last: &mut Option<char>| {
+            let norm_start = text.len();
+            let lowered: String = cluster.nfkc().flat_map(char::to_lowercase).collect();
+            for ch in lowered.nfkc() {
+                let out = fold(ch, *last);
+                text.push(out);
+                *last = Some(out);
+            }
+            if text.len() > norm_start {
+                spans.push(Span { norm_start, orig_start, orig_end, copied: false });
+            }
+        };
+        let mut chars = input.char_indices().peekable();
+        while let Some((offset, ch)) = chars.next() {
+            if !cluster.is_empty() && !attaches_to_previous(ch) {
+                full(&cluster, cluster_start, offset, &mut text, &mut spans, &mut last);
+                cluster.clear();
+            }
+            if cluster.is_empty() && is_plain(ch) && chars.peek().is_none_or(|&(_, next)| !attaches_to_previous(next)) {
+                let end = offset + ch.len_utf8();
+                match spans.last_mut() {
+                    Some(run) if run.copied && run.orig_end == offset => run.orig_end = end,
+                    _ => spans.push(Span { norm_start: text.len(), orig_start: offset, orig_end: end, copied: true }),
+                }
+                text.push(ch);
+                last = Some(ch);
+                continue;
+            }
+            if cluster.is_empty() {
+                cluster_start = offset;
+            }
+            cluster.push(match ch {
+                '\u{309B}' => '\u{3099}',
+                '\u{309C}' => '\u{309A}',
+                other => other,
+            });
+        }
+        if !cluster.is_empty() {
+            full(&cluster, cluster_start, input.len(), &mut text, &mut spans, &mut last);
+        }
+        Normalized { text, spans, original_len: input.len() }
+    }
+
+    #[test]
+    fn runs_and_lone_ascii_normalize_as_one_character_at_a_time() {
+        let alphabet: Vec<char> = "Aa-_アｱﾞﾟ\u{3099}゛゜ＡｚＺ１İ\u{0301}漢ーｰ−〜～ 　。、xZ9(（".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let len = (state >> 60) as usize + 1;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    alphabet[(state % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            assert_eq!(normalize(&text), normalize_char_by_char(&text), "{text:?}");
+        }
+        for c in ('\u{0}'..='\u{7F}').chain('\u{FF01}'..='\u{FF5E}') {
+            for before in ["", "ア", "a"] {
+                let text = format!("{before}{c}{c}x{c}");
+                assert_eq!(normalize(&text), normalize_char_by_char(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]

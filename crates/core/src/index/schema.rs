@@ -89,7 +89,11 @@ const ORD_FIELD: &str = "ord";
 /// The settings of every index Kotae writes: documents sorted by [`Fields::ord`], whatever the
 /// number of indexing threads and the order their segments are merged in.
 pub fn settings() -> IndexSettings {
-    IndexSettings { sort_by_field: Some(IndexSortByField { field: ORD_FIELD.to_string(), order: Order::Asc }), ..IndexSettings::default() }
+    IndexSettings {
+        sort_by_field: Some(IndexSortByField { field: ORD_FIELD.to_string(), order: Order::Asc }),
+        docstore_blocksize: 4096,
+        ..IndexSettings::default()
+    }
 }
 
 impl Fields {

@@ -28,11 +28,6 @@ impl Compound {
         super::Recognized { reading: reading.to_string(), word: self.written(), others: Vec::new() }
     }
 
-    /// Whether `word` is this compound as one word ([`Compound::as_word`]).
-    pub fn is_word(&self, word: &super::Recognized) -> bool {
-        word.others.is_empty() && word.word == self.written()
-    }
-
     fn written(&self) -> String {
         self.parts.iter().map(|(_, w)| w.as_str()).collect()
     }

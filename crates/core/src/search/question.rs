@@ -68,7 +68,14 @@ impl Question {
                 };
                 let mut words = Vec::new();
                 let mut places = Vec::new();
-                for (span, r) in lexicon.recognize_typed(&kana) {
+                // In a question written with kanji, a run none of whose words could be heard
+                // apart (see `heard_apart`) is not split at all: every word heard in it would
+                // be left out.
+                let heard = match start {
+                    Some(start) if written => may_be_heard_apart(&normalized, &morphemes, start..start + typed.len()),
+                    _ => true,
+                };
+                for (span, r) in if heard { lexicon.recognize_typed(&kana) } else { Vec::new() } {
                     let place = bytes.get(span.start).zip(bytes.get(span.end)).map(|(&from, &to)| from..to);
                     if written && place.as_ref().is_some_and(|p| !heard_apart(&normalized, &morphemes, p.clone())) {
                         continue;
@@ -156,6 +163,14 @@ fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops:
         content |= m.content;
     }
     content
+}
+
+/// Whether any piece of the run at `run` (bytes of `normalized`) may be [`heard_apart`]: one
+/// must overlap a content word written without kanji, and a piece overlaps only words the whole
+/// run overlaps.
+fn may_be_heard_apart(normalized: &Normalized, morphemes: &[Morpheme], run: std::ops::Range<usize>) -> bool {
+    let (start, end) = normalized.original_range(run.start, run.end);
+    morphemes.iter().any(|m| m.start < end && start < m.end && m.content && !m.surface.chars().any(kana::is_kanji))
 }
 
 /// `text` normalized, with the courtesy around the question ([`framing`]) blanked out.

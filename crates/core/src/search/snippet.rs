@@ -171,7 +171,7 @@ impl Marker {
             snippet_text.push('…');
         }
         let shift = snippet_text.len();
-        snippet_text.push_str(&flatten(&text[from..to]));
+        flatten_into(&text[from..to], &mut snippet_text);
         // The matches inside the passage; one across its edge is cut at the edge.
         let highlights = found
             .iter()
@@ -198,5 +198,19 @@ fn normalized_unless_unchanged(text: &str) -> Option<Normalized> {
 
 /// Newlines become spaces, keeping byte offsets unchanged.
 fn flatten(text: &str) -> String {
-    text.replace(['\n', '\t', '\r'], " ")
+    let mut out = String::with_capacity(text.len());
+    flatten_into(text, &mut out);
+    out
+}
+
+/// [`flatten`], onto the end of `out`.
+fn flatten_into(text: &str, out: &mut String) {
+    // (The three are ASCII, so each is one byte and a whole character.)
+    let mut at = 0;
+    for i in memchr::memchr3_iter(b'\n', b'\t', b'\r', text.as_bytes()) {
+        out.push_str(&text[at..i]);
+        out.push(' ');
+        at = i + 1;
+    }
+    out.push_str(&text[at..]);
 }

@@ -6,8 +6,11 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
-use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, Searcher, TantivyDocument};
+use tantivy::schema::Field;
+use tantivy::schema::document::{
+    DeserializeError, DocumentDeserialize, DocumentDeserializer, ValueDeserialize, ValueDeserializer, ValueVisitor,
+};
+use tantivy::{DocAddress, Searcher};
 
 use super::results::Hit;
 use super::snippet::{Marker, NormalizedOnce, SNIPPET_CHARS, Snippet};
@@ -56,32 +59,88 @@ impl StoredDocs {
         if let Some(doc) = self.docs.lock().ok().and_then(|mut m| m.get(&address).cloned()) {
             return Ok(doc);
         }
-        let doc: TantivyDocument = searcher.doc(address)?;
+        let StoredFields(mut doc) = searcher.doc(address)?;
         let f = fields;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-        let nonempty = |field: Field| text(field).filter(|s| !s.is_empty());
+        // The first text of `field`, taken out of the document.
+        let mut text = |field: Field| doc.iter_mut().find(|(f, _)| *f == field).map(|(_, t)| std::mem::take(t));
+        let key = text(f.key).unwrap_or_default();
+        let id = text(f.id).unwrap_or_default();
+        let title = text(f.title).unwrap_or_default();
+        let category = text(f.category).filter(|s| !s.is_empty());
+        let heading = text(f.heading).filter(|s| !s.is_empty());
+        let section = text(f.section).filter(|s| !s.is_empty());
+        let audience = text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal);
+        let updated = text(f.updated);
+        let review_by = text(f.review_by);
+        let body = Arc::from(text(f.body).unwrap_or_default());
+        // (A first alias or tag may have been taken above only if it shared a field with those.)
+        let all = |field: Field| doc.iter().filter(move |(f, _)| *f == field).map(|(_, t)| t.as_str());
+        let aliases_and_tags = all(f.aliases).chain(all(f.tags)).collect::<Vec<_>>().join("\n");
         let stored = Arc::new(StoredDoc {
-            key: text(f.key).unwrap_or_default(),
-            id: text(f.id).unwrap_or_default(),
-            title: text(f.title).unwrap_or_default(),
-            category: nonempty(f.category),
-            heading: nonempty(f.heading),
-            section: nonempty(f.section),
-            audience: text(f.audience).as_deref().and_then(Audience::parse).unwrap_or(Audience::Internal),
-            updated: text(f.updated),
-            review_by: text(f.review_by),
-            body: Arc::from(text(f.body).unwrap_or_default()),
-            aliases_and_tags: [f.aliases, f.tags]
-                .into_iter()
-                .flat_map(|field| doc.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            key,
+            id,
+            title,
+            category,
+            heading,
+            section,
+            audience,
+            updated,
+            review_by,
+            body,
+            aliases_and_tags,
             normalized_body: NormalizedOnce::new(),
         });
         if let Ok(mut m) = self.docs.lock() {
             m.put(address, stored.clone());
         }
         Ok(stored)
+    }
+}
+
+/// A document's stored texts as read from the store, in their order: decoded straight into
+/// strings, not through a [`tantivy::TantivyDocument`] first (every stored field is text).
+struct StoredFields(Vec<(Field, String)>);
+
+impl DocumentDeserialize for StoredFields {
+    fn deserialize<'de, D: DocumentDeserializer<'de>>(mut doc: D) -> Result<Self, DeserializeError> {
+        let mut fields = Vec::with_capacity(doc.size_hint());
+        while let Some((field, Text(text))) = doc.next_field::<Text>()? {
+            fields.extend(text.map(|t| (field, t)));
+        }
+        Ok(StoredFields(fields))
+    }
+}
+
+/// A stored value: its text, none for a value of another kind.
+struct Text(Option<String>);
+
+impl ValueDeserialize for Text {
+    fn deserialize<'de, D: ValueDeserializer<'de>>(value: D) -> Result<Self, DeserializeError> {
+        value.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl ValueVisitor for TextVisitor {
+    type Value = Text;
+    fn visit_string(&self, text: String) -> Result<Text, DeserializeError> {
+        Ok(Text(Some(text)))
+    }
+    fn visit_null(&self) -> Result<Text, DeserializeError> {
+        Ok(Text(None))
+    }
+    fn visit_u64(&self, _: u64) -> Result<Text, DeserializeError> {
+        Ok(Text(None))
+    }
+    fn visit_i64(&self, _: i64) -> Result<Text, DeserializeError> {
+        Ok(Text(None))
+    }
+    fn visit_f64(&self, _: f64) -> Result<Text, DeserializeError> {
+        Ok(Text(None))
+    }
+    fn visit_bool(&self, _: bool) -> Result<Text, DeserializeError> {
+        Ok(Text(None))
     }
 }
 
