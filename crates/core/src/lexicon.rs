@@ -85,7 +85,7 @@ pub struct Lexicon {
     /// Readings of nouns the corpus writes side by side (ショウカカン: 消化 + 管), heard as
     /// one piece ([`compounds`]).
     #[serde(default)]
-    compounds: HashMap<String, Compound>,
+    compounds: HashMap<Box<str>, Compound>,
     /// The readings by length, for [`Lexicon::correct`]: made the first time it is needed.
     #[serde(skip)]
     near: OnceLock<Arc<Near>>,

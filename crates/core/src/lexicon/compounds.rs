@@ -15,21 +15,39 @@ const MAX_PARTS: usize = 3;
 pub(super) const MIN_COMPOUND_CHARS: usize = 4;
 
 /// A compound the corpus writes: its nouns, each with the kana of the reading it takes, and how
-/// often the corpus writes it.
+/// often the corpus writes it. Kept compact (a corpus of 13,448 paragraphs has 200,000): the
+/// kana counts in place, the nouns in one string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Compound {
-    pub parts: Vec<(u8, String)>,
+    /// How many kana of the reading each noun takes; 0 past the last noun.
+    #[serde(rename = "k")]
+    kana: [u8; MAX_PARTS],
+    /// The nouns, separated by tabs.
+    #[serde(rename = "w")]
+    nouns: Box<str>,
+    #[serde(rename = "n")]
     pub count: u32,
 }
 
 impl Compound {
-    /// The compound as one word of a split, read `reading`: its nouns written together.
-    pub fn as_word(&self, reading: &str) -> super::Recognized {
-        super::Recognized { reading: reading.to_string(), word: self.written(), others: Vec::new() }
+    fn new(parts: &[(u8, String)], count: u32) -> Self {
+        let mut kana = [0; MAX_PARTS];
+        for (k, (n, _)) in kana.iter_mut().zip(parts) {
+            *k = *n;
+        }
+        let nouns: Vec<&str> = parts.iter().map(|(_, w)| w.as_str()).collect();
+        Compound { kana, nouns: nouns.join("\t").into(), count }
     }
 
-    fn written(&self) -> String {
-        self.parts.iter().map(|(_, w)| w.as_str()).collect()
+    /// Its nouns, in order, each with how many kana of the reading it takes.
+    pub fn parts(&self) -> impl DoubleEndedIterator<Item = (usize, &str)> {
+        let n = self.kana.iter().take_while(|&&k| k > 0).count();
+        self.kana[..n].iter().map(|&k| k as usize).zip(self.nouns.split('\t')).collect::<Vec<_>>().into_iter()
+    }
+
+    /// The compound as one word of a split, read `reading`: its nouns written together.
+    pub fn as_word(&self, reading: &str) -> super::Recognized {
+        super::Recognized { reading: reading.to_string(), word: self.nouns.replace('\t', ""), others: Vec::new() }
     }
 }
 
@@ -90,7 +108,7 @@ pub(super) fn merge(into: &mut CompoundCounts, more: CompoundCounts) {
 }
 
 /// Each reading's most frequent way of writing it, with how often the reading is written.
-pub(super) fn most_frequent(counts: CompoundCounts) -> HashMap<String, Compound> {
+pub(super) fn most_frequent(counts: CompoundCounts) -> HashMap<Box<str>, Compound> {
     counts
         .into_iter()
         .filter_map(|(reading, ways)| {
@@ -100,7 +118,7 @@ pub(super) fn most_frequent(counts: CompoundCounts) -> HashMap<String, Compound>
                 Some((_, m)) if m >= n => best,
                 _ => Some((parts, n)),
             })?;
-            Some((reading, Compound { parts: parts.0, count }))
+            Some((reading.into(), Compound::new(&parts.0, count)))
         })
         .collect()
 }

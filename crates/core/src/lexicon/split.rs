@@ -66,7 +66,7 @@ impl Lexicon {
                     None
                 };
                 let compound = (word_may && !script && len >= MIN_COMPOUND_CHARS)
-                    .then(|| self.compounds.get(&reading).map(|c| (self.rarity_of(c.count), c.as_word(&reading))))
+                    .then(|| self.compounds.get(reading.as_str()).map(|c| (self.rarity_of(c.count), c.as_word(&reading))))
                     .flatten();
                 table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new() });
             }
@@ -161,12 +161,12 @@ impl Lexicon {
             match word {
                 // A compound is heard as its nouns, each where its kana are.
                 Some(COMPOUND) => {
-                    let Some((c, _)) = stretch.compound.as_ref().and_then(|(_, r)| Some((self.compounds.get(&r.reading)?, r))) else { break };
+                    let Some((c, _)) = stretch.compound.as_ref().and_then(|(_, r)| Some((self.compounds.get(r.reading.as_str())?, r))) else { break };
                     let mut end = i;
-                    for (n, part) in c.parts.iter().rev() {
-                        let start = end - *n as usize;
+                    for (n, part) in c.parts().rev() {
+                        let start = end - n;
                         let reading = stretches.chars[start..end].iter().collect();
-                        out.push(Piece { span: start..end, word: Some(Recognized { reading, word: part.clone(), others: Vec::new() }), leftover: false, compound: true });
+                        out.push(Piece { span: start..end, word: Some(Recognized { reading, word: part.to_string(), others: Vec::new() }), leftover: false, compound: true });
                         end = start;
                     }
                 }
