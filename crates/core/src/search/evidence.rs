@@ -130,7 +130,11 @@ impl Sources<'_> {
         // A katakana name a page has may still be another name with one kana slipped
         // (ボーイ戦争 for ボーア戦争): its neighbours count, far below the name as typed.
         if self.weights.slipped_name > 0.0 {
-            let known: Vec<String> = weighed.iter().filter(|(_, e)| e.kind == "word" && crate::analysis::kana::is_katakana_word(&e.text) && !unknown(&e.text)).map(|(_, e)| e.text.clone()).collect();
+            let known: Vec<String> = weighed
+                .iter()
+                .filter(|(_, e)| e.kind == "word" && crate::analysis::kana::is_katakana_word(&e.text) && !unknown(&e.text))
+                .map(|(_, e)| e.text.clone())
+                .collect();
             for typed in known {
                 for near in self.lexicon.slipped_words(&typed) {
                     if is_word(&near) || out.iter().any(|e| e.text == near) {
