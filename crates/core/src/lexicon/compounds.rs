@@ -44,11 +44,6 @@ impl Compound {
         let n = self.kana.iter().take_while(|&&k| k > 0).count();
         self.kana[..n].iter().map(|&k| k as usize).zip(self.nouns.split('\t')).collect::<Vec<_>>().into_iter()
     }
-
-    /// The compound as one word of a split, read `reading`: its nouns written together.
-    pub fn as_word(&self, reading: &str) -> super::Recognized {
-        super::Recognized { reading: reading.to_string(), word: self.nouns.replace('\t', ""), others: Vec::new() }
-    }
 }
 
 /// Reading → parts → how often, while counting.

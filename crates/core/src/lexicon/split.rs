@@ -26,8 +26,9 @@ struct Stretch {
     script: bool,
     /// The corpus words read so (with their rarity), when `word_may`.
     word: Option<(u32, Recognized)>,
-    /// The nouns the corpus writes side by side read so ([`compounds`]), as one word.
-    compound: Option<(u32, Recognized)>,
+    /// The rarity of the nouns the corpus writes side by side read so ([`compounds`]), taken
+    /// as one word.
+    compound: Option<u32>,
     /// The words read with one slip, looked up the first time the split with slips needs them.
     slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
 }
@@ -66,7 +67,7 @@ impl Lexicon {
                     None
                 };
                 let compound = (word_may && !script && len >= MIN_COMPOUND_CHARS)
-                    .then(|| self.compounds.get(reading.as_str()).map(|c| (self.rarity_of(c.count), c.as_word(&reading))))
+                    .then(|| self.compounds.get(reading.as_str()).map(|c| self.rarity_of(c.count)))
                     .flatten();
                 table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new() });
             }
@@ -127,7 +128,7 @@ impl Lexicon {
                     if !stretch.word_may || (len < SURE_READING_CHARS && state == LEFTOVER) {
                         continue;
                     }
-                    if let Some((rarity, _)) = &stretch.compound {
+                    if let Some(rarity) = stretch.compound {
                         offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST + rarity, (i, state), Some(COMPOUND));
                     }
                     if let Some((rarity, _)) = &stretch.word {
@@ -161,7 +162,8 @@ impl Lexicon {
             match word {
                 // A compound is heard as its nouns, each where its kana are.
                 Some(COMPOUND) => {
-                    let Some((c, _)) = stretch.compound.as_ref().and_then(|(_, r)| Some((self.compounds.get(r.reading.as_str())?, r))) else { break };
+                    let reading: String = stretches.chars[previous..i].iter().collect();
+                    let Some(c) = self.compounds.get(reading.as_str()) else { break };
                     let mut end = i;
                     for (n, part) in c.parts().rev() {
                         let start = end - n;
