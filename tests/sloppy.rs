@@ -258,3 +258,16 @@ fn a_katakana_word_slipped_into_another_finds_the_one_meant() {
     assert_first("クーポンカードが使えない", &["points/coupon-not-working"]);
     assert!(matches("クーポンカードが使えない", "corrected", 1).iter().any(|(_, t)| t == "コード"));
 }
+
+/// A verb or adjective is looked for by its reading (小さい: チイサイ). Written in kanji, that
+/// reading is no kana slip: it must not be "corrected" into another word one kana away
+/// (メイサイ, 明細), which lifted a page about card statements for a question on sizes.
+#[test]
+fn a_word_written_in_kanji_is_not_corrected_by_its_reading() {
+    assert!(
+        matches("服 サイズ 小さい 返品", "corrected", 10).is_empty(),
+        "小さい was corrected: {:?}",
+        matches("服 サイズ 小さい 返品", "corrected", 10)
+    );
+    assert_first("服のサウズが小さかった 返品", &["returns/own-reason", "returns/exchange"]);
+}

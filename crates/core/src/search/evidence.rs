@@ -97,11 +97,18 @@ impl Sources<'_> {
                     && (e.text == text || e.also.iter().any(|a| a == text))
             })
         };
+        // A verb or adjective is looked for by its reading (小さい: チイサイ); typed in kanji, it
+        // is no slip of the kana (チイサイ is not メイサイ, 明細).
+        let written_in_kanji = |e: &Evidence| {
+            e.spans.iter().any(|&(from, to)| {
+                question.text.get(from..to).is_some_and(|s| s.chars().any(crate::analysis::kana::is_kanji))
+            })
+        };
         // The question's kana words no page has, and its kana runs where no corpus word was heard.
         let mut typed: Vec<(String, String)> = weighed
             .iter()
             .filter(|(_, e)| {
-                e.kind == "word" && crate::analysis::kana::is_kana(&e.text) && unknown(&e.text)
+                e.kind == "word" && crate::analysis::kana::is_kana(&e.text) && unknown(&e.text) && !written_in_kanji(e)
             })
             .map(|(_, e)| (e.text.clone(), e.text.clone()))
             .collect();
