@@ -19,6 +19,7 @@ use lindera_dictionary::dictionary::metadata::Metadata;
 use crate::error::{Error, Result};
 
 mod manifest;
+mod readings;
 
 /// Debian's `mecab-ipadic` puts the IPADIC source here.
 pub const DEFAULT_SOURCE_DIR: &str = "/usr/share/mecab/dic/ipadic";
@@ -72,6 +73,22 @@ pub fn load(config: &DictionaryConfig) -> Result<Dictionary> {
     })
 }
 
+/// Load IPADIC keyed by reading (see [`readings`]), compiling it once into the cache like the
+/// words.
+pub fn load_readings(config: &DictionaryConfig) -> Result<Dictionary> {
+    let compiled = ensure(config, Kind::Readings)?;
+    load_fs_dictionary(&compiled).map_err(|e| Error::Dictionary {
+        message: format!("cannot load the compiled reading dictionary at {}: {e}", compiled.display()),
+    })
+}
+
+/// Which dictionary a cache entry holds: the words as written, or the same keyed by reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Words,
+    Readings,
+}
+
 /// Return the folder holding the compiled dictionary for `config`, compiling it if absent or
 /// damaged.
 ///
@@ -82,9 +99,17 @@ pub fn load(config: &DictionaryConfig) -> Result<Dictionary> {
 /// entry and renames it into place, under a lock file, so concurrent processes never see a
 /// half-written dictionary.
 pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
+    ensure(config, Kind::Words)
+}
+
+fn ensure(config: &DictionaryConfig, kind: Kind) -> Result<PathBuf> {
     let source = &config.source_dir;
     check_source(source)?;
-    let entry = config.cache_dir.join(format!("ipadic-{:016x}", source_fingerprint(source)?));
+    let name = match kind {
+        Kind::Words => "ipadic",
+        Kind::Readings => "ipadic-readings",
+    };
+    let entry = config.cache_dir.join(format!("{name}-{:016x}", source_fingerprint(source)?));
     let started = std::time::Instant::now();
     match manifest::verify(&entry) {
         Ok(()) => {
@@ -111,8 +136,8 @@ pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
         return Ok(entry);
     }
     let staging = config.cache_dir.join(format!(".building-{}", unique_suffix()));
-    tracing::info!(source = %source.display(), "compiling the IPADIC dictionary (once)");
-    if let Err(e) = compile(source, &staging) {
+    tracing::info!(source = %source.display(), dictionary = name, "compiling the IPADIC dictionary (once)");
+    if let Err(e) = compile(source, &staging, kind) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
@@ -120,11 +145,25 @@ pub fn ensure_compiled(config: &DictionaryConfig) -> Result<PathBuf> {
     Ok(entry)
 }
 
-/// Compile `source` into `staging`, then write the manifest of what was written (last).
-fn compile(source: &Path, staging: &Path) -> Result<()> {
-    DictionaryBuilder::new(metadata(detect_encoding(source)?)).build_dictionary(source, staging).map_err(|e| {
+/// Compile `source` into `staging`, then write the manifest of what was written (last). The
+/// reading dictionary is compiled from a rewritten copy of the source, deleted after.
+fn compile(source: &Path, staging: &Path, kind: Kind) -> Result<()> {
+    let encoding = detect_encoding(source)?;
+    let rewritten = staging.with_extension("source");
+    let (source, encoding) = match kind {
+        Kind::Words => (source, encoding),
+        Kind::Readings => {
+            readings::write_source(source, encoding, &rewritten)?;
+            (rewritten.as_path(), "UTF-8")
+        }
+    };
+    let built = DictionaryBuilder::new(metadata(encoding)).build_dictionary(source, staging).map_err(|e| {
         Error::Dictionary { message: format!("cannot compile the dictionary from {}: {e}", source.display()) }
-    })?;
+    });
+    if kind == Kind::Readings {
+        let _ = fs::remove_dir_all(&rewritten);
+    }
+    built?;
     manifest::write(staging).map_err(|e| Error::Dictionary {
         message: format!("cannot write the manifest of the compiled dictionary in {}: {e}", staging.display()),
     })

@@ -57,6 +57,8 @@ impl Morpheme {
 #[derive(Clone)]
 pub struct Analyzer {
     segmenter: Arc<Segmenter>,
+    /// IPADIC keyed by reading ([`dictionary::load_readings`]); none if it could not be built.
+    readings: Option<Arc<Segmenter>>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Analyzer {
 
 thread_local! {
     static LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
+    static READING_LATTICE: RefCell<Lattice> = RefCell::new(Lattice::default());
     static RECENT: RefCell<Recent> = RefCell::new(Recent::default());
 }
 
@@ -89,7 +92,14 @@ impl Analyzer {
     pub fn load(config: &DictionaryConfig) -> Result<Self> {
         let dictionary = dictionary::load(config)?;
         let segmenter = Segmenter::new(Mode::Normal, dictionary, None);
-        Ok(Self { segmenter: Arc::new(segmenter) })
+        let readings = match dictionary::load_readings(config) {
+            Ok(d) => Some(Arc::new(Segmenter::new(Mode::Normal, d, None))),
+            Err(e) => {
+                tracing::warn!(error = %e, "no reading dictionary: kana runs are split without IPADIC's grammar");
+                None
+            }
+        };
+        Ok(Self { segmenter: Arc::new(segmenter), readings })
     }
 
     /// Load the dictionary configured by the environment (see [`DictionaryConfig::from_env`]).
@@ -176,10 +186,72 @@ impl Analyzer {
             .collect()
     }
 
+    /// How a run of kana (in katakana) reads as Japanese: IPADIC's cheapest reading of it,
+    /// word by word, as a kana-kanji converter would read it (ツイテイル: ツイ|テ|イル). Empty
+    /// without the reading dictionary.
+    pub fn kana_grammar(&self, katakana: &str) -> Vec<KanaToken> {
+        let Some(readings) = &self.readings else { return Vec::new() };
+        if katakana.is_empty() {
+            return Vec::new();
+        }
+        // Byte offsets to character offsets.
+        let mut chars: Vec<usize> = katakana.char_indices().map(|(i, _)| i).collect();
+        chars.push(katakana.len());
+        let at = |byte: usize| chars.binary_search(&byte).unwrap_or_else(|i| i);
+        let tokens = READING_LATTICE.with(|lattice| {
+            let mut lattice = lattice.borrow_mut();
+            readings.segment_with_lattice(std::borrow::Cow::Borrowed(katakana), &mut lattice).map(|tokens| {
+                tokens
+                    .into_iter()
+                    .map(|mut t| {
+                        let span = at(t.byte_start)..at(t.byte_end);
+                        let unknown = t.word_id.is_unknown();
+                        let details = t.details();
+                        let part = |i: usize| details.get(i).copied().unwrap_or("");
+                        let kind = if unknown {
+                            KanaTokenKind::Unknown
+                        } else if is_grammar(part(0), part(1), part(6)) {
+                            KanaTokenKind::Grammar
+                        } else {
+                            KanaTokenKind::Word
+                        };
+                        KanaToken { span, kind }
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        tokens.unwrap_or_default()
+    }
+
     /// The content terms of `text`, in order: what a query searches for.
     pub fn terms(&self, text: &str) -> Vec<String> {
         self.analyze(text).into_iter().filter(|m| m.content).map(|m| m.term).collect()
     }
+}
+
+/// A word of a kana run as IPADIC reads it ([`Analyzer::kana_grammar`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KanaToken {
+    /// The characters of the run it spans.
+    pub span: std::ops::Range<usize>,
+    pub kind: KanaTokenKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KanaTokenKind {
+    /// A particle, an auxiliary, a dependent verb (いる in ている) or a form of する: what lies
+    /// between words.
+    Grammar,
+    /// A word of the dictionary.
+    Word,
+    /// Kana the dictionary has no word for (names, loanwords).
+    Unknown,
+}
+
+/// Whether an IPADIC entry (part of speech, its detail, base form) is grammar rather than a
+/// word: particles, auxiliaries, dependent and suffix verbs, and する.
+fn is_grammar(pos: &str, detail: &str, base: &str) -> bool {
+    matches!(pos, "助詞" | "助動詞" | "記号") || (pos == "動詞" && (matches!(detail, "非自立" | "接尾") || base == "する"))
 }
 
 /// What we take out of a lindera token before its borrow of the dictionary ends.
@@ -290,6 +362,19 @@ pub(crate) mod tests {
 
     fn terms(text: &str) -> Vec<String> {
         analyzer().terms(text)
+    }
+
+    #[test]
+    fn kana_are_read_word_by_word_with_their_grammar() {
+        let run = "ツイテイルモノハナニ";
+        let read: Vec<(String, KanaTokenKind)> = analyzer()
+            .kana_grammar(run)
+            .into_iter()
+            .map(|t| (run.chars().skip(t.span.start).take(t.span.len()).collect(), t.kind))
+            .collect();
+        let grammar = KanaTokenKind::Grammar;
+        assert_eq!(read[..3], [("ツイ".to_string(), KanaTokenKind::Word), ("テ".into(), grammar), ("イル".into(), grammar)], "{read:?}");
+        assert!(read.contains(&("ハ".into(), grammar)), "{read:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use super::compounds::MIN_COMPOUND_CHARS;
 use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
+use crate::analysis::{KanaToken, KanaTokenKind};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
     SLIPPED_READING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS,
@@ -31,6 +32,9 @@ struct Stretch {
     compound: Option<u32>,
     /// The words read with one slip, looked up the first time the split with slips needs them.
     slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
+    /// What a word here costs more: it goes against IPADIC's reading of the run
+    /// ([`GRAMMAR_COST`](super::GRAMMAR_COST)).
+    against: u32,
 }
 
 impl Stretches {
@@ -42,7 +46,7 @@ impl Stretches {
 impl Lexicon {
     /// What each stretch of `chars` may be (see [`Stretches`]): the particles, and the corpus
     /// words read so, where a split may take one.
-    pub(super) fn stretches(&self, chars: &[char], short_words: bool, katakana: &[bool]) -> Stretches {
+    pub(super) fn stretches(&self, chars: &[char], short_words: bool, katakana: &[bool], grammar: &[KanaToken]) -> Stretches {
         let n = chars.len();
         // Where both scripts were typed, katakana is a choice: loanwords and names. A run all in
         // katakana (typed so, or in half-width kana) says nothing.
@@ -57,7 +61,9 @@ impl Lexicon {
                     continue;
                 }
                 reading.push(chars[i + len - 1]);
-                let function = FUNCTION_KANA.contains(&reading.as_str());
+                let here = i..i + len;
+                let function = FUNCTION_KANA.contains(&reading.as_str())
+                    || grammar.iter().any(|t| t.kind == KanaTokenKind::Grammar && t.span == here);
                 // Two-kana words only in runs typed in hiragana, never across scripts.
                 let word_may = len >= MIN_READING_CHARS && (len >= SURE_READING_CHARS || short_words) && !mixes_scripts(i..i + len, chars, katakana);
                 let script = both_scripts && inside_katakana(i..i + len, katakana);
@@ -69,7 +75,8 @@ impl Lexicon {
                 let compound = (word_may && !script && len >= MIN_COMPOUND_CHARS)
                     .then(|| self.compounds.get(reading.as_str()).map(|c| self.rarity_of(c.count)))
                     .flatten();
-                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new() });
+                let against = if word_may && against_grammar(&here, grammar) { super::GRAMMAR_COST } else { 0 };
+                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against });
             }
         }
         Stretches { chars: chars.to_vec(), katakana: katakana.to_vec(), table }
@@ -128,9 +135,6 @@ impl Lexicon {
                     if !stretch.word_may || (len < SURE_READING_CHARS && state == LEFTOVER) {
                         continue;
                     }
-                    if let Some(rarity) = stretch.compound {
-                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST + rarity, (i, state), Some(COMPOUND));
-                    }
                     if let Some((rarity, _)) = &stretch.word {
                         // A two-kana word costs more than a longer one, so longer words win ties.
                         let (next, extra) = if len >= SURE_READING_CHARS {
@@ -138,9 +142,13 @@ impl Lexicon {
                         } else {
                             (SHORT, 2 * PIECE_COST)
                         };
-                        offer(&mut best, i + len, next, cost + extra + rarity, (i, state), Some(EXACT));
+                        offer(&mut best, i + len, next, cost + extra + rarity + stretch.against, (i, state), Some(EXACT));
                     } else if slips && let Some((rarity, _)) = self.slipped(stretches, (i, len)) {
-                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity, (i, state), Some(SLIPPED));
+                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity + stretch.against, (i, state), Some(SLIPPED));
+                    }
+                    // After the word read the same way, which wins a tie: 種類 is one word, not 手 + 類.
+                    if let Some(rarity) = stretch.compound {
+                        offer(&mut best, i + len, EXPLAINS, cost + PIECE_COST + rarity + stretch.against, (i, state), Some(COMPOUND));
                     }
                 }
             }
@@ -187,4 +195,14 @@ impl Lexicon {
         out
     }
 
+}
+
+/// Whether a word at `stretch` goes against IPADIC's reading of the run ([`KanaToken`]s): it
+/// starts or ends inside one of IPADIC's words or endings (kana it has no word for aside).
+/// Taking in a whole particle is not counted against a word: IPADIC reads ドコモ as ドコ|モ.
+fn against_grammar(stretch: &std::ops::Range<usize>, grammar: &[KanaToken]) -> bool {
+    grammar.iter().any(|t| {
+        let inside = |at: usize| t.span.start < at && at < t.span.end;
+        t.kind != KanaTokenKind::Unknown && (inside(stretch.start) || inside(stretch.end))
+    })
 }

@@ -348,7 +348,7 @@ fn verbs_are_heard_by_the_forms_customers_type() {
 #[test]
 fn a_word_heard_inside_katakana_is_a_katakana_word_in_one_script() {
     let l = lexicon_of(&[("シンカ", "進化"), ("ポール", "ポール"), ("シンガポール", "シンガポール"), ("ナスノ", "那須野"), ("カード", "カード"), ("ポイント", "ポイント"), ("ゴミ", "ごみ")]);
-    let typed = |t: &str| l.recognize_typed(t).into_iter().map(|(_, r)| r.word).collect::<Vec<_>>();
+    let typed = |t: &str| l.recognize_typed(t, &[]).into_iter().map(|(_, r)| r.word).collect::<Vec<_>>();
     assert_eq!(typed("シンカポールでの"), ["シンガポール"], "シンカ inside a katakana word is not 進化");
     assert!(!typed("メニーナスの").contains(&"那須野".to_string()), "a word is typed in one script");
     assert_eq!(typed("ポイントカードの"), ["ポイント", "カード"], "katakana words side by side");
@@ -367,7 +367,7 @@ fn nouns_the_corpus_writes_together_are_heard_together() {
     ];
     let lexicon = Lexicon::build(analyzer, &pages, &[]);
     let heard = |run: &str| -> Vec<(String, String)> {
-        lexicon.recognize_typed(run).into_iter().map(|(span, r)| (run.chars().skip(span.start).take(span.len()).collect(), r.word)).collect()
+        lexicon.recognize_typed(run, &[]).into_iter().map(|(span, r)| (run.chars().skip(span.start).take(span.len()).collect(), r.word)).collect()
     };
     // Word by word, 賞 + 果敢 covers しょうかかん in fewer pieces than 消化 + 管.
     assert_eq!(heard("しょうかかんのかたち"), [("しょうか".to_string(), "消化".to_string()), ("かん".into(), "管".into())]);
@@ -385,4 +385,32 @@ fn three_katakana_are_corrected_only_by_a_slip() {
     // A katakana word the corpus has still names its neighbours one slip away.
     assert_eq!(l.slipped_words("ボーイ"), ["ボーア"]);
     assert!(l.slipped_words("ボー").is_empty());
+}
+
+#[test]
+fn a_word_wins_over_nouns_read_the_same_way_side_by_side() {
+    // 種類 is a word; 手 (シュ, as in 運転手) + 類 were written side by side once. As rare as each
+    // other, the word is what was meant.
+    let mut l = lexicon_of(&[("シュルイ", "種類"), ("シュ", "手"), ("ルイ", "類")]);
+    let compound: compounds::Compound = serde_json::from_value(serde_json::json!({"k": [2, 2, 0], "w": "手\t類", "n": 1})).unwrap();
+    l.compounds.insert("シュルイ".into(), compound);
+    let heard: Vec<String> = l.recognize_typed("なにしゅるいがある", &[]).into_iter().map(|(_, r)| r.word).collect();
+    assert_eq!(heard, ["種類"], "種類 is one word, not 手 + 類");
+}
+
+#[test]
+fn a_word_does_not_cut_through_what_ipadic_reads_in_the_kana() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [
+        page("nun", "尼僧", "尼僧の暮らし。投資の話。"),
+        page("worth", "相当", "三万両は今のいくらに相当しますか。"),
+    ];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let run = "いくらにそうとうしますか";
+    let grammar = analyzer.kana_grammar(&kana::to_katakana(run));
+    let spans: Vec<String> = grammar.iter().map(|t| run.chars().skip(t.span.start).take(t.span.len()).collect()).collect();
+    assert!(spans.contains(&"そうとう".to_string()) && spans.contains(&"に".to_string()), "{spans:?}");
+    let heard = |grammar: &[KanaToken]| -> Vec<String> { lexicon.recognize_typed(run, grammar).into_iter().map(|(_, r)| r.word).collect() };
+    assert!(heard(&[]).contains(&"尼僧".to_string()), "without IPADIC's reading: {:?}", heard(&[]));
+    assert_eq!(heard(&grammar), ["イクラ", "相当"], "に|そうとう, not 尼僧 + 投資");
 }
