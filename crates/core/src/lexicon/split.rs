@@ -32,6 +32,9 @@ struct Stretch {
     compound: Option<u32>,
     /// The words read with one slip, looked up the first time the split with slips needs them.
     slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
+    /// Whether IPADIC reads a word of its own here ([`KanaTokenKind::Word`]): a two-kana word
+    /// there is as sure as a longer one.
+    read_so: bool,
     /// What a word here costs more: it goes against IPADIC's reading of the run
     /// ([`GRAMMAR_COST`](super::GRAMMAR_COST)).
     against: u32,
@@ -75,8 +78,9 @@ impl Lexicon {
                 let compound = (word_may && !script && len >= MIN_COMPOUND_CHARS)
                     .then(|| self.compounds.get(reading.as_str()).map(|c| self.rarity_of(c.count)))
                     .flatten();
+                let read_so = grammar.iter().any(|t| t.kind == KanaTokenKind::Word && t.span == here);
                 let against = if word_may && against_grammar(&here, grammar) { super::GRAMMAR_COST } else { 0 };
-                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against });
+                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against, read_so });
             }
         }
         Stretches { chars: chars.to_vec(), katakana: katakana.to_vec(), table }
@@ -136,8 +140,9 @@ impl Lexicon {
                         continue;
                     }
                     if let Some((rarity, _)) = &stretch.word {
-                        // A two-kana word costs more than a longer one, so longer words win ties.
-                        let (next, extra) = if len >= SURE_READING_CHARS {
+                        // A two-kana word costs more than a longer one, so longer words win ties,
+                        // unless IPADIC reads a word there too (たまり|かた).
+                        let (next, extra) = if len >= SURE_READING_CHARS || stretch.read_so {
                             (EXPLAINS, PIECE_COST)
                         } else {
                             (SHORT, 2 * PIECE_COST)

@@ -414,3 +414,14 @@ fn a_word_does_not_cut_through_what_ipadic_reads_in_the_kana() {
     assert!(heard(&[]).contains(&"尼僧".to_string()), "without IPADIC's reading: {:?}", heard(&[]));
     assert_eq!(heard(&grammar), ["イクラ", "相当"], "に|そうとう, not 尼僧 + 投資");
 }
+
+#[test]
+fn a_two_kana_word_ipadic_also_reads_is_heard() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [page("points", "ポイントの貯まり方", "ポイントはお買い物で貯まります。使い方は次のとおりです。")];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let run = "たまりかた";
+    let heard = |grammar: &[KanaToken]| -> Vec<String> { lexicon.recognize_typed(run, grammar).into_iter().map(|(_, r)| r.word).collect() };
+    assert!(!heard(&[]).contains(&"方".to_string()), "a two-kana guess alone: {:?}", heard(&[]));
+    assert!(heard(&analyzer.kana_grammar("タマリカタ")).contains(&"方".to_string()), "{:?}", heard(&analyzer.kana_grammar("タマリカタ")));
+}
