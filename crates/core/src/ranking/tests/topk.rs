@@ -241,3 +241,13 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
         }
     }
 }
+
+#[test]
+fn bound_keys_sort_as_total_cmp() {
+    let values: Vec<Score> = vec![0.0, -0.0, 1e-6, 1.0, 0.5, 3.25, -2.0, Score::INFINITY, Score::NEG_INFINITY, Score::MIN_POSITIVE, 1.0, 7.5e3];
+    let mut by_keys: Vec<usize> = (0..values.len()).collect();
+    by_keys.sort_by_key(|&i| super::by_bound(values[i], i));
+    let mut by_floats: Vec<usize> = (0..values.len()).collect();
+    by_floats.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    assert_eq!(by_keys, by_floats);
+}
