@@ -230,6 +230,7 @@ impl Weight for Bm25TermWeight {
 }
 
 /// The postings of a [`Bm25TermQuery`] on one segment, scored.
+#[derive(Clone)]
 pub struct Bm25TermScorer {
     postings: SegmentPostings,
     fieldnorms: FieldNormReader,

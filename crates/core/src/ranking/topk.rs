@@ -53,7 +53,8 @@
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
 //! counted exactly; past that the total is reported as a lower bound. On long postings (the
-//! same [`SEED_POSTINGS`] as seeding) they are counted before the walk, with fresh scorers:
+//! same [`SEED_POSTINGS`] as seeding) they are counted before the walk, with fresh scorers
+//! (copies of the walk's when no filter is left, see `fresh`):
 //! each unit's documents in a window of [`COUNT_WINDOW`] are set in a bitmap, and the set
 //! documents that pass the filters are counted. The walk then prunes from its first document.
 //! On short postings that second pass costs more than it saves, and the walk counts: until the
@@ -275,9 +276,8 @@ impl TopK {
     /// the filters, a document that cannot beat the k-th of those scores cannot make the top
     /// k. The walk then prunes from the segment's first document on, instead of once it has
     /// met k good documents. Only worth it on long postings: see [`SEED_POSTINGS`].
-    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Opened, alive: Option<&AliveBitSet>) {
-        let (groups, mut filters) = fresh;
-        let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Fresh, ties: &[Score], alive: Option<&AliveBitSet>) {
+        let (mut scorers, mut filters) = fresh;
         // Each document's score on the units' lists, combined as the walk combines scores.
         let listed = listed_by_doc(units);
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
@@ -286,7 +286,7 @@ impl TopK {
             .map(|same_doc| {
                 matched.clear();
                 matched.extend(same_doc.iter().map(|(_, entry)| *entry));
-                (combine(&mut matched, &ties), same_doc[0].0)
+                (combine(&mut matched, ties), same_doc[0].0)
             })
             .collect();
         let wanted = SEED_CANDIDATES_PER_HIT * self.k;
@@ -296,22 +296,21 @@ impl TopK {
         }
         candidates.sort_unstable_by_key(|&(_, doc)| doc);
         // Score them exactly, as the walk would.
-        let mut units = flatten(groups);
         matched.clear();
         let mut exact: Vec<Score> = Vec::with_capacity(candidates.len());
         for &(_, doc) in &candidates {
             if !eligible(doc, &mut filters, alive) {
                 continue;
             }
-            for (at, u) in units.iter_mut() {
-                if u.scorer.doc() < doc {
-                    u.scorer.seek(doc);
+            for (at, scorer) in scorers.iter_mut() {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
                 }
-                if u.scorer.doc() == doc {
-                    matched.push((*at, u.scorer.score()));
+                if scorer.doc() == doc {
+                    matched.push((*at, scorer.score()));
                 }
             }
-            exact.push(combine(&mut matched, &ties));
+            exact.push(combine(&mut matched, ties));
             matched.clear();
         }
         if exact.len() < self.k {
@@ -378,9 +377,9 @@ impl TopK {
     /// of them are counted in all, with `fresh` scorers: each unit's documents in the window
     /// are marked in a bitmap, and the marked documents that pass the filters are counted. The
     /// walk that finds the best documents then never has to visit a document only to count it.
-    fn count(&mut self, fresh: Opened, alive: Option<&AliveBitSet>) {
-        let (groups, mut filters) = fresh;
-        let mut units: Vec<UnitScorer> = groups.into_iter().flat_map(|g| g.units).map(|u| u.scorer).collect();
+    fn count(&mut self, fresh: Fresh, alive: Option<&AliveBitSet>) {
+        let (units, mut filters) = fresh;
+        let mut units: Vec<UnitScorer> = units.into_iter().map(|(_, scorer)| scorer).collect();
         let mut marks = [0u64; COUNT_WINDOW as usize / 64];
         loop {
             let next = units.iter().map(|u| u.doc()).min().unwrap_or(TERMINATED);
@@ -454,15 +453,18 @@ impl TopK {
         // On long postings the matches are counted first, on their own (see `count`); on short
         // ones a second pass costs more than visiting every unit's documents in the walk.
         let long = postings >= self.seed_postings;
-        if long && self.exact && n > 0 {
-            self.count(open()?, alive);
-        }
-        let count_in_walk = !long;
-        if count_in_walk && self.exact && filters.is_empty() {
+        // Settled by the postings' lengths, the count needs no pass of its own.
+        if self.exact && filters.is_empty() {
             self.count_from_lengths(&units, reader);
         }
+        if long && self.exact && n > 0 {
+            let fresh = fresh(&units, &filters, open)?;
+            self.count(fresh, alive);
+        }
+        let count_in_walk = !long;
         if long {
-            self.seed(&units, open()?, alive);
+            let fresh = fresh(&units, &filters, open)?;
+            self.seed(&units, fresh, &ties, alive);
         } else if filters.is_empty() && !self.exact {
             self.seed_from_lists(&units, &ties, alive);
         }
@@ -650,6 +652,27 @@ impl TopK {
         // lower bound: counting stops before it could know there are no more.
         Found { top, total: self.counted, exact: self.exact }
     }
+}
+
+/// Scorers of a segment's units from their first document, each with its (clause, position),
+/// and the filters: what counting and seeding read before the walk.
+type Fresh = (Vec<((usize, usize), UnitScorer)>, Vec<Box<dyn Scorer>>);
+
+/// Fresh scorers for the units not yet moved: copies of theirs when there are no filters
+/// (filters cannot be copied) and every unit is a term; otherwise `open` again. A copy costs
+/// a fifth of opening the postings again, and long questions needed two.
+fn fresh(
+    units: &[((usize, usize), Unit)],
+    filters: &[Box<dyn Scorer>],
+    open: &mut dyn FnMut() -> tantivy::Result<Opened>,
+) -> tantivy::Result<Fresh> {
+    if filters.is_empty()
+        && let Some(copies) = units.iter().map(|(at, u)| u.scorer.copy().map(|s| (*at, s))).collect::<Option<Vec<_>>>()
+    {
+        return Ok((copies, Vec::new()));
+    }
+    let (groups, filters) = open()?;
+    Ok((flatten(groups).into_iter().map(|(at, u)| (at, u.scorer)).collect(), filters))
 }
 
 /// (document, (group, position), score on the lists) for each document of each unit's cached
