@@ -497,21 +497,34 @@ impl TopK {
             let window = next / size;
             let end = window.saturating_add(1).saturating_mul(size);
             let mut resume = end;
-            for (i, (_, u)) in units.iter().enumerate() {
-                bounds[i] = if docs[i] >= end { 0.0 } else { widen(u.bound_in(window as usize)) };
-            }
-            // Sorted as integers (the bound's total order, then the unit): comparing through
-            // `bounds` was a twentieth of a long question's search.
+            // The units with no document left in the window (bound 0, the smallest: widened
+            // bounds are positive) come first, in their order, as sorting would put them; only
+            // the others are sorted, as integers (the bound's total order, then the unit):
+            // comparing through `bounds` was a twentieth of a long question's search, and most
+            // of a long question's units have no document in a given window.
             keys.clear();
-            keys.extend(bounds.iter().enumerate().map(|(i, &b)| by_bound(b, i)));
+            let mut absent = 0;
+            for (i, (_, u)) in units.iter().enumerate() {
+                if docs[i] >= end {
+                    bounds[i] = 0.0;
+                    order[absent] = i;
+                    place[i] = absent;
+                    absent += 1;
+                } else {
+                    bounds[i] = widen(u.bound_in(window as usize));
+                    keys.push(by_bound(bounds[i], i));
+                }
+            }
             keys.sort_unstable();
             for (k, key) in keys.iter().enumerate() {
                 let i = *key as u32 as usize;
-                order[k] = i;
-                place[i] = k;
+                order[absent + k] = i;
+                place[i] = absent + k;
             }
             group_max.fill(0.0);
-            for k in 0..n {
+            // What the absent units add: nothing (`group_growth` of a bound 0).
+            below[..=absent].fill(0.0);
+            for k in absent..n {
                 let i = order[k];
                 let group = units[i].0.0;
                 below[k + 1] = below[k] + group_growth(bounds[i], &mut group_max[group], ties[group]);
@@ -595,7 +608,10 @@ impl TopK {
                         group_best[at.0] = group_best[at.0].max(s);
                     }
                     let mut hopeless = false;
-                    for k in (0..first_visited).rev() {
+                    // The absent units (order[..absent]) cannot have the document: asking them
+                    // would only find it hopeless at the first of them if it is.
+                    let present = absent.min(first_visited);
+                    for k in (present..first_visited).rev() {
                         if threshold.is_some_and(|t| known + below[k + 1] <= t) {
                             hopeless = true;
                             break;
@@ -610,6 +626,9 @@ impl TopK {
                             matched.push((*at, s));
                             known += group_growth(s, &mut group_best[at.0], ties[at.0]);
                         }
+                    }
+                    if !hopeless && present > 0 && threshold.is_some_and(|t| known + below[present] <= t) {
+                        hopeless = true;
                     }
                     for ((group, _), _) in &matched {
                         group_best[*group] = 0.0;
