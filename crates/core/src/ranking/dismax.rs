@@ -124,7 +124,7 @@ impl BoundedWeight {
                         let walked = w.walked(fields)?;
                         Unit {
                             scorer: match w.term_scorer(fields, 1.0)? {
-                                Some(scorer) => UnitScorer::Term(Box::new(scorer)),
+                                Some(scorer) => UnitScorer::Term(scorer),
                                 None => UnitScorer::Other(Box::new(EmptyScorer)),
                             },
                             max: w.weight.max(0.0),

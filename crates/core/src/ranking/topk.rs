@@ -53,7 +53,8 @@
 //! **Counting.** Pruning skips documents, so the total cannot be exact once it starts. Like
 //! Elasticsearch's `track_total_hits`, the first [`COUNT_EXACTLY`] matching documents are
 //! counted exactly; past that the total is reported as a lower bound. On long postings (the
-//! same [`SEED_POSTINGS`] as seeding) they are counted before the walk, with fresh scorers:
+//! same [`SEED_POSTINGS`] as seeding) they are counted before the walk, with fresh scorers
+//! (copies of the walk's when no filter is left, see `fresh`):
 //! each unit's documents in a window of [`COUNT_WINDOW`] are set in a bitmap, and the set
 //! documents that pass the filters are counted. The walk then prunes from its first document.
 //! On short postings that second pass costs more than it saves, and the walk counts: until the
@@ -275,9 +276,8 @@ impl TopK {
     /// the filters, a document that cannot beat the k-th of those scores cannot make the top
     /// k. The walk then prunes from the segment's first document on, instead of once it has
     /// met k good documents. Only worth it on long postings: see [`SEED_POSTINGS`].
-    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Opened, alive: Option<&AliveBitSet>) {
-        let (groups, mut filters) = fresh;
-        let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+    fn seed(&mut self, units: &[((usize, usize), Unit)], fresh: Fresh, ties: &[Score], alive: Option<&AliveBitSet>) {
+        let (mut scorers, mut filters) = fresh;
         // Each document's score on the units' lists, combined as the walk combines scores.
         let listed = listed_by_doc(units);
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
@@ -286,7 +286,7 @@ impl TopK {
             .map(|same_doc| {
                 matched.clear();
                 matched.extend(same_doc.iter().map(|(_, entry)| *entry));
-                (combine(&mut matched, &ties), same_doc[0].0)
+                (combine(&mut matched, ties), same_doc[0].0)
             })
             .collect();
         let wanted = SEED_CANDIDATES_PER_HIT * self.k;
@@ -296,22 +296,21 @@ impl TopK {
         }
         candidates.sort_unstable_by_key(|&(_, doc)| doc);
         // Score them exactly, as the walk would.
-        let mut units = flatten(groups);
         matched.clear();
         let mut exact: Vec<Score> = Vec::with_capacity(candidates.len());
         for &(_, doc) in &candidates {
             if !eligible(doc, &mut filters, alive) {
                 continue;
             }
-            for (at, u) in units.iter_mut() {
-                if u.scorer.doc() < doc {
-                    u.scorer.seek(doc);
+            for (at, scorer) in scorers.iter_mut() {
+                if scorer.doc() < doc {
+                    scorer.seek(doc);
                 }
-                if u.scorer.doc() == doc {
-                    matched.push((*at, u.scorer.score()));
+                if scorer.doc() == doc {
+                    matched.push((*at, scorer.score()));
                 }
             }
-            exact.push(combine(&mut matched, &ties));
+            exact.push(combine(&mut matched, ties));
             matched.clear();
         }
         if exact.len() < self.k {
@@ -378,9 +377,9 @@ impl TopK {
     /// of them are counted in all, with `fresh` scorers: each unit's documents in the window
     /// are marked in a bitmap, and the marked documents that pass the filters are counted. The
     /// walk that finds the best documents then never has to visit a document only to count it.
-    fn count(&mut self, fresh: Opened, alive: Option<&AliveBitSet>) {
-        let (groups, mut filters) = fresh;
-        let mut units: Vec<UnitScorer> = groups.into_iter().flat_map(|g| g.units).map(|u| u.scorer).collect();
+    fn count(&mut self, fresh: Fresh, alive: Option<&AliveBitSet>) {
+        let (units, mut filters) = fresh;
+        let mut units: Vec<UnitScorer> = units.into_iter().map(|(_, scorer)| scorer).collect();
         let mut marks = [0u64; COUNT_WINDOW as usize / 64];
         loop {
             let next = units.iter().map(|u| u.doc()).min().unwrap_or(TERMINATED);
@@ -454,15 +453,18 @@ impl TopK {
         // On long postings the matches are counted first, on their own (see `count`); on short
         // ones a second pass costs more than visiting every unit's documents in the walk.
         let long = postings >= self.seed_postings;
-        if long && self.exact && n > 0 {
-            self.count(open()?, alive);
-        }
-        let count_in_walk = !long;
-        if count_in_walk && self.exact && filters.is_empty() {
+        // Settled by the postings' lengths, the count needs no pass of its own.
+        if self.exact && filters.is_empty() {
             self.count_from_lengths(&units, reader);
         }
+        if long && self.exact && n > 0 {
+            let fresh = fresh(&units, &filters, open)?;
+            self.count(fresh, alive);
+        }
+        let count_in_walk = !long;
         if long {
-            self.seed(&units, open()?, alive);
+            let fresh = fresh(&units, &filters, open)?;
+            self.seed(&units, fresh, &ties, alive);
         } else if filters.is_empty() && !self.exact {
             self.seed_from_lists(&units, &ties, alive);
         }
@@ -475,6 +477,9 @@ impl TopK {
         // below[k], the sum of the bounds of order[..k].
         let mut bounds: Vec<Score> = vec![0.0; n];
         let mut order: Vec<usize> = (0..n).collect();
+        // The units by bound as sort keys (`by_bound`), and each unit's place in `order`.
+        let mut keys: Vec<u64> = Vec::with_capacity(n);
+        let mut place: Vec<usize> = vec![0; n];
         let mut below: Vec<Score> = vec![0.0; n + 1];
         // While `below` is built: the largest bound of each group in the prefix so far.
         let mut group_max: Vec<Score> = vec![0.0; ties.len()];
@@ -492,12 +497,34 @@ impl TopK {
             let window = next / size;
             let end = window.saturating_add(1).saturating_mul(size);
             let mut resume = end;
+            // The units with no document left in the window (bound 0, the smallest: widened
+            // bounds are positive) come first, in their order, as sorting would put them; only
+            // the others are sorted, as integers (the bound's total order, then the unit):
+            // comparing through `bounds` was a twentieth of a long question's search, and most
+            // of a long question's units have no document in a given window.
+            keys.clear();
+            let mut absent = 0;
             for (i, (_, u)) in units.iter().enumerate() {
-                bounds[i] = if docs[i] >= end { 0.0 } else { widen(u.bound_in(window as usize)) };
+                if docs[i] >= end {
+                    bounds[i] = 0.0;
+                    order[absent] = i;
+                    place[i] = absent;
+                    absent += 1;
+                } else {
+                    bounds[i] = widen(u.bound_in(window as usize));
+                    keys.push(by_bound(bounds[i], i));
+                }
             }
-            order.sort_unstable_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
+            keys.sort_unstable();
+            for (k, key) in keys.iter().enumerate() {
+                let i = *key as u32 as usize;
+                order[absent + k] = i;
+                place[i] = absent + k;
+            }
             group_max.fill(0.0);
-            for k in 0..n {
+            // What the absent units add: nothing (`group_growth` of a bound 0).
+            below[..=absent].fill(0.0);
+            for k in absent..n {
                 let i = order[k];
                 let group = units[i].0.0;
                 below[k + 1] = below[k] + group_growth(bounds[i], &mut group_max[group], ties[group]);
@@ -545,8 +572,7 @@ impl TopK {
                 let start = doc - doc % BLOCK;
                 let stop = start.saturating_add(BLOCK).min(end);
                 read.clear();
-                read.extend_from_slice(&order[first_visited..]);
-                read.sort_unstable();
+                read.extend((0..n).filter(|&i| place[i] >= first_visited));
                 // With every unit read, a document's partial score is its score; otherwise
                 // the units not read are asked about the candidates, which needs the scores
                 // of those read.
@@ -582,7 +608,10 @@ impl TopK {
                         group_best[at.0] = group_best[at.0].max(s);
                     }
                     let mut hopeless = false;
-                    for k in (0..first_visited).rev() {
+                    // The absent units (order[..absent]) cannot have the document: asking them
+                    // would only find it hopeless at the first of them if it is.
+                    let present = absent.min(first_visited);
+                    for k in (present..first_visited).rev() {
                         if threshold.is_some_and(|t| known + below[k + 1] <= t) {
                             hopeless = true;
                             break;
@@ -597,6 +626,9 @@ impl TopK {
                             matched.push((*at, s));
                             known += group_growth(s, &mut group_best[at.0], ties[at.0]);
                         }
+                    }
+                    if !hopeless && present > 0 && threshold.is_some_and(|t| known + below[present] <= t) {
+                        hopeless = true;
                     }
                     for ((group, _), _) in &matched {
                         group_best[*group] = 0.0;
@@ -641,6 +673,27 @@ impl TopK {
     }
 }
 
+/// Scorers of a segment's units from their first document, each with its (clause, position),
+/// and the filters: what counting and seeding read before the walk.
+type Fresh = (Vec<((usize, usize), UnitScorer)>, Vec<Box<dyn Scorer>>);
+
+/// Fresh scorers for the units not yet moved: copies of theirs when there are no filters
+/// (filters cannot be copied) and every unit is a term; otherwise `open` again. A copy costs
+/// a fifth of opening the postings again, and long questions needed two.
+fn fresh(
+    units: &[((usize, usize), Unit)],
+    filters: &[Box<dyn Scorer>],
+    open: &mut dyn FnMut() -> tantivy::Result<Opened>,
+) -> tantivy::Result<Fresh> {
+    if filters.is_empty()
+        && let Some(copies) = units.iter().map(|(at, u)| u.scorer.copy().map(|s| (*at, s))).collect::<Option<Vec<_>>>()
+    {
+        return Ok((copies, Vec::new()));
+    }
+    let (groups, filters) = open()?;
+    Ok((flatten(groups).into_iter().map(|(at, u)| (at, u.scorer)).collect(), filters))
+}
+
 /// (document, (group, position), score on the lists) for each document of each unit's cached
 /// best-documents list, ordered by document only: `combine` puts each document's entries in
 /// clause order.
@@ -651,8 +704,21 @@ fn listed_by_doc(units: &[((usize, usize), Unit)]) -> Vec<(DocId, Scored)> {
             listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
         }
     }
-    listed.sort_unstable_by_key(|&(doc, _)| doc);
-    listed
+    // Sorted as integers (document, then entry), and the entries moved once: sorting the
+    // entries themselves by a key cost more than the seeding it serves.
+    let mut keys: Vec<u64> = listed.iter().enumerate().map(|(e, &(doc, _))| u64::from(doc) << 32 | e as u64).collect();
+    keys.sort_unstable();
+    keys.iter().map(|&key| listed[key as u32 as usize]).collect()
+}
+
+/// A sort key for unit `unit` of bound `bound`: ascending keys are bounds in
+/// [`f32::total_cmp`]'s order, units in their order at equal bounds.
+fn by_bound(bound: Score, unit: usize) -> u64 {
+    let bits = bound.to_bits() as i32;
+    // As `total_cmp`: negative values' other bits flipped, then the sign bit, so that the
+    // order of the integers is the total order of the floats.
+    let ordered = (bits ^ ((((bits >> 31) as u32) >> 1) as i32)) as u32 ^ 0x8000_0000;
+    u64::from(ordered) << 32 | unit as u64
 }
 
 #[cfg(test)]

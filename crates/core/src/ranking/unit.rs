@@ -90,6 +90,14 @@ impl UnitScorer {
             UnitScorer::Other(_) => None,
         }
     }
+
+    /// A copy at the same place in the postings (a term's; `None` for a phrase).
+    pub fn copy(&self) -> Option<UnitScorer> {
+        match self {
+            UnitScorer::Term(s) => Some(UnitScorer::Term(s.clone())),
+            UnitScorer::Other(_) => None,
+        }
+    }
 }
 
 /// A segment's clauses and filters, as [`TopK::collect_segment`](super::TopK::collect_segment)'s `open` makes them.

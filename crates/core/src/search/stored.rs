@@ -18,8 +18,10 @@ use crate::content::Audience;
 use crate::error::Result;
 use crate::index::schema::Fields;
 
-/// How many documents' stored fields are kept decoded.
-pub const STORED_DOCS: usize = 4096;
+/// How many documents' stored fields are kept decoded. The 1,000 wiki-qa questions' first ten
+/// hits are 6,436 distinct pages: with 4,096 kept, most hits were read from the store and their
+/// body normalized again (2.47M → 2.14M instructions per search at 8,192).
+pub const STORED_DOCS: usize = 8192;
 
 /// The stored fields of an index document, decoded.
 #[derive(Debug)]

@@ -222,9 +222,11 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
         let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
         for count_exactly in [1, 50, total.saturating_sub(1).max(1), total, total + 1, 100_000] {
-            for limit in [1, 10, 40] {
+            // Short walks (counted in the walk, seeded from the lists) and long ones (counted
+            // and seeded ahead of the walk, with copies of its scorers).
+            for (limit, seeding) in [1, 10, 40].into_iter().flat_map(|l| [(l, u64::MAX), (l, 0)]) {
                 let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
-                let mut top = TopK::new(limit, count_exactly).seeding_from(u64::MAX);
+                let mut top = TopK::new(limit, count_exactly).seeding_from(seeding);
                 for (ord, reader) in searcher.segment_readers().iter().enumerate() {
                     let mut open = || {
                         let mut fields = SegmentFields::new(reader);
@@ -234,10 +236,20 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
                     top.collect_segment(ord as u32, &mut open, reader).unwrap();
                 }
                 let found = top.finish(0);
-                assert_eq!(found.top, expected, "{words:?} limit {limit} counting {count_exactly}");
+                assert_eq!(found.top, expected, "{words:?} limit {limit} counting {count_exactly} seeding {seeding}");
                 assert_eq!(found.total, total.min(count_exactly), "{words:?} counting {count_exactly}");
                 assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
             }
         }
     }
+}
+
+#[test]
+fn bound_keys_sort_as_total_cmp() {
+    let values: Vec<Score> = vec![0.0, -0.0, 1e-6, 1.0, 0.5, 3.25, -2.0, Score::INFINITY, Score::NEG_INFINITY, Score::MIN_POSITIVE, 1.0, 7.5e3];
+    let mut by_keys: Vec<usize> = (0..values.len()).collect();
+    by_keys.sort_by_key(|&i| super::by_bound(values[i], i));
+    let mut by_floats: Vec<usize> = (0..values.len()).collect();
+    by_floats.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    assert_eq!(by_keys, by_floats);
 }
