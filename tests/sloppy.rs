@@ -271,3 +271,15 @@ fn a_word_written_in_kanji_is_not_corrected_by_its_reading() {
     );
     assert_first("服のサウズが小さかった 返品", &["returns/own-reason", "returns/exchange"]);
 }
+
+/// Cause 3: in a question without kanji, the analyzer's own reading of kana where the lexicon
+/// heard a word (きどう: 起動) is a worse guess at the same kana (き|どう): its fragments are not
+/// searched as words, or ドウ and ゴ match every page that writes them.
+#[test]
+fn kana_the_lexicon_heard_as_a_word_are_not_also_searched_in_pieces() {
+    for (query, piece, expected) in [("あぷり きどうしない", "ドウ", "app/wont-start"), ("でんわばんごう へんこう", "ゴ", "account/change-profile")] {
+        let words = matches(query, "word", 5);
+        assert!(!words.iter().any(|(_, t)| t == piece), "{query}: {piece} searched as a word: {words:?}");
+        assert_first(query, &[expected]);
+    }
+}

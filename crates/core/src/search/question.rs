@@ -137,6 +137,15 @@ impl Question {
         })
     }
 
+    /// Whether the bytes `from..to` of the original question overlap a word heard in a run of
+    /// kana without being that word: the analyzer's own guess at the same kana (がんませんのたんい
+    /// heard as γ線 + 単位, read by the analyzer as がん|ませ|ん|の|たん|い), a worse reading of
+    /// it.
+    pub fn cuts_heard_words(&self, from: usize, to: usize) -> bool {
+        let original = |r: &std::ops::Range<usize>| self.normalized.original_range(r.start, r.end);
+        self.kana_runs.iter().flat_map(|run| run.places.iter().flatten()).map(original).any(|(a, b)| from < b && a < to && (from, to) != (a, b))
+    }
+
     /// Whether the question has no kanji: kana, perhaps with letters and digits
     /// (`Android9 あぷり つかえない`). Its words are heard rather than read.
     pub fn is_without_kanji(&self) -> bool {
