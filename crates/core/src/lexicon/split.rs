@@ -3,11 +3,11 @@
 
 use super::compounds::MIN_COMPOUND_CHARS;
 use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
-use crate::analysis::{KanaToken, KanaTokenKind};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
     SLIPPED_READING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS,
 };
+use crate::analysis::{KanaToken, KanaTokenKind};
 
 /// What each stretch of a typed run may be, looked up once for both splits ([`Lexicon::split`]).
 pub(super) struct Stretches {

@@ -75,11 +75,16 @@ impl Question {
                     Some(start) if written => may_be_heard_apart(&normalized, &morphemes, start..start + typed.len()),
                     _ => true,
                 };
-                for (span, r) in if heard { {
-                    // IPADIC's reading of the hiragana ([`Analyzer::kana_grammar`]); katakana are names.
-                    let grammar = if kana.chars().any(|c| matches!(c, 'ぁ'..='ゖ')) { analyzer.kana_grammar(&kana::to_katakana(&kana)) } else { Vec::new() };
-                    lexicon.recognize_typed(&kana, &grammar)
-                } } else { Vec::new() } {
+                // With IPADIC's reading of the hiragana ([`Analyzer::kana_grammar`]); katakana
+                // are names.
+                let recognized = if !heard {
+                    Vec::new()
+                } else if kana.chars().any(|c| matches!(c, 'ぁ'..='ゖ')) {
+                    lexicon.recognize_typed(&kana, &analyzer.kana_grammar(&kana::to_katakana(&kana)))
+                } else {
+                    lexicon.recognize_typed(&kana, &[])
+                };
+                for (span, r) in recognized {
                     let place = bytes.get(span.start).zip(bytes.get(span.end)).map(|(&from, &to)| from..to);
                     if written && place.as_ref().is_some_and(|p| !heard_apart(&normalized, &morphemes, p.clone())) {
                         continue;
