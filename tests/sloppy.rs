@@ -132,6 +132,9 @@ fn one_kana_slip_is_corrected() {
     // Three katakana one slip away from a corpus word, inside a longer run.
     assert_first("クーポンゴード入れたらエラーになって割引されないんですけど", &["points/coupon-not-working"]);
     assert_first("キフトカード 返品できる？", &["returns/non-returnable"]);
+    // Three kana of hiragana with the voicing mark left off (でんわ), and ゔ for う.
+    assert_first("てんわ なんじまで", &["contact/phone-hours"]);
+    assert_first("りょゔしゅうしょ", &["orders/receipt"]);
 }
 
 /// A spoken ending typed in hiragana (〜したいんだけど) is grammar, not the word イン.

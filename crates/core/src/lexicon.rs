@@ -37,6 +37,9 @@ const SURE_READING_CHARS: usize = 3;
 /// What a word read with one kana slipped costs in a split (an exact word costs 1, a kana
 /// nothing explains 10).
 const SLIPPED_WORD_COST: u32 = 4 * PIECE_COST;
+/// What a word read with its voicing slipped costs (でんわ typed てんわ): less than a two-kana
+/// word and a particle (テン|ワ), which explain the same kana.
+const VOICING_SLIP_COST: u32 = 2 * PIECE_COST;
 /// What a piece costs in a split: a particle or a word of three kana or more one piece, a
 /// two-kana word two, a kana nothing explains ten. A word also costs its rarity
 /// ([`Lexicon::rarity`], at most [`MAX_RARITY`]).
@@ -54,6 +57,9 @@ const MAX_RARITY: u32 = 8;
 /// stretch of hiragana is one slip away from some corpus word (いぬつれて). A katakana run is
 /// loanwords, where three kana (ホタン for ボタン) are already a word.
 const SLIPPED_READING_CHARS: usize = 4;
+/// Three kana of hiragana are looked for with their voicing slipped only (てんわ for でんわ,
+/// しがた for しかた): a vowel moved is one slip from too many words.
+const SLIPPED_VOICING_CHARS: usize = 3;
 const SLIPPED_KATAKANA_CHARS: usize = 3;
 /// Longest reading tried when splitting a typed run.
 const MAX_READING_CHARS: usize = 12;
@@ -345,10 +351,15 @@ impl Lexicon {
     /// one slip away is offered, the one the corpus uses most first, as words read alike are
     /// (ホタン: 負担 or ボタン): the rest of the question chooses.
     fn lookup_slipped(&self, reading: &[char]) -> Option<Recognized> {
+        self.lookup_slipped_by(reading, kana::slips)
+    }
+
+    /// [`Lexicon::lookup_slipped`] with the slips `slips` offers for each kana.
+    fn lookup_slipped_by(&self, reading: &[char], slips: fn(char) -> Vec<char>) -> Option<Recognized> {
         let mut typed: Vec<char> = reading.to_vec();
         let mut found: Vec<(u32, String)> = Vec::new();
         for at in 0..reading.len() {
-            for slip in kana::slips(reading[at]) {
+            for slip in slips(reading[at]) {
                 typed[at] = slip;
                 let candidate: String = typed.iter().collect();
                 if self.readings.contains_key(&candidate) {

@@ -32,14 +32,33 @@ const VOICING: &[&[usize]] = &[&[1, 2], &[3, 4], &[5, 6], &[8, 9, 10]];
 /// consonant (カ → キ), or the voicing added or dropped (カ → ガ, ピ → ヒ). Small kana and
 /// ン, ー are left alone.
 pub fn slips(c: char) -> Vec<char> {
-    let Some((row, at)) = ROWS.iter().enumerate().find_map(|(r, chars)| chars.chars().position(|x| x == c).map(|at| (r, at))) else {
-        return Vec::new();
+    let Some((row, _)) = row_of(c) else {
+        // ヴ is ウ with the voicing mark a finger added (りょゔしゅうしょ).
+        return if c == 'ヴ' { vec!['ウ'] } else { Vec::new() };
     };
     let mut out: Vec<char> = ROWS[row].chars().filter(|&x| x != c).collect();
-    for group in VOICING.iter().filter(|g| g.contains(&row)) {
-        out.extend(group.iter().filter(|&&r| r != row).filter_map(|&r| ROWS[r].chars().nth(at)));
-    }
+    out.extend(voicing_slips(c));
     out
+}
+
+/// The katakana `c` becomes when its voicing is added or dropped (カ → ガ, ピ → ヒ, ビ, ヴ → ウ):
+/// the slips [`slips`] offers that keep its vowel.
+pub fn voicing_slips(c: char) -> Vec<char> {
+    if c == 'ヴ' {
+        return vec!['ウ'];
+    }
+    let Some((row, at)) = row_of(c) else {
+        return Vec::new();
+    };
+    VOICING
+        .iter()
+        .filter(|g| g.contains(&row))
+        .flat_map(|group| group.iter().filter(|&&r| r != row).filter_map(|&r| ROWS[r].chars().nth(at)))
+        .collect()
+}
+
+fn row_of(c: char) -> Option<(usize, usize)> {
+    ROWS.iter().enumerate().find_map(|(r, chars)| chars.chars().position(|x| x == c).map(|at| (r, at)))
 }
 
 /// Whether `c` is a kanji (CJK ideographs, extension A, and the iteration mark 々).

@@ -5,9 +5,9 @@ use super::compounds::MIN_COMPOUND_CHARS;
 use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
-    SLIPPED_READING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS,
+    SLIPPED_READING_CHARS, SLIPPED_VOICING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS, VOICING_SLIP_COST,
 };
-use crate::analysis::{KanaToken, KanaTokenKind};
+use crate::analysis::{KanaToken, KanaTokenKind, kana};
 
 /// What each stretch of a typed run may be, looked up once for both splits ([`Lexicon::split`]).
 pub(super) struct Stretches {
@@ -30,7 +30,8 @@ struct Stretch {
     /// The rarity of the nouns the corpus writes side by side read so ([`compounds`]), taken
     /// as one word.
     compound: Option<u32>,
-    /// The words read with one slip, looked up the first time the split with slips needs them.
+    /// The words read with one slip and what taking them costs, looked up the first time the
+    /// split with slips needs them.
     slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
     /// Whether IPADIC reads a word of its own here ([`KanaTokenKind::Word`]): a two-kana word
     /// there is as sure as a longer one.
@@ -38,6 +39,9 @@ struct Stretch {
     /// What a word here costs more: it goes against IPADIC's reading of the run
     /// ([`GRAMMAR_COST`](super::GRAMMAR_COST)).
     against: u32,
+    /// Whether a whole particle or ending IPADIC reads is inside this stretch: a word read
+    /// with a slip here would take it in (の|かし|は is not 逃し + は).
+    takes_in_grammar: bool,
 }
 
 impl Stretches {
@@ -80,7 +84,8 @@ impl Lexicon {
                     .flatten();
                 let read_so = grammar.iter().any(|t| t.kind == KanaTokenKind::Word && t.span == here);
                 let against = if word_may && against_grammar(&here, grammar) { super::GRAMMAR_COST } else { 0 };
-                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against, read_so });
+                let takes_in_grammar = grammar.iter().any(|t| t.kind == KanaTokenKind::Grammar && here.start <= t.span.start && t.span.end <= here.end);
+                table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against, read_so, takes_in_grammar });
             }
         }
         Stretches { chars: chars.to_vec(), katakana: katakana.to_vec(), table }
@@ -91,13 +96,20 @@ impl Lexicon {
         let s = stretches.at(i, len);
         s.slipped
             .get_or_init(|| {
-                let min = if stretches.katakana[i..i + len].iter().all(|&k| k) { SLIPPED_KATAKANA_CHARS } else { SLIPPED_READING_CHARS };
-                if len < min {
+                let katakana = stretches.katakana[i..i + len].iter().all(|&k| k);
+                let typed = &stretches.chars[i..i + len];
+                let script = |r: Recognized| if s.script { r.katakana_only() } else { Some(r) };
+                // Three kana of hiragana are looked for with their voicing slipped only, and
+                // such a word costs less than the two-kana word and particle it replaces.
+                let (cost, r) = if len >= SLIPPED_READING_CHARS || (katakana && len >= SLIPPED_KATAKANA_CHARS) {
+                    (SLIPPED_WORD_COST, script(self.lookup_slipped(typed)?)?)
+                } else if len >= SLIPPED_VOICING_CHARS {
+                    (VOICING_SLIP_COST, script(self.lookup_slipped_by(typed, kana::voicing_slips)?)?)
+                } else {
                     return None;
-                }
-                let r = self.lookup_slipped(&stretches.chars[i..i + len])?;
-                let r = if s.script { r.katakana_only()? } else { r };
-                Some((self.rarity(&r.reading), r))
+                };
+                let grammar = if s.takes_in_grammar { super::GRAMMAR_COST } else { 0 };
+                Some((cost + grammar + self.rarity(&r.reading), r))
             })
             .as_ref()
     }
@@ -148,8 +160,8 @@ impl Lexicon {
                             (SHORT, 2 * PIECE_COST)
                         };
                         offer(&mut best, i + len, next, cost + extra + rarity + stretch.against, (i, state), Some(EXACT));
-                    } else if slips && let Some((rarity, _)) = self.slipped(stretches, (i, len)) {
-                        offer(&mut best, i + len, EXPLAINS, cost + SLIPPED_WORD_COST + rarity + stretch.against, (i, state), Some(SLIPPED));
+                    } else if slips && let Some((slipped, _)) = self.slipped(stretches, (i, len)) {
+                        offer(&mut best, i + len, EXPLAINS, cost + slipped + stretch.against, (i, state), Some(SLIPPED));
                     }
                     // After the word read the same way, which wins a tie: 種類 is one word, not 手 + 類.
                     if let Some(rarity) = stretch.compound {

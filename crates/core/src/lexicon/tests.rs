@@ -425,3 +425,27 @@ fn a_two_kana_word_ipadic_also_reads_is_heard() {
     assert!(!heard(&[]).contains(&"方".to_string()), "a two-kana guess alone: {:?}", heard(&[]));
     assert!(heard(&analyzer.kana_grammar("タマリカタ")).contains(&"方".to_string()), "{:?}", heard(&analyzer.kana_grammar("タマリカタ")));
 }
+
+#[test]
+fn three_hiragana_are_read_with_their_voicing_slipped() {
+    let l = lexicon_of(&[("デンワ", "電話"), ("テン", "点"), ("リョウシュウショ", "領収書"), ("ジュウショ", "住所")]);
+    let heard = |typed: &str| -> Vec<String> { l.recognize_typed(typed, &[]).into_iter().map(|(_, r)| r.word).collect() };
+    assert_eq!(heard("てんわ"), ["電話"], "でんわ without its voicing mark, not 点 + わ");
+    assert_eq!(heard("りょゔしゅうしょ"), ["領収書"], "ゔ for う");
+    assert!(!heard("てんし").contains(&"電話".to_string()), "a vowel moved in three kana is not a slip taken: {:?}", heard("てんし"));
+}
+
+#[test]
+fn a_slipped_word_does_not_take_in_a_particle_ipadic_reads() {
+    let analyzer = crate::analysis::tests::analyzer();
+    // 逃す is a common word here, 歌詞 a rare one: the rarity alone would choose 逃し.
+    let pages = [
+        page("lyrics", "歌詞", "この歌の歌詞は方言で書かれています。"),
+        page("miss", "逃す", "機会を逃しました。好機を逃し、終電を逃し、魚を逃しました。見逃し配信もあります。"),
+    ];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    let run = "のかしはどのほうげんでかかれていますか";
+    let grammar = analyzer.kana_grammar(&kana::to_katakana(run));
+    let heard: Vec<String> = lexicon.recognize_typed(run, &grammar).into_iter().map(|(_, r)| r.word).collect();
+    assert!(heard.contains(&"歌詞".to_string()) && !heard.iter().any(|w| w.starts_with('逃')), "の|かし|は, not 逃し: {heard:?}");
+}
