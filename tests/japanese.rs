@@ -35,6 +35,8 @@ fn corpus() -> &'static Path {
         page(&c, "green", "グリーンの限定色", "グリーンの限定色は数量限定です。");
         page(&c, "campaign", "春のｷｬﾝﾍﾟｰﾝについて", "春のｷｬﾝﾍﾟｰﾝは4月末までです。");
         page(&c, "password", "パスワードの変更", "マイページでパスワードを変更できます。");
+        page(&c, "boer", "ボーア戦争の始まり", "ボーア戦争は南アフリカで起きました。");
+        page(&c, "bellboy", "ホテルのボーイ", "ボーイが荷物を部屋まで運びます。ボーイへのチップは不要です。戦争の前から続くホテルです。");
         fs::write(
             c.join("manual.md"),
             "---\ntitle: 電話応対マニュアル\ncategory: manual\naudience: internal\n---\n前置き。\n\n## 保留のしかた\n\n保留は一回二分までです。\n\n## 転送のしかた\n\n転送先の担当者名を伝えます。\n\n## 折り返し電話\n\n折り返しの時刻を約束します。\n",
@@ -179,4 +181,12 @@ fn general_synonyms_from_sudachis_dictionary_reach_the_corpus_words() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("sudachi.json:1:"), "{}", stderr(&out));
     assert_eq!(found("クローズ").first().map(String::as_str), Some("hours"));
+}
+
+/// A katakana name typed one kana off (ボーイ for ボーア) is itself a word the pages have; the
+/// noun it stands beside tells which is meant: the pages write ボーア戦争, never ボーイ戦争.
+#[test]
+fn a_name_slipped_into_another_name_is_told_by_the_noun_beside_it() {
+    assert_eq!(top("ボーイ戦争"), "boer");
+    assert_eq!(top("ボーイのチップ"), "bellboy", "no noun the pages write beside ボーア");
 }

@@ -405,6 +405,16 @@ impl Lexicon {
         })
     }
 
+    /// Whether the corpus writes these nouns side by side, in this order, more than any other
+    /// way of writing their readings: each part is (reading, term) ([`compounds`]).
+    pub fn written_together(&self, parts: &[(&str, &str)]) -> bool {
+        let reading: String = parts.iter().map(|(r, _)| *r).collect();
+        self.compounds.get(reading.as_str()).is_some_and(|c| {
+            let written: Vec<(usize, &str)> = c.parts().collect();
+            written.len() == parts.len() && written.iter().zip(parts).all(|((n, term), (r, t))| *n == r.chars().count() && term == t)
+        })
+    }
+
     /// The katakana corpus words one kana slip away from the katakana word `word` (ボーア for
     /// ボーイ), the most used first.
     pub fn slipped_words(&self, word: &str) -> Vec<String> {

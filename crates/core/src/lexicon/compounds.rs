@@ -59,9 +59,10 @@ pub(super) struct Chain {
 impl Chain {
     /// Take the next morpheme of the text; count the compounds that end with it.
     pub fn push(&mut self, m: &Morpheme, counts: &mut CompoundCounts) {
+        // Katakana nouns join too (ボーア戦争): a name the corpus writes beside a noun.
         let joins = m.content
             && matches!(m.pos.as_str(), "名詞" | "接頭詞")
-            && m.surface.chars().any(kana::is_kanji)
+            && (m.surface.chars().any(kana::is_kanji) || (kana::is_katakana_word(&m.surface) && m.surface.chars().count() >= 2))
             && kana::is_kana(&m.reading);
         if !joins {
             self.nouns.clear();

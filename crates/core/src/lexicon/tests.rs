@@ -449,3 +449,13 @@ fn a_slipped_word_does_not_take_in_a_particle_ipadic_reads() {
     let heard: Vec<String> = lexicon.recognize_typed(run, &grammar).into_iter().map(|(_, r)| r.word).collect();
     assert!(heard.contains(&"歌詞".to_string()) && !heard.iter().any(|w| w.starts_with('逃')), "の|かし|は, not 逃し: {heard:?}");
 }
+
+#[test]
+fn katakana_nouns_written_beside_a_noun_are_a_compound() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [page("boer", "ボーア戦争", "ボーア戦争は南アフリカで起きました。")];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    assert!(lexicon.written_together(&[("ボーア", "ボーア"), ("センソウ", "戦争")]));
+    assert!(!lexicon.written_together(&[("ボーイ", "ボーイ"), ("センソウ", "戦争")]));
+    assert!(!lexicon.written_together(&[("センソウ", "戦争"), ("ボーア", "ボーア")]), "in the order written");
+}

@@ -75,6 +75,22 @@ impl Sources<'_> {
         }
     }
 
+    /// Whether the corpus writes `near` beside a noun that `typed` stands beside in the question,
+    /// and never `typed` there: ボーア戦争 for ボーイ戦争.
+    fn written_beside(&self, question: &Question, typed: &str, near: &str) -> bool {
+        let morphemes = &question.morphemes;
+        morphemes.iter().enumerate().filter(|(_, m)| m.term == typed).any(|(i, m)| {
+            let noun = |n: &&crate::analysis::Morpheme| n.content && n.pos == "名詞" && crate::analysis::kana::is_kana(&n.reading);
+            let before = i.checked_sub(1).and_then(|j| morphemes.get(j)).filter(|p| p.end == m.start).filter(noun);
+            let after = morphemes.get(i + 1).filter(|n| n.start == m.end).filter(noun);
+            let together = |word: &str, reading: &str| {
+                before.is_some_and(|p| self.lexicon.written_together(&[(&p.reading, &p.term), (reading, word)]))
+                    || after.is_some_and(|n| self.lexicon.written_together(&[(reading, word), (&n.reading, &n.term)]))
+            };
+            together(near, near) && !together(typed, &m.reading)
+        })
+    }
+
     /// Corpus words for the kana words of the question that no page has, read one slip away
     /// (ボイント → ポイント, かいやぬ → 解約): what a customer who mistyped one kana meant. Looked
     /// for only once the question's own words are weighed, for those the index does not know.
@@ -135,7 +151,9 @@ impl Sources<'_> {
             ));
         }
         // A katakana name a page has may still be another name with one kana slipped
-        // (ボーイ戦争 for ボーア戦争): its neighbours count, far below the name as typed.
+        // (ボーイ戦争 for ボーア戦争): its neighbours count, far below the name as typed, unless
+        // the corpus writes the neighbour beside the noun the name stands beside in the
+        // question (ボーア戦争, never ボーイ戦争): then the slip is the name meant.
         if self.weights.slipped_name > 0.0 {
             let known: Vec<String> = weighed
                 .iter()
@@ -147,7 +165,8 @@ impl Sources<'_> {
                     if is_word(&near) || out.iter().any(|e| e.text == near) {
                         continue;
                     }
-                    out.push(self.word("corrected", &near, Some(typed.clone()), self.weights.slipped_name));
+                    let weight = if self.written_beside(question, &typed, &near) { 1.0 } else { self.weights.slipped_name };
+                    out.push(self.word("corrected", &near, Some(typed.clone()), weight));
                 }
             }
         }
