@@ -253,3 +253,34 @@ fn bound_keys_sort_as_total_cmp() {
     by_floats.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
     assert_eq!(by_keys, by_floats);
 }
+
+/// Walks reuse the thread's block (`Block::take`): each gives it back with no document left in
+/// it, so the next walk, whatever the last one read, finds the same hits as on a new block.
+#[test]
+fn walks_give_their_block_back_empty() {
+    let Corpus { index, title, body, .. } = corpus();
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let search = |words: &[&str], limit: usize| {
+        let weights: Vec<_> = words.iter().map(|w| clause(title, body, w, &windows).bounded_weight(scoring).unwrap()).collect();
+        let mut top = TopK::new(limit, 10);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut open = || {
+                let mut fields = SegmentFields::new(reader);
+                let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+                Ok((clauses, Vec::new()))
+            };
+            top.collect_segment(ord as u32, &mut open, reader).unwrap();
+        }
+        top.finish(0)
+    };
+    let first = search(&["plum", "fig", "beta"], 7);
+    for words in [&["alpha", "kiwi"][..], &["delta", "pear", "lime"], &["gamma"]] {
+        search(words, 20);
+        let block = Block::take();
+        assert!(block.marked().next().is_none(), "{words:?} left documents in the block");
+        block.give_back();
+        assert_eq!(search(&["plum", "fig", "beta"], 7), first, "after {words:?}");
+    }
+}
