@@ -123,7 +123,7 @@ impl BoundedWeight {
                     FieldWeight::Term(w) => {
                         let walked = w.walked(fields)?;
                         Unit {
-                            scorer: match w.term_scorer(fields, 1.0)? {
+                            scorer: match w.term_scorer_from(walked.as_ref(), fields, 1.0)? {
                                 Some(scorer) => UnitScorer::Term(scorer),
                                 None => UnitScorer::Other(Box::new(EmptyScorer)),
                             },
