@@ -284,3 +284,47 @@ fn walks_give_their_block_back_empty() {
         assert_eq!(search(&["plum", "fig", "beta"], 7), first, "after {words:?}");
     }
 }
+
+/// The floor seeded from the lists is the k-th best of the listed documents' bounds, each
+/// the clause-by-clause combination of its entries, however the entries are gathered; one
+/// seeding after another on the same thread (which keeps the chains' heads) too.
+#[test]
+fn the_floor_from_the_lists_is_the_kth_bound_of_the_listed_documents() {
+    let Corpus { index, title, body, .. } = corpus();
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let queries: [&[&str]; 4] = [&["alpha", "kiwi", "pear"], &["beta", "gamma", "plum", "fig"], &["lime"], &["delta", "kiwi"]];
+    let mut seeded = 0;
+    for round in 0..2 {
+        for words in queries {
+            let weights: Vec<_> = words.iter().map(|w| clause(title, body, w, &windows).bounded_weight(scoring).unwrap()).collect();
+            for reader in searcher.segment_readers() {
+                let groups = weights.iter().map(|w| w.group(&mut SegmentFields::new(reader)).unwrap()).collect::<Vec<_>>();
+                let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+                let units = flatten(groups);
+                // By document, in a map: each document's entries in clause order.
+                let mut by_doc: std::collections::BTreeMap<DocId, Vec<Scored>> = Default::default();
+                for (at, u) in &units {
+                    for &(doc, share) in u.top.as_deref().unwrap_or(&[]) {
+                        by_doc.entry(doc).or_default().push((*at, u.max * share));
+                    }
+                }
+                let mut bounds: Vec<Score> = by_doc.into_values().map(|mut matched| combine(&mut matched, &ties)).collect();
+                bounds.sort_by(|a, b| b.total_cmp(a));
+                for k in [1, 3, 10, 40] {
+                    let mut top = TopK::new(k, 10);
+                    top.seed_from_lists(&units, &ties, None);
+                    match bounds.get(k - 1) {
+                        Some(&kth) => {
+                            assert_eq!(top.floor.to_bits(), (kth - kth * 1e-4).to_bits(), "{words:?} k {k} round {round}");
+                            seeded += 1;
+                        }
+                        None => assert_eq!(top.floor, Score::NEG_INFINITY, "{words:?} k {k}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(seeded > 20, "{seeded}");
+}
