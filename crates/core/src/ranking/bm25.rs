@@ -155,6 +155,12 @@ impl Bm25TermWeight {
 }
 
 impl Bm25TermWeight {
+    /// Whether the term was looked up in the segment and is not there.
+    pub(crate) fn absent_from(&self, reader: &SegmentReader) -> bool {
+        let segment = reader.segment_id();
+        matches!(self.found.iter().find(|(id, _)| *id == segment), Some((_, None)))
+    }
+
     /// [`Bm25TermWeight::term_scorer`], from a copy of the postings `walked` kept as opened
     /// (the same scorer, at the same first document) when the term was walked on this segment.
     pub(crate) fn term_scorer_from(

@@ -328,3 +328,52 @@ fn the_floor_from_the_lists_is_the_kth_bound_of_the_listed_documents() {
     }
     assert!(seeded > 20, "{seeded}");
 }
+
+/// A term absent from a segment makes no unit there (the clause keeps the units of its other
+/// fields, in order), and the walk finds what exhaustive scoring finds in every segment.
+#[test]
+fn terms_absent_from_a_segment_make_no_unit_there() {
+    let mut schema = Schema::builder();
+    let title = schema.add_text_field("title", TEXT);
+    let body = schema.add_text_field("body", TEXT);
+    let index = Index::create_in_ram(schema.build());
+    let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    // Two segments: "kiwi" only in the second's bodies, "fig" only in the first's titles.
+    for i in 0..300 {
+        let text = if i % 3 == 0 { "apple pear" } else { "pear" };
+        writer.add_document(doc!(title => if i % 7 == 0 { "fig" } else { "plum" }, body => text)).unwrap();
+    }
+    writer.commit().unwrap();
+    for i in 0..300 {
+        let text = if i % 5 == 0 { "apple kiwi kiwi" } else if i % 2 == 0 { "kiwi pear" } else { "apple" };
+        writer.add_document(doc!(title => "plum", body => text)).unwrap();
+    }
+    writer.commit().unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    assert_eq!(searcher.segment_readers().len(), 2);
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let words = ["kiwi", "fig", "apple", "pear", "plum"];
+    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
+    let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
+    let [first, second] = searcher.segment_readers() else { unreachable!() };
+    let units = |reader| weights.iter().map(|w| w.group(&mut SegmentFields::new(reader)).unwrap().units.len()).collect::<Vec<_>>();
+    // kiwi, fig, apple, pear, plum: a unit per field (title, body) where the segment has the
+    // word (the segments in either order).
+    let mut found = [units(first), units(second)];
+    found.sort();
+    assert_eq!(found, [vec![0, 1, 1, 1, 1], vec![1, 0, 1, 1, 1]]);
+    let query = BooleanQuery::new(dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect());
+    for limit in [1, 10, 100] {
+        let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
+        let mut top = TopK::new(limit, 50);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut open = || {
+                let mut fields = SegmentFields::new(reader);
+                Ok((weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?, Vec::new()))
+            };
+            top.collect_segment(ord as u32, &mut open, reader).unwrap();
+        }
+        assert_eq!(top.finish(0).top, expected, "limit {limit}");
+    }
+}
