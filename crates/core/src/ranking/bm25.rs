@@ -155,6 +155,30 @@ impl Bm25TermWeight {
 }
 
 impl Bm25TermWeight {
+    /// Whether the term was looked up in the segment and is not there.
+    pub(crate) fn absent_from(&self, reader: &SegmentReader) -> bool {
+        let segment = reader.segment_id();
+        matches!(self.found.iter().find(|(id, _)| *id == segment), Some((_, None)))
+    }
+
+    /// [`Bm25TermWeight::term_scorer`], from a copy of the postings `walked` kept as opened
+    /// (the same scorer, at the same first document) when the term was walked on this segment.
+    pub(crate) fn term_scorer_from(
+        &self,
+        walked: Option<&Walked>,
+        fields: &mut SegmentFields<'_>,
+        boost: Score,
+    ) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
+        let Some(walked) = walked else { return self.term_scorer(fields, boost) };
+        let (_, fieldnorms) = fields.open(self.term.field())?;
+        Ok(Some(Box::new(Bm25TermScorer {
+            postings: SegmentPostings::clone(&walked.start),
+            fieldnorms: fieldnorms.clone(),
+            weight: self.weight * boost,
+            norms: self.norms.clone(),
+        })))
+    }
+
     /// The term's window bounds and best documents in the segment, from the cache or by
     /// walking the postings once.
     pub(crate) fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Walked>> {
@@ -171,6 +195,7 @@ impl Bm25TermWeight {
         }
         let (index, fieldnorms) = fields.open(self.term.field())?;
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+        let start = Arc::new(postings.clone());
         let size = window(reader.max_doc());
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
         // The best documents so far; `lowest` is the smallest share among them once full.
@@ -198,7 +223,7 @@ impl Bm25TermWeight {
             }
             doc = postings.advance();
         }
-        let walked = Walked { shares: shares.into(), top: top.into() };
+        let walked = Walked { shares: shares.into(), top: top.into(), start };
         if let Ok(mut list) = kept.lock()
             && known(&list).is_none()
         {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use lru::LruCache;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
-use tantivy::postings::TermInfo;
+use tantivy::postings::{SegmentPostings, TermInfo};
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
@@ -110,6 +110,11 @@ pub struct Walked {
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
     pub top: Arc<[(DocId, Score)]>,
+    /// The postings as opened, at their first document with their first block decoded: a
+    /// term's scorer starts from a copy of them. Opening the postings (the term's slice of the
+    /// postings file, its first block decoded, and the result moved three times) cost about
+    /// three times the copy, and a long question opens some eighty terms' postings.
+    pub(crate) start: Arc<SegmentPostings>,
 }
 
 /// How many of a term's best documents [`Walked::top`] keeps. Sixteen seed as well as 32

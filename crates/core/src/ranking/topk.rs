@@ -344,7 +344,7 @@ impl TopK {
         let mut group_best: Vec<Score> = vec![0.0; ties.len()];
         // The units a block reads, ascending.
         let mut read: Vec<usize> = Vec::with_capacity(n);
-        let mut block = Block::new();
+        let mut block = Block::take();
 
         loop {
             let next = docs.iter().copied().min().unwrap_or(TERMINATED);
@@ -506,6 +506,7 @@ impl TopK {
                 }
             }
         }
+        block.give_back();
         Ok(())
     }
 

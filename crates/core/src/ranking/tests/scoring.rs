@@ -142,3 +142,47 @@ fn a_phrase_never_scores_above_its_bound_and_the_bound_is_near() {
     let group = weight.group(&mut SegmentFields::new(reader)).unwrap();
     assert_eq!(group.units[0].max, max);
 }
+
+/// A term's scorer made from the postings its walk kept (`Walked::start`) reads the same
+/// documents with the same scores as one that opens the postings, search after search: the
+/// kept postings stay at their first document whatever the copies made from them read.
+#[test]
+fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
+    use tantivy::DocSet;
+    use tantivy::query::Scorer;
+    // Over 128 documents for "apple" (bit-packed blocks and a last block of variable-length
+    // integers), a few for "kiwi" (one block).
+    let texts: Vec<String> = (0..700)
+        .map(|i| match (i % 3, i % 97) {
+            (0, 5) => "apple kiwi kiwi".to_string(),
+            (0, _) => format!("apple {}", "pear ".repeat(i % 7)),
+            (_, 5) => "kiwi plum".to_string(),
+            _ => "plum".to_string(),
+        })
+        .collect();
+    let searcher = searcher_of(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+    let reader = &searcher.segment_readers()[0];
+    let cache = Arc::new(ScoringCache::new(10));
+    for round in 0..2 {
+        for word in ["apple", "kiwi"] {
+            let query = Bm25TermQuery::new(body_term(word), Bm25::default()).with_cache(cache.clone());
+            let weight = query.bm25_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+            let mut fields = SegmentFields::new(reader);
+            let walked = weight.walked(&mut fields).unwrap().expect("a cached term is walked");
+            let mut copied = weight.term_scorer_from(Some(&walked), &mut fields, 1.0).unwrap().unwrap();
+            let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
+            let mut read = 0;
+            loop {
+                assert_eq!(copied.doc(), opened.doc(), "{word} round {round}");
+                if opened.doc() == tantivy::TERMINATED {
+                    break;
+                }
+                assert_eq!(copied.score().to_bits(), opened.score().to_bits(), "{word} round {round}");
+                read += 1;
+                copied.advance();
+                opened.advance();
+            }
+            assert!(read >= if word == "apple" { 200 } else { 3 }, "{word}: {read}");
+        }
+    }
+}

@@ -253,3 +253,127 @@ fn bound_keys_sort_as_total_cmp() {
     by_floats.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
     assert_eq!(by_keys, by_floats);
 }
+
+/// Walks reuse the thread's block (`Block::take`): each gives it back with no document left in
+/// it, so the next walk, whatever the last one read, finds the same hits as on a new block.
+#[test]
+fn walks_give_their_block_back_empty() {
+    let Corpus { index, title, body, .. } = corpus();
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let search = |words: &[&str], limit: usize| {
+        let weights: Vec<_> = words.iter().map(|w| clause(title, body, w, &windows).bounded_weight(scoring).unwrap()).collect();
+        let mut top = TopK::new(limit, 10);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut open = || {
+                let mut fields = SegmentFields::new(reader);
+                let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+                Ok((clauses, Vec::new()))
+            };
+            top.collect_segment(ord as u32, &mut open, reader).unwrap();
+        }
+        top.finish(0)
+    };
+    let first = search(&["plum", "fig", "beta"], 7);
+    for words in [&["alpha", "kiwi"][..], &["delta", "pear", "lime"], &["gamma"]] {
+        search(words, 20);
+        let block = Block::take();
+        assert!(block.marked().next().is_none(), "{words:?} left documents in the block");
+        block.give_back();
+        assert_eq!(search(&["plum", "fig", "beta"], 7), first, "after {words:?}");
+    }
+}
+
+/// The floor seeded from the lists is the k-th best of the listed documents' bounds, each
+/// the clause-by-clause combination of its entries, however the entries are gathered; one
+/// seeding after another on the same thread (which keeps the chains' heads) too.
+#[test]
+fn the_floor_from_the_lists_is_the_kth_bound_of_the_listed_documents() {
+    let Corpus { index, title, body, .. } = corpus();
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let queries: [&[&str]; 4] = [&["alpha", "kiwi", "pear"], &["beta", "gamma", "plum", "fig"], &["lime"], &["delta", "kiwi"]];
+    let mut seeded = 0;
+    for round in 0..2 {
+        for words in queries {
+            let weights: Vec<_> = words.iter().map(|w| clause(title, body, w, &windows).bounded_weight(scoring).unwrap()).collect();
+            for reader in searcher.segment_readers() {
+                let groups = weights.iter().map(|w| w.group(&mut SegmentFields::new(reader)).unwrap()).collect::<Vec<_>>();
+                let ties: Vec<Score> = groups.iter().map(|g| g.tie_breaker).collect();
+                let units = flatten(groups);
+                // By document, in a map: each document's entries in clause order.
+                let mut by_doc: std::collections::BTreeMap<DocId, Vec<Scored>> = Default::default();
+                for (at, u) in &units {
+                    for &(doc, share) in u.top.as_deref().unwrap_or(&[]) {
+                        by_doc.entry(doc).or_default().push((*at, u.max * share));
+                    }
+                }
+                let mut bounds: Vec<Score> = by_doc.into_values().map(|mut matched| combine(&mut matched, &ties)).collect();
+                bounds.sort_by(|a, b| b.total_cmp(a));
+                for k in [1, 3, 10, 40] {
+                    let mut top = TopK::new(k, 10);
+                    top.seed_from_lists(&units, &ties, None);
+                    match bounds.get(k - 1) {
+                        Some(&kth) => {
+                            assert_eq!(top.floor.to_bits(), (kth - kth * 1e-4).to_bits(), "{words:?} k {k} round {round}");
+                            seeded += 1;
+                        }
+                        None => assert_eq!(top.floor, Score::NEG_INFINITY, "{words:?} k {k}"),
+                    }
+                }
+            }
+        }
+    }
+    assert!(seeded > 20, "{seeded}");
+}
+
+/// A term absent from a segment makes no unit there (the clause keeps the units of its other
+/// fields, in order), and the walk finds what exhaustive scoring finds in every segment.
+#[test]
+fn terms_absent_from_a_segment_make_no_unit_there() {
+    let mut schema = Schema::builder();
+    let title = schema.add_text_field("title", TEXT);
+    let body = schema.add_text_field("body", TEXT);
+    let index = Index::create_in_ram(schema.build());
+    let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+    // Two segments: "kiwi" only in the second's bodies, "fig" only in the first's titles.
+    for i in 0..300 {
+        let text = if i % 3 == 0 { "apple pear" } else { "pear" };
+        writer.add_document(doc!(title => if i % 7 == 0 { "fig" } else { "plum" }, body => text)).unwrap();
+    }
+    writer.commit().unwrap();
+    for i in 0..300 {
+        let text = if i % 5 == 0 { "apple kiwi kiwi" } else if i % 2 == 0 { "kiwi pear" } else { "apple" };
+        writer.add_document(doc!(title => "plum", body => text)).unwrap();
+    }
+    writer.commit().unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    assert_eq!(searcher.segment_readers().len(), 2);
+    let windows = Arc::new(ScoringCache::new(100));
+    let scoring = EnableScoring::enabled_from_searcher(&searcher);
+    let words = ["kiwi", "fig", "apple", "pear", "plum"];
+    let dismaxes: Vec<DisMax> = words.iter().map(|w| clause(title, body, w, &windows)).collect();
+    let weights: Vec<_> = dismaxes.iter().map(|d| d.bounded_weight(scoring).unwrap()).collect();
+    let [first, second] = searcher.segment_readers() else { unreachable!() };
+    let units = |reader| weights.iter().map(|w| w.group(&mut SegmentFields::new(reader)).unwrap().units.len()).collect::<Vec<_>>();
+    // kiwi, fig, apple, pear, plum: a unit per field (title, body) where the segment has the
+    // word (the segments in either order).
+    let mut found = [units(first), units(second)];
+    found.sort();
+    assert_eq!(found, [vec![0, 1, 1, 1, 1], vec![1, 0, 1, 1, 1]]);
+    let query = BooleanQuery::new(dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect());
+    for limit in [1, 10, 100] {
+        let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
+        let mut top = TopK::new(limit, 50);
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut open = || {
+                let mut fields = SegmentFields::new(reader);
+                Ok((weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?, Vec::new()))
+            };
+            top.collect_segment(ord as u32, &mut open, reader).unwrap();
+        }
+        assert_eq!(top.finish(0).top, expected, "limit {limit}");
+    }
+}

@@ -89,17 +89,50 @@ impl TopK {
         if ties.iter().any(|t| !(0.0..=1.0).contains(t)) || units.iter().any(|(_, u)| !(u.max > 0.0 && u.max.is_finite())) {
             return;
         }
-        let listed = listed_by_doc(units);
+        // Each listed document's entries, chained from `head[doc]` (a slot per document of the
+        // segment, kept by the thread with every slot back at `NONE` after use: filling a new
+        // one cost more than it saved), instead of sorted by document as `listed_by_doc` does:
+        // the sort was three quarters of the seeding's cost. The units are taken last to
+        // first, so each document's chain is in clause order, as `combine` wants it (it sorts
+        // them anyway: the bound is the same).
+        let tops = || units.iter().rev().filter_map(|(at, u)| u.top.as_ref().map(|top| (*at, u.max, top)));
+        let end = tops().flat_map(|(.., top)| top.iter().map(|&(doc, _)| doc as usize + 1)).max().unwrap_or(0);
+        let mut head: Vec<u32> = HEADS.with(|heads| heads.take());
+        if head.len() < end {
+            head.resize(end, NONE);
+        }
+        let mut entries: Vec<(Scored, u32)> = Vec::with_capacity(tops().map(|(.., top)| top.len()).sum());
+        let mut listed: Vec<DocId> = Vec::new();
+        for (at, max, top) in tops() {
+            for &(doc, share) in top.iter() {
+                let first = &mut head[doc as usize];
+                if *first == NONE {
+                    listed.push(doc);
+                }
+                entries.push(((at, max * share), *first));
+                *first = (entries.len() - 1) as u32;
+            }
+        }
         let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
         let mut bounds: Vec<Score> = listed
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|same_doc| alive.is_none_or(|a| a.is_alive(same_doc[0].0)))
-            .map(|same_doc| {
+            .iter()
+            .filter(|&&doc| alive.is_none_or(|a| a.is_alive(doc)))
+            .map(|&doc| {
                 matched.clear();
-                matched.extend(same_doc.iter().map(|(_, entry)| *entry));
+                let mut at = head[doc as usize];
+                while at != NONE {
+                    let (entry, next) = entries[at as usize];
+                    matched.push(entry);
+                    at = next;
+                }
                 combine(&mut matched, ties)
             })
             .collect();
+        for &doc in &listed {
+            head[doc as usize] = NONE;
+        }
+        HEADS.with(|heads| heads.set(head));
+        // The k-th best of the bounds does not depend on their order.
         if bounds.len() < self.k {
             return;
         }
@@ -152,6 +185,14 @@ impl TopK {
     }
 }
 
+/// No entry: the end of a document's chain in `seed_from_lists`.
+const NONE: u32 = u32::MAX;
+
+thread_local! {
+    /// `seed_from_lists`'s first entry of each document, all `NONE` between uses.
+    static HEADS: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// Scorers of a segment's units from their first document, each with its (clause, position),
 /// and the filters: what counting and seeding read before the walk.
 pub(super) type Fresh = (Vec<((usize, usize), UnitScorer)>, Vec<Box<dyn Scorer>>);
@@ -177,7 +218,9 @@ pub(super) fn fresh(
 /// best-documents list, ordered by document only: `combine` puts each document's entries in
 /// clause order.
 fn listed_by_doc(units: &[((usize, usize), Unit)]) -> Vec<(DocId, Scored)> {
-    let mut listed: Vec<(DocId, Scored)> = Vec::new();
+    // Sized once: growing it entry by entry was a fifth of the lists' cost.
+    let entries = units.iter().map(|(_, u)| u.top.as_ref().map_or(0, |top| top.len())).sum();
+    let mut listed: Vec<(DocId, Scored)> = Vec::with_capacity(entries);
     for (at, unit) in units {
         if let Some(top) = &unit.top {
             listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
