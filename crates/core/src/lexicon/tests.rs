@@ -81,6 +81,11 @@ fn lexicon_of(pairs: &[(&str, &str)]) -> Lexicon {
     }
 }
 
+/// The words heard in `typed` (kana as typed), with IPADIC's reading `grammar`.
+fn heard_typed(l: &Lexicon, typed: &str, grammar: &[KanaToken]) -> Vec<String> {
+    l.recognize_typed(typed, grammar).into_iter().map(|(_, r)| r.word).collect()
+}
+
 fn heard(l: &Lexicon, run: &str, short_words: bool) -> Vec<String> {
     l.recognize(run, short_words)
         .into_iter()
@@ -348,7 +353,7 @@ fn verbs_are_heard_by_the_forms_customers_type() {
 #[test]
 fn a_word_heard_inside_katakana_is_a_katakana_word_in_one_script() {
     let l = lexicon_of(&[("シンカ", "進化"), ("ポール", "ポール"), ("シンガポール", "シンガポール"), ("ナスノ", "那須野"), ("カード", "カード"), ("ポイント", "ポイント"), ("ゴミ", "ごみ")]);
-    let typed = |t: &str| l.recognize_typed(t, &[]).into_iter().map(|(_, r)| r.word).collect::<Vec<_>>();
+    let typed = |t: &str| heard_typed(&l, t, &[]);
     assert_eq!(typed("シンカポールでの"), ["シンガポール"], "シンカ inside a katakana word is not 進化");
     assert!(!typed("メニーナスの").contains(&"那須野".to_string()), "a word is typed in one script");
     assert_eq!(typed("ポイントカードの"), ["ポイント", "カード"], "katakana words side by side");
@@ -394,7 +399,7 @@ fn a_word_wins_over_nouns_read_the_same_way_side_by_side() {
     let mut l = lexicon_of(&[("シュルイ", "種類"), ("シュ", "手"), ("ルイ", "類")]);
     let compound: compounds::Compound = serde_json::from_value(serde_json::json!({"k": [2, 2, 0], "w": "手\t類", "n": 1})).unwrap();
     l.compounds.insert("シュルイ".into(), compound);
-    let heard: Vec<String> = l.recognize_typed("なにしゅるいがある", &[]).into_iter().map(|(_, r)| r.word).collect();
+    let heard = heard_typed(&l, "なにしゅるいがある", &[]);
     assert_eq!(heard, ["種類"], "種類 is one word, not 手 + 類");
 }
 
@@ -410,7 +415,7 @@ fn a_word_does_not_cut_through_what_ipadic_reads_in_the_kana() {
     let grammar = analyzer.kana_grammar(&kana::to_katakana(run));
     let spans: Vec<String> = grammar.iter().map(|t| run.chars().skip(t.span.start).take(t.span.len()).collect()).collect();
     assert!(spans.contains(&"そうとう".to_string()) && spans.contains(&"に".to_string()), "{spans:?}");
-    let heard = |grammar: &[KanaToken]| -> Vec<String> { lexicon.recognize_typed(run, grammar).into_iter().map(|(_, r)| r.word).collect() };
+    let heard = |grammar: &[KanaToken]| heard_typed(&lexicon, run, grammar);
     assert!(heard(&[]).contains(&"尼僧".to_string()), "without IPADIC's reading: {:?}", heard(&[]));
     assert_eq!(heard(&grammar), ["イクラ", "相当"], "に|そうとう, not 尼僧 + 投資");
 }
@@ -421,7 +426,7 @@ fn a_two_kana_word_ipadic_also_reads_is_heard() {
     let pages = [page("points", "ポイントの貯まり方", "ポイントはお買い物で貯まります。使い方は次のとおりです。")];
     let lexicon = Lexicon::build(analyzer, &pages, &[]);
     let run = "たまりかた";
-    let heard = |grammar: &[KanaToken]| -> Vec<String> { lexicon.recognize_typed(run, grammar).into_iter().map(|(_, r)| r.word).collect() };
+    let heard = |grammar: &[KanaToken]| heard_typed(&lexicon, run, grammar);
     assert!(!heard(&[]).contains(&"方".to_string()), "a two-kana guess alone: {:?}", heard(&[]));
     assert!(heard(&analyzer.kana_grammar("タマリカタ")).contains(&"方".to_string()), "{:?}", heard(&analyzer.kana_grammar("タマリカタ")));
 }
@@ -429,7 +434,7 @@ fn a_two_kana_word_ipadic_also_reads_is_heard() {
 #[test]
 fn three_hiragana_are_read_with_their_voicing_slipped() {
     let l = lexicon_of(&[("デンワ", "電話"), ("テン", "点"), ("リョウシュウショ", "領収書"), ("ジュウショ", "住所")]);
-    let heard = |typed: &str| -> Vec<String> { l.recognize_typed(typed, &[]).into_iter().map(|(_, r)| r.word).collect() };
+    let heard = |typed: &str| heard_typed(&l, typed, &[]);
     assert_eq!(heard("てんわ"), ["電話"], "でんわ without its voicing mark, not 点 + わ");
     assert_eq!(heard("りょゔしゅうしょ"), ["領収書"], "ゔ for う");
     assert!(!heard("てんし").contains(&"電話".to_string()), "a vowel moved in three kana is not a slip taken: {:?}", heard("てんし"));
@@ -445,8 +450,7 @@ fn a_slipped_word_does_not_take_in_a_particle_ipadic_reads() {
     ];
     let lexicon = Lexicon::build(analyzer, &pages, &[]);
     let run = "のかしはどのほうげんでかかれていますか";
-    let grammar = analyzer.kana_grammar(&kana::to_katakana(run));
-    let heard: Vec<String> = lexicon.recognize_typed(run, &grammar).into_iter().map(|(_, r)| r.word).collect();
+    let heard = heard_typed(&lexicon, run, &analyzer.kana_grammar(&kana::to_katakana(run)));
     assert!(heard.contains(&"歌詞".to_string()) && !heard.iter().any(|w| w.starts_with('逃')), "の|かし|は, not 逃し: {heard:?}");
 }
 

@@ -226,16 +226,7 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
             // and seeded ahead of the walk, with copies of its scorers).
             for (limit, seeding) in [1, 10, 40].into_iter().flat_map(|l| [(l, u64::MAX), (l, 0)]) {
                 let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
-                let mut top = TopK::new(limit, count_exactly).seeding_from(seeding);
-                for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-                    let mut open = || {
-                        let mut fields = SegmentFields::new(reader);
-                        let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
-                        Ok((clauses, Vec::new()))
-                    };
-                    top.collect_segment(ord as u32, &mut open, reader).unwrap();
-                }
-                let found = top.finish(0);
+                let found = walk(&searcher, &weights, TopK::new(limit, count_exactly).seeding_from(seeding));
                 assert_eq!(found.top, expected, "{words:?} limit {limit} counting {count_exactly} seeding {seeding}");
                 assert_eq!(found.total, total.min(count_exactly), "{words:?} counting {count_exactly}");
                 assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
@@ -264,16 +255,7 @@ fn walks_give_their_block_back_empty() {
     let scoring = EnableScoring::enabled_from_searcher(&searcher);
     let search = |words: &[&str], limit: usize| {
         let weights: Vec<_> = words.iter().map(|w| clause(title, body, w, &windows).bounded_weight(scoring).unwrap()).collect();
-        let mut top = TopK::new(limit, 10);
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let mut open = || {
-                let mut fields = SegmentFields::new(reader);
-                let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
-                Ok((clauses, Vec::new()))
-            };
-            top.collect_segment(ord as u32, &mut open, reader).unwrap();
-        }
-        top.finish(0)
+        walk(&searcher, &weights, TopK::new(limit, 10))
     };
     let first = search(&["plum", "fig", "beta"], 7);
     for words in [&["alpha", "kiwi"][..], &["delta", "pear", "lime"], &["gamma"]] {
@@ -366,14 +348,19 @@ fn terms_absent_from_a_segment_make_no_unit_there() {
     let query = BooleanQuery::new(dismaxes.iter().map(|d| (Occur::Should, Box::new(d.clone()) as Box<dyn Query>)).collect());
     for limit in [1, 10, 100] {
         let expected = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()).unwrap();
-        let mut top = TopK::new(limit, 50);
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let mut open = || {
-                let mut fields = SegmentFields::new(reader);
-                Ok((weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?, Vec::new()))
-            };
-            top.collect_segment(ord as u32, &mut open, reader).unwrap();
-        }
-        assert_eq!(top.finish(0).top, expected, "limit {limit}");
+        assert_eq!(walk(&searcher, &weights, TopK::new(limit, 50)).top, expected, "limit {limit}");
     }
+}
+
+/// `top` walked over every segment of `searcher` for the clauses `weights`, with no filter.
+fn walk(searcher: &tantivy::Searcher, weights: &[crate::ranking::dismax::BoundedWeight], mut top: TopK) -> Found {
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut open = || {
+            let mut fields = SegmentFields::new(reader);
+            let clauses = weights.iter().map(|w| w.group(&mut fields)).collect::<tantivy::Result<Vec<_>>>()?;
+            Ok((clauses, Vec::new()))
+        };
+        top.collect_segment(ord as u32, &mut open, reader).unwrap();
+    }
+    top.finish(0)
 }
