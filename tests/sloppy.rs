@@ -137,6 +137,16 @@ fn one_kana_slip_is_corrected() {
     assert_first("りょゔしゅうしょ", &["orders/receipt"]);
 }
 
+/// The kana after a word's kanji typed one slip off (受げ取り for 受け取り): the analyzer takes the
+/// lone kana for a word of its own, and the word meant is looked for.
+#[test]
+fn okurigana_typed_one_slip_off_is_corrected() {
+    assert_first("受げ取り方法", &["shipping/store-pickup"]);
+    assert_first("荷物の受げ取り", &["shipping/missed-delivery"]);
+    let corrected = matches("受げ取り方法", "corrected", 1);
+    assert!(corrected.iter().any(|(_, text)| text == "受け取り"), "{corrected:?}");
+}
+
 /// A spoken ending typed in hiragana (〜したいんだけど) is grammar, not the word イン.
 #[test]
 fn spoken_endings_are_not_heard_as_words() {

@@ -405,6 +405,11 @@ impl Lexicon {
         })
     }
 
+    /// Whether the corpus has `word`, read `reading` (katakana).
+    pub fn reads(&self, reading: &str, word: &str) -> bool {
+        self.readings.get(reading).is_some_and(|w| w == word) || self.others.get(reading).is_some_and(|o| o.iter().any(|w| w == word))
+    }
+
     /// Whether the corpus writes these nouns side by side, in this order, more than any other
     /// way of writing their readings: each part is (reading, term) ([`compounds`]).
     pub fn written_together(&self, parts: &[(&str, &str)]) -> bool {
