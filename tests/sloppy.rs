@@ -137,12 +137,15 @@ fn one_kana_slip_is_corrected() {
     assert_first("りょゔしゅうしょ", &["orders/receipt"]);
 }
 
-/// The kana after a word's kanji typed one slip off (受げ取り for 受け取り): the analyzer takes the
-/// lone kana for a word of its own, and the word meant is looked for.
+/// The kana after a word's kanji typed one slip off (受げ取り for 受け取り, 問う合わせ for
+/// 問い合わせ): the analyzer reads them as a word of their own or as another word's ending, and
+/// the word meant is looked for.
 #[test]
 fn okurigana_typed_one_slip_off_is_corrected() {
     assert_first("受げ取り方法", &["shipping/store-pickup"]);
     assert_first("荷物の受げ取り", &["shipping/missed-delivery"]);
+    // The slipped kana read as a verb's ending before more kanji (問う|合わせ).
+    assert_first("問う合わせ 返信こない", &["contact/mail-reply"]);
     let corrected = matches("受げ取り方法", "corrected", 1);
     assert!(corrected.iter().any(|(_, text)| text == "受け取り"), "{corrected:?}");
 }

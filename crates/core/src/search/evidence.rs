@@ -92,26 +92,40 @@ impl Sources<'_> {
     }
 
     /// Words whose kana after their kanji were typed one slip off (山開ぎ for 山開き, 引ぎ金 for
-    /// 引き金): the analyzer takes the lone kana for a noun of its own. With the slip undone it
-    /// reads one word across the kanji and the kana, and the corpus has that word.
+    /// 引き金, 問う合わせ for 問い合わせ): the analyzer reads the slipped kana as a noun of its own,
+    /// or as the ending of another word before more kanji. With the slip undone it reads one
+    /// word across the kanji and the kana, and the corpus has that word.
     fn slipped_okurigana(&self, question: &Question, is_word: &dyn Fn(&str) -> bool) -> Vec<Evidence> {
         use crate::analysis::kana;
+        let hiragana = |c: &char| matches!(c, 'ぁ'..='ゖ');
         let morphemes = &question.morphemes;
+        let next_to = |a: &Morpheme, b: &Morpheme| a.end == b.start;
         let mut out: Vec<Evidence> = Vec::new();
         for (i, m) in morphemes.iter().enumerate() {
-            let typed_kana: Vec<char> = m.surface.chars().collect();
-            if m.pos != "名詞" || typed_kana.len() > 2 || !typed_kana.iter().all(|c| matches!(c, 'ぁ'..='ゖ')) {
-                continue;
-            }
-            let Some(before) = i.checked_sub(1).and_then(|j| morphemes.get(j)).filter(|p| p.end == m.start && p.surface.ends_with(kana::is_kanji)) else {
-                continue;
+            let chars: Vec<char> = m.surface.chars().collect();
+            let previous = i.checked_sub(1).and_then(|j| morphemes.get(j)).filter(|p| next_to(p, m));
+            let next = morphemes.get(i + 1).filter(|n| next_to(m, n));
+            // (text before the kana, the kana, text after them, whether the word meant goes on
+            // into the text after).
+            let (before, typed_kana, after, goes_on): (String, Vec<char>, String, bool) = if m.pos == "名詞" && chars.len() <= 2 && chars.iter().all(hiragana) {
+                // A noun of one or two kana right after kanji (山|開|ぎ: the kanji may be two
+                // nouns to the analyzer).
+                let Some(previous) = previous.filter(|p| p.surface.ends_with(kana::is_kanji)) else { continue };
+                let first = i.checked_sub(2).and_then(|j| morphemes.get(j)).filter(|f| next_to(f, previous) && f.surface.chars().all(kana::is_kanji));
+                let before = first.map_or(previous.surface.clone(), |f| format!("{}{}", f.surface, previous.surface));
+                (before, chars, next.map_or(String::new(), |n| n.surface.clone()), false)
+            } else {
+                // A word ending in one or two kana after its kanji, with kanji right after it
+                // (問う|合わせ).
+                let ending = chars.iter().rev().take_while(|c| hiragana(c)).count();
+                let Some(next) = next.filter(|n| n.surface.starts_with(kana::is_kanji)) else { continue };
+                if !m.content || !(1..=2).contains(&ending) || ending == chars.len() || !kana::is_kanji(chars[chars.len() - ending - 1]) {
+                    continue;
+                }
+                (chars[..chars.len() - ending].iter().collect(), chars[chars.len() - ending..].to_vec(), next.surface.clone(), true)
             };
-            // The kanji before it may be two nouns to the analyzer (山|開|ぎ).
-            let first = i.checked_sub(2).and_then(|j| morphemes.get(j)).filter(|p| p.end == before.start && p.surface.chars().all(kana::is_kanji));
-            let before = first.map_or(before.surface.clone(), |f| format!("{}{}", f.surface, before.surface));
-            let after = morphemes.get(i + 1).filter(|n| n.start == m.end).map_or("", |n| n.surface.as_str());
-            let typed = format!("{before}{}{after}", m.surface);
-            let at = before.len();
+            let typed = format!("{before}{}{after}", typed_kana.iter().collect::<String>());
+            let (from, to) = (before.len(), typed.len() - after.len());
             let slipped = (0..typed_kana.len()).flat_map(|k| {
                 let katakana = kana::to_katakana(&typed_kana[k].to_string()).chars().next().unwrap_or(typed_kana[k]);
                 kana::slips(katakana).into_iter().filter_map(move |s| (s as u32).checked_sub(0x60).and_then(char::from_u32)).map(move |s| (k, s))
@@ -120,8 +134,10 @@ impl Sources<'_> {
                 let mut kana = typed_kana.clone();
                 kana[k] = slip;
                 let text = format!("{before}{}{after}", kana.iter().collect::<String>());
+                // One word across the kanji before the kana and whatever follows them.
                 let read = self.analyzer.analyze(&text);
-                let Some(word) = read.iter().find(|w| w.content && w.start < at && w.end > at && self.lexicon.reads(&w.reading, &w.term)) else {
+                let across = |w: &&Morpheme| w.content && w.start < from && w.end > if goes_on { to } else { from };
+                let Some(word) = read.iter().find(|w| across(w) && self.lexicon.reads(&w.reading, &w.term)) else {
                     continue;
                 };
                 // A full word's weight, not `corrected`'s: the analyzer itself reads one word once
