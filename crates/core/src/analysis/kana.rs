@@ -13,6 +13,17 @@ pub fn to_katakana(text: &str) -> String {
         .collect()
 }
 
+/// Convert katakana letters to hiragana (the long-vowel mark stays), leaving every other
+/// character as it is.
+pub fn to_hiragana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
 /// Whether `text` is written only in hiragana, katakana and long-vowel marks.
 pub fn is_kana(text: &str) -> bool {
     !text.is_empty()

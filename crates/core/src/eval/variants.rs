@@ -96,25 +96,15 @@ fn hiragana(analyzer: &Analyzer, text: &str) -> String {
             .chars()
             .any(|c| kana::is_kanji(c) || kana::is_katakana_word(&c.to_string()));
         if readable && kana::is_kana(&reading) {
-            out.push_str(&to_hiragana(&reading));
+            out.push_str(&kana::to_hiragana(&reading));
         } else {
             // No reading (a name the dictionary does not know): its katakana, at least.
-            out.push_str(&to_hiragana(surface));
+            out.push_str(&kana::to_hiragana(surface));
         }
         at = m.end;
     }
     out.push_str(&text[at.min(text.len())..]);
     out
-}
-
-/// Katakana letters to hiragana (the long-vowel mark stays).
-pub fn to_hiragana(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{30A1}'..='\u{30F6}' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-            other => other,
-        })
-        .collect()
 }
 
 /// Katakana and Japanese punctuation in their half-width forms.
@@ -222,7 +212,7 @@ fn kana_slip(analyzer: &Analyzer, text: &str, seed: u64) -> String {
 fn slip(c: char) -> Option<char> {
     let katakana = is_katakana_letter(c);
     let h = if katakana {
-        to_hiragana(&c.to_string()).chars().next()?
+        kana::to_hiragana(&c.to_string()).chars().next()?
     } else {
         c
     };

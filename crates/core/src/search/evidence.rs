@@ -128,12 +128,12 @@ impl Sources<'_> {
             let (from, to) = (before.len(), typed.len() - after.len());
             let slipped = (0..typed_kana.len()).flat_map(|k| {
                 let katakana = kana::to_katakana(&typed_kana[k].to_string()).chars().next().unwrap_or(typed_kana[k]);
-                kana::slips(katakana).into_iter().filter_map(move |s| (s as u32).checked_sub(0x60).and_then(char::from_u32)).map(move |s| (k, s))
+                kana::slips(katakana).into_iter().map(move |s| (k, s))
             });
             for (k, slip) in slipped {
-                let mut kana = typed_kana.clone();
-                kana[k] = slip;
-                let text = format!("{before}{}{after}", kana.iter().collect::<String>());
+                let mut fixed = typed_kana.clone();
+                fixed[k] = slip;
+                let text = format!("{before}{}{after}", kana::to_hiragana(&fixed.iter().collect::<String>()));
                 // One word across the kanji before the kana and whatever follows them.
                 let read = self.analyzer.analyze(&text);
                 let across = |w: &&Morpheme| w.content && w.start < from && w.end > if goes_on { to } else { from };
