@@ -282,7 +282,7 @@ impl Lexicon {
     /// costs more ([`GRAMMAR_COST`]: イクラ|ニ|ソウトウ is not 尼僧 + 投資, ヨウ|ナ|ネガイ is not
     /// 宇奈根).
     pub fn recognize_typed(&self, typed: &str, grammar: &[KanaToken]) -> Vec<(std::ops::Range<usize>, Recognized)> {
-        let katakana: Vec<bool> = typed.chars().map(|c| !matches!(c, 'ぁ'..='ゖ')).collect();
+        let katakana: Vec<bool> = typed.chars().map(|c| !kana::is_hiragana(c)).collect();
         let chars: Vec<char> = kana::to_katakana(typed).chars().collect();
         if chars.len() != katakana.len() {
             return Vec::new();

@@ -24,6 +24,11 @@ pub fn to_hiragana(text: &str) -> String {
         .collect()
 }
 
+/// Whether `c` is a hiragana letter (ぁ to ゖ).
+pub fn is_hiragana(c: char) -> bool {
+    matches!(c, '\u{3041}'..='\u{3096}')
+}
+
 /// Whether `text` is written only in hiragana, katakana and long-vowel marks.
 pub fn is_kana(text: &str) -> bool {
     !text.is_empty()
@@ -44,8 +49,8 @@ const VOICING: &[&[usize]] = &[&[1, 2], &[3, 4], &[5, 6], &[8, 9, 10]];
 /// ン, ー are left alone.
 pub fn slips(c: char) -> Vec<char> {
     let Some((row, _)) = row_of(c) else {
-        // ヴ is ウ with the voicing mark a finger added (りょゔしゅうしょ).
-        return if c == 'ヴ' { vec!['ウ'] } else { Vec::new() };
+        // ヴ has no row: its one slip is ウ, the voicing a finger added (りょゔしゅうしょ).
+        return voicing_slips(c);
     };
     let mut out: Vec<char> = ROWS[row].chars().filter(|&x| x != c).collect();
     out.extend(voicing_slips(c));

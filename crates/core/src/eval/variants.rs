@@ -216,7 +216,7 @@ fn slip(c: char) -> Option<char> {
     } else {
         c
     };
-    if !matches!(h, 'ぁ'..='ゖ') {
+    if !kana::is_hiragana(h) {
         return None;
     }
     let slipped = toggle_voicing(h).or_else(|| shift_vowel(h))?;
@@ -263,7 +263,7 @@ fn shift_vowel(c: char) -> Option<char> {
 /// guess (たい かいす), and a customer who types kana already types the quick form.
 fn keywords(analyzer: &Analyzer, text: &str) -> String {
     let chunks: Vec<&str> = text.split([' ', '　']).filter(|c| !c.is_empty()).collect();
-    let kana_typed = |chunk: &str| chunk.chars().any(|c| matches!(c, 'ぁ'..='ゖ')) && !chunk.chars().any(|c| matches!(c, '一'..='鿿' | '々'));
+    let kana_typed = |chunk: &str| chunk.chars().any(kana::is_hiragana) && !chunk.chars().any(kana::is_kanji);
     if chunks.len() > 1 || chunks.first().is_some_and(|c| kana_typed(c)) {
         let words: Vec<String> = chunks.iter().map(|c| if kana_typed(c) { c.to_string() } else { keywords_of_chunk(analyzer, c) }).collect();
         return words.join(" ");

@@ -16,7 +16,7 @@ use super::weights::Weights;
 use crate::analysis::tokenizer::{
     kana_bigrams, query_ngrams_of, reading_tokens, typed_sound_bigrams,
 };
-use crate::analysis::{Analyzer, Morpheme};
+use crate::analysis::{Analyzer, Morpheme, kana};
 use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
 use crate::ranking::{Bm25, Bm25TermQuery, BoostedPhrase, BoundedWeight, ScoringCache};
@@ -80,7 +80,7 @@ impl Sources<'_> {
     fn written_beside(&self, question: &Question, typed: &str, near: &str) -> bool {
         let morphemes = &question.morphemes;
         morphemes.iter().enumerate().filter(|(_, m)| m.term == typed).any(|(i, m)| {
-            let noun = |n: &&crate::analysis::Morpheme| n.content && n.pos == "名詞" && crate::analysis::kana::is_kana(&n.reading);
+            let noun = |n: &&Morpheme| n.content && n.pos == "名詞" && kana::is_kana(&n.reading);
             let before = i.checked_sub(1).and_then(|j| morphemes.get(j)).filter(|p| p.end == m.start).filter(noun);
             let after = morphemes.get(i + 1).filter(|n| n.start == m.end).filter(noun);
             let together = |word: &str, reading: &str| {
@@ -96,8 +96,7 @@ impl Sources<'_> {
     /// or as the ending of another word before more kanji. With the slip undone it reads one
     /// word across the kanji and the kana, and the corpus has that word.
     fn slipped_okurigana(&self, question: &Question, is_word: &dyn Fn(&str) -> bool) -> Vec<Evidence> {
-        use crate::analysis::kana;
-        let hiragana = |c: &char| matches!(c, 'ぁ'..='ゖ');
+        let hiragana = |c: &char| kana::is_hiragana(*c);
         let morphemes = &question.morphemes;
         let next_to = |a: &Morpheme, b: &Morpheme| a.end == b.start;
         let mut out: Vec<Evidence> = Vec::new();
@@ -141,7 +140,7 @@ impl Sources<'_> {
                     continue;
                 };
                 // A full word's weight, not `corrected`'s: the analyzer itself reads one word once
-                // the slip is undone (wiki-qa kana-slip 0.8952 at 0.5, 0.8957 at 1).
+                // the slip is undone (wiki-qa kana-slip 0.8952 at 0.5, 0.8965 at 1).
                 if !is_word(&word.term) && !out.iter().any(|e| e.text == word.term) {
                     out.push(self.word("corrected", &word.term, Some(typed.clone()), 1.0));
                 }
@@ -177,14 +176,14 @@ impl Sources<'_> {
         // is no slip of the kana (チイサイ is not メイサイ, 明細).
         let written_in_kanji = |e: &Evidence| {
             e.spans.iter().any(|&(from, to)| {
-                question.text.get(from..to).is_some_and(|s| s.chars().any(crate::analysis::kana::is_kanji))
+                question.text.get(from..to).is_some_and(|s| s.chars().any(kana::is_kanji))
             })
         };
         // The question's kana words no page has, and its kana runs where no corpus word was heard.
         let mut typed: Vec<(String, String)> = weighed
             .iter()
             .filter(|(_, e)| {
-                e.kind == "word" && crate::analysis::kana::is_kana(&e.text) && unknown(&e.text) && !written_in_kanji(e)
+                e.kind == "word" && kana::is_kana(&e.text) && unknown(&e.text) && !written_in_kanji(e)
             })
             .map(|(_, e)| (e.text.clone(), e.text.clone()))
             .collect();
@@ -218,7 +217,7 @@ impl Sources<'_> {
         if self.weights.slipped_name > 0.0 {
             let known: Vec<String> = weighed
                 .iter()
-                .filter(|(_, e)| e.kind == "word" && crate::analysis::kana::is_katakana_word(&e.text) && !unknown(&e.text))
+                .filter(|(_, e)| e.kind == "word" && kana::is_katakana_word(&e.text) && !unknown(&e.text))
                 .map(|(_, e)| e.text.clone())
                 .collect();
             for typed in known {
@@ -253,7 +252,7 @@ impl Sources<'_> {
         // The question's own words, each weighed by what its part of speech tells about the
         // topic (see `Weights::part_of_speech`).
         let without_kanji = question.is_without_kanji();
-        let guessed = |m: &Morpheme| without_kanji && crate::analysis::kana::is_kana(&m.surface) && question.cuts_heard_words(m.start, m.end);
+        let guessed = |m: &Morpheme| without_kanji && kana::is_kana(&m.surface) && question.cuts_heard_words(m.start, m.end);
         let mut out: Vec<Evidence> = terms
             .iter()
             .filter(|t| {

@@ -79,7 +79,7 @@ impl Question {
                 // are names.
                 let recognized = if !heard {
                     Vec::new()
-                } else if kana.chars().any(|c| matches!(c, 'ぁ'..='ゖ')) {
+                } else if kana.chars().any(kana::is_hiragana) {
                     lexicon.recognize_typed(&kana, &analyzer.kana_grammar(&kana::to_katakana(&kana)))
                 } else {
                     lexicon.recognize_typed(&kana, &[])
