@@ -67,36 +67,42 @@ const MAX_READING_CHARS: usize = 12;
 /// (キカン: 期間, 機関), among which the rest of the question chooses.
 const WORDS_PER_READING: usize = 3;
 
+/// The maps a question's every stretch of kana is looked up in, with a hash that is quick on
+/// short keys (foldhash rather than SipHash: nothing here is keyed by what a stranger chooses
+/// to flood).
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub(crate) type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 /// Readings and synonyms of one generation.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lexicon {
     /// Katakana reading → corpus word.
-    readings: HashMap<String, String>,
+    readings: FastMap<String, String>,
     /// Groups of normalized synonyms.
     synonyms: Vec<Vec<String>>,
     /// General synonyms: a word's terms (joined by spaces) → the terms of each synonym the
     /// corpus contains.
     #[serde(default)]
-    general: HashMap<String, Vec<Vec<String>>>,
+    general: FastMap<String, Vec<Vec<String>>>,
     /// Katakana reading → the other corpus words read that way, most frequent first.
     #[serde(default)]
-    others: HashMap<String, Vec<String>>,
+    others: FastMap<String, Vec<String>>,
     /// Katakana reading → how often the corpus uses a word read that way, for choosing between
     /// splits that explain a run equally well (ニジ|ドウシツ or ニ|ジドウ|シツ). Empty in
     /// lexicons built before it was kept: then every word weighs the same.
     #[serde(default)]
-    frequency: HashMap<String, u32>,
+    frequency: FastMap<String, u32>,
     /// The highest of `frequency`, 0 without it.
     #[serde(default)]
     most_frequent: u32,
     /// Corpus words heard by the reading of a conjugated form (ツカエ → 使える): verbs and
     /// adjectives, which say less about the topic than nouns.
     #[serde(default)]
-    conjugating: HashSet<String>,
+    conjugating: FastSet<String>,
     /// Readings of nouns the corpus writes side by side (ショウカカン: 消化 + 管), heard as
     /// one piece ([`compounds`]).
     #[serde(default)]
-    compounds: HashMap<Box<str>, Compound>,
+    compounds: FastMap<Box<str>, Compound>,
     /// The readings by length, for [`Lexicon::correct`]: made the first time it is needed.
     #[serde(skip)]
     near: OnceLock<Arc<Near>>,
@@ -161,7 +167,7 @@ impl Lexicon {
     ) -> Self {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
-        let mut conjugating: HashSet<String> = HashSet::new();
+        let mut conjugating: FastSet<String> = FastSet::default();
         let mut compounds = CompoundCounts::new();
         let parts: Vec<_> = pages
             .par_chunks(64)
@@ -178,7 +184,7 @@ impl Lexicon {
                 }
             }
         }
-        let frequency: HashMap<String, u32> = counts.iter().map(|(r, words)| (r.clone(), words.values().sum::<usize>().min(u32::MAX as usize) as u32)).collect();
+        let frequency: FastMap<String, u32> = counts.iter().map(|(r, words)| (r.clone(), words.values().sum::<usize>().min(u32::MAX as usize) as u32)).collect();
         let (readings, others) = most_frequent(counts);
         let synonyms = synonyms
             .iter()
@@ -355,15 +361,17 @@ impl Lexicon {
     }
 
     /// [`Lexicon::lookup_slipped`] with the slips `slips` offers for each kana.
-    fn lookup_slipped_by(&self, reading: &[char], slips: fn(char) -> Vec<char>) -> Option<Recognized> {
+    fn lookup_slipped_by(&self, reading: &[char], slips: fn(char) -> &'static [char]) -> Option<Recognized> {
         let mut typed: Vec<char> = reading.to_vec();
         let mut found: Vec<(u32, String)> = Vec::new();
+        let mut candidate = String::with_capacity(3 * reading.len());
         for at in 0..reading.len() {
-            for slip in slips(reading[at]) {
+            for &slip in slips(reading[at]) {
                 typed[at] = slip;
-                let candidate: String = typed.iter().collect();
+                candidate.clear();
+                candidate.extend(&typed);
                 if self.readings.contains_key(&candidate) {
-                    found.push((self.frequency.get(&candidate).copied().unwrap_or(0), candidate));
+                    found.push((self.frequency.get(&candidate).copied().unwrap_or(0), candidate.clone()));
                 }
             }
             typed[at] = reading[at];
@@ -470,9 +478,9 @@ type Counts = HashMap<String, BTreeMap<String, usize>>;
 /// Each reading's most frequent word, and the next most frequent ones (ties: the smallest
 /// word first, so the result is stable). A reading with long-vowel marks is also kept without
 /// them (ジョジ for ジョージ) where no word is read that way.
-fn most_frequent(counts: Counts) -> (HashMap<String, String>, HashMap<String, Vec<String>>) {
-    let mut readings = HashMap::new();
-    let mut others = HashMap::new();
+fn most_frequent(counts: Counts) -> (FastMap<String, String>, FastMap<String, Vec<String>>) {
+    let mut readings = FastMap::default();
+    let mut others = FastMap::default();
     let mut folded = Vec::new();
     for (reading, words) in counts {
         let mut words: Vec<(String, usize)> = words.into_iter().collect();
@@ -569,8 +577,8 @@ fn general_synonyms(
     analyzer: &Analyzer,
     thesaurus: &Thesaurus,
     vocabulary: &HashSet<String>,
-) -> HashMap<String, Vec<Vec<String>>> {
-    let mut out: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+) -> FastMap<String, Vec<Vec<String>>> {
+    let mut out: FastMap<String, Vec<Vec<String>>> = FastMap::default();
     for group in &thesaurus.groups {
         let analyzed: Vec<(Vec<String>, bool)> = group
             .iter()

@@ -47,19 +47,43 @@ const VOICING: &[&[usize]] = &[&[1, 2], &[3, 4], &[5, 6], &[8, 9, 10]];
 /// The katakana a customer may have typed for `c` by one slip: another vowel of the same
 /// consonant (カ → キ), or the voicing added or dropped (カ → ガ, ピ → ヒ). Small kana and
 /// ン, ー are left alone.
-pub fn slips(c: char) -> Vec<char> {
-    let Some((row, _)) = row_of(c) else {
-        // ヴ has no row: its one slip is ウ, the voicing a finger added (りょゔしゅうしょ).
-        return voicing_slips(c);
-    };
-    let mut out: Vec<char> = ROWS[row].chars().filter(|&x| x != c).collect();
-    out.extend(voicing_slips(c));
-    out
+pub fn slips(c: char) -> &'static [char] {
+    slip_table(c).map_or(&[], |(all, _)| all.as_slice())
 }
 
 /// The katakana `c` becomes when its voicing is added or dropped (カ → ガ, ピ → ヒ, ビ, ヴ → ウ):
 /// the slips [`slips`] offers that keep its vowel.
-pub fn voicing_slips(c: char) -> Vec<char> {
+pub fn voicing_slips(c: char) -> &'static [char] {
+    slip_table(c).map_or(&[], |(_, voicing)| voicing.as_slice())
+}
+
+/// First and last katakana letters with slips (ア to ヴ).
+const SLIP_TABLE_FIRST: char = '\u{30A2}';
+const SLIP_TABLE_LAST: char = '\u{30F4}';
+
+/// [`slips`] and [`voicing_slips`] of `c`, worked out once for every katakana letter: the
+/// lexicon asks them for every kana of every stretch of a typed run.
+fn slip_table(c: char) -> Option<&'static (Vec<char>, Vec<char>)> {
+    static TABLE: std::sync::OnceLock<Vec<(Vec<char>, Vec<char>)>> = std::sync::OnceLock::new();
+    if !(SLIP_TABLE_FIRST..=SLIP_TABLE_LAST).contains(&c) {
+        return None;
+    }
+    let table = TABLE.get_or_init(|| {
+        (SLIP_TABLE_FIRST..=SLIP_TABLE_LAST)
+            .map(|c| {
+                let voicing = voiced_or_voiceless(c);
+                let mut all: Vec<char> = row_of(c).map(|(row, _)| ROWS[row].chars().filter(|&x| x != c).collect()).unwrap_or_default();
+                all.extend(&voicing);
+                (all, voicing)
+            })
+            .collect()
+    });
+    table.get(c as usize - SLIP_TABLE_FIRST as usize)
+}
+
+/// `c` with its voicing added or dropped, from the rows (ヴ has no row: its slip is ウ, the
+/// voicing a finger added, as in りょゔしゅうしょ).
+fn voiced_or_voiceless(c: char) -> Vec<char> {
     if c == 'ヴ' {
         return vec!['ウ'];
     }

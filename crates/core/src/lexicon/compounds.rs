@@ -104,7 +104,7 @@ pub(super) fn merge(into: &mut CompoundCounts, more: CompoundCounts) {
 }
 
 /// Each reading's most frequent way of writing it, with how often the reading is written.
-pub(super) fn most_frequent(counts: CompoundCounts) -> HashMap<Box<str>, Compound> {
+pub(super) fn most_frequent(counts: CompoundCounts) -> super::FastMap<Box<str>, Compound> {
     counts
         .into_iter()
         .filter_map(|(reading, ways)| {

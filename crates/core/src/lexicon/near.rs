@@ -33,7 +33,7 @@ fn kana_bits(chars: &[char]) -> u64 {
 }
 
 impl Near {
-    pub(super) fn of(readings: &HashMap<String, String>) -> Self {
+    pub(super) fn of(readings: &super::FastMap<String, String>) -> Self {
         let mut by_len: Vec<Vec<NearReading>> = Vec::new();
         for reading in readings.keys() {
             let chars: Box<[char]> = reading.chars().collect();

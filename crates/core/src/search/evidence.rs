@@ -127,7 +127,7 @@ impl Sources<'_> {
             let (from, to) = (before.len(), typed.len() - after.len());
             let slipped = (0..typed_kana.len()).flat_map(|k| {
                 let katakana = kana::to_katakana(&typed_kana[k].to_string()).chars().next().unwrap_or(typed_kana[k]);
-                kana::slips(katakana).into_iter().map(move |s| (k, s))
+                kana::slips(katakana).iter().map(move |&s| (k, s))
             });
             for (k, slip) in slipped {
                 let mut fixed = typed_kana.clone();
