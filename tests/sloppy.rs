@@ -150,6 +150,17 @@ fn okurigana_typed_one_slip_off_is_corrected() {
     assert!(corrected.iter().any(|(_, text)| text == "受け取り"), "{corrected:?}");
 }
 
+/// A katakana word typed in hiragana with its long vowel (ぷらいばしー): the analyzer reads the
+/// whole run as one word, across the word the lexicon heard in it (プライバシ). That reading
+/// gives way to the heard one, and the heard word is still looked for; before, neither was,
+/// and only the word's characters matched.
+#[test]
+fn a_katakana_word_typed_in_hiragana_is_looked_for_whole() {
+    let heard = matches("ぷらいばしー", "kana", 1);
+    assert!(heard.iter().any(|(_, text)| text == "プライバシ"), "{heard:?}");
+    assert_first("ぷらいばしー", &["privacy/privacy-policy"]);
+}
+
 /// A spoken ending typed in hiragana (〜したいんだけど) is grammar, not the word イン.
 #[test]
 fn spoken_endings_are_not_heard_as_words() {

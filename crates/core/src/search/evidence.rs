@@ -283,7 +283,10 @@ impl Sources<'_> {
                 e
             })
             .collect();
-        let mut known: BTreeSet<String> = terms.iter().cloned().collect();
+        // A term left out above as a worse reading of heard kana is not known: the word heard
+        // there must still be looked for (ぷじょー read as one word プジョ across the heard
+        // ぷじょ found nothing at all).
+        let mut known: BTreeSet<String> = out.iter().map(|e| e.text.clone()).collect();
 
         // Kana and romaji typed for words of the corpus: へんぴん, henpin → 返品. Words read the
         // same way (きかん: 期間, 機関) are one clause, the best of them counting: the rest of
