@@ -256,7 +256,14 @@ impl Lexicon {
             })
         };
         // (Without a long-vowel mark there is nothing to fold.)
-        found(reading).or_else(|| found(&kana::without_long_vowels(reading).filter(|_| reading.contains('ー'))?))
+        let without_long_vowels = |r: &str| kana::without_long_vowels(r).filter(|_| r.contains('ー'));
+        found(reading)
+            .or_else(|| found(&without_long_vowels(reading)?))
+            // The corpus's ヴ spellings are read as the common kana (カラヴァッジョ: カラバッジョ).
+            .or_else(|| {
+                let common = kana::without_vu(reading);
+                (common != reading).then(|| found(&common).or_else(|| found(&without_long_vowels(&common)?))).flatten()
+            })
     }
 
     /// Split a typed kana run (katakana) into corpus words by their readings.

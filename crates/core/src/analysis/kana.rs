@@ -115,6 +115,16 @@ pub fn is_katakana_word(text: &str) -> bool {
 /// a final long-vowel mark on words of four or more characters (サーバー → サーバ,
 /// プリンター → プリンタ), and ヴ spellings (ヴァイオリン → バイオリン).
 pub fn fold_katakana(word: &str) -> String {
+    let mut out = without_vu(word);
+    while out.chars().count() >= 4 && out.ends_with('ー') {
+        out.pop();
+    }
+    out
+}
+
+/// `word` with its ヴ spellings written as the common kana (ヴァイオリン → バイオリン, ヴ → ブ),
+/// as [`fold_katakana`] folds them.
+pub fn without_vu(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
     let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
@@ -135,9 +145,6 @@ pub fn fold_katakana(word: &str) -> String {
         if consumed {
             chars.next();
         }
-    }
-    while out.chars().count() >= 4 && out.ends_with('ー') {
-        out.pop();
     }
     out
 }

@@ -463,3 +463,15 @@ fn katakana_nouns_written_beside_a_noun_are_a_compound() {
     assert!(!lexicon.written_together(&[("ボーイ", "ボーイ"), ("センソウ", "戦争")]));
     assert!(!lexicon.written_together(&[("センソウ", "戦争"), ("ボーア", "ボーア")]), "in the order written");
 }
+
+/// A ヴ spelling typed in hiragana (からゔぁっじょ) is heard as the corpus word, which the index
+/// folds to the common kana (カラバッジョ); before, only its reading with ヴ was looked up, and
+/// nothing has that reading.
+#[test]
+fn a_vu_spelling_typed_in_kana_is_heard() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let l = Lexicon::build(analyzer, &[page("art", "カラヴァッジョの絵画", "ヴァイオリンを弾く人物を描いた。")], &[]);
+    assert_eq!(heard_typed(&l, "からゔぁっじょ", &[]), ["カラバッジョ"]);
+    assert_eq!(heard_typed(&l, "ゔぁいおりん", &[]), ["バイオリン"]);
+    assert_eq!(heard_typed(&l, "カラヴァッジョ", &[]), ["カラバッジョ"]);
+}
