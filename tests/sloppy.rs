@@ -161,6 +161,32 @@ fn a_katakana_word_typed_in_hiragana_is_looked_for_whole() {
     assert_first("ぷらいばしー", &["privacy/privacy-policy"]);
 }
 
+/// `kotae search --json`'s verdict: whether the hits answer, and the first hit.
+fn verdict(query: &str) -> (bool, String) {
+    let index = sample_index().join("index");
+    let out = kotae(&repo(), &["search", "--json", "--index", index.to_str().unwrap(), "--", query]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = v["hits"][0]["id"].as_str().unwrap_or_default().to_string();
+    (v["verdict"]["answered"].as_bool().unwrap(), first)
+}
+
+/// A question typed without kanji is answered by the words heard in it (with its words in
+/// letters or digits: PW, 3), and a page with one word of it heard does not answer what the
+/// rest of its kana ask about (くるまいす, めるかり: nothing the shop's pages have).
+#[test]
+fn a_question_in_kana_is_answered_by_all_it_asks() {
+    for (query, page) in [
+        ("まいぺーじでいまのPWをあたらしいのにするほうほう", "password/change"),
+        ("3にちまえにふぉーむからしつもんしたのにまだへんじがない", "contact/mail-reply"),
+    ] {
+        assert_eq!(verdict(query), (true, page.to_string()), "{query}");
+    }
+    for query in ["くるまいすでもにゅうみせできますか？だんさがしんぱいです", "めるかりでしゅっぴんするにはどうしたらいいの"] {
+        assert!(!verdict(query).0, "{query}: not covered");
+    }
+}
+
 /// A spoken ending typed in hiragana (〜したいんだけど) is grammar, not the word イン.
 #[test]
 fn spoken_endings_are_not_heard_as_words() {

@@ -362,7 +362,7 @@ impl SearchIndex {
                 .max()
                 .unwrap_or(0)
         };
-        verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq)
+        verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq, |w| self.lexicon.conjugates(w))
     }
 
     /// How much of the topic `words` the document `doc` covers.
