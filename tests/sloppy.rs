@@ -163,8 +163,15 @@ fn a_katakana_word_typed_in_hiragana_is_looked_for_whole() {
 
 /// `kotae search --json`'s verdict: whether the hits answer, and the first hit.
 fn verdict(query: &str) -> (bool, String) {
+    verdict_with(query, &[])
+}
+
+fn verdict_with(query: &str, extra: &[&str]) -> (bool, String) {
     let index = sample_index().join("index");
-    let out = kotae(&repo(), &["search", "--json", "--index", index.to_str().unwrap(), "--", query]);
+    let mut args = vec!["search", "--json", "--index", index.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.extend(["--", query]);
+    let out = kotae(&repo(), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let first = v["hits"][0]["id"].as_str().unwrap_or_default().to_string();
@@ -184,6 +191,18 @@ fn a_question_in_kana_is_answered_by_all_it_asks() {
     }
     for query in ["くるまいすでもにゅうみせできますか？だんさがしんぱいです", "めるかりでしゅっぴんするにはどうしたらいいの"] {
         assert!(!verdict(query).0, "{query}: not covered");
+    }
+}
+
+/// A word of a katakana compound typed with its long vowel left out or one kana slipped
+/// (クリング・オフ, スイチング・バリア) is heard inside the compound, and the compound spelled with
+/// the word heard covers the question. Before, the analyzer's one word for the compound kept
+/// its pieces from being heard, and the agent's question ended in "not covered".
+#[test]
+fn a_word_of_a_katakana_compound_typed_sloppily_is_heard() {
+    let internal = ["--audience", "internal"];
+    for (query, page) in [("クリング・オフの期間は何日", "manual/consumer-protection-law"), ("スイチング・バリアを高くするには", "manual/customer-satisfaction")] {
+        assert_eq!(verdict_with(query, &internal), (true, page.to_string()), "{query}");
     }
 }
 

@@ -173,8 +173,10 @@ fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops:
     let (start, end) = normalized.original_range(piece.start, piece.end);
     let mut content = false;
     for m in morphemes.iter().filter(|m| m.start < end && start < m.end) {
-        // (A run of katakana the dictionary does not know is one word to it: キャンセルホタン.)
-        let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !kana::is_katakana_word(&m.surface);
+        // (A run of katakana the dictionary does not know is one word to it: キャンセルホタン,
+        // and so are katakana words joined by ・: ラス・メニナス.)
+        let katakana = kana::is_katakana_word(&m.surface) || !crate::analysis::tokenizer::compound_words(&m.surface).is_empty();
+        let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !katakana;
         if m.surface.chars().any(kana::is_kanji) || (m.content && inside) {
             return false;
         }

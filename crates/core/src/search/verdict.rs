@@ -148,10 +148,16 @@ pub fn topic_words(
             }
             let weight = sources.iter().map(|m| weights.part_of_speech(m)).fold(None, |b: Option<f32>, w| Some(b.map_or(w, |b| b.max(w))));
             let mut spellings = vec![vec![term.clone()]];
+            let compound = !crate::analysis::tokenizer::compound_words(term).is_empty();
             for e in evidence.iter().filter(|e| matches!(e.kind, "synonym" | "corrected" | "kana" | "romaji")) {
-                if e.from.as_deref().is_some_and(|found| found.contains(term.as_str())) {
+                let Some(found) = e.from.as_deref() else { continue };
+                if found.contains(term.as_str()) {
                     spellings.push(e.text.split(' ').map(str::to_string).collect());
                     spellings.extend(e.also.iter().map(|a| vec![a.clone()]));
+                } else if compound && term.contains(found) && found != e.text {
+                    // One word of a katakana compound heard as another (ラス・メニナス: メニーナス):
+                    // the compound with that word.
+                    spellings.push(vec![term.replacen(found, &e.text, 1)]);
                 }
             }
             let reading = sources.first().map(|m| crate::analysis::kana::to_katakana(&m.reading)).unwrap_or_default();
