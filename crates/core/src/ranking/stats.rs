@@ -4,10 +4,10 @@
 //! lengths, length-normalization tables), a term's per-window bounds and best documents
 //! ([`Walked`]), and the [`ScoringCache`] that keeps all of them for one index generation.
 
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
-use lru::LruCache;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
 use tantivy::postings::{SegmentPostings, TermInfo};
@@ -138,11 +138,21 @@ pub const TOP_DOCS: usize = 16;
 /// Entries are checked against the searcher's segments, so a cache shared by two searchers
 /// never answers one with the other's statistics.
 pub struct ScoringCache {
-    terms: Mutex<LruCache<Term, TermStats, FastHash>>,
+    terms: RwLock<HashMap<Term, Kept, FastHash>>,
+    /// How many terms are kept at most.
+    capacity: usize,
+    /// Counts the terms put in: a term's `used` is the count when it was last asked for.
+    clock: AtomicU64,
     /// A handful per generation (one per field): a list beats hashing.
     averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
+}
+
+/// A term kept, and the cache's clock when it was last asked for.
+struct Kept {
+    stats: TermStats,
+    used: AtomicU64,
 }
 
 /// A field's average length, and the segments it was measured on.
@@ -165,25 +175,66 @@ const PER_FIELD_ENTRIES: usize = 64;
 impl ScoringCache {
     /// Remember up to `terms` terms: their dictionary entries, window bounds and best documents.
     pub fn new(terms: usize) -> Self {
-        let capacity = NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN);
         ScoringCache {
-            terms: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
+            terms: RwLock::new(HashMap::with_hasher(FastHash::default())),
+            capacity: terms.max(1),
+            clock: AtomicU64::new(0),
             averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
         }
     }
 
     /// The term's entries in the searcher's segments.
+    ///
+    /// Asking for a kept term takes the read lock and, at most, stamps the term with the
+    /// clock: an LRU list's `get` relinked the term at the list's head (three entries of a
+    /// 65,536-entry list written, cache misses for a long question's ~170 terms, under a
+    /// mutex). Eviction is by age in batches instead ([`ScoringCache::put`]).
     pub(crate) fn term_stats(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<TermStats> {
-        let kept = self.terms.lock().ok().and_then(|mut m| m.get(term).cloned());
-        if let Some(stats) = kept.filter(|s| same_segments(s.found.iter().map(|(id, _)| id), searcher)) {
+        if let Some(stats) = self.kept(searcher, term, |s| s.clone()) {
             return Ok(stats);
         }
         let stats = TermStats { walked: Some(WalkedList::default()), ..TermStats::look_up(searcher, term)? };
-        if let Ok(mut m) = self.terms.lock() {
-            m.put(term.clone(), stats.clone());
-        }
+        self.put(term, stats.clone());
         Ok(stats)
+    }
+
+    /// How many documents of the searcher have the term: [`ScoringCache::term_stats`]'s
+    /// `doc_freq`, without copying the entry out.
+    pub(crate) fn doc_freq(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
+        match self.kept(searcher, term, |s| s.doc_freq) {
+            Some(doc_freq) => Ok(doc_freq),
+            None => Ok(self.term_stats(searcher, term)?.doc_freq),
+        }
+    }
+
+    /// `read` of the term's kept entry, if it is kept for the searcher's segments.
+    fn kept<T>(&self, searcher: &Searcher, term: &Term, read: impl FnOnce(&TermStats) -> T) -> Option<T> {
+        let terms = self.terms.read().ok()?;
+        let kept = terms.get(term)?;
+        if !same_segments(kept.stats.found.iter().map(|(id, _)| id), searcher) {
+            return None;
+        }
+        let now = self.clock.load(Ordering::Relaxed);
+        if kept.used.load(Ordering::Relaxed) != now {
+            kept.used.store(now, Ordering::Relaxed);
+        }
+        Some(read(&kept.stats))
+    }
+
+    /// Keep the term's entries. When the cache is full, the eighth of the terms asked for
+    /// least recently are let go first (the list of stamps is read once per eighth of the
+    /// capacity, not per term).
+    fn put(&self, term: &Term, stats: TermStats) {
+        let Ok(mut terms) = self.terms.write() else { return };
+        let now = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        if terms.len() >= self.capacity && !terms.contains_key(term) {
+            let mut stamps: Vec<u64> = terms.values().map(|k| k.used.load(Ordering::Relaxed)).collect();
+            let oldest = (self.capacity / 8).clamp(1, stamps.len());
+            let (_, &mut cutoff, _) = stamps.select_nth_unstable(oldest - 1);
+            terms.retain(|_, k| k.used.load(Ordering::Relaxed) > cutoff);
+        }
+        terms.insert(term.clone(), Kept { stats, used: AtomicU64::new(now) });
     }
 
     /// The field's average length over the searcher's `docs` documents.
