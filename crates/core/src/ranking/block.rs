@@ -126,6 +126,7 @@ impl Block {
                 let doc = docs[i];
                 docs[i] = match &mut units[i].1.scorer {
                     UnitScorer::Term(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
+                    UnitScorer::Decoded(scorer) => self.read_unit(scorer, i, doc, end, keep, alone),
                     UnitScorer::Other(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
                 };
             }

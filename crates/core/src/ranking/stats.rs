@@ -110,11 +110,34 @@ pub struct Walked {
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
     pub top: Arc<[(DocId, Score)]>,
+    /// Where a term's scorer starts from: its postings decoded whole when they are short
+    /// ([`Start::Decoded`]), otherwise as opened ([`Start::Opened`]).
+    pub(crate) start: Start,
+}
+
+/// The postings a term's scorer starts from (see [`Walked::start`]).
+#[derive(Clone)]
+pub(crate) enum Start {
     /// The postings as opened, at their first document with their first block decoded: a
     /// term's scorer starts from a copy of them. Opening the postings (the term's slice of the
     /// postings file, its first block decoded, and the result moved three times) cost about
     /// three times the copy, and a long question opens some eighty terms' postings.
-    pub(crate) start: Arc<SegmentPostings>,
+    Opened(Arc<SegmentPostings>),
+    /// Postings of at most [`DECODED_POSTINGS`] documents, decoded once when the term is
+    /// walked: a scorer over them is a place in two arrays, made without copying a kilobyte of
+    /// postings, and read without decoding blocks again.
+    Decoded(Arc<Decoded>),
+}
+
+/// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
+/// 8 KB per term and segment (postings kept as opened are about 1.2 KB).
+pub const DECODED_POSTINGS: u32 = 1024;
+
+/// A term's postings in a segment, decoded: its documents, ascending, then
+/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency.
+pub(crate) struct Decoded {
+    pub(crate) docs: Box<[DocId]>,
+    pub(crate) freqs: Box<[u32]>,
 }
 
 /// How many of a term's best documents [`Walked::top`] keeps. Sixteen seed as well as 32
