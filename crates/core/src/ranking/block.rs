@@ -126,7 +126,7 @@ impl Block {
                 let doc = docs[i];
                 docs[i] = match &mut units[i].1.scorer {
                     UnitScorer::Term(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
-                    UnitScorer::Decoded(scorer) => self.read_unit(scorer, i, doc, end, keep, alone),
+                    UnitScorer::Decoded(scorer) => scorer.read_until(end, |doc, s| self.add(i, doc, s, keep, alone)),
                     UnitScorer::Other(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
                 };
             }
@@ -153,38 +153,43 @@ impl Block {
     /// Read unit `i`'s `scorer` from its document `doc` up to `end` (see [`Block::read`]);
     /// `alone`: the only unit of its clause read, whose scores go straight into the slots.
     /// Returns the unit's first document at or past `end`. Generic over the scorer, so that a
-    /// term's postings are read without a branch on the kind of unit per document.
+    /// term's postings are read without a branch on the kind of unit per document (decoded
+    /// postings are read by [`DecodedScorer::read_until`](super::DecodedScorer::read_until)).
     #[inline(always)]
     fn read_unit<S: Scorer + ?Sized>(&mut self, scorer: &mut S, i: usize, mut doc: DocId, end: DocId, keep: bool, alone: bool) -> DocId {
-        let start = self.start;
         while doc < end {
-            let s = scorer.score();
-            let slot = (doc - start) as usize & MASK;
-            if keep {
-                self.entries.push((i as u32, s, self.head[slot]));
-                self.head[slot] = (self.entries.len() - 1) as u32;
-            }
-            if alone {
-                let (word, bit) = (slot / 64, 1u64 << (slot % 64));
-                if self.marked[word] & bit == 0 {
-                    self.marked[word] |= bit;
-                    self.partial[slot] = 0.0;
-                }
-                self.partial[slot] += s;
-            } else {
-                let c = &mut self.clause[slot];
-                if c.count == 0 {
-                    self.touched.push(slot as u32);
-                    // As `combine`: best and sum from zero, in the units' order.
-                    *c = Clause { best: 0.0, sum: 0.0, count: 0, first: s };
-                }
-                c.count += 1;
-                c.best = c.best.max(s);
-                c.sum += s;
-            }
+            self.add(i, doc, scorer.score(), keep, alone);
             doc = scorer.advance();
         }
         doc
+    }
+
+    /// Unit `i`'s score `s` of `doc` into its slot (see [`Block::read_unit`]).
+    #[inline(always)]
+    fn add(&mut self, i: usize, doc: DocId, s: Score, keep: bool, alone: bool) {
+        let slot = (doc - self.start) as usize & MASK;
+        if keep {
+            self.entries.push((i as u32, s, self.head[slot]));
+            self.head[slot] = (self.entries.len() - 1) as u32;
+        }
+        if alone {
+            let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+            if self.marked[word] & bit == 0 {
+                self.marked[word] |= bit;
+                self.partial[slot] = 0.0;
+            }
+            self.partial[slot] += s;
+        } else {
+            let c = &mut self.clause[slot];
+            if c.count == 0 {
+                self.touched.push(slot as u32);
+                // As `combine`: best and sum from zero, in the units' order.
+                *c = Clause { best: 0.0, sum: 0.0, count: 0, first: s };
+            }
+            c.count += 1;
+            c.best = c.best.max(s);
+            c.sum += s;
+        }
     }
 
     /// The marked documents, ascending, each with its partial score. Call [`Block::clear`]

@@ -328,6 +328,30 @@ pub struct DecodedScorer {
     norms: Arc<NormTable>,
 }
 
+impl DecodedScorer {
+    /// Each document before `end` from the current one, with its score (as
+    /// [`Scorer::score`] gives it), to `add`; then the place moves to the first document at
+    /// or past `end`, which is returned. One pass over the two arrays.
+    #[inline(always)]
+    pub(crate) fn read_until(&mut self, end: DocId, mut add: impl FnMut(DocId, Score)) -> DocId {
+        let postings = &*self.postings;
+        let (docs, freqs) = (&postings.docs[self.at..], &postings.freqs[self.at..]);
+        let mut read = 0;
+        // `docs` ends with the sentinel, one more than `freqs`: the zip stops before it.
+        for (&doc, &freq) in docs.iter().zip(freqs) {
+            if doc >= end {
+                break;
+            }
+            let tf = freq as Score;
+            let norm = self.norms[self.fieldnorms.fieldnorm_id(doc) as usize];
+            add(doc, self.weight * tf / (tf + norm));
+            read += 1;
+        }
+        self.at += read;
+        docs[read]
+    }
+}
+
 impl DocSet for DecodedScorer {
     #[inline]
     fn advance(&mut self) -> DocId {

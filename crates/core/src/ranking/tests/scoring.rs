@@ -191,6 +191,25 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
             }
             assert_eq!(copied.advance(), tantivy::TERMINATED);
             assert!(read >= if word == "apple" { 1100 } else { 3 }, "{word}: {read}");
+            // Read block by block, decoded postings give the same documents and scores.
+            if let Start::Decoded(postings) = &walked.start {
+                let mut decoded = weight.decoded_scorer(postings, &mut fields).unwrap();
+                let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
+                let mut end = 0;
+                while decoded.doc() != tantivy::TERMINATED {
+                    end += 100;
+                    let mut got = Vec::new();
+                    let next = decoded.read_until(end, |doc, score| got.push((doc, score.to_bits())));
+                    let mut want = Vec::new();
+                    while opened.doc() < end {
+                        want.push((opened.doc(), opened.score().to_bits()));
+                        opened.advance();
+                    }
+                    assert_eq!(got, want, "{word} up to {end}");
+                    assert_eq!(next, opened.doc(), "{word} up to {end}");
+                    assert_eq!(decoded.doc(), opened.doc(), "{word} up to {end}");
+                }
+            }
             // Seeks, near and far, land where the postings opened afresh land.
             for stride in [1, 2, 7, 40, 300, 5000] {
                 let mut copied = from_walked(&mut fields);
