@@ -209,6 +209,12 @@ fn eligible(doc: DocId, filters: &mut [Box<dyn Scorer>], alive: Option<&AliveBit
 /// [`DisMax`](super::DisMax) scorers, in the same order, so the scores are identical.
 fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
     matched.sort_unstable_by_key(|(at, _)| *at);
+    combine_sorted(matched, ties)
+}
+
+/// [`combine`] of scores already in clause order (sorted by (group, position)).
+fn combine_sorted(matched: &[Scored], ties: &[Score]) -> Score {
+    debug_assert!(matched.is_sorted_by_key(|(at, _)| *at));
     let mut total: Score = 0.0;
     let mut i = 0;
     while i < matched.len() {
