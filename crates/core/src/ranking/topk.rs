@@ -441,6 +441,8 @@ impl TopK {
                 // of those read.
                 let whole = first_visited == 0;
                 block.read(start..stop, &mut units, &mut docs, &read, &ties, !whole);
+                // The threshold changes only when a document is offered: kept between them.
+                let mut threshold = self.threshold();
                 for (doc, partial) in block.marked() {
                     if !eligible(doc, &mut filters, alive) {
                         continue;
@@ -454,13 +456,13 @@ impl TopK {
                     let address = DocAddress::new(segment, doc);
                     if whole {
                         self.offer(Entry { score: partial, address });
+                        threshold = self.threshold();
                         continue;
                     }
                     // The units not read, largest bound first, while the document can still
                     // beat the threshold: the units not looked at yet are order[..k + 1], and
                     // below[k + 1] bounds what they can add. The partial score is widened a
                     // hair, as the bounds are: it is summed in another order than the score.
-                    let threshold = self.threshold();
                     let mut known = partial + partial.abs() * 1e-6;
                     if threshold.is_some_and(|t| known + below[first_visited] <= t) {
                         continue;
@@ -499,6 +501,7 @@ impl TopK {
                     if !hopeless {
                         let score = combine(&mut matched, &ties);
                         self.offer(Entry { score, address });
+                        threshold = self.threshold();
                     }
                     matched.clear();
                 }
