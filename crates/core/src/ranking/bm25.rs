@@ -203,7 +203,7 @@ impl Bm25TermWeight {
         let (index, fieldnorms) = fields.open(self.term.field())?;
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         // Short postings are kept decoded (read below), longer ones as opened.
-        let decode = info.doc_freq <= DECODED_POSTINGS;
+        let decode = info.doc_freq <= DECODED_POSTINGS && Decoded::reserve(info.doc_freq);
         let opened = (!decode).then(|| Arc::new(postings.clone()));
         let (mut docs, mut freqs) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
         let size = window(reader.max_doc());
@@ -241,7 +241,7 @@ impl Bm25TermWeight {
             Some(opened) => Start::Opened(opened),
             None => {
                 docs.push(TERMINATED);
-                Start::Decoded(Arc::new(Decoded { docs: docs.into(), freqs: freqs.into() }))
+                Start::Decoded(Arc::new(Decoded { docs: docs.into(), freqs: freqs.into(), reserved: info.doc_freq }))
             }
         };
         let walked = Walked { shares: shares.into(), top: top.into(), start };

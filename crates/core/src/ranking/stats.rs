@@ -5,7 +5,7 @@
 //! ([`Walked`]), and the [`ScoringCache`] that keeps all of them for one index generation.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::fieldnorm::FieldNormReader;
@@ -130,14 +130,52 @@ pub(crate) enum Start {
 }
 
 /// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
-/// 8 KB per term and segment (postings kept as opened are about 1.2 KB).
-pub const DECODED_POSTINGS: u32 = 1024;
+/// 64 KB per term and segment (postings kept as opened are about 1.2 KB), within
+/// [`DECODED_BYTES`] for the process. Instructions per wiki-qa search: 256: 1.843M, 1,024:
+/// 1.807M, 8,192: 1.785M.
+pub const DECODED_POSTINGS: u32 = 8192;
+
+/// How many bytes of decoded postings the process keeps at most: past it, a term's postings
+/// are kept as opened, whatever their length. A long question's scores are the same either
+/// way; the bound keeps a large corpus's many long postings from filling the memory.
+pub const DECODED_BYTES: usize = 64 << 20;
+
+/// The bytes of all the [`Decoded`] postings alive in the process.
+static DECODED_IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+impl Decoded {
+    /// Room for `docs` decoded documents within [`DECODED_BYTES`], taken (and given back when
+    /// the postings made with it are dropped); `false` when there is none.
+    pub(crate) fn reserve(docs: u32) -> bool {
+        let bytes = Decoded::bytes_of(docs as usize);
+        let before = DECODED_IN_USE.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes > DECODED_BYTES {
+            DECODED_IN_USE.fetch_sub(bytes, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// What `docs` decoded documents take: each document and its frequency, and the sentinel.
+    fn bytes_of(docs: usize) -> usize {
+        8 * docs + 4
+    }
+}
+
+impl Drop for Decoded {
+    fn drop(&mut self) {
+        DECODED_IN_USE.fetch_sub(Decoded::bytes_of(self.reserved as usize), Ordering::Relaxed);
+    }
+}
 
 /// A term's postings in a segment, decoded: its documents, ascending, then
-/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency.
+/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency. Made
+/// only with room reserved ([`Decoded::reserve`]) for its length.
 pub(crate) struct Decoded {
     pub(crate) docs: Box<[DocId]>,
     pub(crate) freqs: Box<[u32]>,
+    /// The documents room was reserved for ([`Decoded::reserve`]): given back when dropped.
+    pub(crate) reserved: u32,
 }
 
 /// How many of a term's best documents [`Walked::top`] keeps. Sixteen seed as well as 32

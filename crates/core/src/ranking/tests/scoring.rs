@@ -152,8 +152,8 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
     use tantivy::DocSet;
     use tantivy::query::Scorer;
     // "apple": over DECODED_POSTINGS documents (kept as opened: bit-packed blocks and a last
-    // block of variable-length integers); "pear": a few hundred (kept decoded); "kiwi": a few.
-    let texts: Vec<String> = (0..2100)
+    // block of variable-length integers); "pear": a few thousand (kept decoded); "kiwi": a few.
+    let texts: Vec<String> = (0..12_600)
         .map(|i| match (i % 3, i % 97) {
             (_, 5) => "kiwi plum".to_string(),
             (0, _) => format!("pear {}", "apple ".repeat(i % 7)),
@@ -190,7 +190,7 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
                 opened.advance();
             }
             assert_eq!(copied.advance(), tantivy::TERMINATED);
-            assert!(read >= if word == "apple" { 1100 } else { 3 }, "{word}: {read}");
+            assert!(read >= if word == "apple" { DECODED_POSTINGS as usize } else { 3 }, "{word}: {read}");
             // Read block by block, decoded postings give the same documents and scores.
             if let Start::Decoded(postings) = &walked.start {
                 let mut decoded = weight.decoded_scorer(postings, &mut fields).unwrap();
