@@ -25,6 +25,7 @@
 //!
 //! With `--dump`, it prints instead every search's results, one line per question: the total,
 //! whether it is exact, and each hit's id and score (bit pattern), for comparing two builds.
+//! `--snippets` dumps the same with each hit's snippet (text and highlights) on a line of its own.
 //!
 //! With `--instructions`, it reads no clock (valgrind cannot run rustix's vDSO clock): after a
 //! warm-up round, `counted` runs the uncached searches with snippets, for callgrind to count:
@@ -131,8 +132,9 @@ fn counted(index: &SearchIndex, queries: &[String], rounds: usize) -> usize {
 fn main() {
     let profiling = std::env::args().any(|a| a == "--profile");
     let instructions = std::env::args().any(|a| a == "--instructions");
-    let dump = std::env::args().any(|a| a == "--dump");
-    let mut args = std::env::args().skip(1).filter(|a| !matches!(a.as_str(), "--profile" | "--instructions" | "--dump"));
+    let snippets = std::env::args().any(|a| a == "--snippets");
+    let dump = snippets || std::env::args().any(|a| a == "--dump");
+    let mut args = std::env::args().skip(1).filter(|a| !matches!(a.as_str(), "--profile" | "--instructions" | "--dump" | "--snippets"));
     let index = PathBuf::from(args.next().unwrap_or_else(|| "index".into()));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20).max(1);
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
@@ -153,6 +155,11 @@ fn main() {
                 let results = uncached.search(&request).expect("search");
                 let hits: Vec<String> = results.hits.iter().map(|h| format!("{}:{:08x}", h.id, h.score.to_bits())).collect();
                 println!("{}\t{}\t{}\t{}", results.total, results.total_exact, hits.join(" "), results.verdict.confidence);
+                if snippets {
+                    for h in &results.hits {
+                        println!("\t{}\t{:?}\t{:?}", h.id, h.snippet.text, h.snippet.highlights);
+                    }
+                }
             }
         }
         return;

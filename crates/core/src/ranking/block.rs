@@ -20,9 +20,9 @@
 use std::ops::Range;
 
 use tantivy::query::Scorer;
-use tantivy::{DocId, DocSet, Score};
+use tantivy::{DocId, Score};
 
-use super::unit::Unit;
+use super::unit::{Unit, UnitScorer};
 
 /// Documents per block. A multiple of 64 that divides every [`window`](super::window); small enough
 /// that the block's slots stay in the first-level cache.
@@ -114,30 +114,24 @@ impl Block {
         let mut at = 0;
         while at < read.len() {
             let group = units[read[at]].0.0;
+            let first = at;
             while at < read.len() && units[read[at]].0.0 == group {
-                let i = read[at];
                 at += 1;
-                let scorer = &mut units[i].1.scorer;
-                let mut doc = docs[i];
-                while doc < end {
-                    let s = scorer.score();
-                    let slot = (doc - start) as usize & MASK;
-                    if keep {
-                        self.entries.push((i as u32, s, self.head[slot]));
-                        self.head[slot] = (self.entries.len() - 1) as u32;
-                    }
-                    let c = &mut self.clause[slot];
-                    if c.count == 0 {
-                        self.touched.push(slot as u32);
-                        // As `combine`: best and sum from zero, in the units' order.
-                        *c = Clause { best: 0.0, sum: 0.0, count: 0, first: s };
-                    }
-                    c.count += 1;
-                    c.best = c.best.max(s);
-                    c.sum += s;
-                    doc = scorer.advance();
-                }
-                docs[i] = doc;
+            }
+            // A clause with one unit read scores what the unit scores: added straight into the
+            // slots, with no clause to combine (the same sum: the partial score from zero, plus
+            // the clause score, once per document).
+            let alone = at - first == 1;
+            for &i in &read[first..at] {
+                let doc = docs[i];
+                docs[i] = match &mut units[i].1.scorer {
+                    UnitScorer::Term(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
+                    UnitScorer::Decoded(scorer) => scorer.read_until(end, |doc, s| self.add(i, doc, s, keep, alone)),
+                    UnitScorer::Other(scorer) => self.read_unit(&mut **scorer, i, doc, end, keep, alone),
+                };
+            }
+            if alone {
+                continue;
             }
             let t = ties[group];
             for &slot in &self.touched {
@@ -153,6 +147,48 @@ impl Block {
                 self.partial[slot] += score;
             }
             self.touched.clear();
+        }
+    }
+
+    /// Read unit `i`'s `scorer` from its document `doc` up to `end` (see [`Block::read`]);
+    /// `alone`: the only unit of its clause read, whose scores go straight into the slots.
+    /// Returns the unit's first document at or past `end`. Generic over the scorer, so that a
+    /// term's postings are read without a branch on the kind of unit per document (decoded
+    /// postings are read by [`DecodedScorer::read_until`](super::DecodedScorer::read_until)).
+    #[inline(always)]
+    fn read_unit<S: Scorer + ?Sized>(&mut self, scorer: &mut S, i: usize, mut doc: DocId, end: DocId, keep: bool, alone: bool) -> DocId {
+        while doc < end {
+            self.add(i, doc, scorer.score(), keep, alone);
+            doc = scorer.advance();
+        }
+        doc
+    }
+
+    /// Unit `i`'s score `s` of `doc` into its slot (see [`Block::read_unit`]).
+    #[inline(always)]
+    fn add(&mut self, i: usize, doc: DocId, s: Score, keep: bool, alone: bool) {
+        let slot = (doc - self.start) as usize & MASK;
+        if keep {
+            self.entries.push((i as u32, s, self.head[slot]));
+            self.head[slot] = (self.entries.len() - 1) as u32;
+        }
+        if alone {
+            let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+            if self.marked[word] & bit == 0 {
+                self.marked[word] |= bit;
+                self.partial[slot] = 0.0;
+            }
+            self.partial[slot] += s;
+        } else {
+            let c = &mut self.clause[slot];
+            if c.count == 0 {
+                self.touched.push(slot as u32);
+                // As `combine`: best and sum from zero, in the units' order.
+                *c = Clause { best: 0.0, sum: 0.0, count: 0, first: s };
+            }
+            c.count += 1;
+            c.best = c.best.max(s);
+            c.sum += s;
         }
     }
 

@@ -17,7 +17,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-use super::stats::{NormKey, NormTable, ScoringCache, SegmentFields, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, window};
+use super::stats::{DECODED_POSTINGS, Decoded, NormKey, NormTable, ScoringCache, SegmentFields, Start, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, window};
 
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -169,14 +169,21 @@ impl Bm25TermWeight {
         fields: &mut SegmentFields<'_>,
         boost: Score,
     ) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
-        let Some(walked) = walked else { return self.term_scorer(fields, boost) };
+        let Some(Walked { start: Start::Opened(start), .. }) = walked else { return self.term_scorer(fields, boost) };
         let (_, fieldnorms) = fields.open(self.term.field())?;
         Ok(Some(Box::new(Bm25TermScorer {
-            postings: SegmentPostings::clone(&walked.start),
+            postings: SegmentPostings::clone(start),
             fieldnorms: fieldnorms.clone(),
             weight: self.weight * boost,
             norms: self.norms.clone(),
         })))
+    }
+
+    /// The term's scorer on the segment over the postings `walked` kept decoded
+    /// ([`DecodedScorer`]): the same documents and scores as [`Bm25TermWeight::term_scorer`]'s.
+    pub(crate) fn decoded_scorer(&self, decoded: &Arc<Decoded>, fields: &mut SegmentFields<'_>) -> tantivy::Result<DecodedScorer> {
+        let (_, fieldnorms) = fields.open(self.term.field())?;
+        Ok(DecodedScorer { postings: decoded.clone(), at: 0, fieldnorms: fieldnorms.clone(), weight: self.weight, norms: self.norms.clone() })
     }
 
     /// The term's window bounds and best documents in the segment, from the cache or by
@@ -195,7 +202,10 @@ impl Bm25TermWeight {
         }
         let (index, fieldnorms) = fields.open(self.term.field())?;
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
-        let start = Arc::new(postings.clone());
+        // Short postings are kept decoded (read below), longer ones as opened.
+        let decode = info.doc_freq <= DECODED_POSTINGS && Decoded::reserve(info.doc_freq);
+        let opened = (!decode).then(|| Arc::new(postings.clone()));
+        let (mut docs, mut freqs) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
         let size = window(reader.max_doc());
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
         // The best documents so far; `lowest` is the smallest share among them once full.
@@ -203,6 +213,10 @@ impl Bm25TermWeight {
         let mut lowest = Score::NEG_INFINITY;
         let mut doc = postings.doc();
         while doc != TERMINATED {
+            if decode {
+                docs.push(doc);
+                freqs.push(postings.term_freq());
+            }
             let tf = postings.term_freq() as Score;
             let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
             let w = (doc / size) as usize;
@@ -223,6 +237,13 @@ impl Bm25TermWeight {
             }
             doc = postings.advance();
         }
+        let start = match opened {
+            Some(opened) => Start::Opened(opened),
+            None => {
+                docs.push(TERMINATED);
+                Start::Decoded(Arc::new(Decoded { docs: docs.into(), freqs: freqs.into(), reserved: info.doc_freq }))
+            }
+        };
         let walked = Walked { shares: shares.into(), top: top.into(), start };
         if let Ok(mut list) = kept.lock()
             && known(&list).is_none()
@@ -291,6 +312,93 @@ impl Scorer for Bm25TermScorer {
     fn score(&mut self) -> Score {
         let tf = self.postings.term_freq() as Score;
         let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.doc()) as usize];
+        self.weight * tf / (tf + norm)
+    }
+}
+
+/// A term's scorer over its decoded postings ([`Decoded`]): what [`Bm25TermScorer`] scores, the
+/// same documents with the same scores, without decoding blocks. Copied by cloning an `Arc`.
+#[derive(Clone)]
+pub struct DecodedScorer {
+    postings: Arc<Decoded>,
+    /// The current document's place in the postings (the sentinel's once past the end).
+    at: usize,
+    fieldnorms: FieldNormReader,
+    weight: Score,
+    norms: Arc<NormTable>,
+}
+
+impl DecodedScorer {
+    /// Each document before `end` from the current one, with its score (as
+    /// [`Scorer::score`] gives it), to `add`; then the place moves to the first document at
+    /// or past `end`, which is returned. One pass over the two arrays.
+    #[inline(always)]
+    pub(crate) fn read_until(&mut self, end: DocId, mut add: impl FnMut(DocId, Score)) -> DocId {
+        let postings = &*self.postings;
+        let (docs, freqs) = (&postings.docs[self.at..], &postings.freqs[self.at..]);
+        let mut read = 0;
+        // `docs` ends with the sentinel, one more than `freqs`: the zip stops before it.
+        for (&doc, &freq) in docs.iter().zip(freqs) {
+            if doc >= end {
+                break;
+            }
+            let tf = freq as Score;
+            let norm = self.norms[self.fieldnorms.fieldnorm_id(doc) as usize];
+            add(doc, self.weight * tf / (tf + norm));
+            read += 1;
+        }
+        self.at += read;
+        docs[read]
+    }
+}
+
+impl DocSet for DecodedScorer {
+    #[inline]
+    fn advance(&mut self) -> DocId {
+        // The sentinel (TERMINATED) is the last document: the place stays on it.
+        if self.at + 1 < self.postings.docs.len() {
+            self.at += 1;
+        }
+        self.postings.docs[self.at]
+    }
+
+    #[inline]
+    fn seek(&mut self, target: DocId) -> DocId {
+        let docs = &self.postings.docs;
+        if docs[self.at] >= target {
+            return docs[self.at];
+        }
+        // Galloping from the current place: the target is usually near.
+        let mut step = 1;
+        let mut low = self.at;
+        let last = docs.len() - 1;
+        while low + step < last && docs[low + step] < target {
+            low += step;
+            step *= 2;
+        }
+        let high = (low + step).min(last);
+        // docs[low] < target; the first at or past it is in (low, high] (the sentinel is past
+        // every target).
+        self.at = low + 1 + docs[low + 1..high].partition_point(|&d| d < target);
+        docs[self.at]
+    }
+
+    #[inline]
+    fn doc(&self) -> DocId {
+        self.postings.docs[self.at]
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.postings.freqs.len() as u32
+    }
+}
+
+impl Scorer for DecodedScorer {
+    #[inline]
+    fn score(&mut self) -> Score {
+        // As `Bm25TermScorer::score`, operation for operation.
+        let tf = self.postings.freqs[self.at] as Score;
+        let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.docs[self.at]) as usize];
         self.weight * tf / (tf + norm)
     }
 }

@@ -10,7 +10,7 @@ use tantivy::query::{Bm25Weight, BoostQuery, EmptyScorer, EnableScoring, Explana
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
 use super::bm25::{Bm25TermQuery, Bm25TermWeight};
-use super::stats::SegmentFields;
+use super::stats::{SegmentFields, Start};
 use super::unit::{Group, Unit, UnitScorer};
 
 /// A phrase (a multi-word synonym such as スマート フォン) times a weight, with a known bound.
@@ -127,9 +127,14 @@ impl BoundedWeight {
                     FieldWeight::Term(w) => {
                         let walked = w.walked(fields)?;
                         Unit {
-                            scorer: match w.term_scorer_from(walked.as_ref(), fields, 1.0)? {
-                                Some(scorer) => UnitScorer::Term(scorer),
-                                None => UnitScorer::Other(Box::new(EmptyScorer)),
+                            // Short postings kept decoded are read in place; others from a
+                            // copy of the postings as opened.
+                            scorer: match walked.as_ref().map(|w| &w.start) {
+                                Some(Start::Decoded(decoded)) => UnitScorer::Decoded(w.decoded_scorer(decoded, fields)?),
+                                _ => match w.term_scorer_from(walked.as_ref(), fields, 1.0)? {
+                                    Some(scorer) => UnitScorer::Term(scorer),
+                                    None => UnitScorer::Other(Box::new(EmptyScorer)),
+                                },
                             },
                             max: w.weight.max(0.0),
                             windows: walked.as_ref().map(|w| w.shares.clone()),

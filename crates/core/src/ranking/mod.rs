@@ -26,10 +26,10 @@ pub mod stats;
 pub mod topk;
 pub mod unit;
 
-pub use bm25::{Bm25, Bm25TermQuery, Bm25TermScorer};
+pub use bm25::{Bm25, Bm25TermQuery, Bm25TermScorer, DecodedScorer};
 pub use dismax::{BoostedPhrase, BoundedWeight, DisMax};
 pub use filter::{FilterCache, Runs};
-pub use stats::{ScoringCache, SegmentFields, TOP_DOCS, Walked, window};
+pub use stats::{DECODED_POSTINGS, ScoringCache, SegmentFields, TOP_DOCS, Walked, window};
 pub use topk::{COUNT_EXACTLY, Found, TopK, score_docs};
 pub use unit::{Group, Opened, Unit, UnitScorer};
 

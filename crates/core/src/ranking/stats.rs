@@ -4,10 +4,10 @@
 //! lengths, length-normalization tables), a term's per-window bounds and best documents
 //! ([`Walked`]), and the [`ScoringCache`] that keeps all of them for one index generation.
 
-use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
-use lru::LruCache;
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::index::{InvertedIndexReader, SegmentId};
 use tantivy::postings::{SegmentPostings, TermInfo};
@@ -110,11 +110,72 @@ pub struct Walked {
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
     pub top: Arc<[(DocId, Score)]>,
+    /// Where a term's scorer starts from: its postings decoded whole when they are short
+    /// ([`Start::Decoded`]), otherwise as opened ([`Start::Opened`]).
+    pub(crate) start: Start,
+}
+
+/// The postings a term's scorer starts from (see [`Walked::start`]).
+#[derive(Clone)]
+pub(crate) enum Start {
     /// The postings as opened, at their first document with their first block decoded: a
     /// term's scorer starts from a copy of them. Opening the postings (the term's slice of the
     /// postings file, its first block decoded, and the result moved three times) cost about
     /// three times the copy, and a long question opens some eighty terms' postings.
-    pub(crate) start: Arc<SegmentPostings>,
+    Opened(Arc<SegmentPostings>),
+    /// Postings of at most [`DECODED_POSTINGS`] documents, decoded once when the term is
+    /// walked: a scorer over them is a place in two arrays, made without copying a kilobyte of
+    /// postings, and read without decoding blocks again.
+    Decoded(Arc<Decoded>),
+}
+
+/// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
+/// 64 KB per term and segment (postings kept as opened are about 1.2 KB), within
+/// [`DECODED_BYTES`] for the process. Instructions per wiki-qa search: 256: 1.843M, 1,024:
+/// 1.807M, 8,192: 1.785M.
+pub const DECODED_POSTINGS: u32 = 8192;
+
+/// How many bytes of decoded postings the process keeps at most: past it, a term's postings
+/// are kept as opened, whatever their length. A long question's scores are the same either
+/// way; the bound keeps a large corpus's many long postings from filling the memory.
+pub const DECODED_BYTES: usize = 64 << 20;
+
+/// The bytes of all the [`Decoded`] postings alive in the process.
+static DECODED_IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+impl Decoded {
+    /// Room for `docs` decoded documents within [`DECODED_BYTES`], taken (and given back when
+    /// the postings made with it are dropped); `false` when there is none.
+    pub(crate) fn reserve(docs: u32) -> bool {
+        let bytes = Decoded::bytes_of(docs as usize);
+        let before = DECODED_IN_USE.fetch_add(bytes, Ordering::Relaxed);
+        if before + bytes > DECODED_BYTES {
+            DECODED_IN_USE.fetch_sub(bytes, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// What `docs` decoded documents take: each document and its frequency, and the sentinel.
+    fn bytes_of(docs: usize) -> usize {
+        8 * docs + 4
+    }
+}
+
+impl Drop for Decoded {
+    fn drop(&mut self) {
+        DECODED_IN_USE.fetch_sub(Decoded::bytes_of(self.reserved as usize), Ordering::Relaxed);
+    }
+}
+
+/// A term's postings in a segment, decoded: its documents, ascending, then
+/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency. Made
+/// only with room reserved ([`Decoded::reserve`]) for its length.
+pub(crate) struct Decoded {
+    pub(crate) docs: Box<[DocId]>,
+    pub(crate) freqs: Box<[u32]>,
+    /// The documents room was reserved for ([`Decoded::reserve`]): given back when dropped.
+    pub(crate) reserved: u32,
 }
 
 /// How many of a term's best documents [`Walked::top`] keeps. Sixteen seed as well as 32
@@ -138,11 +199,21 @@ pub const TOP_DOCS: usize = 16;
 /// Entries are checked against the searcher's segments, so a cache shared by two searchers
 /// never answers one with the other's statistics.
 pub struct ScoringCache {
-    terms: Mutex<LruCache<Term, TermStats, FastHash>>,
+    terms: RwLock<HashMap<Term, Kept, FastHash>>,
+    /// How many terms are kept at most.
+    capacity: usize,
+    /// Counts the terms put in: a term's `used` is the count when it was last asked for.
+    clock: AtomicU64,
     /// A handful per generation (one per field): a list beats hashing.
     averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
+}
+
+/// A term kept, and the cache's clock when it was last asked for.
+struct Kept {
+    stats: TermStats,
+    used: AtomicU64,
 }
 
 /// A field's average length, and the segments it was measured on.
@@ -165,25 +236,66 @@ const PER_FIELD_ENTRIES: usize = 64;
 impl ScoringCache {
     /// Remember up to `terms` terms: their dictionary entries, window bounds and best documents.
     pub fn new(terms: usize) -> Self {
-        let capacity = NonZeroUsize::new(terms.max(1)).unwrap_or(NonZeroUsize::MIN);
         ScoringCache {
-            terms: Mutex::new(LruCache::with_hasher(capacity, FastHash::default())),
+            terms: RwLock::new(HashMap::with_hasher(FastHash::default())),
+            capacity: terms.max(1),
+            clock: AtomicU64::new(0),
             averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
         }
     }
 
     /// The term's entries in the searcher's segments.
+    ///
+    /// Asking for a kept term takes the read lock and, at most, stamps the term with the
+    /// clock: an LRU list's `get` relinked the term at the list's head (three entries of a
+    /// 65,536-entry list written, cache misses for a long question's ~170 terms, under a
+    /// mutex). Eviction is by age in batches instead ([`ScoringCache::put`]).
     pub(crate) fn term_stats(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<TermStats> {
-        let kept = self.terms.lock().ok().and_then(|mut m| m.get(term).cloned());
-        if let Some(stats) = kept.filter(|s| same_segments(s.found.iter().map(|(id, _)| id), searcher)) {
+        if let Some(stats) = self.kept(searcher, term, |s| s.clone()) {
             return Ok(stats);
         }
         let stats = TermStats { walked: Some(WalkedList::default()), ..TermStats::look_up(searcher, term)? };
-        if let Ok(mut m) = self.terms.lock() {
-            m.put(term.clone(), stats.clone());
-        }
+        self.put(term, stats.clone());
         Ok(stats)
+    }
+
+    /// How many documents of the searcher have the term: [`ScoringCache::term_stats`]'s
+    /// `doc_freq`, without copying the entry out.
+    pub(crate) fn doc_freq(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<u64> {
+        match self.kept(searcher, term, |s| s.doc_freq) {
+            Some(doc_freq) => Ok(doc_freq),
+            None => Ok(self.term_stats(searcher, term)?.doc_freq),
+        }
+    }
+
+    /// `read` of the term's kept entry, if it is kept for the searcher's segments.
+    fn kept<T>(&self, searcher: &Searcher, term: &Term, read: impl FnOnce(&TermStats) -> T) -> Option<T> {
+        let terms = self.terms.read().ok()?;
+        let kept = terms.get(term)?;
+        if !same_segments(kept.stats.found.iter().map(|(id, _)| id), searcher) {
+            return None;
+        }
+        let now = self.clock.load(Ordering::Relaxed);
+        if kept.used.load(Ordering::Relaxed) != now {
+            kept.used.store(now, Ordering::Relaxed);
+        }
+        Some(read(&kept.stats))
+    }
+
+    /// Keep the term's entries. When the cache is full, the eighth of the terms asked for
+    /// least recently are let go first (the list of stamps is read once per eighth of the
+    /// capacity, not per term).
+    fn put(&self, term: &Term, stats: TermStats) {
+        let Ok(mut terms) = self.terms.write() else { return };
+        let now = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        if terms.len() >= self.capacity && !terms.contains_key(term) {
+            let mut stamps: Vec<u64> = terms.values().map(|k| k.used.load(Ordering::Relaxed)).collect();
+            let oldest = (self.capacity / 8).clamp(1, stamps.len());
+            let (_, &mut cutoff, _) = stamps.select_nth_unstable(oldest - 1);
+            terms.retain(|_, k| k.used.load(Ordering::Relaxed) > cutoff);
+        }
+        terms.insert(term.clone(), Kept { stats, used: AtomicU64::new(now) });
     }
 
     /// The field's average length over the searcher's `docs` documents.

@@ -209,6 +209,12 @@ fn eligible(doc: DocId, filters: &mut [Box<dyn Scorer>], alive: Option<&AliveBit
 /// [`DisMax`](super::DisMax) scorers, in the same order, so the scores are identical.
 fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
     matched.sort_unstable_by_key(|(at, _)| *at);
+    combine_sorted(matched, ties)
+}
+
+/// [`combine`] of scores already in clause order (sorted by (group, position)).
+fn combine_sorted(matched: &[Scored], ties: &[Score]) -> Score {
+    debug_assert!(matched.is_sorted_by_key(|(at, _)| *at));
     let mut total: Score = 0.0;
     let mut i = 0;
     while i < matched.len() {
@@ -435,6 +441,8 @@ impl TopK {
                 // of those read.
                 let whole = first_visited == 0;
                 block.read(start..stop, &mut units, &mut docs, &read, &ties, !whole);
+                // The threshold changes only when a document is offered: kept between them.
+                let mut threshold = self.threshold();
                 for (doc, partial) in block.marked() {
                     if !eligible(doc, &mut filters, alive) {
                         continue;
@@ -448,13 +456,13 @@ impl TopK {
                     let address = DocAddress::new(segment, doc);
                     if whole {
                         self.offer(Entry { score: partial, address });
+                        threshold = self.threshold();
                         continue;
                     }
                     // The units not read, largest bound first, while the document can still
                     // beat the threshold: the units not looked at yet are order[..k + 1], and
                     // below[k + 1] bounds what they can add. The partial score is widened a
                     // hair, as the bounds are: it is summed in another order than the score.
-                    let threshold = self.threshold();
                     let mut known = partial + partial.abs() * 1e-6;
                     if threshold.is_some_and(|t| known + below[first_visited] <= t) {
                         continue;
@@ -493,6 +501,7 @@ impl TopK {
                     if !hopeless {
                         let score = combine(&mut matched, &ties);
                         self.offer(Entry { score, address });
+                        threshold = self.threshold();
                     }
                     matched.clear();
                 }

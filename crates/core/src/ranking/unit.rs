@@ -4,7 +4,7 @@
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score};
 
-use super::bm25::Bm25TermScorer;
+use super::bm25::{Bm25TermScorer, DecodedScorer};
 
 
 /// The postings of one field of a clause, on a segment, and the most they score.
@@ -35,6 +35,8 @@ impl Unit {
 /// calls.
 pub enum UnitScorer {
     Term(Box<Bm25TermScorer>),
+    /// A term whose short postings were kept decoded.
+    Decoded(DecodedScorer),
     Other(Box<dyn Scorer>),
 }
 
@@ -43,6 +45,7 @@ impl DocSet for UnitScorer {
     fn advance(&mut self) -> DocId {
         match self {
             UnitScorer::Term(s) => s.advance(),
+            UnitScorer::Decoded(s) => s.advance(),
             UnitScorer::Other(s) => s.advance(),
         }
     }
@@ -51,6 +54,7 @@ impl DocSet for UnitScorer {
     fn seek(&mut self, target: DocId) -> DocId {
         match self {
             UnitScorer::Term(s) => s.seek(target),
+            UnitScorer::Decoded(s) => s.seek(target),
             UnitScorer::Other(s) => s.seek(target),
         }
     }
@@ -59,6 +63,7 @@ impl DocSet for UnitScorer {
     fn doc(&self) -> DocId {
         match self {
             UnitScorer::Term(s) => s.doc(),
+            UnitScorer::Decoded(s) => s.doc(),
             UnitScorer::Other(s) => s.doc(),
         }
     }
@@ -66,6 +71,7 @@ impl DocSet for UnitScorer {
     fn size_hint(&self) -> u32 {
         match self {
             UnitScorer::Term(s) => s.size_hint(),
+            UnitScorer::Decoded(s) => s.size_hint(),
             UnitScorer::Other(s) => s.size_hint(),
         }
     }
@@ -76,6 +82,7 @@ impl Scorer for UnitScorer {
     fn score(&mut self) -> Score {
         match self {
             UnitScorer::Term(s) => s.score(),
+            UnitScorer::Decoded(s) => s.score(),
             UnitScorer::Other(s) => s.score(),
         }
     }
@@ -87,6 +94,7 @@ impl UnitScorer {
     pub fn exact_len(&self) -> Option<u32> {
         match self {
             UnitScorer::Term(s) => Some(s.size_hint()),
+            UnitScorer::Decoded(s) => Some(s.size_hint()),
             UnitScorer::Other(_) => None,
         }
     }
@@ -95,6 +103,7 @@ impl UnitScorer {
     pub fn copy(&self) -> Option<UnitScorer> {
         match self {
             UnitScorer::Term(s) => Some(UnitScorer::Term(s.clone())),
+            UnitScorer::Decoded(s) => Some(UnitScorer::Decoded(s.clone())),
             UnitScorer::Other(_) => None,
         }
     }

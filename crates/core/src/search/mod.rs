@@ -358,7 +358,7 @@ impl SearchIndex {
         let doc_freq = |word: &str| {
             [f.title, f.aliases, f.heading, f.tags, f.body]
                 .into_iter()
-                .map(|field| self.scoring.term_stats(searcher, &Term::from_field_text(field, word)).map_or(0, |s| s.doc_freq))
+                .map(|field| self.scoring.doc_freq(searcher, &Term::from_field_text(field, word)).unwrap_or(0))
                 .max()
                 .unwrap_or(0)
         };

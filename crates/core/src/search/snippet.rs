@@ -54,11 +54,14 @@ pub struct Marker {
     /// form, the stems of its conjugated words (できない → でき), and the corpus words it was
     /// understood as ([`Marker::with_words`]).
     needles: Vec<memchr::memmem::Finder<'static>>,
+    /// For each needle, its 3-byte windows hashed ([`Grams`]): a page whose grams lack one of
+    /// them does not hold the needle, and is not searched for it.
+    windows: Vec<Vec<u32>>,
 }
 
 impl Marker {
     pub fn new(query: &[Morpheme]) -> Self {
-        let mut marker = Marker { needles: Vec::new() };
+        let mut marker = Marker { needles: Vec::new(), windows: Vec::new() };
         for m in query.iter().filter(|m| m.content) {
             let stem: String = m.surface.chars().zip(m.term.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a).collect();
             for n in [m.surface.as_str(), m.term.as_str(), stem.as_str()] {
@@ -84,17 +87,21 @@ impl Marker {
         if worth && !needle.trim().is_empty() && !self.needles.iter().any(|n| n.needle() == needle.as_bytes()) {
             // Built once: a page's snippet searches for every needle.
             self.needles.push(memchr::memmem::Finder::new(needle).into_owned());
+            self.windows.push(needle.as_bytes().windows(3).map(gram_hash).collect());
         }
     }
 
     /// Where the needles occur in `text`: byte ranges of the original text, sorted and merged.
-    /// They are searched for in `normalized`, the text normalized (`None`: normalizing leaves
-    /// it as it is), so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
-    fn matches(&self, text: &str, normalized: Option<&Normalized>) -> Vec<Range<usize>> {
+    /// They are searched for in the text normalized (`prepared`; the text itself when
+    /// normalizing leaves it as it is), so `ｷｬﾝﾍﾟｰﾝ` holds the needle `キャンペーン`.
+    fn matches(&self, text: &str, prepared: &Prepared) -> Vec<Range<usize>> {
+        let normalized = prepared.normalized.as_ref();
         let find = |haystack: &str| -> Vec<Range<usize>> {
             self.needles
                 .iter()
-                .flat_map(|n| n.find_iter(haystack.as_bytes()).map(move |i| i..i + n.needle().len()))
+                .zip(&self.windows)
+                .filter(|(_, windows)| prepared.grams.may_hold(windows))
+                .flat_map(|(n, _)| n.find_iter(haystack.as_bytes()).map(move |i| i..i + n.needle().len()))
                 .collect()
         };
         let mut found: Vec<Range<usize>> = match normalized {
@@ -136,7 +143,7 @@ impl Marker {
         let text = text.trim();
         // Every match in the page, found once: they choose the passage, and those inside it
         // are its highlights.
-        let found = self.matches(text, normalized.get_or_init(|| normalized_unless_unchanged(text)).as_ref());
+        let found = self.matches(text, normalized.get_or_init(|| Prepared::new(text)));
         if text.chars().nth(max_chars).is_none() {
             return Snippet { text: flatten(text), highlights: found };
         }
@@ -186,9 +193,65 @@ impl Marker {
     }
 }
 
-/// Normalized text, made once when first needed; `None` inside when normalizing leaves the text
-/// as it is.
-pub(crate) type NormalizedOnce = std::sync::OnceLock<Option<Normalized>>;
+/// A text prepared for highlighting ([`Prepared`]), made once when first needed.
+pub(crate) type NormalizedOnce = std::sync::OnceLock<Prepared>;
+
+/// A text as its needles are searched for: normalized (`None`: normalizing leaves it as it
+/// is), and which 3-byte windows it has.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    normalized: Option<Normalized>,
+    grams: Grams,
+}
+
+impl Prepared {
+    fn new(text: &str) -> Self {
+        let normalized = normalized_unless_unchanged(text);
+        let grams = Grams::of(normalized.as_ref().map_or(text, |n| n.text.as_str()).as_bytes());
+        Prepared { normalized, grams }
+    }
+}
+
+/// The 3-byte windows of a text, hashed into a bit set (a Bloom filter with one hash): a
+/// needle with a window the set lacks is not in the text. A page's snippet searched for every
+/// needle, and a long question's twenty or so needles are mostly not in a given page: a search
+/// for a needle through a wiki-qa page cost about 250 instructions, checking its windows a
+/// few.
+#[derive(Debug)]
+struct Grams {
+    bits: Box<[u64]>,
+    /// A window's bit is its hash's top bits: 32 minus log2 of the number of bits.
+    shift: u32,
+}
+
+impl Grams {
+    fn of(text: &[u8]) -> Self {
+        // About eight bits per window, so that about one in nine is set.
+        let len = (text.len() * 8).next_power_of_two().clamp(512, 1 << 16);
+        let mut bits = vec![0u64; len / 64].into_boxed_slice();
+        let shift = 32 - len.trailing_zeros();
+        for window in text.windows(3) {
+            let at = (gram_hash(window) >> shift) as usize;
+            bits[at / 64] |= 1 << (at % 64);
+        }
+        Grams { bits, shift }
+    }
+
+    /// Whether the text may have every window of a needle (`windows`, hashed by
+    /// [`gram_hash`]); true for a needle under three bytes.
+    fn may_hold(&self, windows: &[u32]) -> bool {
+        windows.iter().all(|&hash| {
+            let at = (hash >> self.shift) as usize;
+            self.bits[at / 64] & (1 << (at % 64)) != 0
+        })
+    }
+}
+
+/// A 3-byte window, hashed (multiplicative: the top bits are the well-mixed ones).
+fn gram_hash(window: &[u8]) -> u32 {
+    let x = u32::from(window[0]) | u32::from(window[1]) << 8 | u32::from(window[2]) << 16;
+    x.wrapping_mul(0x9E37_79B1)
+}
 
 /// `text` normalized, or `None` when normalizing leaves it as it is (most Japanese text: a scan
 /// finds out, with no copy and no map back to the original).
@@ -213,4 +276,24 @@ fn flatten_into(text: &str, out: &mut String) {
         at = i + 1;
     }
     out.push_str(&text[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Grams, gram_hash};
+
+    #[test]
+    fn grams_hold_every_piece_of_their_text() {
+        let text = "返品の送料はお客様のご負担です。ｷｬﾝｾﾙ can be free of charge (30 days).";
+        let grams = Grams::of(text.as_bytes());
+        for start in 0..text.len() {
+            for end in start + 3..=text.len() {
+                let windows: Vec<u32> = text.as_bytes()[start..end].windows(3).map(gram_hash).collect();
+                assert!(grams.may_hold(&windows), "{start}..{end}");
+            }
+        }
+        let absent: Vec<u32> = "パスワード".as_bytes().windows(3).map(gram_hash).collect();
+        assert!(!grams.may_hold(&absent));
+        assert!(Grams::of(b"").may_hold(&[]));
+    }
 }

@@ -148,29 +148,36 @@ fn a_phrase_never_scores_above_its_bound_and_the_bound_is_near() {
 /// kept postings stay at their first document whatever the copies made from them read.
 #[test]
 fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
+    use super::stats::Start;
     use tantivy::DocSet;
     use tantivy::query::Scorer;
-    // Over 128 documents for "apple" (bit-packed blocks and a last block of variable-length
-    // integers), a few for "kiwi" (one block).
-    let texts: Vec<String> = (0..700)
+    // "apple": over DECODED_POSTINGS documents (kept as opened: bit-packed blocks and a last
+    // block of variable-length integers); "pear": a few thousand (kept decoded); "kiwi": a few.
+    let texts: Vec<String> = (0..12_600)
         .map(|i| match (i % 3, i % 97) {
-            (0, 5) => "apple kiwi kiwi".to_string(),
-            (0, _) => format!("apple {}", "pear ".repeat(i % 7)),
             (_, 5) => "kiwi plum".to_string(),
-            _ => "plum".to_string(),
+            (0, _) => format!("pear {}", "apple ".repeat(i % 7)),
+            (1, _) => format!("apple {}", "plum ".repeat(i % 5)),
+            _ => "apple".to_string(),
         })
         .collect();
     let searcher = searcher_of(&texts.iter().map(String::as_str).collect::<Vec<_>>());
     let reader = &searcher.segment_readers()[0];
     let cache = Arc::new(ScoringCache::new(10));
     for round in 0..2 {
-        for word in ["apple", "kiwi"] {
+        for (word, decoded) in [("apple", false), ("pear", true), ("kiwi", true)] {
             let query = Bm25TermQuery::new(body_term(word), Bm25::default()).with_cache(cache.clone());
             let weight = query.bm25_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
             let mut fields = SegmentFields::new(reader);
             let walked = weight.walked(&mut fields).unwrap().expect("a cached term is walked");
-            let mut copied = weight.term_scorer_from(Some(&walked), &mut fields, 1.0).unwrap().unwrap();
+            let from_walked = |fields: &mut SegmentFields<'_>| match &walked.start {
+                Start::Decoded(postings) => UnitScorer::Decoded(weight.decoded_scorer(postings, fields).unwrap()),
+                Start::Opened(_) => UnitScorer::Term(weight.term_scorer_from(Some(&walked), fields, 1.0).unwrap().unwrap()),
+            };
+            assert_eq!(matches!(walked.start, Start::Decoded(_)), decoded, "{word}");
+            let mut copied = from_walked(&mut fields);
             let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
+            assert_eq!(copied.size_hint(), opened.size_hint(), "{word}");
             let mut read = 0;
             loop {
                 assert_eq!(copied.doc(), opened.doc(), "{word} round {round}");
@@ -182,7 +189,40 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
                 copied.advance();
                 opened.advance();
             }
-            assert!(read >= if word == "apple" { 200 } else { 3 }, "{word}: {read}");
+            assert_eq!(copied.advance(), tantivy::TERMINATED);
+            assert!(read >= if word == "apple" { DECODED_POSTINGS as usize } else { 3 }, "{word}: {read}");
+            // Read block by block, decoded postings give the same documents and scores.
+            if let Start::Decoded(postings) = &walked.start {
+                let mut decoded = weight.decoded_scorer(postings, &mut fields).unwrap();
+                let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
+                let mut end = 0;
+                while decoded.doc() != tantivy::TERMINATED {
+                    end += 100;
+                    let mut got = Vec::new();
+                    let next = decoded.read_until(end, |doc, score| got.push((doc, score.to_bits())));
+                    let mut want = Vec::new();
+                    while opened.doc() < end {
+                        want.push((opened.doc(), opened.score().to_bits()));
+                        opened.advance();
+                    }
+                    assert_eq!(got, want, "{word} up to {end}");
+                    assert_eq!(next, opened.doc(), "{word} up to {end}");
+                    assert_eq!(decoded.doc(), opened.doc(), "{word} up to {end}");
+                }
+            }
+            // Seeks, near and far, land where the postings opened afresh land.
+            for stride in [1, 2, 7, 40, 300, 5000] {
+                let mut copied = from_walked(&mut fields);
+                let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
+                let mut target = 0;
+                while opened.doc() != tantivy::TERMINATED {
+                    target += stride;
+                    assert_eq!(copied.seek(target), opened.seek(target), "{word} seek {target}");
+                    if opened.doc() != tantivy::TERMINATED {
+                        assert_eq!(copied.score().to_bits(), opened.score().to_bits(), "{word} seek {target}");
+                    }
+                }
+            }
         }
     }
 }

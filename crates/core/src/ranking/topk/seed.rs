@@ -93,8 +93,8 @@ impl TopK {
         // segment, kept by the thread with every slot back at `NONE` after use: filling a new
         // one cost more than it saved), instead of sorted by document as `listed_by_doc` does:
         // the sort was three quarters of the seeding's cost. The units are taken last to
-        // first, so each document's chain is in clause order, as `combine` wants it (it sorts
-        // them anyway: the bound is the same).
+        // first, so each document's chain is in clause order, as `combine_sorted` wants it
+        // (sorting each chain again, as `combine` does, cost 0.2% of a wiki-qa search).
         let tops = || units.iter().rev().filter_map(|(at, u)| u.top.as_ref().map(|top| (*at, u.max, top)));
         let end = tops().flat_map(|(.., top)| top.iter().map(|&(doc, _)| doc as usize + 1)).max().unwrap_or(0);
         let mut head: Vec<u32> = HEADS.with(|heads| heads.take());
@@ -125,7 +125,7 @@ impl TopK {
                     matched.push(entry);
                     at = next;
                 }
-                combine(&mut matched, ties)
+                combine_sorted(&matched, ties)
             })
             .collect();
         for &doc in &listed {
