@@ -101,7 +101,7 @@ impl Marker {
                 .iter()
                 .zip(&self.windows)
                 .filter(|(_, windows)| prepared.grams.may_hold(windows))
-                .flat_map(|(n, _)| n.find_iter(haystack.as_bytes()).map(move |i| i..i + n.needle().len()))
+                .flat_map(|(n, _)| n.find_iter(haystack.as_bytes()).map(move |i| with_long_vowels(haystack, i..i + n.needle().len())))
                 .collect()
         };
         let mut found: Vec<Range<usize>> = match normalized {
@@ -278,9 +278,30 @@ fn flatten_into(text: &str, out: &mut String) {
     out.push_str(&text[at..]);
 }
 
+/// `found` in `haystack`, taking in the long-vowel marks right after a katakana match: the
+/// words are folded without their final ー (プライバシ for プライバシー), and a highlight that
+/// stopped before it would cut the word the page writes.
+fn with_long_vowels(haystack: &str, found: Range<usize>) -> Range<usize> {
+    let ends_in_katakana = haystack[..found.end].chars().next_back().is_some_and(|c| matches!(c, '\u{30A1}'..='\u{30FA}'));
+    if !ends_in_katakana {
+        return found;
+    }
+    let marks = haystack[found.end..].chars().take_while(|&c| c == 'ー').count();
+    found.start..found.end + marks * 'ー'.len_utf8()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Grams, gram_hash};
+    use super::{Grams, Marker, gram_hash};
+
+    #[test]
+    fn a_folded_katakana_word_is_highlighted_with_its_long_vowel() {
+        // The question's word is folded (プライバシー → プライバシ), the page writes it whole.
+        let marker = Marker::new(&[]).with_words(["プライバシ"].into_iter());
+        let snippet = marker.snippet("当店のプライバシーポリシーをご覧ください。", 90);
+        let marked: Vec<&str> = snippet.highlights.iter().map(|r| &snippet.text[r.clone()]).collect();
+        assert_eq!(marked, ["プライバシー"]);
+    }
 
     #[test]
     fn grams_hold_every_piece_of_their_text() {
