@@ -256,13 +256,14 @@ impl Lexicon {
             })
         };
         // (Without a long-vowel mark there is nothing to fold.)
-        let without_long_vowels = |r: &str| kana::without_long_vowels(r).filter(|_| r.contains('ー'));
+        // Checked before anything is built: most stretches a split looks up are no reading.
+        let without_long_vowels = |r: &str| r.contains('ー').then(|| kana::without_long_vowels(r)).flatten();
         found(reading)
             .or_else(|| found(&without_long_vowels(reading)?))
             // The corpus's ヴ spellings are read as the common kana (カラヴァッジョ: カラバッジョ).
             .or_else(|| {
-                let common = kana::without_vu(reading);
-                (common != reading).then(|| found(&common).or_else(|| found(&without_long_vowels(&common)?))).flatten()
+                let common = reading.contains('ヴ').then(|| kana::without_vu(reading))?;
+                found(&common).or_else(|| found(&without_long_vowels(&common)?))
             })
     }
 

@@ -120,11 +120,12 @@ pub fn topic_words(
         (1.0 + docs as f32 / (df as f32 + 1.0)).ln()
     };
     let sound = |katakana: &str| (katakana.chars().count() >= 3).then(|| katakana.to_string());
+    let heard_only = question.is_without_kanji();
     let recognized: Vec<TopicWord> = question
         .kana_runs
         .iter()
         .flat_map(|run| run.words.iter().zip(&run.places))
-        .filter(|(words, _)| !words.is_empty())
+        .filter(|(words, _)| heard_only && !words.is_empty())
         .map(|(words, place)| {
             let spellings: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
             let part_of_speech = if conjugates(&words[0]) { weights.verb } else { 1.0 };
@@ -164,7 +165,7 @@ pub fn topic_words(
             Some((TopicWord { weight: weight.unwrap_or(1.0) * rarity(&spellings), spellings, sound: sound(&reading) }, sources))
         })
         .collect();
-    if !(question.is_without_kanji() && !recognized.is_empty()) {
+    if recognized.is_empty() {
         return read.into_iter().map(|(w, _)| w).collect();
     }
     // Without kanji: the words heard, and the analyzer's words where nothing was heard: words
