@@ -51,6 +51,7 @@ pub(super) const FUNCTION_KANA: &[&str] = &[
     "ドコ",
     "ダレ",
     "ドレ",
+    "イクラ",
     "トキ",
     "コト",
     "モノ",
@@ -80,6 +81,36 @@ pub(super) const FUNCTION_KANA: &[&str] = &[
     "デショウ",
     "イイ",
 ];
+
+/// Question words typed in kana, which nearly every question has: a corpus word heard across
+/// the particle before one of them (は|いつ read as ハイツ, に|なに) is most often a misreading.
+const QUESTION_WORDS: &[&str] = &["イツ", "ドコ", "ナニ", "ナン", "ダレ", "ドレ", "ドウ", "イクラ", "イクツ", "ドノ", "ドンナ", "ナゼ", "ドチラ", "ドッチ"];
+
+/// The particles a question word follows (ポイントの有効期限|は|いつ).
+const PARTICLES_BEFORE: &[char] = &['ハ', 'ガ', 'ノ', 'モ', 'ヲ', 'ニ', 'ト', 'デ', 'ヘ', 'ワ'];
+
+/// For each place of a run, whether a question word typed in hiragana starts there, right
+/// after a particle typed in hiragana (katakana are a name or a loanword: ハイツ).
+pub(super) fn question_words_after_particles(chars: &[char], katakana: &[bool]) -> Vec<bool> {
+    (0..chars.len())
+        .map(|at| {
+            at > 0
+                && !katakana[at - 1]
+                && PARTICLES_BEFORE.contains(&chars[at - 1])
+                && QUESTION_WORDS.iter().any(|w| {
+                    let n = w.chars().count();
+                    chars.get(at..at + n).is_some_and(|typed| typed.iter().copied().eq(w.chars()))
+                        && katakana[at..at + n].iter().all(|k| !k)
+                })
+        })
+        .collect()
+}
+
+/// Whether a word at `span` takes in a particle and the question word after it (ハイツ in
+/// みさわはいつ), given [`question_words_after_particles`].
+pub(super) fn swallows_question_word(span: std::ops::Range<usize>, asks: &[bool]) -> bool {
+    (span.start + 1..span.end).any(|at| asks[at])
+}
 
 /// Whether a word heard at `span` of a run typed in both scripts must be written in katakana:
 /// it lies inside a longer stretch typed in katakana (シンカ in シンカポールでの is not 進化;

@@ -2,7 +2,7 @@
 //! the run may be, looked up once, and the cheapest split over them.
 
 use super::compounds::MIN_COMPOUND_CHARS;
-use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts};
+use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts, question_words_after_particles, swallows_question_word};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
     SLIPPED_READING_CHARS, SLIPPED_VOICING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS, VOICING_SLIP_COST,
@@ -59,6 +59,7 @@ impl Lexicon {
         // katakana (typed so, or in half-width kana) says nothing.
         let both_scripts = katakana.contains(&true) && katakana.contains(&false);
         let mut table = Vec::with_capacity(n * MAX_READING_CHARS);
+        let asks = question_words_after_particles(chars, katakana);
         let mut reading = String::new();
         for i in 0..n {
             reading.clear();
@@ -83,7 +84,15 @@ impl Lexicon {
                     .then(|| self.compounds.get(reading.as_str()).map(|c| self.rarity_of(c.count)))
                     .flatten();
                 let read_so = grammar.iter().any(|t| t.kind == KanaTokenKind::Word && t.span == here);
-                let against = if word_may && against_grammar(&here, grammar) { super::GRAMMAR_COST } else { 0 };
+                let against = if !word_may {
+                    0
+                } else if swallows_question_word(here.clone(), &asks) {
+                    super::QUESTION_WORD_COST
+                } else if against_grammar(&here, grammar) {
+                    super::GRAMMAR_COST
+                } else {
+                    0
+                };
                 let takes_in_grammar = grammar.iter().any(|t| t.kind == KanaTokenKind::Grammar && here.start <= t.span.start && t.span.end <= here.end);
                 table.push(Stretch { function, word_may, script, word, compound, slipped: std::cell::OnceCell::new(), against, read_so, takes_in_grammar });
             }

@@ -417,7 +417,7 @@ fn a_word_does_not_cut_through_what_ipadic_reads_in_the_kana() {
     assert!(spans.contains(&"そうとう".to_string()) && spans.contains(&"に".to_string()), "{spans:?}");
     let heard = |grammar: &[KanaToken]| heard_typed(&lexicon, run, grammar);
     assert!(heard(&[]).contains(&"尼僧".to_string()), "without IPADIC's reading: {:?}", heard(&[]));
-    assert_eq!(heard(&grammar), ["イクラ", "相当"], "に|そうとう, not 尼僧 + 投資");
+    assert_eq!(heard(&grammar), ["相当"], "いくら asks; に|そうとう, not 尼僧 + 投資");
 }
 
 #[test]
@@ -474,4 +474,14 @@ fn a_vu_spelling_typed_in_kana_is_heard() {
     assert_eq!(heard_typed(&l, "からゔぁっじょ", &[]), ["カラバッジョ"]);
     assert_eq!(heard_typed(&l, "ゔぁいおりん", &[]), ["バイオリン"]);
     assert_eq!(heard_typed(&l, "カラヴァッジョ", &[]), ["カラバッジョ"]);
+}
+
+#[test]
+fn a_question_word_after_a_particle_is_not_read_into_a_word() {
+    let l = lexicon_of(&[("ミサワ", "三沢"), ("ハイツ", "ハイツ"), ("ケッコン", "結婚"), ("イクラ", "イクラ"), ("ソウリョウ", "送料"), ("ナンバー", "ナンバー"), ("チガウ", "違う"), ("ヤチン", "家賃")]);
+    let typed = |t: &str| heard_typed(&l, t, &[]);
+    assert_eq!(typed("みさわはいつけっこんしたの"), ["三沢", "結婚"], "は|いつ, not ハイツ");
+    assert_eq!(typed("そうりょうはいくらですか"), ["送料"], "いくら typed in hiragana asks how much");
+    assert_eq!(typed("みさわハイツのやちん"), ["三沢", "ハイツ", "家賃"], "typed in katakana: the word");
+    assert_eq!(typed("なんばーがちがう"), ["ナンバー", "違う"], "a word that starts like a question word is still heard");
 }
