@@ -49,10 +49,9 @@ const PIECE_COST: u32 = 10;
 /// hiragana 0.8531, 0.8532 and 0.8519; also counting a word that takes in a whole particle
 /// (10): 0.8507.
 const GRAMMAR_COST: u32 = PIECE_COST;
-/// What a word costs more where it takes in a particle and the question word after it
-/// (ハイツ in みさわ|は|いつ, [`pieces::question_words_after_particles`]): more than the particle
-/// it saves, so the question word wins even against the commonest word. On wiki-qa typed in
-/// hiragana, three questions of "…はいつ" found their page higher, none lower.
+/// What a word costs more where it takes in a question word and the particle beside it (ハイツ
+/// in みさわ|は|いつ, [`pieces::question_words`]): more than the particle it saves, so the
+/// question word wins even against the commonest word.
 const QUESTION_WORD_COST: u32 = 2 * PIECE_COST;
 const LEFTOVER_COST: u32 = 10 * PIECE_COST;
 /// The most a word's rarity adds to its cost: less than one piece, so the split with fewer

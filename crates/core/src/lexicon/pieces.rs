@@ -51,7 +51,6 @@ pub(super) const FUNCTION_KANA: &[&str] = &[
     "ドコ",
     "ダレ",
     "ドレ",
-    "イクラ",
     "トキ",
     "コト",
     "モノ",
@@ -82,34 +81,44 @@ pub(super) const FUNCTION_KANA: &[&str] = &[
     "イイ",
 ];
 
-/// Question words typed in kana, which nearly every question has: a corpus word heard across
-/// the particle before one of them (は|いつ read as ハイツ, に|なに) is most often a misreading.
+/// Question words, demonstratives and endings that questions typed in hiragana nearly always
+/// have, and that some corpus word is read like (どの: 殿, この: コノ, なの: ナノ, いくら: イクラ):
+/// typed in hiragana they are pieces of the split like particles; typed in katakana, a word.
+pub(super) const HIRAGANA_FUNCTION: &[&str] = &["ドノ", "ドンナ", "イクラ", "イクツ", "ナゼ", "ドチラ", "ドッチ", "コノ", "ソノ", "アノ", "ナノ"];
+
+/// Question words: a corpus word heard across one and the particle beside it (は|いつ read as
+/// ハイツ, なん|と as 南都) is most often a misreading.
 const QUESTION_WORDS: &[&str] = &["イツ", "ドコ", "ナニ", "ナン", "ダレ", "ドレ", "ドウ", "イクラ", "イクツ", "ドノ", "ドンナ", "ナゼ", "ドチラ", "ドッチ"];
 
-/// The particles a question word follows (ポイントの有効期限|は|いつ).
-const PARTICLES_BEFORE: &[char] = &['ハ', 'ガ', 'ノ', 'モ', 'ヲ', 'ニ', 'ト', 'デ', 'ヘ', 'ワ'];
+/// The particles before a question word (有効期限|は|いつ)...
+const PARTICLES_BEFORE: &[char] = &['ハ', 'ガ', 'ノ', 'モ', 'ヲ', 'ニ', 'ト', 'デ', 'ヘ', 'ワ', 'カ'];
+/// ...and after one (なん|と); not も: どこも is as often ドコモ, a way to pay.
+const PARTICLES_AFTER: &[char] = &['ハ', 'ガ', 'ノ', 'ヲ', 'ニ', 'ト', 'デ', 'ヘ', 'カ'];
 
-/// For each place of a run, whether a question word typed in hiragana starts there, right
-/// after a particle typed in hiragana (katakana are a name or a loanword: ハイツ).
-pub(super) fn question_words_after_particles(chars: &[char], katakana: &[bool]) -> Vec<bool> {
-    (0..chars.len())
-        .map(|at| {
-            at > 0
-                && !katakana[at - 1]
-                && PARTICLES_BEFORE.contains(&chars[at - 1])
-                && QUESTION_WORDS.iter().any(|w| {
-                    let n = w.chars().count();
-                    chars.get(at..at + n).is_some_and(|typed| typed.iter().copied().eq(w.chars()))
-                        && katakana[at..at + n].iter().all(|k| !k)
-                })
-        })
-        .collect()
+/// The question words typed in hiragana in a run, as spans, with whether a particle typed in
+/// hiragana stands right before and right after each.
+pub(super) fn question_words(chars: &[char], katakana: &[bool]) -> Vec<(std::ops::Range<usize>, bool, bool)> {
+    let particle = |i: usize, particles: &[char]| !katakana[i] && particles.contains(&chars[i]);
+    let mut out = Vec::new();
+    for at in 0..chars.len() {
+        for w in QUESTION_WORDS {
+            let n = w.chars().count();
+            let typed = chars.get(at..at + n).is_some_and(|typed| typed.iter().copied().eq(w.chars()));
+            if typed && katakana[at..at + n].iter().all(|k| !k) {
+                out.push((at..at + n, at > 0 && particle(at - 1, PARTICLES_BEFORE), at + n < chars.len() && particle(at + n, PARTICLES_AFTER)));
+            }
+        }
+    }
+    out
 }
 
-/// Whether a word at `span` takes in a particle and the question word after it (ハイツ in
-/// みさわはいつ), given [`question_words_after_particles`].
-pub(super) fn swallows_question_word(span: std::ops::Range<usize>, asks: &[bool]) -> bool {
-    (span.start + 1..span.end).any(|at| asks[at])
+/// Whether a word at `span` takes in a question word's particle and part or all of the
+/// question word ([`question_words`]): ハイツ in みさわ|は|いつ, 南都 in なん|と.
+pub(super) fn swallows_question_word(span: &std::ops::Range<usize>, asks: &[(std::ops::Range<usize>, bool, bool)]) -> bool {
+    asks.iter().any(|(word, before, after)| {
+        let overlaps = span.start < word.end && word.start < span.end;
+        overlaps && ((*before && span.start < word.start) || (*after && span.end > word.end))
+    })
 }
 
 /// Whether a word heard at `span` of a run typed in both scripts must be written in katakana:

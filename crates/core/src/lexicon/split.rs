@@ -2,7 +2,7 @@
 //! the run may be, looked up once, and the cheapest split over them.
 
 use super::compounds::MIN_COMPOUND_CHARS;
-use super::pieces::{FUNCTION_KANA, inside_katakana, mixes_scripts, question_words_after_particles, swallows_question_word};
+use super::pieces::{FUNCTION_KANA, HIRAGANA_FUNCTION, inside_katakana, mixes_scripts, question_words, swallows_question_word};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
     SLIPPED_READING_CHARS, SLIPPED_VOICING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS, VOICING_SLIP_COST,
@@ -59,7 +59,7 @@ impl Lexicon {
         // katakana (typed so, or in half-width kana) says nothing.
         let both_scripts = katakana.contains(&true) && katakana.contains(&false);
         let mut table = Vec::with_capacity(n * MAX_READING_CHARS);
-        let asks = question_words_after_particles(chars, katakana);
+        let asks = question_words(chars, katakana);
         let mut reading = String::new();
         for i in 0..n {
             reading.clear();
@@ -71,6 +71,7 @@ impl Lexicon {
                 reading.push(chars[i + len - 1]);
                 let here = i..i + len;
                 let function = FUNCTION_KANA.contains(&reading.as_str())
+                    || (HIRAGANA_FUNCTION.contains(&reading.as_str()) && katakana[here.clone()].iter().all(|k| !k))
                     || grammar.iter().any(|t| t.kind == KanaTokenKind::Grammar && t.span == here);
                 // Two-kana words only in runs typed in hiragana, never across scripts.
                 let word_may = len >= MIN_READING_CHARS && (len >= SURE_READING_CHARS || short_words) && !mixes_scripts(i..i + len, chars, katakana);
@@ -86,7 +87,7 @@ impl Lexicon {
                 let read_so = grammar.iter().any(|t| t.kind == KanaTokenKind::Word && t.span == here);
                 let against = if !word_may {
                     0
-                } else if swallows_question_word(here.clone(), &asks) {
+                } else if swallows_question_word(&here, &asks) {
                     super::QUESTION_WORD_COST
                 } else if against_grammar(&here, grammar) {
                     super::GRAMMAR_COST

@@ -478,10 +478,16 @@ fn a_vu_spelling_typed_in_kana_is_heard() {
 
 #[test]
 fn a_question_word_after_a_particle_is_not_read_into_a_word() {
-    let l = lexicon_of(&[("ミサワ", "三沢"), ("ハイツ", "ハイツ"), ("ケッコン", "結婚"), ("イクラ", "イクラ"), ("ソウリョウ", "送料"), ("ナンバー", "ナンバー"), ("チガウ", "違う"), ("ヤチン", "家賃")]);
+    let l = lexicon_of(&[
+        ("ミサワ", "三沢"), ("ハイツ", "ハイツ"), ("ケッコン", "結婚"), ("イクラ", "イクラ"), ("ソウリョウ", "送料"), ("ナンバー", "ナンバー"),
+        ("チガウ", "違う"), ("ヤチン", "家賃"), ("ドノ", "殿"), ("クニ", "国"), ("ナント", "南都"), ("ヨブ", "呼ぶ"), ("ドコモ", "ドコモ"), ("シハライ", "支払い"),
+    ]);
     let typed = |t: &str| heard_typed(&l, t, &[]);
     assert_eq!(typed("みさわはいつけっこんしたの"), ["三沢", "結婚"], "は|いつ, not ハイツ");
     assert_eq!(typed("そうりょうはいくらですか"), ["送料"], "いくら typed in hiragana asks how much");
     assert_eq!(typed("みさわハイツのやちん"), ["三沢", "ハイツ", "家賃"], "typed in katakana: the word");
     assert_eq!(typed("なんばーがちがう"), ["ナンバー", "違う"], "a word that starts like a question word is still heard");
+    assert_eq!(typed("どのくにのやちん"), ["国", "家賃"], "どの asks which: it is no 殿");
+    assert_eq!(typed("なんとよぶ"), ["呼ぶ"], "なん|と, not 南都");
+    assert_eq!(typed("どこもしはらい"), ["ドコモ", "支払い"], "どこも is as often ドコモ, a way to pay");
 }
