@@ -84,7 +84,7 @@ pub(super) const FUNCTION_KANA: &[&str] = &[
 /// Question words, demonstratives and endings that questions typed in hiragana nearly always
 /// have, and that some corpus word is read like (どの: 殿, この: コノ, なの: ナノ, いくら: イクラ):
 /// typed in hiragana they are pieces of the split like particles; typed in katakana, a word.
-pub(super) const HIRAGANA_FUNCTION: &[&str] = &["ドノ", "ドンナ", "イクラ", "イクツ", "ナゼ", "ドチラ", "ドッチ", "コノ", "ソノ", "アノ", "ナノ", "アッタ", "ナッタ", "ナッテ", "モットモ"];
+pub(super) const HIRAGANA_FUNCTION: &[&str] = &["ドノ", "ドンナ", "イクラ", "イクツ", "ナゼ", "ドチラ", "ドッチ", "コノ", "ソノ", "アノ", "ナノ", "アッタ", "ナッタ", "ナッテ", "モットモ", "テイル", "テイタ"];
 
 /// Question words: a corpus word heard across one and the particle beside it (は|いつ read as
 /// ハイツ, なん|と as 南都) is most often a misreading.

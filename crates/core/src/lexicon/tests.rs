@@ -482,6 +482,7 @@ fn a_question_word_after_a_particle_is_not_read_into_a_word() {
         ("ミサワ", "三沢"), ("ハイツ", "ハイツ"), ("ケッコン", "結婚"), ("イクラ", "イクラ"), ("ソウリョウ", "送料"), ("ナンバー", "ナンバー"),
         ("チガウ", "違う"), ("ヤチン", "家賃"), ("ドノ", "殿"), ("クニ", "国"), ("ナント", "南都"), ("ヨブ", "呼ぶ"), ("ドコモ", "ドコモ"), ("シハライ", "支払い"),
         ("モットモ", "モットモ"), ("フルイ", "古い"), ("アッタ", "アッタ"), ("バショ", "場所"),
+        ("イチ", "位置"), ("テイル", "テイル"), ("マチ", "町"),
     ]);
     let typed = |t: &str| heard_typed(&l, t, &[]);
     assert_eq!(typed("みさわはいつけっこんしたの"), ["三沢", "結婚"], "は|いつ, not ハイツ");
@@ -493,4 +494,5 @@ fn a_question_word_after_a_particle_is_not_read_into_a_word() {
     assert_eq!(typed("どこもしはらい"), ["ドコモ", "支払い"], "どこも is as often ドコモ, a way to pay");
     assert_eq!(typed("もっともふるいくに"), ["古い", "国"], "もっとも is an adverb, typed in hiragana");
     assert_eq!(typed("くにがあったばしょ"), ["国", "場所"], "あった is grammar");
+    assert_eq!(typed("いちしているまち"), ["位置", "町"], "ている is grammar, not テイル");
 }
