@@ -38,10 +38,16 @@ thread_local! {
     static DEFLATE: RefCell<Option<Compress>> = const { RefCell::new(None) };
 }
 
-/// The layer: gzip what tower-http's compression layer would gzip, when the body is complete.
+/// As a layer: gzip what tower-http's compression layer would gzip, when the body is complete.
+/// (The service calls [`finish`] from its outermost layer of its own, [`crate::app`]'s `headers`.)
 pub async fn gzip(request: Request, next: Next) -> Response<Body> {
     let wanted = prefers_gzip(request.headers());
-    let response = next.run(request).await;
+    finish(wanted, next.run(request).await).await
+}
+
+/// `response` gzipped if the request `wanted` gzip ([`prefers_gzip`]) and tower-http's layer
+/// would compress it, when its body is complete; else as it is.
+pub async fn finish(wanted: bool, response: Response<Body>) -> Response<Body> {
     if !wanted || !compressible(&response) {
         return response;
     }
