@@ -257,7 +257,7 @@ fn record(
         scope.source(),
         audience_name(audience),
         q,
-        &results,
+        results,
         started,
         crate::events::clean_id(params.session.as_deref()),
         if chained { crate::events::clean_id(params.prev.as_deref()) } else { None },

@@ -238,7 +238,7 @@ mod tests {
         while s.len() < len {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             s.push_str(words[(x >> 33) as usize % words.len()]);
-            if (x >> 20) % 7 == 0 {
+            if (x >> 20).is_multiple_of(7) {
                 s.push(char::from_u32(0x4e00 + ((x >> 40) % 2000) as u32).unwrap());
             }
         }
