@@ -479,7 +479,7 @@ pub async fn article(State(state): State<AppState>, headers: HeaderMap, Path(id)
     Ok(console_page(&state, &page.title, body, "", Vec::new()))
 }
 
-pub async fn api_search(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {
+pub async fn api_search(State(s): State<AppState>, Q(p): Q) -> Result<axum::response::Response, AppError> {
     api::search(Scope::Ops, s, p).await
 }
 pub async fn api_suggest(State(s): State<AppState>, Q(p): Q) -> Result<Json<Value>, AppError> {

@@ -283,7 +283,7 @@ pub fn popular<'a>(figures: &HashMap<String, Popularity>, pages: &'a [PageInfo],
 
 /// A search id: 16 random hex digits.
 pub fn new_search_id() -> String {
-    crate::auth::random_token()[..16].to_string()
+    crate::auth::random_hex::<8>()
 }
 
 /// A search or session id from a client, if it has a sane shape (hex, letters, digits, `-`).
