@@ -35,17 +35,26 @@ impl Snippet {
 }
 
 /// Escape text for HTML element content and attribute values.
+///
+/// Copies the runs between the five special characters whole: pushing character by character
+/// was 59K of the 158K instructions a wiki-qa answer's JSON cost. The specials are ASCII, so
+/// no run is cut inside a character.
 pub fn escape_into(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 /// Finds the words of a text that match the query, to highlight them.
@@ -292,7 +301,17 @@ fn with_long_vowels(haystack: &str, found: Range<usize>) -> Range<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Grams, Marker, gram_hash};
+    use super::{Grams, Marker, escape_into, gram_hash};
+
+    #[test]
+    fn html_specials_are_escaped_and_the_rest_is_copied_whole() {
+        let mut out = String::from("前:");
+        escape_into("<b>\"返品\" & 'ｷｬﾝｾﾙ'</b>。", &mut out);
+        assert_eq!(out, "前:&lt;b&gt;&quot;返品&quot; &amp; &#39;ｷｬﾝｾﾙ&#39;&lt;/b&gt;。");
+        let mut plain = String::new();
+        escape_into("送料は無料です", &mut plain);
+        assert_eq!(plain, "送料は無料です");
+    }
 
     #[test]
     fn a_folded_katakana_word_is_highlighted_with_its_long_vowel() {
