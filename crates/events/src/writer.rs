@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
 use crate::Event;
@@ -66,6 +66,8 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 pub const QUEUE: usize = 10_000;
 /// At most this many events per transaction.
 pub const BATCH: usize = 500;
+/// How long the writer lets events gather before it takes them, while they keep coming.
+const GATHER: Duration = Duration::from_millis(5);
 
 impl Writer {
     /// Start the writer thread on its own connection to the SQLite database at `path`.
@@ -146,11 +148,24 @@ fn run_writer(sink: &mut impl Sink, rx: Receiver<Message>, stats: &WriterStats) 
                 Err(_) => return,
             }
         }
+        // Gathering sleeps and then takes what came, rather than waiting on the queue: a
+        // writer blocked in `recv` is woken by every event, and each wake-up is a system call
+        // paid by the request that sent it (2–3% of the service's CPU under load, `perf`).
         while batch.len() < BATCH && acks.is_empty() && !disconnected {
-            match rx.recv_timeout(Duration::from_millis(50)) {
-                Ok(m) => push(m, &mut batch, &mut acks),
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => disconnected = true,
+            std::thread::sleep(GATHER);
+            let before = batch.len();
+            while batch.len() < BATCH && acks.is_empty() {
+                match rx.try_recv() {
+                    Ok(m) => push(m, &mut batch, &mut acks),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        disconnected = true;
+                        break;
+                    }
+                }
+            }
+            if batch.len() == before {
+                break;
             }
         }
         if !batch.is_empty() {
