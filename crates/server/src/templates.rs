@@ -24,22 +24,8 @@ use kotae_core::index::PageInfo;
 pub struct Html;
 
 impl askama::filters::Escaper for Html {
-    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, text: &str) -> fmt::Result {
-        let mut last = 0;
-        for (i, b) in text.bytes().enumerate() {
-            let entity = match b {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                b'\'' => "&#39;",
-                _ => continue,
-            };
-            dest.write_str(&text[last..i])?;
-            dest.write_str(entity)?;
-            last = i + 1;
-        }
-        dest.write_str(&text[last..])
+    fn write_escaped_str<W: fmt::Write>(&self, dest: W, text: &str) -> fmt::Result {
+        kotae_core::search::write_escaped(dest, text)
     }
 }
 

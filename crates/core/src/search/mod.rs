@@ -56,7 +56,7 @@ pub use request::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, Search
 pub use result_cache::ResultCache;
 pub use results::{Explained, Hit, SearchResults};
 pub use snapshot::Snapshot;
-pub use snippet::{Marker, SNIPPET_CHARS, Snippet, escape_into};
+pub use snippet::{Marker, SNIPPET_CHARS, Snippet, escape_into, write_escaped};
 pub use verdict::{Closest, Verdict};
 pub use weights::Weights;
 
