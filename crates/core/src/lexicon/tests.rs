@@ -477,7 +477,7 @@ fn a_vu_spelling_typed_in_kana_is_heard() {
 }
 
 #[test]
-fn a_question_word_after_a_particle_is_not_read_into_a_word() {
+fn question_words_and_grammar_typed_in_hiragana_are_not_read_as_words() {
     let l = lexicon_of(&[
         ("ミサワ", "三沢"), ("ハイツ", "ハイツ"), ("ケッコン", "結婚"), ("イクラ", "イクラ"), ("ソウリョウ", "送料"), ("ナンバー", "ナンバー"),
         ("チガウ", "違う"), ("ヤチン", "家賃"), ("ドノ", "殿"), ("クニ", "国"), ("ナント", "南都"), ("ヨブ", "呼ぶ"), ("ドコモ", "ドコモ"), ("シハライ", "支払い"),
