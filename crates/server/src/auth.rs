@@ -347,13 +347,18 @@ pub fn random_token() -> String {
     random_hex::<32>()
 }
 
-/// `N` random bytes as `2 * N` lowercase hex digits (one allocation: a search id is drawn per
-/// search, and formatting each byte on its own cost 17K instructions).
+/// `N` random bytes as `2 * N` lowercase hex digits (a search id is drawn per search).
 pub fn random_hex<const N: usize>() -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the operating system's random source");
-    let mut hex = String::with_capacity(2 * N);
+    hex(&bytes)
+}
+
+/// `bytes` as lowercase hex digits, in one allocation (formatting each byte on its own cost a
+/// search id 17K instructions).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(2 * bytes.len());
     for b in bytes {
         hex.push(char::from(DIGITS[usize::from(b >> 4)]));
         hex.push(char::from(DIGITS[usize::from(b & 15)]));

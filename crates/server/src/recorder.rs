@@ -124,7 +124,7 @@ impl Events {
         let mut h = Blake2b256::new();
         h.update(open.client_key.as_bytes());
         h.update(crate::client::client_key(ip).to_string().as_bytes());
-        Some(h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
+        Some(crate::auth::hex(&h.finalize()[..8]))
     }
 
     /// The learned ranking's evidence, as last read.

@@ -28,6 +28,7 @@ use blake2::digest::{FixedOutput, KeyInit, Update};
 use blake2::{Blake2b512, Blake2bMac, Digest};
 use subtle::ConstantTimeEq;
 
+use crate::auth::hex;
 use crate::recorder::Events;
 
 /// How long a console session lasts from login.
@@ -221,10 +222,6 @@ impl Sessions {
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
