@@ -228,6 +228,26 @@ fn tags_are_words_kana_can_find() {
     assert_first("こーるせんたー こんざつ", &["contact/phone-busy"]);
 }
 
+/// Keywords only: a word a writer gave as a tag (破損 on the defective-goods page) counts by
+/// its characters and sound too, as a title's words do. Before, a page that merely mentioned
+/// 破損 in its body outranked it twice over, as a word and as characters.
+#[test]
+fn a_tag_counts_like_a_title_word_for_keyword_questions() {
+    assert_first("商品 破損", &["returns/defective"]);
+    let tag_matches = matches("商品 破損", "characters", 1);
+    assert!(
+        tag_matches.iter().any(|(field, text)| field == "title_ngram" && text == "破損"),
+        "{tag_matches:?}"
+    );
+}
+
+/// A brand typed in katakana finds the page that writes it in Latin letters, through the
+/// writers' synonyms (グーグル = Google), even with a slip elsewhere in the question.
+#[test]
+fn a_brand_in_katakana_finds_its_latin_spelling() {
+    assert_first("グーグルのイカウントで入れる？", &["account/social-login"]);
+}
+
 /// In a question written with kanji, kana are mostly endings and grammar: 引き上げられちゃった
 /// is not チャット, whatever it sounds like.
 #[test]

@@ -175,6 +175,8 @@ fn document(
     }
     for tag in &page.tags {
         doc.add_text(f.tags, tag);
+        doc.add_text(f.title_reading, tag);
+        doc.add_text(f.title_ngram, tag);
     }
     doc.add_text(f.body, body);
     doc.add_text(f.body_ngram, body);
