@@ -248,6 +248,16 @@ fn a_brand_in_katakana_finds_its_latin_spelling() {
     assert_first("グーグルのイカウントで入れる？", &["account/social-login"]);
 }
 
+/// Typed in hiragana, a synonym no page writes (ぺいぺい for the pages' PayPay) is heard as the
+/// writers spell it in content/synonyms.txt, and its group answers the question. Before, it was
+/// heard as nothing and the search ended in "not covered".
+#[test]
+fn a_synonym_typed_in_hiragana_is_heard_and_answers() {
+    for (query, page) in [("ぺいぺいではらえる？", "payment/paypay"), ("ぐーぐるのあかうんとでろぐいん", "account/social-login")] {
+        assert_eq!(verdict(query), (true, page.to_string()), "{query}");
+    }
+}
+
 /// In a question written with kanji, kana are mostly endings and grammar: 引き上げられちゃった
 /// is not チャット, whatever it sounds like.
 #[test]

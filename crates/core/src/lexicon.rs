@@ -188,6 +188,7 @@ impl Lexicon {
                 }
             }
         }
+        hear_synonyms(analyzer, synonyms, &mut counts);
         let frequency: FastMap<String, u32> = counts.iter().map(|(r, words)| (r.clone(), words.values().sum::<usize>().min(u32::MAX as usize) as u32)).collect();
         let (readings, others) = most_frequent(counts);
         let synonyms = synonyms
@@ -571,6 +572,29 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
         }
     }
     Counted { counts, vocabulary, conjugating, compounds }
+}
+
+/// A writers' synonym no page writes (グーグル beside the pages' Google) is heard in kana like
+/// a corpus word, once: typed ぐーぐる, it is heard as グーグル, and its group finds the pages.
+/// Only a member of three kana or more that is written in katakana (ペイペイ) or that IPADIC
+/// reads as one word.
+fn hear_synonyms(analyzer: &Analyzer, synonyms: &[Vec<String>], counts: &mut Counts) {
+    for member in synonyms.iter().flatten() {
+        let member = normalize_str(member.trim());
+        let (reading, term) = if kana::is_katakana_word(&member) {
+            (member.clone(), member)
+        } else {
+            let morphemes = analyzer.analyze(&member);
+            let [m] = morphemes.as_slice() else { continue };
+            if !m.content {
+                continue;
+            }
+            (m.reading.clone(), m.term.clone())
+        };
+        if kana::is_kana(&reading) && reading.chars().count() >= SURE_READING_CHARS {
+            counts.entry(reading).or_default().entry(term).or_insert(1);
+        }
+    }
 }
 
 /// What [`count_readings`] found in some pages.

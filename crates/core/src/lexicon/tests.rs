@@ -496,3 +496,15 @@ fn question_words_and_grammar_typed_in_hiragana_are_not_read_as_words() {
     assert_eq!(typed("くにがあったばしょ"), ["国", "場所"], "あった is grammar");
     assert_eq!(typed("いちしているまち"), ["位置", "町"], "ている is grammar, not テイル");
 }
+
+#[test]
+fn a_synonym_no_page_writes_is_heard_in_kana() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [page("paypay", "PayPayで支払えますか", "PayPayでお支払いいただけます。")];
+    let synonyms = vec![vec!["PayPay".to_string(), "ペイペイ".to_string()], vec!["メールアドレス".to_string(), "メアド".to_string()]];
+    let lexicon = Lexicon::build(analyzer, &pages, &synonyms);
+    assert_eq!(heard_typed(&lexicon, "ぺいぺい", &[]), ["ペイペイ"], "a katakana member, typed in hiragana");
+    assert_eq!(heard_typed(&lexicon, "めあど", &[]), ["メアド"]);
+    let without = Lexicon::build(analyzer, &pages, &[]);
+    assert!(heard_typed(&without, "ぺいぺい", &[]).is_empty(), "no page writes ペイペイ");
+}

@@ -127,7 +127,13 @@ pub fn topic_words(
         .flat_map(|run| run.words.iter().zip(&run.places))
         .filter(|(words, _)| heard_only && !words.is_empty())
         .map(|(words, place)| {
-            let spellings: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
+            let mut spellings: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
+            // A writer's synonym of a heard word (ぺいぺい: ペイペイ = PayPay) answers it too.
+            for e in evidence.iter().filter(|e| e.kind == "synonym") {
+                if e.from.as_deref().is_some_and(|found| words.iter().any(|w| found.contains(w.as_str()))) {
+                    spellings.push(e.text.split(' ').map(str::to_string).collect());
+                }
+            }
             let part_of_speech = if conjugates(&words[0]) { weights.verb } else { 1.0 };
             let heard = place.as_ref().and_then(|p| question.normalized.text.get(p.clone())).map(crate::analysis::kana::to_katakana);
             TopicWord { weight: part_of_speech * rarity(&spellings), spellings, sound: heard.as_deref().and_then(sound) }
