@@ -248,6 +248,24 @@ fn a_brand_in_katakana_finds_its_latin_spelling() {
     assert_first("グーグルのイカウントで入れる？", &["account/social-login"]);
 }
 
+/// A keyword typed in kana beside one typed in kanji (だいびき 手数料) is heard, and the page
+/// with the word heard covers it: the analyzer's kana word (だい, kept as ダイ) is answered by
+/// the words heard in the kana typed. Before, the search ended in "not covered" with the page
+/// 3rd.
+#[test]
+fn a_kana_keyword_beside_a_kanji_one_is_heard_and_answers() {
+    assert_eq!(verdict("だいびき 手数料"), (true, "payment/cash-on-delivery".to_string()));
+}
+
+/// In a question written with kanji, a two-kana word that cuts through the analyzer's words is
+/// not heard: 注文のしかた is の + しかた, not のし (gift wrapping) + かた.
+#[test]
+fn a_two_kana_guess_across_the_analyzers_words_is_not_heard() {
+    assert_first("注文のしかた", &["orders/how-to-order"]);
+    let heard = matches("注文のしかた", "kana", 5);
+    assert!(!heard.iter().any(|(_, text)| text == "ノシ"), "{heard:?}");
+}
+
 /// Typed in hiragana, a synonym no page writes (ぺいぺい for the pages' PayPay) is heard as the
 /// writers spell it in content/synonyms.txt, and its group answers the question. Before, it was
 /// heard as nothing and the search ended in "not covered".

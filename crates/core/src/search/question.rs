@@ -168,16 +168,20 @@ impl Question {
 /// kanji stands apart from the words the analyzer read there: in such a question, kana are mostly
 /// endings and grammar, which only sound like corpus words (話せるのは is not セール, 引き上げら
 /// れちゃった is not チャット, しょっちゅう is not 中). The piece must touch no word written in
-/// kanji, lie not inside a longer word, and cover at least one content word.
+/// kanji, lie not inside a longer word, and cover at least one content word; a two-kana word
+/// must not cut through one either (の|しかた is not ノシ).
 fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops::Range<usize>) -> bool {
     let (start, end) = normalized.original_range(piece.start, piece.end);
+    // A two-kana word is a guess: one that cuts through the analyzer's words is a worse one.
+    let short = normalized.text.get(piece.clone()).is_some_and(|p| p.chars().count() <= 2);
     let mut content = false;
     for m in morphemes.iter().filter(|m| m.start < end && start < m.end) {
         // (A run of katakana the dictionary does not know is one word to it: キャンセルホタン,
         // and so are katakana words joined by ・: ラス・メニナス.)
         let katakana = kana::is_katakana_word(&m.surface) || !crate::analysis::tokenizer::compound_words(&m.surface).is_empty();
         let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !katakana;
-        if m.surface.chars().any(kana::is_kanji) || (m.content && inside) {
+        let cuts = short && (m.start < start || end < m.end) && !(m.start <= start && end <= m.end) && !katakana;
+        if m.surface.chars().any(kana::is_kanji) || (m.content && (inside || cuts)) {
             return false;
         }
         content |= m.content;

@@ -167,6 +167,15 @@ pub fn topic_words(
                     spellings.push(vec![term.replacen(found, &e.text, 1)]);
                 }
             }
+            // The words heard where the analyzer read this word in kana (だいびき: だい, read as
+            // ダイ, heard as 代): its term is the katakana form, which the typed run lacks.
+            for (words, place) in question.kana_runs.iter().flat_map(|run| run.words.iter().zip(&run.places)) {
+                let Some(place) = place else { continue };
+                let (from, to) = question.normalized.original_range(place.start, place.end);
+                if sources.iter().any(|m| m.start < to && from < m.end) {
+                    spellings.extend(words.iter().map(|w| vec![w.clone()]));
+                }
+            }
             let reading = sources.first().map(|m| crate::analysis::kana::to_katakana(&m.reading)).unwrap_or_default();
             Some((TopicWord { weight: weight.unwrap_or(1.0) * rarity(&spellings), spellings, sound: sound(&reading) }, sources))
         })
