@@ -220,8 +220,11 @@ impl Bm25TermWeight {
             let tf = postings.term_freq() as Score;
             let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
             let w = (doc / size) as usize;
-            if share > shares[w] {
-                shares[w] = share;
+            // Positive in every window with a document, whatever the parameters (see
+            // `Unit::windows`): only a share that is not (an infinite norm) is raised.
+            let share_kept = share.max(Score::MIN_POSITIVE);
+            if share_kept > shares[w] {
+                shares[w] = share_kept;
             }
             if top.len() < TOP_DOCS {
                 top.push((doc, share));

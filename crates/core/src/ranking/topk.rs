@@ -332,8 +332,12 @@ impl TopK {
             self.seed_from_lists(&units, &ties, alive);
         }
         let size = window(reader.max_doc());
-        // Each unit's current document, kept here to spare a virtual call per look.
+        // Each unit's current document, kept here to spare a virtual call per look; for a unit
+        // left behind (`behind`), where its next document can be at the earliest.
         let mut docs: Vec<DocId> = units.iter().map(|(_, u)| u.scorer.doc()).collect();
+        // The units left behind at a window's end without being sought (see `next_window`):
+        // their postings are still before `docs`, and are sought there only when needed.
+        let mut behind: Vec<bool> = vec![false; n];
         // The scores of the current document: ((group, position), score).
         let mut matched: Vec<Scored> = Vec::with_capacity(n);
         // In the current window: each unit's bound, the units by bound (smallest first), and
@@ -405,6 +409,13 @@ impl TopK {
                 let first_visited = if counting { 0 } else { first_essential };
                 if first_visited >= n {
                     break;
+                }
+                // The visited units are read from their documents: those left behind go there.
+                for &i in &order[first_visited..] {
+                    if behind[i] {
+                        docs[i] = units[i].1.scorer.seek(docs[i]);
+                        behind[i] = false;
+                    }
                 }
                 let doc = order[first_visited..].iter().map(|&i| docs[i]).min().unwrap_or(TERMINATED);
                 if doc >= end {
@@ -483,8 +494,11 @@ impl TopK {
                         }
                         let i = order[k];
                         let (at, u) = &mut units[i];
-                        if docs[i] < doc {
+                        // Left behind with its next document at `doc` at the earliest, the unit
+                        // is sought there too (beyond it, it cannot have the document).
+                        if docs[i] < doc || (behind[i] && docs[i] == doc) {
                             docs[i] = u.scorer.seek(doc);
+                            behind[i] = false;
                         }
                         if docs[i] == doc {
                             let s = u.scorer.score();
@@ -508,10 +522,22 @@ impl TopK {
                 block.clear();
             }
             // Past the window (or to the filters' next document): what is left before it
-            // cannot make the top k.
+            // cannot make the top k. A unit with window bounds is not sought past a window's
+            // end: its next document is at the earliest in the next window where it has one,
+            // and most units left behind are left behind again there (one block of postings
+            // decoded per unit and window, for nothing).
             for (i, (_, u)) in units.iter_mut().enumerate() {
                 if docs[i] < resume {
-                    docs[i] = u.scorer.seek(resume);
+                    match &u.windows {
+                        Some(shares) if resume == end => {
+                            docs[i] = next_window(shares, resume, size);
+                            behind[i] = true;
+                        }
+                        _ => {
+                            docs[i] = u.scorer.seek(resume);
+                            behind[i] = false;
+                        }
+                    }
                 }
             }
         }
@@ -537,6 +563,17 @@ impl TopK {
         // When exactly `count_exactly` documents match, the total is right but reported as a
         // lower bound: counting stops before it could know there are no more.
         Found { top, total: self.counted, exact: self.exact }
+    }
+}
+
+/// Where a unit with window bounds `shares` ([`Unit::windows`], positive in every window where
+/// the unit has a document) has its next document at the earliest, from `from`, the start of
+/// a window: the start of the first window from there where it has one; `TERMINATED` if none.
+fn next_window(shares: &[Score], from: DocId, size: u32) -> DocId {
+    let first = (from / size) as usize;
+    match shares.get(first..).and_then(|rest| rest.iter().position(|&share| share > 0.0)) {
+        Some(k) => ((first + k) as DocId * size).max(from),
+        None => TERMINATED,
     }
 }
 

@@ -13,7 +13,8 @@ pub struct Unit {
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
     /// For each window of [`window`](super::window) documents, the share of `max` the unit can reach there (0
-    /// where it has no document), when known.
+    /// where it has no document, and more than 0 where it has one: [`TopK`](super::TopK)
+    /// leaves a unit behind until the next window where it has a document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
     /// Some of the unit's best documents in the segment, each with its share of `max`, when
     /// known: see [`TopK::collect_segment`](super::TopK::collect_segment) for what they are for.

@@ -182,14 +182,20 @@ fn bounds_hold_for_every_document_and_window() {
                 let size = window(reader.max_doc());
                 assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
                 let mut best = vec![0.0 as Score; shares.len()];
+                let mut has = vec![false; shares.len()];
                 while u.scorer.doc() != TERMINATED {
                     let (doc, score) = (u.scorer.doc(), u.scorer.score());
                     let w = (doc / size) as usize;
+                    has[w] = true;
                     assert!(score <= u.max, "{word}");
                     assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
                     best[w] = best[w].max(score);
                     u.scorer.advance();
                 }
+                // Positive exactly where the unit has a document: the walk leaves a unit
+                // behind until its next such window.
+                let positive: Vec<bool> = shares.iter().map(|&share| share > 0.0).collect();
+                assert_eq!(positive, has, "{word}");
                 for (w, b) in best.iter().enumerate() {
                     // Tight: each window's bound is reached there (or the window is empty).
                     assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
@@ -231,6 +237,34 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
                 assert_eq!(found.total, total.min(count_exactly), "{words:?} counting {count_exactly}");
                 assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
             }
+        }
+    }
+}
+
+#[test]
+fn a_unit_left_behind_is_next_in_its_next_window_with_a_document() {
+    let shares: [Score; 6] = [0.5, 0.0, 0.0, 0.2, 0.0, 0.0];
+    // From the start of a window: that window if the unit has a document there.
+    assert_eq!(next_window(&shares, 0, 512), 0);
+    assert_eq!(next_window(&shares, 1536, 512), 1536);
+    // Otherwise the next one that has; none left: TERMINATED.
+    assert_eq!(next_window(&shares, 512, 512), 1536);
+    assert_eq!(next_window(&shares, 2048, 512), TERMINATED);
+    assert_eq!(next_window(&shares, 6 * 512, 512), TERMINATED);
+    // Against brute force over random shares.
+    let mut state = 0x2545_f491_u32;
+    let mut random = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    for _ in 0..200 {
+        let shares: Vec<Score> = (0..random() % 20).map(|_| if random() % 3 == 0 { 0.3 } else { 0.0 }).collect();
+        for w in 0..=shares.len() + 1 {
+            let from = w as DocId * 256;
+            let expected = (w..shares.len()).find(|&v| shares[v] > 0.0).map_or(TERMINATED, |v| v as DocId * 256);
+            assert_eq!(next_window(&shares, from, 256), expected, "{shares:?} from {from}");
         }
     }
 }
