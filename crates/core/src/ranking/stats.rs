@@ -28,6 +28,20 @@ pub fn window(max_doc: DocId) -> u32 {
     (max_doc / 32).next_power_of_two().clamp(512, 4096)
 }
 
+/// Documents per block of [`Walked::blocks`] (and of [`Block`](super::block::Block)'s walk).
+pub const BLOCK: u32 = 512;
+
+/// An upper bound of a share (`tf / (tf + norm)`, in [0, 1]) in 255ths, at least 1: what
+/// [`Walked::blocks`] keeps for a block with a document. `None` for a share outside [0, 1]
+/// (parameters no tuning would choose), which cannot be bounded so.
+pub(crate) fn share_255ths(share: Score) -> Option<u8> {
+    if !(0.0..=1.0).contains(&share) {
+        return None;
+    }
+    // One 255th over the rounded-up share: float rounding never makes the bound smaller.
+    Some(((share * 255.0).ceil() as u32 + 1).clamp(1, 255) as u8)
+}
+
 /// The field's average length in tokens, over `docs` documents.
 pub(crate) fn field_average(statistics: &dyn Bm25StatisticsProvider, field: Field, docs: u64) -> tantivy::Result<Score> {
     let tokens = statistics.total_num_tokens(field)?;
@@ -110,6 +124,11 @@ pub struct Walked {
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
     pub top: Arc<[(DocId, Score)]>,
+    /// Where windows are longer than a [`BLOCK`] (segments of more than 16,384 documents):
+    /// for each block of [`BLOCK`] documents, an upper bound of the share there in 255ths
+    /// ([`share_255ths`]; 0 where the term has no document). Finer than the windows, for
+    /// judging a candidate before asking the units not read about it; one byte per block.
+    pub blocks: Option<Arc<[u8]>>,
     /// Where a term's scorer starts from: its postings decoded whole when they are short
     /// ([`Start::Decoded`]), otherwise as opened ([`Start::Opened`]).
     pub(crate) start: Start,

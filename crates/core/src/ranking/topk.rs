@@ -350,6 +350,8 @@ impl TopK {
         let mut below: Vec<Score> = vec![0.0; n + 1];
         // While `below` is built: the largest bound of each group in the prefix so far.
         let mut group_max: Vec<Score> = vec![0.0; ties.len()];
+        // While `block_bound` sums the bounds: the largest bound of each group so far.
+        let mut block_max: Vec<Score> = vec![0.0; ties.len()];
         // While a document is scored: the best score of each group among its units so far.
         let mut group_best: Vec<Score> = vec![0.0; ties.len()];
         // The units a block reads, ascending.
@@ -452,6 +454,20 @@ impl TopK {
                 // of those read.
                 let whole = first_visited == 0;
                 block.read(start..stop, &mut units, &mut docs, &read, &ties, !whole);
+                // The absent units (order[..absent]) cannot have a document of the window.
+                let present = absent.min(first_visited);
+                // What the units not read can add to a document of this block: on large segments
+                // (windows of 4,096 documents on 100k) a block's bounds are much lower than its
+                // window's, and more candidates are found hopeless before any unit is asked.
+                // Where windows are blocks (segments of up to 16,384 documents) the window's
+                // bounds serve.
+                let not_read = if whole {
+                    0.0
+                } else if size > BLOCK {
+                    block_bound((start / BLOCK) as usize, stop, &order[present..first_visited], &units, &docs, &bounds, &ties, &mut block_max)
+                } else {
+                    below[first_visited]
+                };
                 // The threshold changes only when a document is offered: kept between them.
                 let mut threshold = self.threshold();
                 for (doc, partial) in block.marked() {
@@ -475,7 +491,7 @@ impl TopK {
                     // below[k + 1] bounds what they can add. The partial score is widened a
                     // hair, as the bounds are: it is summed in another order than the score.
                     let mut known = partial + partial.abs() * 1e-6;
-                    if threshold.is_some_and(|t| known + below[first_visited] <= t) {
+                    if threshold.is_some_and(|t| known + not_read <= t) {
                         continue;
                     }
                     for (i, s) in block.kept(doc) {
@@ -484,9 +500,8 @@ impl TopK {
                         group_best[at.0] = group_best[at.0].max(s);
                     }
                     let mut hopeless = false;
-                    // The absent units (order[..absent]) cannot have the document: asking them
-                    // would only find it hopeless at the first of them if it is.
-                    let present = absent.min(first_visited);
+                    // The absent units cannot have the document: asking them would only find
+                    // it hopeless at the first of them if it is.
                     for k in (present..first_visited).rev() {
                         if threshold.is_some_and(|t| known + below[k + 1] <= t) {
                             hopeless = true;
@@ -564,6 +579,33 @@ impl TopK {
         // lower bound: counting stops before it could know there are no more.
         Found { top, total: self.counted, exact: self.exact }
     }
+}
+
+/// What the units `not_read` can add to a document of block `b` (ending at `stop`): each no
+/// more than its window bound (`bounds`), nothing if its next document is past the block, and
+/// no more than its block bound where known. Out of the walk's loop: a bound per unit and
+/// block used in the loop (each unit asked against it) saved 1.7% more on 100k, but cost 1–2%
+/// of a wiki-qa search, where it is never needed.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn block_bound(
+    b: usize,
+    stop: DocId,
+    not_read: &[usize],
+    units: &[((usize, usize), Unit)],
+    docs: &[DocId],
+    bounds: &[Score],
+    ties: &[Score],
+    group_max: &mut [Score],
+) -> Score {
+    group_max.fill(0.0);
+    let mut sum = 0.0;
+    for &i in not_read {
+        let ((group, _), u) = &units[i];
+        let bound = if docs[i] >= stop { 0.0 } else { u.bound_in_block(b).map_or(bounds[i], |bound| bounds[i].min(widen(bound))) };
+        sum += group_growth(bound, &mut group_max[*group], ties[*group]);
+    }
+    sum
 }
 
 /// Where a unit with window bounds `shares` ([`Unit::windows`], positive in every window where

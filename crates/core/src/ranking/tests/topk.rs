@@ -26,6 +26,11 @@ struct Corpus {
 const DOCS: usize = 20_000;
 
 fn corpus() -> Corpus {
+    corpus_in_segments_of(9_000)
+}
+
+/// The same corpus, committed every `segment_docs` documents.
+fn corpus_in_segments_of(segment_docs: usize) -> Corpus {
     let mut schema = Schema::builder();
     let title = schema.add_text_field("title", TEXT);
     let body = schema.add_text_field("body", TEXT);
@@ -57,7 +62,7 @@ fn corpus() -> Corpus {
         writer.add_document(doc!(title => t, body => text, kind => k, part => p)).unwrap();
         // Segments of 9,000, 9,000 and 2,000 documents: three windows each, and a short
         // last one.
-        if i % 9_000 == 8_999 {
+        if i % segment_docs == segment_docs - 1 {
             writer.commit().unwrap();
         }
     }
@@ -73,10 +78,27 @@ fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &st
 
 #[test]
 fn pruned_results_equal_exhaustive_scoring() {
-    let Corpus { index, title, body, kind, part } = corpus();
-    let searcher = index.reader().unwrap().searcher();
+    let corpus = corpus();
+    let searcher = corpus.index.reader().unwrap().searcher();
     assert!(searcher.segment_readers().len() >= 3);
     assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * window(r.max_doc())));
+    pruned_equals_exhaustive(corpus);
+}
+
+/// One segment of 20,000 documents: windows of 1,024, so the walk judges candidates by the
+/// terms' block bounds.
+#[test]
+fn pruned_results_equal_exhaustive_scoring_on_a_large_segment() {
+    let corpus = corpus_in_segments_of(DOCS);
+    let searcher = corpus.index.reader().unwrap().searcher();
+    assert!(searcher.segment_readers().iter().all(|r| window(r.max_doc()) > crate::ranking::stats::BLOCK));
+    pruned_equals_exhaustive(corpus);
+}
+
+/// [`TopK`] against tantivy's boolean query and collectors, over queries, filters, limits and
+/// offsets, with and without seeding.
+fn pruned_equals_exhaustive(Corpus { index, title, body, kind, part }: Corpus) {
+    let searcher = index.reader().unwrap().searcher();
     let windows = Arc::new(ScoringCache::new(100));
     let queries: [&[&str]; 5] = [
         &["alpha", "kiwi"],
@@ -238,6 +260,56 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
                 assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
             }
         }
+    }
+}
+
+/// Block bounds (one segment of 20,000 documents, windows of 1,024) hold for every document,
+/// are positive exactly in the blocks with one, and are within two 255ths of the best share
+/// there.
+#[test]
+fn block_bounds_hold_for_every_document() {
+    use crate::ranking::stats::BLOCK;
+    let Corpus { index, title, body, .. } = corpus_in_segments_of(DOCS);
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    for word in ["alpha", "kiwi", "pear"] {
+        let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        for reader in searcher.segment_readers() {
+            for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
+                let blocks = u.blocks.clone().expect("windows longer than blocks: block bounds");
+                assert_eq!(blocks.len(), reader.max_doc().div_ceil(BLOCK) as usize);
+                let mut best = vec![None::<Score>; blocks.len()];
+                while u.scorer.doc() != TERMINATED {
+                    let (doc, score) = (u.scorer.doc(), u.scorer.score());
+                    let b = (doc / BLOCK) as usize;
+                    let bound = u.bound_in_block(b).unwrap();
+                    assert!(score <= bound, "{word}: {score} over {bound} in block {b}");
+                    best[b] = Some(best[b].map_or(score, |s: Score| s.max(score)));
+                    u.scorer.advance();
+                }
+                for (b, best) in best.iter().enumerate() {
+                    let bound = u.bound_in_block(b).unwrap();
+                    match best {
+                        None => assert_eq!(bound, 0.0, "{word} block {b}"),
+                        Some(best) => assert!(bound > 0.0 && bound <= best + 2.0 * u.max / 255.0, "{word} block {b}: {bound} vs {best}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shares_in_255ths_bound_the_share_from_above() {
+    use crate::ranking::stats::share_255ths;
+    for step in 0..=100_000u32 {
+        let share = step as Score / 100_000.0;
+        let q = share_255ths(share).unwrap();
+        assert!(q >= 1 && Score::from(q) / 255.0 >= share && Score::from(q) <= share * 255.0 + 2.0, "{share}: {q}");
+    }
+    assert_eq!(share_255ths(1.0), Some(255));
+    for outside in [-0.1, 1.5, Score::NAN, Score::INFINITY] {
+        assert_eq!(share_255ths(outside), None);
     }
 }
 
