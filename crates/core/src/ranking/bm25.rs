@@ -382,6 +382,12 @@ impl DocSet for DecodedScorer {
         if docs[self.at] >= target {
             return docs[self.at];
         }
+        // Most seeks (a candidate asking a unit) land on the next document: before galloping.
+        // `docs[self.at]` is before the target, so not the sentinel: the next one exists.
+        if docs[self.at + 1] >= target {
+            self.at += 1;
+            return docs[self.at];
+        }
         // Galloping from the current place: the target is usually near.
         let mut step = 1;
         let mut low = self.at;
