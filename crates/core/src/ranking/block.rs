@@ -25,8 +25,9 @@ use tantivy::{DocId, Score};
 use super::unit::{Unit, UnitScorer};
 
 /// Documents per block. A multiple of 64 that divides every [`window`](super::window); small enough
-/// that the block's slots stay in the first-level cache.
-pub const BLOCK: u32 = 512;
+/// that the block's slots stay in the first-level cache. Terms' block bounds
+/// ([`Walked::blocks`](super::Walked::blocks)) are kept per block.
+pub const BLOCK: u32 = super::stats::BLOCK;
 
 /// No entry: the end of a document's list.
 const NONE: u32 = u32::MAX;

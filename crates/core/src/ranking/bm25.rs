@@ -17,7 +17,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-use super::stats::{DECODED_POSTINGS, Decoded, NormKey, NormTable, ScoringCache, SegmentFields, Start, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, window};
+use super::stats::{DECODED_POSTINGS, Decoded, NormKey, NormTable, ScoringCache, SegmentFields, Start, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, share_255ths, window, BLOCK};
 
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -208,6 +208,8 @@ impl Bm25TermWeight {
         let (mut docs, mut freqs) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
         let size = window(reader.max_doc());
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
+        // Block bounds, where windows are longer than blocks (see `Walked::blocks`).
+        let mut blocks = if size > BLOCK { Some(vec![0u8; reader.max_doc().div_ceil(BLOCK) as usize]) } else { None };
         // The best documents so far; `lowest` is the smallest share among them once full.
         let mut top: Vec<(DocId, Score)> = Vec::with_capacity(TOP_DOCS);
         let mut lowest = Score::NEG_INFINITY;
@@ -220,8 +222,20 @@ impl Bm25TermWeight {
             let tf = postings.term_freq() as Score;
             let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
             let w = (doc / size) as usize;
-            if share > shares[w] {
-                shares[w] = share;
+            // Positive in every window with a document, whatever the parameters (see
+            // `Unit::windows`): only a share that is not (an infinite norm) is raised.
+            let share_kept = share.max(Score::MIN_POSITIVE);
+            if share_kept > shares[w] {
+                shares[w] = share_kept;
+            }
+            if let Some(bounds) = &mut blocks {
+                match share_255ths(share) {
+                    Some(q) => {
+                        let b = &mut bounds[(doc / BLOCK) as usize];
+                        *b = (*b).max(q);
+                    }
+                    None => blocks = None,
+                }
             }
             if top.len() < TOP_DOCS {
                 top.push((doc, share));
@@ -244,7 +258,7 @@ impl Bm25TermWeight {
                 Start::Decoded(Arc::new(Decoded { docs: docs.into(), freqs: freqs.into(), reserved: info.doc_freq }))
             }
         };
-        let walked = Walked { shares: shares.into(), top: top.into(), start };
+        let walked = Walked { shares: shares.into(), top: top.into(), blocks: blocks.map(Into::into), start };
         if let Ok(mut list) = kept.lock()
             && known(&list).is_none()
         {
@@ -366,6 +380,12 @@ impl DocSet for DecodedScorer {
     fn seek(&mut self, target: DocId) -> DocId {
         let docs = &self.postings.docs;
         if docs[self.at] >= target {
+            return docs[self.at];
+        }
+        // Most seeks (a candidate asking a unit) land on the next document: before galloping.
+        // `docs[self.at]` is before the target, so not the sentinel: the next one exists.
+        if docs[self.at + 1] >= target {
+            self.at += 1;
             return docs[self.at];
         }
         // Galloping from the current place: the target is usually near.

@@ -138,11 +138,12 @@ impl BoundedWeight {
                             },
                             max: w.weight.max(0.0),
                             windows: walked.as_ref().map(|w| w.shares.clone()),
+                            blocks: walked.as_ref().and_then(|w| w.blocks.clone()),
                             top: walked.map(|w| w.top),
                         }
                     }
                     FieldWeight::Other(w, max) => {
-                        Unit { scorer: UnitScorer::Other(w.scorer(fields.reader, 1.0)?), max: *max, windows: None, top: None }
+                        Unit { scorer: UnitScorer::Other(w.scorer(fields.reader, 1.0)?), max: *max, windows: None, blocks: None, top: None }
                     }
                 })
             })

@@ -28,6 +28,20 @@ pub fn window(max_doc: DocId) -> u32 {
     (max_doc / 32).next_power_of_two().clamp(512, 4096)
 }
 
+/// Documents per block of [`Walked::blocks`] (and of [`Block`](super::block::Block)'s walk).
+pub const BLOCK: u32 = 512;
+
+/// An upper bound of a share (`tf / (tf + norm)`, in [0, 1]) in 255ths, at least 1: what
+/// [`Walked::blocks`] keeps for a block with a document. `None` for a share outside [0, 1]
+/// (parameters no tuning would choose), which cannot be bounded so.
+pub(crate) fn share_255ths(share: Score) -> Option<u8> {
+    if !(0.0..=1.0).contains(&share) {
+        return None;
+    }
+    // One 255th over the rounded-up share: float rounding never makes the bound smaller.
+    Some(((share * 255.0).ceil() as u32 + 1).clamp(1, 255) as u8)
+}
+
 /// The field's average length in tokens, over `docs` documents.
 pub(crate) fn field_average(statistics: &dyn Bm25StatisticsProvider, field: Field, docs: u64) -> tantivy::Result<Score> {
     let tokens = statistics.total_num_tokens(field)?;
@@ -110,6 +124,11 @@ pub struct Walked {
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
     pub top: Arc<[(DocId, Score)]>,
+    /// Where windows are longer than a [`BLOCK`] (segments of more than 16,384 documents):
+    /// for each block of [`BLOCK`] documents, an upper bound of the share there in 255ths
+    /// ([`share_255ths`]; 0 where the term has no document). Finer than the windows, for
+    /// judging a candidate before asking the units not read about it; one byte per block.
+    pub blocks: Option<Arc<[u8]>>,
     /// Where a term's scorer starts from: its postings decoded whole when they are short
     /// ([`Start::Decoded`]), otherwise as opened ([`Start::Opened`]).
     pub(crate) start: Start,
@@ -130,10 +149,11 @@ pub(crate) enum Start {
 }
 
 /// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
-/// 64 KB per term and segment (postings kept as opened are about 1.2 KB), within
+/// 256 KB per term and segment (postings kept as opened are about 1.2 KB), within
 /// [`DECODED_BYTES`] for the process. Instructions per wiki-qa search: 256: 1.843M, 1,024:
-/// 1.807M, 8,192: 1.785M.
-pub const DECODED_POSTINGS: u32 = 8192;
+/// 1.807M, 8,192: 1.785M (no longer postings are kept there); per search on the generated
+/// 100k corpus, where common words have tens of thousands: 8,192: 4.88M, 32,768: 4.70M.
+pub const DECODED_POSTINGS: u32 = 32_768;
 
 /// How many bytes of decoded postings the process keeps at most: past it, a term's postings
 /// are kept as opened, whatever their length. A long question's scores are the same either

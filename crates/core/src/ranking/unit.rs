@@ -13,8 +13,13 @@ pub struct Unit {
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
     /// For each window of [`window`](super::window) documents, the share of `max` the unit can reach there (0
-    /// where it has no document), when known.
+    /// where it has no document, and more than 0 where it has one: [`TopK`](super::TopK)
+    /// leaves a unit behind until the next window where it has a document), when known.
     pub windows: Option<std::sync::Arc<[Score]>>,
+    /// For each block of [`BLOCK`](super::stats::BLOCK) documents, an upper bound of the
+    /// share of `max` the unit can reach there, in 255ths, when known (see
+    /// [`Walked::blocks`](super::Walked::blocks)).
+    pub blocks: Option<std::sync::Arc<[u8]>>,
     /// Some of the unit's best documents in the segment, each with its share of `max`, when
     /// known: see [`TopK::collect_segment`](super::TopK::collect_segment) for what they are for.
     pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
@@ -27,6 +32,15 @@ impl Unit {
             Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
             None => self.max,
         }
+    }
+}
+
+impl Unit {
+    /// The most the unit scores in block `b` of [`BLOCK`](super::stats::BLOCK) documents,
+    /// when its block bounds are known.
+    pub fn bound_in_block(&self, b: usize) -> Option<Score> {
+        let q = *self.blocks.as_ref()?.get(b)?;
+        Some(self.max * (Score::from(q) / 255.0))
     }
 }
 

@@ -153,7 +153,7 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
     use tantivy::query::Scorer;
     // "apple": over DECODED_POSTINGS documents (kept as opened: bit-packed blocks and a last
     // block of variable-length integers); "pear": a few thousand (kept decoded); "kiwi": a few.
-    let texts: Vec<String> = (0..12_600)
+    let texts: Vec<String> = (0..36_000)
         .map(|i| match (i % 3, i % 97) {
             (_, 5) => "kiwi plum".to_string(),
             (0, _) => format!("pear {}", "apple ".repeat(i % 7)),

@@ -26,6 +26,11 @@ struct Corpus {
 const DOCS: usize = 20_000;
 
 fn corpus() -> Corpus {
+    corpus_in_segments_of(9_000)
+}
+
+/// The same corpus, committed every `segment_docs` documents.
+fn corpus_in_segments_of(segment_docs: usize) -> Corpus {
     let mut schema = Schema::builder();
     let title = schema.add_text_field("title", TEXT);
     let body = schema.add_text_field("body", TEXT);
@@ -57,7 +62,7 @@ fn corpus() -> Corpus {
         writer.add_document(doc!(title => t, body => text, kind => k, part => p)).unwrap();
         // Segments of 9,000, 9,000 and 2,000 documents: three windows each, and a short
         // last one.
-        if i % 9_000 == 8_999 {
+        if i % segment_docs == segment_docs - 1 {
             writer.commit().unwrap();
         }
     }
@@ -73,10 +78,27 @@ fn clause(title: tantivy::schema::Field, body: tantivy::schema::Field, word: &st
 
 #[test]
 fn pruned_results_equal_exhaustive_scoring() {
-    let Corpus { index, title, body, kind, part } = corpus();
-    let searcher = index.reader().unwrap().searcher();
+    let corpus = corpus();
+    let searcher = corpus.index.reader().unwrap().searcher();
     assert!(searcher.segment_readers().len() >= 3);
     assert!(searcher.segment_readers().iter().any(|r| r.max_doc() > 2 * window(r.max_doc())));
+    pruned_equals_exhaustive(corpus);
+}
+
+/// One segment of 20,000 documents: windows of 1,024, so the walk judges candidates by the
+/// terms' block bounds.
+#[test]
+fn pruned_results_equal_exhaustive_scoring_on_a_large_segment() {
+    let corpus = corpus_in_segments_of(DOCS);
+    let searcher = corpus.index.reader().unwrap().searcher();
+    assert!(searcher.segment_readers().iter().all(|r| window(r.max_doc()) > crate::ranking::stats::BLOCK));
+    pruned_equals_exhaustive(corpus);
+}
+
+/// [`TopK`] against tantivy's boolean query and collectors, over queries, filters, limits and
+/// offsets, with and without seeding.
+fn pruned_equals_exhaustive(Corpus { index, title, body, kind, part }: Corpus) {
+    let searcher = index.reader().unwrap().searcher();
     let windows = Arc::new(ScoringCache::new(100));
     let queries: [&[&str]; 5] = [
         &["alpha", "kiwi"],
@@ -182,14 +204,20 @@ fn bounds_hold_for_every_document_and_window() {
                 let size = window(reader.max_doc());
                 assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
                 let mut best = vec![0.0 as Score; shares.len()];
+                let mut has = vec![false; shares.len()];
                 while u.scorer.doc() != TERMINATED {
                     let (doc, score) = (u.scorer.doc(), u.scorer.score());
                     let w = (doc / size) as usize;
+                    has[w] = true;
                     assert!(score <= u.max, "{word}");
                     assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
                     best[w] = best[w].max(score);
                     u.scorer.advance();
                 }
+                // Positive exactly where the unit has a document: the walk leaves a unit
+                // behind until its next such window.
+                let positive: Vec<bool> = shares.iter().map(|&share| share > 0.0).collect();
+                assert_eq!(positive, has, "{word}");
                 for (w, b) in best.iter().enumerate() {
                     // Tight: each window's bound is reached there (or the window is empty).
                     assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
@@ -231,6 +259,84 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
                 assert_eq!(found.total, total.min(count_exactly), "{words:?} counting {count_exactly}");
                 assert_eq!(found.exact, total < count_exactly, "{words:?}: {total} vs {count_exactly}");
             }
+        }
+    }
+}
+
+/// Block bounds (one segment of 20,000 documents, windows of 1,024) hold for every document,
+/// are positive exactly in the blocks with one, and are within two 255ths of the best share
+/// there.
+#[test]
+fn block_bounds_hold_for_every_document() {
+    use crate::ranking::stats::BLOCK;
+    let Corpus { index, title, body, .. } = corpus_in_segments_of(DOCS);
+    let searcher = index.reader().unwrap().searcher();
+    let windows = Arc::new(ScoringCache::new(100));
+    for word in ["alpha", "kiwi", "pear"] {
+        let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        for reader in searcher.segment_readers() {
+            for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
+                let blocks = u.blocks.clone().expect("windows longer than blocks: block bounds");
+                assert_eq!(blocks.len(), reader.max_doc().div_ceil(BLOCK) as usize);
+                let mut best = vec![None::<Score>; blocks.len()];
+                while u.scorer.doc() != TERMINATED {
+                    let (doc, score) = (u.scorer.doc(), u.scorer.score());
+                    let b = (doc / BLOCK) as usize;
+                    let bound = u.bound_in_block(b).unwrap();
+                    assert!(score <= bound, "{word}: {score} over {bound} in block {b}");
+                    best[b] = Some(best[b].map_or(score, |s: Score| s.max(score)));
+                    u.scorer.advance();
+                }
+                for (b, best) in best.iter().enumerate() {
+                    let bound = u.bound_in_block(b).unwrap();
+                    match best {
+                        None => assert_eq!(bound, 0.0, "{word} block {b}"),
+                        Some(best) => assert!(bound > 0.0 && bound <= best + 2.0 * u.max / 255.0, "{word} block {b}: {bound} vs {best}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn shares_in_255ths_bound_the_share_from_above() {
+    use crate::ranking::stats::share_255ths;
+    for step in 0..=100_000u32 {
+        let share = step as Score / 100_000.0;
+        let q = share_255ths(share).unwrap();
+        assert!(q >= 1 && Score::from(q) / 255.0 >= share && Score::from(q) <= share * 255.0 + 2.0, "{share}: {q}");
+    }
+    assert_eq!(share_255ths(1.0), Some(255));
+    for outside in [-0.1, 1.5, Score::NAN, Score::INFINITY] {
+        assert_eq!(share_255ths(outside), None);
+    }
+}
+
+#[test]
+fn a_unit_left_behind_is_next_in_its_next_window_with_a_document() {
+    let shares: [Score; 6] = [0.5, 0.0, 0.0, 0.2, 0.0, 0.0];
+    // From the start of a window: that window if the unit has a document there.
+    assert_eq!(next_window(&shares, 0, 512), 0);
+    assert_eq!(next_window(&shares, 1536, 512), 1536);
+    // Otherwise the next one that has; none left: TERMINATED.
+    assert_eq!(next_window(&shares, 512, 512), 1536);
+    assert_eq!(next_window(&shares, 2048, 512), TERMINATED);
+    assert_eq!(next_window(&shares, 6 * 512, 512), TERMINATED);
+    // Against brute force over random shares.
+    let mut state = 0x2545_f491_u32;
+    let mut random = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    };
+    for _ in 0..200 {
+        let shares: Vec<Score> = (0..random() % 20).map(|_| if random() % 3 == 0 { 0.3 } else { 0.0 }).collect();
+        for w in 0..=shares.len() + 1 {
+            let from = w as DocId * 256;
+            let expected = (w..shares.len()).find(|&v| shares[v] > 0.0).map_or(TERMINATED, |v| v as DocId * 256);
+            assert_eq!(next_window(&shares, from, 256), expected, "{shares:?} from {from}");
         }
     }
 }
