@@ -192,36 +192,42 @@ fn group_bounds_follow_the_dis_max() {
 
 #[test]
 fn bounds_hold_for_every_document_and_window() {
-    let Corpus { index, title, body, .. } = corpus();
-    let searcher = index.reader().unwrap().searcher();
+    each_unit(&corpus(), |word, reader, mut u| {
+        assert!(u.max.is_finite());
+        let shares = u.windows.clone().expect("terms have window bounds");
+        let size = window(reader.max_doc());
+        assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
+        let mut best = vec![0.0 as Score; shares.len()];
+        let mut has = vec![false; shares.len()];
+        while u.scorer.doc() != TERMINATED {
+            let (doc, score) = (u.scorer.doc(), u.scorer.score());
+            let w = (doc / size) as usize;
+            has[w] = true;
+            assert!(score <= u.max, "{word}");
+            assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
+            best[w] = best[w].max(score);
+            u.scorer.advance();
+        }
+        // Positive exactly where the unit has a document: the walk leaves a unit
+        // behind until its next such window.
+        let positive: Vec<bool> = shares.iter().map(|&share| share > 0.0).collect();
+        assert_eq!(positive, has, "{word}");
+        for (w, b) in best.iter().enumerate() {
+            // Tight: each window's bound is reached there (or the window is empty).
+            assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
+        }
+    });
+}
+
+/// Calls `f` with every unit of the clauses for a few words, segment by segment.
+fn each_unit(corpus: &Corpus, mut f: impl FnMut(&str, &tantivy::SegmentReader, crate::ranking::unit::Unit)) {
+    let searcher = corpus.index.reader().unwrap().searcher();
     let windows = Arc::new(ScoringCache::new(100));
     for word in ["alpha", "kiwi", "pear"] {
-        let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
+        let weight = clause(corpus.title, corpus.body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
         for reader in searcher.segment_readers() {
-            for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
-                assert!(u.max.is_finite());
-                let shares = u.windows.clone().expect("terms have window bounds");
-                let size = window(reader.max_doc());
-                assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
-                let mut best = vec![0.0 as Score; shares.len()];
-                let mut has = vec![false; shares.len()];
-                while u.scorer.doc() != TERMINATED {
-                    let (doc, score) = (u.scorer.doc(), u.scorer.score());
-                    let w = (doc / size) as usize;
-                    has[w] = true;
-                    assert!(score <= u.max, "{word}");
-                    assert!(score <= widen(u.bound_in(w)), "{word}: {score} in window {w}");
-                    best[w] = best[w].max(score);
-                    u.scorer.advance();
-                }
-                // Positive exactly where the unit has a document: the walk leaves a unit
-                // behind until its next such window.
-                let positive: Vec<bool> = shares.iter().map(|&share| share > 0.0).collect();
-                assert_eq!(positive, has, "{word}");
-                for (w, b) in best.iter().enumerate() {
-                    // Tight: each window's bound is reached there (or the window is empty).
-                    assert!((u.bound_in(w) - b).abs() <= 1e-4 * u.max, "{word} window {w}: {} vs {b}", u.bound_in(w));
-                }
+            for u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
+                f(word, reader, u);
             }
         }
     }
@@ -269,34 +275,26 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
 #[test]
 fn block_bounds_hold_for_every_document() {
     use crate::ranking::stats::BLOCK;
-    let Corpus { index, title, body, .. } = corpus_in_segments_of(DOCS);
-    let searcher = index.reader().unwrap().searcher();
-    let windows = Arc::new(ScoringCache::new(100));
-    for word in ["alpha", "kiwi", "pear"] {
-        let weight = clause(title, body, word, &windows).bounded_weight(EnableScoring::enabled_from_searcher(&searcher)).unwrap();
-        for reader in searcher.segment_readers() {
-            for mut u in weight.group(&mut SegmentFields::new(reader)).unwrap().units {
-                let blocks = u.blocks.clone().expect("windows longer than blocks: block bounds");
-                assert_eq!(blocks.len(), reader.max_doc().div_ceil(BLOCK) as usize);
-                let mut best = vec![None::<Score>; blocks.len()];
-                while u.scorer.doc() != TERMINATED {
-                    let (doc, score) = (u.scorer.doc(), u.scorer.score());
-                    let b = (doc / BLOCK) as usize;
-                    let bound = u.bound_in_block(b).unwrap();
-                    assert!(score <= bound, "{word}: {score} over {bound} in block {b}");
-                    best[b] = Some(best[b].map_or(score, |s: Score| s.max(score)));
-                    u.scorer.advance();
-                }
-                for (b, best) in best.iter().enumerate() {
-                    let bound = u.bound_in_block(b).unwrap();
-                    match best {
-                        None => assert_eq!(bound, 0.0, "{word} block {b}"),
-                        Some(best) => assert!(bound > 0.0 && bound <= best + 2.0 * u.max / 255.0, "{word} block {b}: {bound} vs {best}"),
-                    }
-                }
+    each_unit(&corpus_in_segments_of(DOCS), |word, reader, mut u| {
+        let blocks = u.blocks.clone().expect("windows longer than blocks: block bounds");
+        assert_eq!(blocks.len(), reader.max_doc().div_ceil(BLOCK) as usize);
+        let mut best = vec![None::<Score>; blocks.len()];
+        while u.scorer.doc() != TERMINATED {
+            let (doc, score) = (u.scorer.doc(), u.scorer.score());
+            let b = (doc / BLOCK) as usize;
+            let bound = u.bound_in_block(b).unwrap();
+            assert!(score <= bound, "{word}: {score} over {bound} in block {b}");
+            best[b] = Some(best[b].map_or(score, |s: Score| s.max(score)));
+            u.scorer.advance();
+        }
+        for (b, best) in best.iter().enumerate() {
+            let bound = u.bound_in_block(b).unwrap();
+            match best {
+                None => assert_eq!(bound, 0.0, "{word} block {b}"),
+                Some(best) => assert!(bound > 0.0 && bound <= best + 2.0 * u.max / 255.0, "{word} block {b}: {bound} vs {best}"),
             }
         }
-    }
+    });
 }
 
 #[test]
