@@ -180,7 +180,8 @@ fn heard_apart(normalized: &Normalized, morphemes: &[Morpheme], piece: std::ops:
         // and so are katakana words joined by ・: ラス・メニナス.)
         let katakana = kana::is_katakana_word(&m.surface) || !crate::analysis::tokenizer::compound_words(&m.surface).is_empty();
         let inside = m.start <= start && end <= m.end && m.end - m.start > end - start && !katakana;
-        let cuts = short && (m.start < start || end < m.end) && !(m.start <= start && end <= m.end) && !katakana;
+        let within = start <= m.start && m.end <= end;
+        let cuts = short && !within && !(m.start <= start && end <= m.end) && !katakana;
         if m.surface.chars().any(kana::is_kanji) || (m.content && (inside || cuts)) {
             return false;
         }
