@@ -403,3 +403,33 @@ fn kana_the_lexicon_heard_as_a_word_are_not_also_searched_in_pieces() {
         assert_first(query, &[expected]);
     }
 }
+
+/// The sounds of a word heard in kana echo it, as the sounds of the same word typed in kanji
+/// echo that (`Weights::echo`): typed in hiragana, a question weighs its words' sounds as the
+/// written question does. Before, にもつ's sounds (ニモ, モツ) counted in full beside 荷物 heard,
+/// and lifted pages with the sounds in their titles above the written question's ranking.
+#[test]
+fn the_sounds_of_a_heard_word_weigh_as_those_of_the_word_typed() {
+    for (typed, written) in [("にもつがとどかない", "荷物が届かない"), ("へんぴんしたい", "返品したい")] {
+        let sounds = |query: &str| -> Vec<(String, String)> {
+            let index = sample_index().join("index");
+            let out = kotae(&repo(), &["search", "--json", "--explain", "--limit", "1", "--index", index.to_str().unwrap(), "--", query]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+            let hit = &v["hits"][0];
+            let mut out: Vec<(String, String)> = hit["explain"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["kind"] == "reading")
+                .map(|e| (e["text"].as_str().unwrap().to_string(), format!("{:.3}", e["score"].as_f64().unwrap())))
+                .collect();
+            out.sort();
+            out.insert(0, (hit["id"].as_str().unwrap().to_string(), String::new()));
+            out
+        };
+        let (heard, read) = (sounds(typed), sounds(written));
+        assert!(heard.len() > 1, "{typed}: the sounds of its words count: {heard:?}");
+        assert_eq!(heard, read, "{typed} weighs its words' sounds as {written} does");
+    }
+}

@@ -47,6 +47,15 @@ pub struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    /// The reading of a verb's or adjective's base form (かき回す: カキマワス), as the index
+    /// keeps it beside the word.
+    fn base_reading(&self, word: &str) -> Option<String> {
+        match self.analyzer.analyze(word).as_slice() {
+            [m] if m.conjugates() && m.reading != m.term && !m.reading.is_empty() => Some(m.reading.clone()),
+            _ => None,
+        }
+    }
+
     /// A corpus word looked up in every text field, `factor` times its fields' weights.
     fn word(&self, kind: &'static str, word: &str, from: Option<String>, factor: f32) -> Evidence {
         let (f, w) = (self.fields, self.weights);
@@ -292,7 +301,7 @@ impl Sources<'_> {
         // same way (きかん: 期間, 機関) are one clause, the best of them counting: the rest of
         // the question decides which page wins.
         for run in &question.kana_runs {
-            for candidates in &run.words {
+            for (candidates, place) in run.words.iter().zip(&run.places) {
                 let fresh: Vec<&String> =
                     candidates.iter().filter(|c| !known.contains(*c)).collect();
                 let Some(first) = fresh.first() else { continue };
@@ -302,16 +311,30 @@ impl Sources<'_> {
                     "kana"
                 };
                 // A verb or adjective heard by its form (つかえない: 使える) weighs as one.
-                let factor = if self.lexicon.conjugates(first) { w.verb } else { 1.0 };
-                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized * factor);
+                // Each word read alike weighs by its own part of speech: せっし is 接し or 摂氏.
+                let factor = |word: &str| if self.lexicon.conjugates(word) { w.verb } else { 1.0 };
+                let conjugates = self.lexicon.conjugates(first);
+                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized * factor(first));
                 for other in &fresh[1..] {
                     evidence
                         .fields
-                        .extend(words(kind, other, None, w.recognized * factor).fields);
+                        .extend(words(kind, other, None, w.recognized * factor(other)).fields);
                     evidence.also.push(other.to_string());
                 }
+                // Where it was heard: the sounds typed there echo it, as they echo a word typed.
+                evidence.spans = place.iter().map(|p| question.normalized.original_range(p.start, p.end)).collect();
+                // A verb is also looked for by the reading of its base form, as when typed
+                // (かきまわす: かき回す and カキマワス).
+                let base_reading = conjugates.then(|| self.base_reading(first)).flatten().filter(|r| !known.contains(r) && !fresh.contains(&r));
                 known.extend(fresh.into_iter().cloned());
+                let spans = evidence.spans.clone();
                 out.push(evidence);
+                if let Some(reading) = base_reading {
+                    let mut e = words(kind, &reading, Some(run.typed.clone()), w.recognized * w.verb);
+                    e.spans = spans;
+                    known.insert(reading);
+                    out.push(e);
+                }
             }
         }
         // Synonyms, as whole words: a multi-word synonym must match as a phrase.
@@ -384,8 +407,12 @@ impl Sources<'_> {
             .filter(|run| run.typed.is_ascii())
             .flat_map(|run| kana_bigrams(&run.katakana));
         let mut readings: Vec<Evidence> = Vec::new();
+        // The sounds of the analyzer's words that cut through words heard in kana are a worse
+        // reading of the same kana, like their terms above (すき|ー|じ|ょうがせいび… around
+        // スキー場 and 整備).
         let sounds = reading_tokens(morphemes)
             .into_iter()
+            .filter(|t| !(without_kanji && question.cuts_heard_words(t.offset_from, t.offset_to)))
             .chain(typed_sound_bigrams(&question.normalized, morphemes).into_iter().filter(|t| !question.is_beside_heard_words(t.offset_from, t.offset_to)));
         // Romaji's sounds come from no place in the question's text.
         let romaji_kana = romaji_kana.map(|mut t| {
@@ -485,7 +512,7 @@ pub fn known_words(weighed: &[(BoundedWeight, Evidence)]) -> Vec<(usize, usize)>
     let mut known: Vec<(usize, usize)> = weighed
         .iter()
         .filter(|(weight, e)| {
-            e.kind == "word" && weight.doc_freqs().any(|n| n.is_some_and(|n| n > 0))
+            matches!(e.kind, "word" | "kana" | "romaji") && weight.doc_freqs().any(|n| n.is_some_and(|n| n > 0))
         })
         .flat_map(|(_, e)| e.spans.iter().copied())
         .collect();
