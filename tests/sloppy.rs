@@ -433,3 +433,33 @@ fn the_sounds_of_a_heard_word_weigh_as_those_of_the_word_typed() {
         assert_eq!(heard, read, "{typed} weighs its words' sounds as {written} does");
     }
 }
+
+/// Cause 3, words read alike: the rest of the question chooses among them, not how often the
+/// corpus uses each. In a corpus that writes 興奮 more often than 口吻, 「ちょうのこうふんのながさ」
+/// is heard as 口吻, the word the pages about 蝶 write, and the page on it comes first. Before,
+/// the commoner 興奮 was how the question was spelled (for meaning and its characters).
+#[test]
+fn of_words_read_alike_the_rest_of_the_question_chooses() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(content.join("faq")).unwrap();
+    std::fs::write(content.join("categories.yml"), "- id: faq\n  name: よくある質問\n").unwrap();
+    let pages = [
+        ("mouth", "蝶の口吻の長さ", "蝶は口吻を伸ばして花の蜜を吸います。蝶の口吻はふだん巻いています。"),
+        ("match", "試合の興奮", "試合の終盤は観客の興奮が最高潮に達します。"),
+        ("concert", "ライブの興奮", "ライブ会場の興奮を家でも味わえます。興奮して眠れない人もいます。"),
+        ("sleep", "興奮して眠れない", "寝る前に興奮すると眠りが浅くなります。"),
+    ];
+    for (id, title, body) in pages {
+        std::fs::write(content.join(format!("faq/{id}.md")), format!("---\ntitle: {title}\ncategory: faq\n---\n{body}\n")).unwrap();
+    }
+    let index = dir.path().join("index");
+    let out = kotae(dir.path(), &["index", "--quiet", "--content", "content", "--index", index.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kotae(dir.path(), &["search", "--json", "--explain", "--index", index.to_str().unwrap(), "--", "ちょうのこうふんのながさ"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let heard = v["heard_as"].as_str().unwrap_or_default();
+    assert!(heard.contains("口吻") && !heard.contains("興奮"), "heard as {heard}");
+    assert_eq!(v["hits"][0]["id"], "faq/mouth", "{v}");
+}

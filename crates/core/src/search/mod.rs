@@ -27,6 +27,7 @@
 //! | [`result_cache`] | which searches are answered without searching again, and the key |
 //! | [`snapshot`] | one index generation opened for reading |
 
+pub mod context;
 pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
@@ -214,6 +215,15 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The question analyzed, its words read alike chosen by the rest of it
+    /// ([`context::choose_by_context`]).
+    fn question(&self, text: &str) -> Result<Question> {
+        let mut question = Question::new(text, &self.analyzer, &self.lexicon);
+        let f = &self.fields;
+        context::choose_by_context(&mut question, &self.reader.searcher(), &[f.title, f.body])?;
+        Ok(question)
+    }
+
     /// Run a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
@@ -221,7 +231,7 @@ impl SearchIndex {
             return Ok(cached);
         }
         profile::start();
-        let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
+        let question = self.question(&query_text)?;
         profile::done(Stage::Analysis);
         let window = (
             request.offset.min(MAX_OFFSET),
@@ -248,7 +258,7 @@ impl SearchIndex {
         if let Some(cached) = self.cache.get(&query_text, &top) {
             return Ok(cached);
         }
-        let question = Question::new(&query_text, &self.analyzer, &self.lexicon);
+        let question = self.question(&query_text)?;
         let results = self.search_question(Arc::new(question), &top, (0, depth.max(1)))?;
         self.cache.put(&query_text, &top, &results);
         Ok(results)

@@ -101,6 +101,12 @@ impl Question {
         question
     }
 
+    /// Spell the question anew once the words heard in it were reordered
+    /// ([`super::context::choose_by_context`]).
+    pub fn respell(&mut self) {
+        self.spelled = self.spell();
+    }
+
     /// The base forms of the content words, in order, repeats included.
     pub fn content_terms(&self) -> Vec<String> {
         self.morphemes.iter().filter(|m| m.content).map(|m| m.term.clone()).collect()
