@@ -215,18 +215,30 @@ fn combine(matched: &mut [Scored], ties: &[Score]) -> Score {
 /// [`combine`] of scores already in clause order (sorted by (group, position)).
 fn combine_sorted(matched: &[Scored], ties: &[Score]) -> Score {
     debug_assert!(matched.is_sorted_by_key(|(at, _)| *at));
+    combine_in_order(matched.iter().copied(), ties)
+}
+
+/// [`combine_sorted`] of scores given one by one in clause order: the same operations in the
+/// same order, with nothing collected first.
+#[inline(always)]
+fn combine_in_order(matched: impl Iterator<Item = Scored>, ties: &[Score]) -> Score {
     let mut total: Score = 0.0;
-    let mut i = 0;
-    while i < matched.len() {
-        let group = matched[i].0.0;
-        let (mut best, mut sum) = (0.0 as Score, 0.0 as Score);
-        let start = i;
-        while i < matched.len() && matched[i].0.0 == group {
-            best = best.max(matched[i].1);
-            sum += matched[i].1;
-            i += 1;
+    // The current group, and its units' best score, sum, count and first score so far.
+    let mut group = usize::MAX;
+    let (mut best, mut sum, mut count, mut first) = (0.0 as Score, 0.0 as Score, 0usize, 0.0 as Score);
+    for ((g, _), s) in matched {
+        if g != group {
+            if count > 0 {
+                total += if count == 1 { first } else { best + ties[group] * (sum - best) };
+            }
+            (group, best, sum, count, first) = (g, 0.0, 0.0, 0, s);
         }
-        total += if i - start == 1 { matched[start].1 } else { best + ties[group] * (sum - best) };
+        best = best.max(s);
+        sum += s;
+        count += 1;
+    }
+    if count > 0 {
+        total += if count == 1 { first } else { best + ties[group] * (sum - best) };
     }
     total
 }
@@ -494,11 +506,11 @@ impl TopK {
                     if threshold.is_some_and(|t| known + not_read <= t) {
                         continue;
                     }
-                    for (i, s) in block.kept(doc) {
-                        let at = units[i].0;
-                        matched.push((at, s));
-                        group_best[at.0] = group_best[at.0].max(s);
-                    }
+                    // The scores of the units read are taken from the block only for a
+                    // document found worth scoring in full: most candidates are found hopeless
+                    // first. Meanwhile a unit asked counts whole in `known` even where a unit of
+                    // its clause was read (`group_best` holds only the units asked): more than
+                    // it can add, so a document is never found hopeless wrongly.
                     let mut hopeless = false;
                     // The absent units cannot have the document: asking them would only find
                     // it hopeless at the first of them if it is.
@@ -528,6 +540,7 @@ impl TopK {
                         group_best[*group] = 0.0;
                     }
                     if !hopeless {
+                        matched.extend(block.kept(doc).map(|(i, s)| (units[i].0, s)));
                         let score = combine(&mut matched, &ties);
                         self.offer(Entry { score, address });
                         threshold = self.threshold();
