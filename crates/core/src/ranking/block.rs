@@ -100,7 +100,8 @@ impl Block {
     /// in order) from their current documents `docs` (none before `start`) up to `end` (at
     /// most [`BLOCK`] past `start`), adding their scores into the block's slots; `keep` keeps
     /// each score in its document's list too. The units are left on their first document at or
-    /// past `end`.
+    /// past `end`. Out of line: inlined into the walk, it cost 2% more of a wiki-qa search.
+    #[inline(never)]
     pub(crate) fn read(
         &mut self,
         Range { start, end }: Range<DocId>,
