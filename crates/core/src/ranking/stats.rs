@@ -148,8 +148,8 @@ pub(crate) enum Start {
     Decoded(Arc<Decoded>),
 }
 
-/// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
-/// 256 KB per term and segment (postings kept as opened are about 1.2 KB), within
+/// The longest postings kept decoded ([`Start::Decoded`]): 12 bytes a document, so at most
+/// 384 KB per term and segment (postings kept as opened are about 1.2 KB), within
 /// [`DECODED_BYTES`] for the process. Instructions per wiki-qa search: 256: 1.843M, 1,024:
 /// 1.807M, 8,192: 1.785M (no longer postings are kept there); per search on the generated
 /// 100k corpus, where common words have tens of thousands: 8,192: 4.88M, 32,768: 4.70M.
@@ -176,9 +176,10 @@ impl Decoded {
         true
     }
 
-    /// What `docs` decoded documents take: each document and its frequency, and the sentinel.
+    /// What `docs` decoded documents take: each document, its frequency and the denominator
+    /// of its score, and the sentinel.
     fn bytes_of(docs: usize) -> usize {
-        8 * docs + 4
+        12 * docs + 4
     }
 }
 
@@ -189,11 +190,15 @@ impl Drop for Decoded {
 }
 
 /// A term's postings in a segment, decoded: its documents, ascending, then
-/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency. Made
-/// only with room reserved ([`Decoded::reserve`]) for its length.
+/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and for each document the two operands of
+/// its score after the weight: its term frequency `tf`, and `tf + norm` for its length's norm
+/// under the parameters the postings were walked with (a score is `weight × tf / (tf + norm)`:
+/// the same operations on the same values as [`Bm25TermScorer`](super::Bm25TermScorer)'s, without
+/// looking the length up again for every search). Made only with room reserved
+/// ([`Decoded::reserve`]) for its length.
 pub(crate) struct Decoded {
     pub(crate) docs: Box<[DocId]>,
-    pub(crate) freqs: Box<[u32]>,
+    pub(crate) scored: Box<[(Score, Score)]>,
     /// The documents room was reserved for ([`Decoded::reserve`]): given back when dropped.
     pub(crate) reserved: u32,
 }
