@@ -195,7 +195,8 @@ impl Block {
     }
 
     /// The marked documents, ascending, each with its partial score. Call [`Block::clear`]
-    /// after.
+    /// after. (The walk reads them with [`Block::marked_words`] and [`Block::slot`].)
+    #[cfg(test)]
     pub(crate) fn marked(&self) -> impl Iterator<Item = (DocId, Score)> + '_ {
         self.marked.iter().enumerate().flat_map(move |(word, &bits)| {
             let mut bits = bits;
@@ -207,6 +208,18 @@ impl Block {
                 })
             })
         })
+    }
+
+    /// The marked documents, one bit each: bit `b` of word `w` is slot `64 × w + b` (see
+    /// [`Block::slot`]). Call [`Block::clear`] after.
+    pub(crate) fn marked_words(&self) -> [u64; SLOTS / 64] {
+        self.marked
+    }
+
+    /// The document of slot `slot` and its partial score.
+    #[inline]
+    pub(crate) fn slot(&self, slot: usize) -> (DocId, Score) {
+        (self.start + slot as DocId, self.partial[slot & MASK])
     }
 
     /// The scores kept for `doc` (by [`Block::read`] with `keep`), as (unit, score).
