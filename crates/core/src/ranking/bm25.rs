@@ -70,6 +70,9 @@ impl Bm25TermQuery {
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {
             return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
         }
+        // The field's average length and its normalization table: both from the cache, under
+        // one lock, where it keeps the searcher's statistics.
+        let mut kept: Option<Arc<NormTable>> = None;
         let (weight, average, stats) = match enable_scoring {
             EnableScoring::Enabled { searcher, statistics_provider } => {
                 // The cache keeps the searcher's own statistics: it serves only when they are
@@ -77,7 +80,11 @@ impl Bm25TermQuery {
                 let cache = self.cache.as_ref().filter(|_| std::ptr::addr_eq(statistics_provider, searcher));
                 let docs = statistics_provider.total_num_docs()?;
                 let average = match cache {
-                    Some(cache) => cache.average(searcher, field, docs)?,
+                    Some(cache) => {
+                        let (average, norms) = cache.average_and_norms(searcher, field, docs, self.params)?;
+                        kept = Some(norms);
+                        average
+                    }
                     None => field_average(statistics_provider, field, docs)?,
                 };
                 let stats = match cache {
@@ -88,9 +95,10 @@ impl Bm25TermQuery {
             }
             EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]), walked: None }),
         };
-        let norms = match &self.cache {
-            Some(cache) => cache.norms(self.params, average),
-            None => Arc::new(norm_table(self.params, average)),
+        let norms = match (kept, &self.cache) {
+            (Some(norms), _) => norms,
+            (None, Some(cache)) => cache.norms(self.params, average),
+            (None, None) => Arc::new(norm_table(self.params, average)),
         };
         Ok(Bm25TermWeight {
             term: self.term.clone(),

@@ -233,7 +233,13 @@ pub struct ScoringCache {
     averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
+    /// The two above together, per field and parameters ([`ScoringCache::average_and_norms`]).
+    field_norms: Mutex<Vec<FieldNorms>>,
 }
+
+/// A field's average length and normalization table for some parameters (k1 and b as bits),
+/// and the segments they were measured on.
+type FieldNorms = (Field, (u32, u32), Arc<[SegmentId]>, Score, Arc<NormTable>);
 
 /// A term kept, and the cache's clock when it was last asked for.
 struct Kept {
@@ -267,6 +273,7 @@ impl ScoringCache {
             clock: AtomicU64::new(0),
             averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
+            field_norms: Mutex::new(Vec::new()),
         }
     }
 
@@ -338,6 +345,28 @@ impl ScoringCache {
             kept.push((field, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average));
         }
         Ok(average)
+    }
+
+    /// The field's average length over the searcher's `docs` documents
+    /// ([`ScoringCache::average`]) and its normalization table for `params`
+    /// ([`ScoringCache::norms`]), under one lock: every term of a question asks for both (two
+    /// locks and two lists searched for each of a long question's ninety terms).
+    pub(crate) fn average_and_norms(&self, searcher: &Searcher, field: Field, docs: u64, params: Bm25) -> tantivy::Result<(Score, Arc<NormTable>)> {
+        let bits = (params.k1.to_bits(), params.b.to_bits());
+        if let Ok(kept) = self.field_norms.lock()
+            && let Some((.., average, norms)) = kept.iter().find(|(f, p, ids, ..)| *f == field && *p == bits && same_segments(ids.iter(), searcher))
+        {
+            return Ok((*average, norms.clone()));
+        }
+        let average = self.average(searcher, field, docs)?;
+        let norms = self.norms(params, average);
+        if let Ok(mut kept) = self.field_norms.lock() {
+            if kept.len() >= PER_FIELD_ENTRIES {
+                kept.clear();
+            }
+            kept.push((field, bits, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average, norms.clone()));
+        }
+        Ok((average, norms))
     }
 
     /// The normalization table for these parameters and average length.
