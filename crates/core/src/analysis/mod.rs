@@ -151,9 +151,9 @@ impl Analyzer {
         self.parts(&normalized)
             .into_iter()
             .map(|p| {
-                let reading = match &p.reading {
+                let reading = match p.reading {
                     Some(r) => kana::to_katakana(&normalize_str(r)),
-                    None => kana::to_katakana(&p.surface),
+                    None => kana::to_katakana(p.surface),
                 };
                 let (start, end) = normalized.original_range(p.start, p.end);
                 (p.into_morpheme(start, end), reading)
@@ -162,7 +162,7 @@ impl Analyzer {
     }
 
     /// The lindera tokens of normalized text, blank ones left out.
-    fn parts(&self, normalized: &Normalized) -> Vec<Parts> {
+    fn parts<'a>(&'a self, normalized: &'a Normalized) -> Vec<Parts<'a>> {
         let text = normalized.text.as_str();
         if text.trim().is_empty() {
             return Vec::new();
@@ -171,7 +171,7 @@ impl Analyzer {
             let mut lattice = lattice.borrow_mut();
             self.segmenter
                 .segment_with_lattice(std::borrow::Cow::Borrowed(text), &mut lattice)
-                .map(|tokens| tokens.into_iter().map(|mut t| to_parts(&mut t)).collect::<Vec<_>>())
+                .map(|tokens| tokens.iter().map(|t| to_parts(text, t)).collect::<Vec<_>>())
         });
         let tokens = match tokens {
             Ok(tokens) => tokens,
@@ -203,11 +203,11 @@ impl Analyzer {
             readings.segment_with_lattice(std::borrow::Cow::Borrowed(katakana), &mut lattice).map(|tokens| {
                 tokens
                     .into_iter()
-                    .map(|mut t| {
+                    .map(|t| {
                         let span = at(t.byte_start)..at(t.byte_end);
                         let unknown = t.word_id.is_unknown();
-                        let details = t.details();
-                        let part = |i: usize| details.get(i).copied().unwrap_or("");
+                        let details = details(&t);
+                        let part = |i: usize| details[i];
                         let kind = if unknown {
                             KanaTokenKind::Unknown
                         } else if is_grammar(part(0), part(1), part(6)) {
@@ -254,72 +254,93 @@ fn is_grammar(pos: &str, detail: &str, base: &str) -> bool {
     matches!(pos, "助詞" | "助動詞" | "記号") || (pos == "動詞" && (matches!(detail, "非自立" | "接尾") || base == "する"))
 }
 
-/// What we take out of a lindera token before its borrow of the dictionary ends.
-struct Parts {
-    surface: String,
-    pos: String,
-    pos_detail: String,
-    base: Option<String>,
-    reading: Option<String>,
+/// What we take out of a lindera token: its surface (in the text analyzed) and its details
+/// (in the dictionary), borrowed.
+struct Parts<'a> {
+    surface: &'a str,
+    pos: &'a str,
+    pos_detail: &'a str,
+    base: Option<&'a str>,
+    reading: Option<&'a str>,
     start: usize,
     end: usize,
 }
 
-fn to_parts(token: &mut lindera::token::Token<'_>) -> Parts {
-    let surface = token.surface.to_string();
+/// The first eight IPADIC details of a token (pos, pos1, pos2, pos3, conjugation type and form,
+/// base form, reading), read from its dictionary in place, as `Token::details` reads them ("" for
+/// a detail the entry does not have). `Token::details` collected them into two new vectors per
+/// token: most of the allocations of analyzing a question.
+fn details<'a>(token: &lindera::token::Token<'a>) -> [&'a str; 8] {
+    let (dictionary, id) = (token.dictionary, token.word_id.id() as usize);
+    let fields = if token.word_id.is_unknown() {
+        dictionary.unknown_word_details_iter(id)
+    } else if token.word_id.is_system() {
+        dictionary.word_details_iter(id)
+    } else {
+        match token.user_dictionary {
+            Some(user) => user.word_details_iter(id),
+            None => lindera_dictionary::dictionary::DetailFields::unk(),
+        }
+    };
+    let mut details = [""; 8];
+    for (slot, field) in details.iter_mut().zip(fields) {
+        *slot = field;
+    }
+    details
+}
+
+/// The parts of a token of `text` (segmented borrowed: the token's surface is borrowed from it).
+fn to_parts<'a>(text: &'a str, token: &lindera::token::Token<'a>) -> Parts<'a> {
+    let surface: &'a str = match token.surface {
+        std::borrow::Cow::Borrowed(surface) => surface,
+        std::borrow::Cow::Owned(_) => &text[token.byte_start..token.byte_end],
+    };
     let (start, end) = (token.byte_start, token.byte_end);
-    let details = token.details();
-    let field = |i: usize| details.get(i).copied().filter(|v| !v.is_empty() && *v != "*");
+    let details = details(token);
+    let field = |i: usize| Some(details[i]).filter(|v| !v.is_empty() && *v != "*");
     // IPADIC details: pos, pos1, pos2, pos3, conj type, conj form, base form, reading, pron.
     Parts {
-        pos: field(0).unwrap_or("UNK").to_string(),
-        pos_detail: field(1).unwrap_or("").to_string(),
-        base: field(6).map(str::to_string),
-        reading: field(7).map(str::to_string),
+        pos: field(0).unwrap_or("UNK"),
+        pos_detail: field(1).unwrap_or(""),
+        base: field(6),
+        reading: field(7),
         surface,
         start,
         end,
     }
 }
 
-impl Parts {
-    fn unknown(text: &str, start: usize, end: usize) -> Self {
-        Parts {
-            surface: text[start..end].to_string(),
-            pos: "UNK".into(),
-            pos_detail: String::new(),
-            base: None,
-            reading: None,
-            start,
-            end,
-        }
+impl<'a> Parts<'a> {
+    fn unknown(text: &'a str, start: usize, end: usize) -> Self {
+        Parts { surface: &text[start..end], pos: "UNK", pos_detail: "", base: None, reading: None, start, end }
     }
 
     fn into_morpheme(self, start: usize, end: usize) -> Morpheme {
-        let conjugates = matches!(self.pos.as_str(), "動詞" | "形容詞");
-        let term = match (&self.base, conjugates) {
-            (Some(base), true) => normalize_str(base),
-            _ => self.surface.clone(),
+        let conjugates = matches!(self.pos, "動詞" | "形容詞");
+        // The base form normalized, once (for the term and the reading).
+        let base = self.base.filter(|_| conjugates).map(normalize_str);
+        let term = match &base {
+            Some(base) => base.clone(),
+            None => self.surface.to_string(),
         };
         // A word written in kana is one word whichever kana it is written in (ごみ, ゴミ): its
         // term is the katakana form. Conjugating words keep their base form (their reading
         // joins the spellings, see `tokenizer::term_tokens`).
         let term = if !conjugates && kana::is_kana(&term) { kana::to_katakana(&term) } else { term };
         let term = if kana::is_katakana_word(&term) { kana::fold_katakana(&term) } else { term };
-        let content = is_content(&self.pos, &self.pos_detail, &term, &self.surface);
-        let surface_reading = match &self.reading {
+        let content = is_content(self.pos, self.pos_detail, &term, self.surface);
+        let surface_reading = match self.reading {
             Some(r) => kana::to_katakana(&normalize_str(r)),
-            None => kana::to_katakana(&self.surface),
+            None => kana::to_katakana(self.surface),
         };
         // Conjugated words are read in their base form, so that 付きません and つかない
         // share the reading ツク.
-        let reading = match (&self.base, conjugates) {
-            (Some(base), true) => base_reading(&self.surface, &normalize_str(base), &surface_reading)
-                .unwrap_or(surface_reading),
-            _ => surface_reading,
+        let reading = match &base {
+            Some(base) => base_reading(self.surface, base, &surface_reading).unwrap_or(surface_reading),
+            None => surface_reading,
         };
         let reading = kana::fold_katakana(&reading);
-        Morpheme { term, surface: self.surface, reading, pos: self.pos, content, start, end }
+        Morpheme { term, surface: self.surface.to_string(), reading, pos: self.pos.to_string(), content, start, end }
     }
 }
 

@@ -70,6 +70,9 @@ impl Bm25TermQuery {
         if !enable_scoring.schema().get_field_entry(field).is_indexed() {
             return Err(TantivyError::SchemaError(format!("field {field:?} is not indexed")));
         }
+        // The field's average length and its normalization table: both from the cache, under
+        // one lock, where it keeps the searcher's statistics.
+        let mut kept: Option<Arc<NormTable>> = None;
         let (weight, average, stats) = match enable_scoring {
             EnableScoring::Enabled { searcher, statistics_provider } => {
                 // The cache keeps the searcher's own statistics: it serves only when they are
@@ -77,7 +80,11 @@ impl Bm25TermQuery {
                 let cache = self.cache.as_ref().filter(|_| std::ptr::addr_eq(statistics_provider, searcher));
                 let docs = statistics_provider.total_num_docs()?;
                 let average = match cache {
-                    Some(cache) => cache.average(searcher, field, docs)?,
+                    Some(cache) => {
+                        let (average, norms) = cache.average_and_norms(searcher, field, docs, self.params)?;
+                        kept = Some(norms);
+                        average
+                    }
                     None => field_average(statistics_provider, field, docs)?,
                 };
                 let stats = match cache {
@@ -88,9 +95,10 @@ impl Bm25TermQuery {
             }
             EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]), walked: None }),
         };
-        let norms = match &self.cache {
-            Some(cache) => cache.norms(self.params, average),
-            None => Arc::new(norm_table(self.params, average)),
+        let norms = match (kept, &self.cache) {
+            (Some(norms), _) => norms,
+            (None, Some(cache)) => cache.norms(self.params, average),
+            (None, None) => Arc::new(norm_table(self.params, average)),
         };
         Ok(Bm25TermWeight {
             term: self.term.clone(),
@@ -181,9 +189,8 @@ impl Bm25TermWeight {
 
     /// The term's scorer on the segment over the postings `walked` kept decoded
     /// ([`DecodedScorer`]): the same documents and scores as [`Bm25TermWeight::term_scorer`]'s.
-    pub(crate) fn decoded_scorer(&self, decoded: &Arc<Decoded>, fields: &mut SegmentFields<'_>) -> tantivy::Result<DecodedScorer> {
-        let (_, fieldnorms) = fields.open(self.term.field())?;
-        Ok(DecodedScorer { postings: decoded.clone(), at: 0, fieldnorms: fieldnorms.clone(), weight: self.weight, norms: self.norms.clone() })
+    pub(crate) fn decoded_scorer(&self, decoded: &Arc<Decoded>) -> DecodedScorer {
+        DecodedScorer { postings: decoded.clone(), at: 0, weight: self.weight }
     }
 
     /// The term's window bounds and best documents in the segment, from the cache or by
@@ -205,7 +212,7 @@ impl Bm25TermWeight {
         // Short postings are kept decoded (read below), longer ones as opened.
         let decode = info.doc_freq <= DECODED_POSTINGS && Decoded::reserve(info.doc_freq);
         let opened = (!decode).then(|| Arc::new(postings.clone()));
-        let (mut docs, mut freqs) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
+        let (mut docs, mut scored) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
         let size = window(reader.max_doc());
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
         // Block bounds, where windows are longer than blocks (see `Walked::blocks`).
@@ -215,12 +222,13 @@ impl Bm25TermWeight {
         let mut lowest = Score::NEG_INFINITY;
         let mut doc = postings.doc();
         while doc != TERMINATED {
+            let tf = postings.term_freq() as Score;
+            let denominator = tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize];
             if decode {
                 docs.push(doc);
-                freqs.push(postings.term_freq());
+                scored.push((tf, denominator));
             }
-            let tf = postings.term_freq() as Score;
-            let share = tf / (tf + self.norms[fieldnorms.fieldnorm_id(doc) as usize]);
+            let share = tf / denominator;
             let w = (doc / size) as usize;
             // Positive in every window with a document, whatever the parameters (see
             // `Unit::windows`): only a share that is not (an infinite norm) is raised.
@@ -255,7 +263,7 @@ impl Bm25TermWeight {
             Some(opened) => Start::Opened(opened),
             None => {
                 docs.push(TERMINATED);
-                Start::Decoded(Arc::new(Decoded { docs: docs.into(), freqs: freqs.into(), reserved: info.doc_freq }))
+                Start::Decoded(Arc::new(Decoded { docs: docs.into(), scored: scored.into(), reserved: info.doc_freq }))
             }
         };
         let walked = Walked { shares: shares.into(), top: top.into(), blocks: blocks.map(Into::into), start };
@@ -337,9 +345,7 @@ pub struct DecodedScorer {
     postings: Arc<Decoded>,
     /// The current document's place in the postings (the sentinel's once past the end).
     at: usize,
-    fieldnorms: FieldNormReader,
     weight: Score,
-    norms: Arc<NormTable>,
 }
 
 impl DecodedScorer {
@@ -349,16 +355,14 @@ impl DecodedScorer {
     #[inline(always)]
     pub(crate) fn read_until(&mut self, end: DocId, mut add: impl FnMut(DocId, Score)) -> DocId {
         let postings = &*self.postings;
-        let (docs, freqs) = (&postings.docs[self.at..], &postings.freqs[self.at..]);
+        let (docs, scored) = (&postings.docs[self.at..], &postings.scored[self.at..]);
         let mut read = 0;
-        // `docs` ends with the sentinel, one more than `freqs`: the zip stops before it.
-        for (&doc, &freq) in docs.iter().zip(freqs) {
+        // `docs` ends with the sentinel, one more than `scored`: the zip stops before it.
+        for (&doc, &(tf, denominator)) in docs.iter().zip(scored) {
             if doc >= end {
                 break;
             }
-            let tf = freq as Score;
-            let norm = self.norms[self.fieldnorms.fieldnorm_id(doc) as usize];
-            add(doc, self.weight * tf / (tf + norm));
+            add(doc, self.weight * tf / denominator);
             read += 1;
         }
         self.at += read;
@@ -409,16 +413,15 @@ impl DocSet for DecodedScorer {
     }
 
     fn size_hint(&self) -> u32 {
-        self.postings.freqs.len() as u32
+        self.postings.scored.len() as u32
     }
 }
 
 impl Scorer for DecodedScorer {
     #[inline]
     fn score(&mut self) -> Score {
-        // As `Bm25TermScorer::score`, operation for operation.
-        let tf = self.postings.freqs[self.at] as Score;
-        let norm = self.norms[self.fieldnorms.fieldnorm_id(self.postings.docs[self.at]) as usize];
-        self.weight * tf / (tf + norm)
+        // As `Bm25TermScorer::score`, operation for operation (`Decoded::scored`).
+        let (tf, denominator) = self.postings.scored[self.at];
+        self.weight * tf / denominator
     }
 }

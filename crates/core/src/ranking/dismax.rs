@@ -130,7 +130,7 @@ impl BoundedWeight {
                             // Short postings kept decoded are read in place; others from a
                             // copy of the postings as opened.
                             scorer: match walked.as_ref().map(|w| &w.start) {
-                                Some(Start::Decoded(decoded)) => UnitScorer::Decoded(w.decoded_scorer(decoded, fields)?),
+                                Some(Start::Decoded(decoded)) => UnitScorer::Decoded(w.decoded_scorer(decoded)),
                                 _ => match w.term_scorer_from(walked.as_ref(), fields, 1.0)? {
                                     Some(scorer) => UnitScorer::Term(scorer),
                                     None => UnitScorer::Other(Box::new(EmptyScorer)),

@@ -148,8 +148,8 @@ pub(crate) enum Start {
     Decoded(Arc<Decoded>),
 }
 
-/// The longest postings kept decoded ([`Start::Decoded`]): 8 bytes a document, so at most
-/// 256 KB per term and segment (postings kept as opened are about 1.2 KB), within
+/// The longest postings kept decoded ([`Start::Decoded`]): 12 bytes a document, so at most
+/// 384 KB per term and segment (postings kept as opened are about 1.2 KB), within
 /// [`DECODED_BYTES`] for the process. Instructions per wiki-qa search: 256: 1.843M, 1,024:
 /// 1.807M, 8,192: 1.785M (no longer postings are kept there); per search on the generated
 /// 100k corpus, where common words have tens of thousands: 8,192: 4.88M, 32,768: 4.70M.
@@ -176,9 +176,10 @@ impl Decoded {
         true
     }
 
-    /// What `docs` decoded documents take: each document and its frequency, and the sentinel.
+    /// What `docs` decoded documents take: each document, its frequency and the denominator
+    /// of its score, and the sentinel.
     fn bytes_of(docs: usize) -> usize {
-        8 * docs + 4
+        12 * docs + 4
     }
 }
 
@@ -189,11 +190,15 @@ impl Drop for Decoded {
 }
 
 /// A term's postings in a segment, decoded: its documents, ascending, then
-/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and each document's term frequency. Made
-/// only with room reserved ([`Decoded::reserve`]) for its length.
+/// [`TERMINATED`](tantivy::TERMINATED) as a sentinel, and for each document the two operands of
+/// its score after the weight: its term frequency `tf`, and `tf + norm` for its length's norm
+/// under the parameters the postings were walked with (a score is `weight × tf / (tf + norm)`:
+/// the same operations on the same values as [`Bm25TermScorer`](super::Bm25TermScorer)'s, without
+/// looking the length up again for every search). Made only with room reserved
+/// ([`Decoded::reserve`]) for its length.
 pub(crate) struct Decoded {
     pub(crate) docs: Box<[DocId]>,
-    pub(crate) freqs: Box<[u32]>,
+    pub(crate) scored: Box<[(Score, Score)]>,
     /// The documents room was reserved for ([`Decoded::reserve`]): given back when dropped.
     pub(crate) reserved: u32,
 }
@@ -228,7 +233,13 @@ pub struct ScoringCache {
     averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
+    /// The two above together, per field and parameters ([`ScoringCache::average_and_norms`]).
+    field_norms: Mutex<Vec<FieldNorms>>,
 }
+
+/// A field's average length and normalization table for some parameters (k1 and b as bits),
+/// and the segments they were measured on.
+type FieldNorms = (Field, (u32, u32), Arc<[SegmentId]>, Score, Arc<NormTable>);
 
 /// A term kept, and the cache's clock when it was last asked for.
 struct Kept {
@@ -262,6 +273,7 @@ impl ScoringCache {
             clock: AtomicU64::new(0),
             averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
+            field_norms: Mutex::new(Vec::new()),
         }
     }
 
@@ -333,6 +345,28 @@ impl ScoringCache {
             kept.push((field, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average));
         }
         Ok(average)
+    }
+
+    /// The field's average length over the searcher's `docs` documents
+    /// ([`ScoringCache::average`]) and its normalization table for `params`
+    /// ([`ScoringCache::norms`]), under one lock: every term of a question asks for both (two
+    /// locks and two lists searched for each of a long question's ninety terms).
+    pub(crate) fn average_and_norms(&self, searcher: &Searcher, field: Field, docs: u64, params: Bm25) -> tantivy::Result<(Score, Arc<NormTable>)> {
+        let bits = (params.k1.to_bits(), params.b.to_bits());
+        if let Ok(kept) = self.field_norms.lock()
+            && let Some((.., average, norms)) = kept.iter().find(|(f, p, ids, ..)| *f == field && *p == bits && same_segments(ids.iter(), searcher))
+        {
+            return Ok((*average, norms.clone()));
+        }
+        let average = self.average(searcher, field, docs)?;
+        let norms = self.norms(params, average);
+        if let Ok(mut kept) = self.field_norms.lock() {
+            if kept.len() >= PER_FIELD_ENTRIES {
+                kept.clear();
+            }
+            kept.push((field, bits, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average, norms.clone()));
+        }
+        Ok((average, norms))
     }
 
     /// The normalization table for these parameters and average length.

@@ -171,7 +171,7 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
             let mut fields = SegmentFields::new(reader);
             let walked = weight.walked(&mut fields).unwrap().expect("a cached term is walked");
             let from_walked = |fields: &mut SegmentFields<'_>| match &walked.start {
-                Start::Decoded(postings) => UnitScorer::Decoded(weight.decoded_scorer(postings, fields).unwrap()),
+                Start::Decoded(postings) => UnitScorer::Decoded(weight.decoded_scorer(postings)),
                 Start::Opened(_) => UnitScorer::Term(weight.term_scorer_from(Some(&walked), fields, 1.0).unwrap().unwrap()),
             };
             assert_eq!(matches!(walked.start, Start::Decoded(_)), decoded, "{word}");
@@ -193,7 +193,7 @@ fn a_scorer_from_the_walked_postings_reads_as_one_opened_afresh() {
             assert!(read >= if word == "apple" { DECODED_POSTINGS as usize } else { 3 }, "{word}: {read}");
             // Read block by block, decoded postings give the same documents and scores.
             if let Start::Decoded(postings) = &walked.start {
-                let mut decoded = weight.decoded_scorer(postings, &mut fields).unwrap();
+                let mut decoded = weight.decoded_scorer(postings);
                 let mut opened = weight.term_scorer(&mut fields, 1.0).unwrap().unwrap();
                 let mut end = 0;
                 while decoded.doc() != tantivy::TERMINATED {

@@ -113,20 +113,22 @@ impl TopK {
                 *first = (entries.len() - 1) as u32;
             }
         }
-        let mut matched: Vec<Scored> = Vec::with_capacity(units.len());
+        // Each document's chain, combined as it is followed (nothing collected first).
+        let (heads, entries) = (&head, &entries);
+        let chain = |doc: DocId| {
+            let mut at = heads[doc as usize];
+            std::iter::from_fn(move || {
+                (at != NONE).then(|| {
+                    let (entry, next) = entries[at as usize];
+                    at = next;
+                    entry
+                })
+            })
+        };
         let mut bounds: Vec<Score> = listed
             .iter()
             .filter(|&&doc| alive.is_none_or(|a| a.is_alive(doc)))
-            .map(|&doc| {
-                matched.clear();
-                let mut at = head[doc as usize];
-                while at != NONE {
-                    let (entry, next) = entries[at as usize];
-                    matched.push(entry);
-                    at = next;
-                }
-                combine_sorted(&matched, ties)
-            })
+            .map(|&doc| combine_in_order(chain(doc), ties))
             .collect();
         for &doc in &listed {
             head[doc as usize] = NONE;
