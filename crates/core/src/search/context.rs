@@ -76,7 +76,7 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
                 let fit: f64 = context
                     .iter()
                     .filter(|(w, ..)| w != word)
-                    .map(|(_, with, rarity)| rarity * (1.0 + found.iter().filter(|d| with.contains(d)).count() as f64).ln())
+                    .map(|(_, with, rarity)| rarity * (1.0 + both(&found, with) as f64).ln())
                     .sum();
                 scored.push((fit, i));
             }
@@ -89,4 +89,10 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
     }
     question.respell();
     Ok(())
+}
+
+/// How many documents are in both sets (the smaller one walked).
+fn both(a: &FastSet<u64>, b: &FastSet<u64>) -> usize {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small.iter().filter(|d| large.contains(d)).count()
 }
