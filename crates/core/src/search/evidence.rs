@@ -312,13 +312,13 @@ impl Sources<'_> {
                 };
                 // A verb or adjective heard by its form (つかえない: 使える) weighs as one.
                 // Each word read alike weighs by its own part of speech: せっし is 接し or 摂氏.
-                let factor = |word: &str| if self.lexicon.conjugates(word) { w.verb } else { 1.0 };
+                let factor = |conjugates: bool| if conjugates { w.verb } else { 1.0 };
                 let conjugates = self.lexicon.conjugates(first);
-                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized * factor(first));
+                let mut evidence = words(kind, first, Some(run.typed.clone()), w.recognized * factor(conjugates));
                 for other in &fresh[1..] {
                     evidence
                         .fields
-                        .extend(words(kind, other, None, w.recognized * factor(other)).fields);
+                        .extend(words(kind, other, None, w.recognized * factor(self.lexicon.conjugates(other))).fields);
                     evidence.also.push(other.to_string());
                 }
                 // Where it was heard: the sounds typed there echo it, as they echo a word typed.
