@@ -103,6 +103,11 @@ pub struct Lexicon {
     /// adjectives, which say less about the topic than nouns.
     #[serde(default)]
     conjugating: FastSet<String>,
+    /// The reading of each of `conjugating`'s base forms (かき回す → カキマワス), which the index
+    /// keeps beside the word: a verb heard in kana is looked for by both, as a verb typed is.
+    /// Empty in lexicons built before it was kept.
+    #[serde(default)]
+    base_readings: FastMap<String, String>,
     /// Readings of nouns the corpus writes side by side (ショウカカン: 消化 + 管), heard as
     /// one piece ([`compounds`]).
     #[serde(default)]
@@ -172,6 +177,7 @@ impl Lexicon {
         let mut counts: Counts = HashMap::new();
         let mut vocabulary: HashSet<String> = HashSet::new();
         let mut conjugating: FastSet<String> = FastSet::default();
+        let mut base_readings: FastMap<String, String> = FastMap::default();
         let mut compounds = CompoundCounts::new();
         let parts: Vec<_> = pages
             .par_chunks(64)
@@ -180,6 +186,7 @@ impl Lexicon {
         for part in parts {
             vocabulary.extend(part.vocabulary);
             conjugating.extend(part.conjugating);
+            base_readings.extend(part.base_readings);
             compounds::merge(&mut compounds, part.compounds);
             for (reading, words) in part.counts {
                 let entry = counts.entry(reading).or_default();
@@ -212,6 +219,7 @@ impl Lexicon {
             most_frequent: frequency.values().copied().max().unwrap_or(0),
             frequency,
             conjugating,
+            base_readings,
             compounds: compounds::most_frequent(compounds),
             near: OnceLock::new(),
         }
@@ -364,6 +372,12 @@ impl Lexicon {
     /// Whether `word` was heard by a conjugated form: a verb or an adjective.
     pub fn conjugates(&self, word: &str) -> bool {
         self.conjugating.contains(word)
+    }
+
+    /// The reading of a verb's or adjective's base form heard in kana, as the index keeps it
+    /// beside the word (かき回す: カキマワス).
+    pub fn base_reading(&self, word: &str) -> Option<&str> {
+        self.base_readings.get(word).map(String::as_str)
     }
 
     /// The corpus words read `reading` with one kana slipped ([`kana::slips`]). Every reading
@@ -528,6 +542,7 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
     let mut counts: Counts = HashMap::new();
     let mut vocabulary = HashSet::new();
     let mut conjugating = HashSet::new();
+    let mut base_readings = HashMap::new();
     let mut compounds = CompoundCounts::new();
     for page in pages {
         // Tags too: a word a writer gave only as a tag (混雑) is still a word customers type.
@@ -553,7 +568,8 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
                 vocabulary.insert(word.to_string());
                 *counts.entry(word.to_string()).or_default().entry(word.to_string()).or_default() += 1;
             }
-            let reading = if conjugated { spoken } else { m.reading };
+            // A conjugated word is heard by its form's reading; its base reading is kept aside.
+            let (reading, base_reading) = if conjugated { (spoken, Some(m.reading)) } else { (m.reading, None) };
             if !m.content
                 || !(m.pos == "名詞" || conjugated)
                 || !kana::is_kana(&reading)
@@ -563,6 +579,9 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
             }
             if conjugated && !conjugating.contains(&m.term) {
                 conjugating.insert(m.term.clone());
+                if let Some(base) = base_reading.filter(|b| *b != m.term && !b.is_empty()) {
+                    base_readings.insert(m.term.clone(), base);
+                }
             }
             *counts
                 .entry(reading)
@@ -571,7 +590,7 @@ fn count_readings(analyzer: &Analyzer, pages: &[Page]) -> Counted {
                 .or_default() += 1;
         }
     }
-    Counted { counts, vocabulary, conjugating, compounds }
+    Counted { counts, vocabulary, conjugating, base_readings, compounds }
 }
 
 /// A writers' synonym no page writes (グーグル beside the pages' Google) is heard in kana like
@@ -604,6 +623,8 @@ struct Counted {
     vocabulary: HashSet<String>,
     /// The terms heard by a conjugated form.
     conjugating: HashSet<String>,
+    /// Their base forms' readings.
+    base_readings: HashMap<String, String>,
     compounds: CompoundCounts,
 }
 

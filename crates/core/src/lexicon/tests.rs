@@ -508,3 +508,13 @@ fn a_synonym_no_page_writes_is_heard_in_kana() {
     let without = Lexicon::build(analyzer, &pages, &[]);
     assert!(heard_typed(&without, "ぺいぺい", &[]).is_empty(), "no page writes ペイペイ");
 }
+
+#[test]
+fn a_verb_heard_by_its_form_keeps_its_base_reading() {
+    let analyzer = crate::analysis::tests::analyzer();
+    let pages = [page("milk", "牛乳の泡立て", "牛乳をよくかき回してください。")];
+    let lexicon = Lexicon::build(analyzer, &pages, &[]);
+    assert!(lexicon.conjugates("かき回す"), "heard by かきまわし");
+    assert_eq!(lexicon.base_reading("かき回す"), Some("カキマワス"));
+    assert_eq!(lexicon.base_reading("牛乳"), None, "a noun has no base form");
+}

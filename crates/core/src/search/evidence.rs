@@ -47,15 +47,6 @@ pub struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    /// The reading of a verb's or adjective's base form (かき回す: カキマワス), as the index
-    /// keeps it beside the word.
-    fn base_reading(&self, word: &str) -> Option<String> {
-        match self.analyzer.analyze(word).as_slice() {
-            [m] if m.conjugates() && m.reading != m.term && !m.reading.is_empty() => Some(m.reading.clone()),
-            _ => None,
-        }
-    }
-
     /// A corpus word looked up in every text field, `factor` times its fields' weights.
     fn word(&self, kind: &'static str, word: &str, from: Option<String>, factor: f32) -> Evidence {
         let (f, w) = (self.fields, self.weights);
@@ -325,7 +316,7 @@ impl Sources<'_> {
                 evidence.spans = place.iter().map(|p| question.normalized.original_range(p.start, p.end)).collect();
                 // A verb is also looked for by the reading of its base form, as when typed
                 // (かきまわす: かき回す and カキマワス).
-                let base_reading = conjugates.then(|| self.base_reading(first)).flatten().filter(|r| !known.contains(r) && !fresh.contains(&r));
+                let base_reading = conjugates.then(|| self.lexicon.base_reading(first)).flatten().map(str::to_string).filter(|r| !known.contains(r) && !fresh.contains(&r));
                 known.extend(fresh.into_iter().cloned());
                 let spans = evidence.spans.clone();
                 out.push(evidence);
