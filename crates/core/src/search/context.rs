@@ -14,7 +14,6 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Searcher, TERMINATED, Term};
 
 use super::question::Question;
-use crate::lexicon::FastSet;
 
 /// Words in more than this share of the documents say nothing about a context (年, 日本), and
 /// their postings are the longest to read (wiki-qa hiragana MRR@10 at 0.02, 0.05 and 0.15:
@@ -32,33 +31,61 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
         return Ok(());
     }
     let docs = searcher.num_docs().max(1) as f64;
-    let documents = |word: &str| -> tantivy::Result<FastSet<u64>> {
-        let mut out = FastSet::default();
+    let common = |count: usize| count > FEW_DOCUMENTS && count as f64 / docs > COMMON_SHARE;
+    // The documents that have `word` in one of `fields`, in order; `None` when the word is
+    // known common before its postings are read (a field's count alone is already too many).
+    let documents = |word: &str, skip_common: bool| -> tantivy::Result<Option<Vec<u64>>> {
+        let mut found: Vec<u64> = Vec::new();
+        let mut infos = Vec::with_capacity(fields.len());
+        let mut at_least = 0;
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            infos.clear();
+            let mut most = 0;
             for &field in fields {
                 let index = segment.inverted_index(field)?;
-                let Some(mut postings) = index.read_postings(&Term::from_field_text(field, word), IndexRecordOption::Basic)? else { continue };
+                if let Some(info) = index.get_term_info(&Term::from_field_text(field, word))? {
+                    most = most.max(info.doc_freq as usize);
+                    infos.push((index, info));
+                }
+            }
+            at_least += most;
+            if skip_common && common(at_least) {
+                return Ok(None);
+            }
+            let start = found.len();
+            for (index, info) in &infos {
+                let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    out.insert(((ord as u64) << 32) | doc as u64);
+                    found.push(((ord as u64) << 32) | doc as u64);
                     doc = postings.advance();
                 }
             }
+            if infos.len() > 1 {
+                found[start..].sort_unstable();
+                let mut kept = start;
+                for i in start..found.len() {
+                    if kept == start || found[kept - 1] != found[i] {
+                        found[kept] = found[i];
+                        kept += 1;
+                    }
+                }
+                found.truncate(kept);
+            }
         }
-        Ok(out)
+        Ok(Some(found))
     };
     // The context: the question's own words and the words heard elsewhere in it, each with the
     // documents that have it and its rarity.
     let pieces: Vec<Vec<String>> = question.kana_runs.iter().flat_map(|run| run.words.iter().cloned()).collect();
-    let mut context: Vec<(String, FastSet<u64>, f64)> = Vec::new();
+    let mut context: Vec<(String, Vec<u64>, f64)> = Vec::new();
     let words = question.terms.iter().chain(pieces.iter().filter(|p| p.len() == 1).flatten());
     for word in words {
         if context.iter().any(|(w, ..)| w == word) {
             continue;
         }
-        let found = documents(word)?;
-        let common = found.len() > FEW_DOCUMENTS && found.len() as f64 / docs > COMMON_SHARE;
-        if found.is_empty() || common {
+        let Some(found) = documents(word, true)? else { continue };
+        if found.is_empty() || common(found.len()) {
             continue;
         }
         let rarity = (1.0 + docs / (found.len() as f64 + 1.0)).ln();
@@ -71,7 +98,7 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
         for words in run.words.iter_mut().filter(|w| w.len() > 1) {
             let mut scored: Vec<(f64, usize)> = Vec::with_capacity(words.len());
             for (i, word) in words.iter().enumerate() {
-                let found = documents(word)?;
+                let found = documents(word, false)?.unwrap_or_default();
                 // The share of the word's documents that have each context word, by its rarity.
                 let fit: f64 = context
                     .iter()
@@ -91,8 +118,27 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
     Ok(())
 }
 
-/// How many documents are in both sets (the smaller one walked).
-fn both(a: &FastSet<u64>, b: &FastSet<u64>) -> usize {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small.iter().filter(|d| large.contains(d)).count()
+/// How many documents are in both lists, each in order: the shorter one's documents are
+/// looked for in the longer by galloping from the last place found.
+fn both(a: &[u64], b: &[u64]) -> usize {
+    let (small, mut large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut count = 0;
+    for &doc in small {
+        let mut step = 1;
+        while step < large.len() && large[step] < doc {
+            step *= 2;
+        }
+        let end = (step + 1).min(large.len());
+        match large[..end].binary_search(&doc) {
+            Ok(i) => {
+                count += 1;
+                large = &large[i + 1..];
+            }
+            Err(i) => large = &large[i..],
+        }
+        if large.is_empty() {
+            break;
+        }
+    }
+    count
 }
