@@ -100,8 +100,8 @@ const PARTICLES_AFTER: &[char] = &['ハ', 'ガ', 'ノ', 'ヲ', 'ニ', 'ト', '�
 pub(super) fn question_words(chars: &[char], katakana: &[bool]) -> Vec<(std::ops::Range<usize>, bool, bool)> {
     let particle = |i: usize, particles: &[char]| !katakana[i] && particles.contains(&chars[i]);
     let mut out = Vec::new();
-    for at in 0..chars.len() {
-        for w in QUESTION_WORDS {
+    for at in (0..chars.len()).filter(|&at| !katakana[at]) {
+        for w in QUESTION_WORDS.iter().filter(|w| w.starts_with(chars[at])) {
             let n = w.chars().count();
             let typed = chars.get(at..at + n).is_some_and(|typed| typed.iter().copied().eq(w.chars()));
             if typed && katakana[at..at + n].iter().all(|k| !k) {

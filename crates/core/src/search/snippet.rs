@@ -169,9 +169,15 @@ impl Marker {
             starts.push((chars, byte));
         }
         // Choose the window start covering the most matches.
+        // (The starts are in order: the end of each window only moves right.)
         let (mut start, mut from, mut covered) = (0usize, 0usize, 0usize);
+        let mut end = 0;
         for (i, &(s, b)) in starts.iter().enumerate() {
-            let n = starts[i..].iter().take_while(|&&(t, _)| t < s + max_chars).count();
+            end = end.max(i);
+            while end < starts.len() && starts[end].0 < s + max_chars {
+                end += 1;
+            }
+            let n = end - i;
             if n > covered {
                 (start, from, covered) = (s, b, n);
             }
