@@ -2,15 +2,21 @@
 
 /// Convert hiragana to katakana, leaving every other character as it is.
 pub fn to_katakana(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            // ぁ..ゖ and the iteration marks ゝゞ map 0x60 code points up.
-            '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => {
-                char::from_u32(c as u32 + 0x60).unwrap_or(c)
-            }
-            other => other,
-        })
-        .collect()
+    text.chars().map(hiragana_to_katakana).collect()
+}
+
+/// [`to_katakana`] of a string owned: given back as it is when it has no hiragana.
+pub fn into_katakana(text: String) -> String {
+    if text.chars().any(|c| hiragana_to_katakana(c) != c) { to_katakana(&text) } else { text }
+}
+
+/// The katakana of a hiragana letter or iteration mark; any other character as it is.
+fn hiragana_to_katakana(c: char) -> char {
+    match c {
+        // ぁ..ゖ and the iteration marks ゝゞ map 0x60 code points up.
+        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        other => other,
+    }
 }
 
 /// Convert katakana letters to hiragana (the long-vowel mark stays), leaving every other
@@ -115,8 +121,13 @@ pub fn is_katakana_word(text: &str) -> bool {
 /// a final long-vowel mark on words of four or more characters (サーバー → サーバ,
 /// プリンター → プリンタ), and ヴ spellings (ヴァイオリン → バイオリン).
 pub fn fold_katakana(word: &str) -> String {
-    let mut out = without_vu(word);
-    while out.chars().count() >= 4 && out.ends_with('ー') {
+    into_folded(without_vu(word))
+}
+
+/// [`fold_katakana`] of a word owned: no copy unless it has a ヴ.
+pub fn into_folded(word: String) -> String {
+    let mut out = if word.contains('ヴ') { without_vu(&word) } else { word };
+    while out.ends_with('ー') && out.chars().count() >= 4 {
         out.pop();
     }
     out

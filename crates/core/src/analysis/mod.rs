@@ -326,11 +326,11 @@ impl<'a> Parts<'a> {
         // A word written in kana is one word whichever kana it is written in (ごみ, ゴミ): its
         // term is the katakana form. Conjugating words keep their base form (their reading
         // joins the spellings, see `tokenizer::term_tokens`).
-        let term = if !conjugates && kana::is_kana(&term) { kana::to_katakana(&term) } else { term };
-        let term = if kana::is_katakana_word(&term) { kana::fold_katakana(&term) } else { term };
+        let term = if !conjugates && kana::is_kana(&term) { kana::into_katakana(term) } else { term };
+        let term = if kana::is_katakana_word(&term) { kana::into_folded(term) } else { term };
         let content = is_content(self.pos, self.pos_detail, &term, self.surface);
         let surface_reading = match self.reading {
-            Some(r) => kana::to_katakana(&normalize_str(r)),
+            Some(r) => kana::into_katakana(normalize_str(r)),
             None => kana::to_katakana(self.surface),
         };
         // Conjugated words are read in their base form, so that 付きません and つかない
@@ -339,7 +339,7 @@ impl<'a> Parts<'a> {
             Some(base) => base_reading(self.surface, base, &surface_reading).unwrap_or(surface_reading),
             None => surface_reading,
         };
-        let reading = kana::fold_katakana(&reading);
+        let reading = kana::into_folded(reading);
         Morpheme { term, surface: self.surface.to_string(), reading, pos: self.pos.to_string(), content, start, end }
     }
 }

@@ -150,8 +150,12 @@ pub fn is_normalized(text: &str) -> bool {
     text.chars().all(is_plain)
 }
 
-/// Normalize and keep only the text.
+/// Normalize and keep only the text (a copy when normalizing leaves it as it is: no map back
+/// to the original is made).
 pub fn normalize_str(input: &str) -> String {
+    if is_normalized(input) {
+        return input.to_string();
+    }
     normalize(input).text
 }
 
