@@ -200,6 +200,15 @@ mod tests {
     }
 
     #[test]
+    fn converting_in_place_gives_what_copying_gives() {
+        for text in ["へんぴん", "ヘンピン", "ぱすわーど", "返品したい", "サーバー", "ヴァイオリン", "ヴ", "ゝゞ", "ABC", "", "コーヒー", "ルー"] {
+            assert_eq!(into_katakana(text.to_string()), to_katakana(text), "{text}");
+            let katakana = to_katakana(text);
+            assert_eq!(into_folded(katakana.clone()), fold_katakana(&katakana), "{text}");
+        }
+    }
+
+    #[test]
     fn long_vowel_free_forms() {
         assert_eq!(without_long_vowels("ジョージ").as_deref(), Some("ジョジ"));
         assert_eq!(

@@ -496,6 +496,24 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_dictionary_entry_s_details_are_lindera_s() {
+        // Every 37th entry of IPADIC (about 10,000), and ids past the end.
+        let dictionary = &analyzer().segmenter.dictionary;
+        let words = &*dictionary.prefix_dictionary;
+        let entries = words.words_idx_data.len() / 4;
+        assert!(entries > 300_000, "IPADIC has {entries} entries");
+        for id in (0..entries).step_by(37).chain([entries - 1]) {
+            let ours = system_details(&words.words_idx_data, &words.words_data, id).expect("an entry of the dictionary");
+            let mut lindera = [""; 8];
+            for (slot, field) in lindera.iter_mut().zip(dictionary.word_details_iter(id)) {
+                *slot = field;
+            }
+            assert_eq!(ours, lindera, "entry {id}");
+        }
+        assert_eq!(system_details(&words.words_idx_data, &words.words_data, entries), None, "no such entry");
+    }
+
+    #[test]
     fn base_readings() {
         assert_eq!(base_reading("付き", "付く", "ツキ").as_deref(), Some("ツク"));
         assert_eq!(base_reading("できな", "できる", "デキナ").as_deref(), Some("デキル"));

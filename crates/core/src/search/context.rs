@@ -142,3 +142,23 @@ fn both(a: &[u64], b: &[u64]) -> usize {
     }
     count
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::both;
+
+    proptest! {
+        #[test]
+        fn documents_in_both_lists_are_counted_as_a_plain_search_counts_them(
+            a in proptest::collection::btree_set(0u64..400, 0..120),
+            b in proptest::collection::btree_set(0u64..400, 0..120),
+        ) {
+            let (a, b): (Vec<u64>, Vec<u64>) = (a.into_iter().collect(), b.into_iter().collect());
+            let plain = a.iter().filter(|d| b.contains(d)).count();
+            prop_assert_eq!(both(&a, &b), plain);
+            prop_assert_eq!(both(&b, &a), plain);
+        }
+    }
+}
