@@ -37,9 +37,9 @@
 //!
 //! With `--unseen`, the first half of the questions warms the caches and the second half is
 //! searched once each, timed (uncached, with snippets) or counted: what the index keeps from
-//! one question to the next (terms, pages, kana runs) is then only what earlier, different
-//! questions left, as on a help page, where a question is seldom asked twice. Without it,
-//! every round after the warm-up asks questions already asked.
+//! one question to the next (terms and their postings, pages analyzed for the verdict) is then
+//! only what earlier, different questions left, as on a help page, where a question is seldom
+//! asked twice. Without it, every round after the warm-up asks questions already asked.
 
 use std::path::PathBuf;
 
