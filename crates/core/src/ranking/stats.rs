@@ -229,11 +229,10 @@ pub struct ScoringCache {
     capacity: usize,
     /// Counts the terms put in: a term's `used` is the count when it was last asked for.
     clock: AtomicU64,
-    /// A handful per generation (one per field): a list beats hashing.
-    averages: Mutex<Vec<FieldAverage>>,
     /// A handful per generation (one per field and parameters): a list beats hashing.
     norms: Mutex<Vec<(NormKey, Arc<NormTable>)>>,
-    /// The two above together, per field and parameters ([`ScoringCache::average_and_norms`]).
+    /// Each field's average length with its table, per parameters
+    /// ([`ScoringCache::average_and_norms`]).
     field_norms: Mutex<Vec<FieldNorms>>,
 }
 
@@ -246,9 +245,6 @@ struct Kept {
     stats: TermStats,
     used: AtomicU64,
 }
-
-/// A field's average length, and the segments it was measured on.
-type FieldAverage = (Field, Arc<[SegmentId]>, Score);
 
 /// Keys are terms and segment ids, not chosen by clients in a way that could hurt: a fast
 /// hash instead of the standard library's DoS-resistant one.
@@ -271,7 +267,6 @@ impl ScoringCache {
             terms: RwLock::new(HashMap::with_hasher(FastHash::default())),
             capacity: terms.max(1),
             clock: AtomicU64::new(0),
-            averages: Mutex::new(Vec::new()),
             norms: Mutex::new(Vec::new()),
             field_norms: Mutex::new(Vec::new()),
         }
@@ -330,25 +325,8 @@ impl ScoringCache {
         terms.insert(term.clone(), Kept { stats, used: AtomicU64::new(now) });
     }
 
-    /// The field's average length over the searcher's `docs` documents.
-    pub(crate) fn average(&self, searcher: &Searcher, field: Field, docs: u64) -> tantivy::Result<Score> {
-        if let Ok(kept) = self.averages.lock()
-            && let Some((.., average)) = kept.iter().find(|(f, ids, _)| *f == field && same_segments(ids.iter(), searcher))
-        {
-            return Ok(*average);
-        }
-        let average = field_average(searcher, field, docs)?;
-        if let Ok(mut kept) = self.averages.lock() {
-            if kept.len() >= PER_FIELD_ENTRIES {
-                kept.clear();
-            }
-            kept.push((field, searcher.segment_readers().iter().map(|r| r.segment_id()).collect(), average));
-        }
-        Ok(average)
-    }
-
-    /// The field's average length over the searcher's `docs` documents
-    /// ([`ScoringCache::average`]) and its normalization table for `params`
+    /// The field's average length over the searcher's `docs` documents and its normalization
+    /// table for `params`
     /// ([`ScoringCache::norms`]), under one lock: every term of a question asks for both (two
     /// locks and two lists searched for each of a long question's ninety terms).
     pub(crate) fn average_and_norms(&self, searcher: &Searcher, field: Field, docs: u64, params: Bm25) -> tantivy::Result<(Score, Arc<NormTable>)> {
@@ -358,7 +336,7 @@ impl ScoringCache {
         {
             return Ok((*average, norms.clone()));
         }
-        let average = self.average(searcher, field, docs)?;
+        let average = field_average(searcher, field, docs)?;
         let norms = self.norms(params, average);
         if let Ok(mut kept) = self.field_norms.lock() {
             if kept.len() >= PER_FIELD_ENTRIES {

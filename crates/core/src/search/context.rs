@@ -52,26 +52,21 @@ pub fn choose_by_context(question: &mut Question, searcher: &Searcher, fields: &
             if skip_common && common(at_least) {
                 return Ok(None);
             }
-            let start = found.len();
+            // This segment's documents (after those of the segments before, which are smaller).
+            let mut here: Vec<u64> = Vec::new();
             for (index, info) in &infos {
                 let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    found.push(((ord as u64) << 32) | doc as u64);
+                    here.push(((ord as u64) << 32) | doc as u64);
                     doc = postings.advance();
                 }
             }
             if infos.len() > 1 {
-                found[start..].sort_unstable();
-                let mut kept = start;
-                for i in start..found.len() {
-                    if kept == start || found[kept - 1] != found[i] {
-                        found[kept] = found[i];
-                        kept += 1;
-                    }
-                }
-                found.truncate(kept);
+                here.sort_unstable();
+                here.dedup();
             }
+            found.extend(here);
         }
         Ok(Some(found))
     };
