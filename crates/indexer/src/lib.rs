@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use kotae_core::content::{self, Audience, Diagnostic, Loaded, Page};
 use kotae_core::Snapshot;
 use kotae_core::index::{self, IndexRoot, layout};
@@ -177,7 +178,7 @@ fn write_index(dir: &Path, pages: &[Page], synonyms: &[Vec<String>], sources: So
     // The lexicon analyzes the pages on its own threads while tantivy indexes them.
     let (documents, lexicon) = std::thread::scope(|scope| {
         let lexicon = scope.spawn(|| kotae_core::lexicon::Lexicon::build_with(analyzer, pages, synonyms, thesaurus));
-        let documents = index_pages(&tindex, &mut writer, pages, &fields, bar, phase);
+        let documents = index_pages(&tindex, &mut writer, pages, (&fields, analyzer), bar, phase);
         let lexicon = lexicon.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
         documents.map(|d| (d, lexicon))
     })?;
@@ -188,24 +189,39 @@ fn write_index(dir: &Path, pages: &[Page], synonyms: &[Vec<String>], sources: So
     Ok(documents)
 }
 
+/// How many pages' documents are made at once, on every core, before the writer takes them.
+const PAGES_AT_ONCE: usize = 256;
+
 /// Add every page's documents, commit, and merge the segments into one.
 fn index_pages(
     tindex: &tantivy::Index,
     writer: &mut tantivy::IndexWriter,
     pages: &[Page],
-    fields: &index::Fields,
+    (fields, analyzer): (&index::Fields, &Analyzer),
     bar: &ProgressBar,
     phase: &mut Phase,
 ) -> Result<usize, BuildError> {
     let mut documents = 0;
-    for page in pages {
-        for doc in index::documents(page, fields, documents as u64) {
+    for chunk in pages.chunks(PAGES_AT_ONCE) {
+        // Each page's first number in `ord`, then its documents (their words found by the
+        // analyzer: the stored lists of [`index::words`]) on rayon's threads, in order.
+        let firsts: Vec<u64> = chunk
+            .iter()
+            .scan(documents, |next, page| {
+                let first = *next;
+                *next += index::document_count(page);
+                Some(first as u64)
+            })
+            .collect();
+        let made: Vec<Vec<tantivy::TantivyDocument>> =
+            chunk.par_iter().zip(firsts).map(|(page, first)| index::documents(page, fields, analyzer, first)).collect();
+        for doc in made.into_iter().flatten() {
             writer.add_document(doc)?;
             documents += 1;
         }
-        bar.inc(1);
+        bar.inc(chunk.len() as u64);
     }
-    phase.done("add documents (analyzed by the writer threads)");
+    phase.done("add documents (their words found here; the fields analyzed by the writer threads)");
     bar.set_message("committing");
     writer.commit()?;
     phase.done("commit (the last documents analyzed, then written)");

@@ -5,7 +5,8 @@ pub mod media;
 pub mod schema;
 pub mod stored;
 pub mod verify;
+pub mod words;
 
 pub use layout::IndexRoot;
-pub use schema::{Fields, documents, schema};
+pub use schema::{Fields, document_count, documents, schema};
 pub use stored::{PageInfo, StoredCorpus};

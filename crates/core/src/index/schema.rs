@@ -8,6 +8,7 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
+use crate::analysis::Analyzer;
 use crate::analysis::tokenizer::names;
 use crate::content::{Audience, Page};
 
@@ -39,6 +40,9 @@ pub struct Fields {
     pub body_ngram: Field,
     pub updated: Field,
     pub review_by: Field,
+    /// The document's words and their readings ([`super::words`]), stored only.
+    pub words: Field,
+    pub sounds: Field,
     /// The document's place in the corpus (pages by path, a manual page's sections in order):
     /// the index is sorted by it ([`settings`]), so a build is deterministic and equal scores
     /// rank in the same order on every build and every replica.
@@ -79,6 +83,8 @@ pub fn schema() -> (Schema, Fields) {
         body_ngram: b.add_text_field("body_ngram", grams(names::NGRAMS)),
         updated: b.add_text_field("updated", STORED),
         review_by: b.add_text_field("review_by", STORED),
+        words: b.add_text_field("words", STORED),
+        sounds: b.add_text_field("sounds", STORED),
         ord: b.add_u64_field(ORD_FIELD, FAST),
     };
     (b.build(), fields)
@@ -117,19 +123,32 @@ impl Fields {
             body_ngram: f("body_ngram")?,
             updated: f("updated")?,
             review_by: f("review_by")?,
+            words: f("words")?,
+            sounds: f("sounds")?,
             ord: f(ORD_FIELD)?,
         })
     }
 }
 
+/// How many index documents `page` makes: one, or one per section of a manual page.
+pub fn document_count(page: &Page) -> usize {
+    if per_section(page) { page.sections.len() } else { 1 }
+}
+
+fn per_section(page: &Page) -> bool {
+    page.audience == Audience::Internal && page.sections.len() > 1
+}
+
 /// The index documents of one page (see the module documentation), numbered from `first` in
-/// [`Fields::ord`].
-pub fn documents(page: &Page, fields: &Fields, first: u64) -> Vec<TantivyDocument> {
-    let per_section = page.audience == Audience::Internal && page.sections.len() > 1;
-    let mut docs = if !per_section {
-        vec![document(page, fields, None, None, &page.plain_text())]
+/// [`Fields::ord`], with their words as `analyzer` reads them ([`super::words`]).
+pub fn documents(page: &Page, fields: &Fields, analyzer: &Analyzer, first: u64) -> Vec<TantivyDocument> {
+    let mut docs = if !per_section(page) {
+        vec![document(page, fields, analyzer, None, None, &page.plain_text())]
     } else {
-        page.sections.iter().map(|s| document(page, fields, s.anchor.as_deref(), s.heading.as_deref(), &s.text)).collect()
+        page.sections
+            .iter()
+            .map(|s| document(page, fields, analyzer, s.anchor.as_deref(), s.heading.as_deref(), &s.text))
+            .collect()
     };
     for (n, doc) in (first..).zip(docs.iter_mut()) {
         doc.add_u64(fields.ord, n);
@@ -153,6 +172,7 @@ pub fn document_key(page: &Page, anchor: Option<&str>, heading: Option<&str>) ->
 fn document(
     page: &Page,
     f: &Fields,
+    analyzer: &Analyzer,
     anchor: Option<&str>,
     heading: Option<&str>,
     body: &str,
@@ -189,5 +209,9 @@ fn document(
     if let Some(d) = page.review_by {
         doc.add_text(f.review_by, d.to_string());
     }
+    let aliases_and_tags = page.aliases.iter().chain(&page.tags).map(String::as_str);
+    let words = super::words::of_text(&super::words::searchable_text(&page.title, heading, aliases_and_tags, body), analyzer);
+    doc.add_text(f.words, words.terms);
+    doc.add_text(f.sounds, words.sounds);
     doc
 }

@@ -70,7 +70,6 @@ use crate::meaning::{DocVectors, Meaning, Similarities};
 use crate::ranking::{
     BoundedWeight, COUNT_EXACTLY, FilterCache, Found, ScoringCache, SegmentFields, TopK, score_docs,
 };
-use page_words::PageWordsCache;
 use profile::Stage;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
 use stored::StoredDocs;
@@ -86,8 +85,6 @@ pub struct SearchIndex {
     lexicon: Arc<Lexicon>,
     /// Whole results of recent requests ([`result_cache`]).
     cache: Arc<ResultCache>,
-    /// The words of pages asked about for confidence ([`confidence`]).
-    page_words: Arc<PageWordsCache>,
     /// Decoded stored fields of recent hits ([`stored`]).
     stored: Arc<StoredDocs>,
     /// Term statistics and per-window bounds of the terms searched so far
@@ -140,7 +137,6 @@ impl SearchIndex {
             weights: Weights::default(),
             lexicon: Arc::default(),
             cache: Arc::default(),
-            page_words: Arc::default(),
             stored: Arc::default(),
             scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
             filters: Arc::default(),
@@ -377,7 +373,7 @@ impl SearchIndex {
 
     /// How much of the topic `words` the document `doc` covers.
     fn coverage(&self, words: &[verdict::TopicWord], doc: &stored::StoredDoc) -> f32 {
-        verdict::topic_coverage(words, &self.page_words.of(doc, &self.analyzer))
+        verdict::topic_coverage(words, doc.words())
     }
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).

@@ -1,31 +1,22 @@
-//! Which words does a page have? The words and sounds of the best hits' pages, for the verdict
-//! and the answer confidence ([`super::verdict`]).
+//! Which words does a page have? The words and sounds stored with a document when it was
+//! indexed ([`crate::index::words`]), for the verdict and the answer confidence
+//! ([`super::verdict`]).
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use crate::index::words::SEPARATOR;
 
-use super::stored::StoredDoc;
-use crate::analysis::Analyzer;
-use crate::analysis::kana::to_katakana;
-use crate::analysis::tokenizer::indexed_term_tokens;
-
-/// The words and reading bigrams of a page (or manual section): its title, heading, aliases,
-/// tags and text.
+/// The words and the readings of the content words of a page (or manual section): its title,
+/// heading, aliases, tags and text.
 #[derive(Debug, Default)]
 pub struct PageWords {
-    terms: BTreeSet<String>,
+    terms: SortedLines,
     /// The readings of its words, in katakana.
-    sounds: BTreeSet<String>,
+    sounds: SortedLines,
 }
 
 impl PageWords {
-    /// The words of `text`, as the index has them.
-    pub fn of_text(text: &str, analyzer: &Analyzer) -> Self {
-        let page = analyzer.analyze(text);
-        PageWords {
-            terms: indexed_term_tokens(&page).into_iter().map(|t| t.text).collect(),
-            sounds: page.iter().filter(|m| m.content && !m.reading.is_empty()).map(|m| to_katakana(&m.reading)).collect(),
-        }
+    /// The words as stored: `terms` and `sounds` sorted, a word per line.
+    pub fn from_stored(terms: String, sounds: String) -> Self {
+        PageWords { terms: SortedLines::new(terms), sounds: SortedLines::new(sounds) }
     }
 
     /// Whether the page has the word `term`.
@@ -40,41 +31,63 @@ impl PageWords {
 
     #[cfg(test)]
     pub(crate) fn from_terms<'a>(terms: impl IntoIterator<Item = &'a str>) -> Self {
-        PageWords { terms: terms.into_iter().map(str::to_string).collect(), sounds: BTreeSet::new() }
+        let mut terms: Vec<&str> = terms.into_iter().collect();
+        terms.sort_unstable();
+        PageWords::from_stored(terms.join("\n"), String::new())
     }
 }
 
-/// The [`PageWords`] of the pages asked about, per generation.
-///
-/// Analyzing a whole page costs about a millisecond, and the best hits are asked about again
-/// and again: each page is analyzed once per generation (a few hundred bytes per page that ever
-/// ranked among the best; at most one entry per index document).
+/// Sorted lines, looked up by bisection: one allocation for the text, one for where each
+/// line starts.
 #[derive(Debug, Default)]
-pub struct PageWordsCache {
-    pages: Mutex<HashMap<String, Arc<PageWords>>>,
+struct SortedLines {
+    text: Box<str>,
+    starts: Box<[u32]>,
 }
 
-impl PageWordsCache {
-    /// The words of the document `doc`.
-    pub fn of(&self, doc: &StoredDoc, analyzer: &Analyzer) -> Arc<PageWords> {
-        if let Some(words) = self.pages.lock().ok().and_then(|m| m.get(&doc.key).cloned()) {
-            return words;
+impl SortedLines {
+    fn new(text: String) -> Self {
+        let starts = if text.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(0).chain(text.match_indices(SEPARATOR).map(|(at, _)| (at + SEPARATOR.len_utf8()) as u32)).collect()
+        };
+        SortedLines { text: text.into_boxed_str(), starts: starts.into_boxed_slice() }
+    }
+
+    fn line(&self, n: usize) -> &str {
+        let from = self.starts[n] as usize;
+        let to = self.starts.get(n + 1).map_or(self.text.len(), |&next| next as usize - SEPARATOR.len_utf8());
+        &self.text[from..to]
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        let (mut low, mut high) = (0, self.starts.len());
+        while low < high {
+            let middle = (low + high) / 2;
+            match self.line(middle).cmp(word) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return true,
+            }
         }
-        let words = Arc::new(PageWords::of_text(&doc.all_text(), analyzer));
-        if let Ok(mut m) = self.pages.lock() {
-            m.insert(doc.key.clone(), words.clone());
-        }
-        words
+        false
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::words::of_text;
+
+    fn page(text: &str) -> PageWords {
+        let words = of_text(text, crate::analysis::tests::analyzer());
+        PageWords::from_stored(words.terms, words.sounds)
+    }
 
     #[test]
     fn a_word_written_another_way_is_found_by_its_sound() {
-        let words = PageWords::of_text("年末年始の休業期間と駐輪場", crate::analysis::tests::analyzer());
+        let words = page("年末年始の休業期間と駐輪場");
         assert!(words.has_sound("キュウギョウ"));
         assert!(!words.has_sound("チュウシャジョウ"), "sounds are whole words, not bigrams found here and there");
         assert!(!words.has_sound(""), "no sound, no match");
@@ -82,8 +95,22 @@ mod tests {
 
     #[test]
     fn a_page_has_the_words_of_its_katakana_compounds() {
-        let words = PageWords::of_text("『ラス・メニーナス』の構成", crate::analysis::tests::analyzer());
+        let words = page("『ラス・メニーナス』の構成");
         assert!(words.has_term("ラス・メニーナス"));
         assert!(words.has_term("メニーナス"), "a question may name one word of the compound");
+        assert!(words.has_term("構成"));
+    }
+
+    #[test]
+    fn every_stored_word_is_found_and_no_other() {
+        let words = PageWords::from_terms(["あ", "いい", "う", "ええ", "お"]);
+        for word in ["あ", "いい", "う", "ええ", "お"] {
+            assert!(words.has_term(word), "{word}");
+        }
+        for word in ["", "い", "あい", "えええ", "か", "\n"] {
+            assert!(!words.has_term(word), "{word:?}");
+        }
+        assert!(!PageWords::default().has_term(""), "an empty list has nothing");
+        assert!(!PageWords::from_terms(["x"]).has_sound("x"), "terms are not sounds");
     }
 }

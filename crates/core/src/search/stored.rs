@@ -12,6 +12,7 @@ use tantivy::schema::document::{
 };
 use tantivy::{DocAddress, Searcher};
 
+use super::page_words::PageWords;
 use super::results::Hit;
 use super::snippet::{Marker, NormalizedOnce, SNIPPET_CHARS, Snippet};
 use crate::content::Audience;
@@ -36,8 +37,8 @@ pub struct StoredDoc {
     updated: Option<String>,
     review_by: Option<String>,
     body: Arc<str>,
-    /// The aliases and tags, a line each.
-    aliases_and_tags: String,
+    /// Its words and sounds, for the verdict.
+    words: PageWords,
     /// The body, trimmed and normalized, for highlighting (`None`: normalizing leaves it as
     /// it is). Made the first time a snippet needs it, and kept with the document.
     normalized_body: NormalizedOnce,
@@ -75,9 +76,7 @@ impl StoredDocs {
         let updated = text(f.updated);
         let review_by = text(f.review_by);
         let body = Arc::from(text(f.body).unwrap_or_default());
-        // (A first alias or tag may have been taken above only if it shared a field with those.)
-        let all = |field: Field| doc.iter().filter(move |(f, _)| *f == field).map(|(_, t)| t.as_str());
-        let aliases_and_tags = all(f.aliases).chain(all(f.tags)).collect::<Vec<_>>().join("\n");
+        let words = PageWords::from_stored(text(f.words).unwrap_or_default(), text(f.sounds).unwrap_or_default());
         let stored = Arc::new(StoredDoc {
             key,
             id,
@@ -89,7 +88,7 @@ impl StoredDocs {
             updated,
             review_by,
             body,
-            aliases_and_tags,
+            words,
             normalized_body: NormalizedOnce::new(),
         });
         if let Ok(mut m) = self.docs.lock() {
@@ -147,16 +146,16 @@ impl ValueVisitor for TextVisitor {
 }
 
 impl StoredDoc {
-    /// Everything a reader can find the page by: title, heading, aliases, tags and text.
-    pub fn all_text(&self) -> String {
-        format!("{}\n{}\n{}\n{}", self.title, self.heading.as_deref().unwrap_or(""), self.aliases_and_tags, self.body)
+    /// The words and sounds of its title, heading, aliases, tags and text.
+    pub fn words(&self) -> &PageWords {
+        &self.words
     }
 
-    /// The document as a hit with `score`, and a snippet when a `marker` is given.
     pub fn category(&self) -> Option<&str> {
         self.category.as_deref()
     }
 
+    /// The document as a hit with `score`, and a snippet when a `marker` is given.
     pub fn hit(&self, score: f32, marker: Option<&Marker>) -> Hit {
         let doc = self;
         Hit {
