@@ -40,9 +40,9 @@ pub struct Fields {
     pub body_ngram: Field,
     pub updated: Field,
     pub review_by: Field,
-    /// The document's words and their readings ([`super::words`]), stored only.
+    /// The document's words and the readings of its content words ([`super::words`]), a
+    /// bytes fast field: read for the few best hits only, without touching the stored fields.
     pub words: Field,
-    pub sounds: Field,
     /// The document's place in the corpus (pages by path, a manual page's sections in order):
     /// the index is sorted by it ([`settings`]), so a build is deterministic and equal scores
     /// rank in the same order on every build and every replica.
@@ -73,8 +73,8 @@ pub fn schema() -> (Schema, Fields) {
         section: b.add_text_field("section", STRING | STORED),
         heading: b.add_text_field("heading", text(names::TERMS, true)),
         title: b.add_text_field("title", text(names::TERMS, true)),
-        aliases: b.add_text_field("aliases", text(names::TERMS, true)),
-        tags: b.add_text_field("tags", text(names::TERMS, true)),
+        aliases: b.add_text_field("aliases", text(names::TERMS, false)),
+        tags: b.add_text_field("tags", text(names::TERMS, false)),
         body: b.add_text_field("body", text(names::TERMS, true)),
         category: b.add_text_field("category", STRING | STORED | FAST),
         audience: b.add_text_field("audience", STRING | STORED | FAST),
@@ -83,8 +83,7 @@ pub fn schema() -> (Schema, Fields) {
         body_ngram: b.add_text_field("body_ngram", grams(names::NGRAMS)),
         updated: b.add_text_field("updated", STORED),
         review_by: b.add_text_field("review_by", STORED),
-        words: b.add_text_field("words", STORED),
-        sounds: b.add_text_field("sounds", STORED),
+        words: b.add_bytes_field(WORDS_FIELD, FAST),
         ord: b.add_u64_field(ORD_FIELD, FAST),
     };
     (b.build(), fields)
@@ -92,6 +91,8 @@ pub fn schema() -> (Schema, Fields) {
 
 /// The name of [`Fields::ord`].
 const ORD_FIELD: &str = "ord";
+/// The name of [`Fields::words`].
+pub const WORDS_FIELD: &str = "words";
 
 /// The settings of every index Kotae writes: documents sorted by [`Fields::ord`], whatever the
 /// number of indexing threads and the order their segments are merged in.
@@ -123,8 +124,7 @@ impl Fields {
             body_ngram: f("body_ngram")?,
             updated: f("updated")?,
             review_by: f("review_by")?,
-            words: f("words")?,
-            sounds: f("sounds")?,
+            words: f(WORDS_FIELD)?,
             ord: f(ORD_FIELD)?,
         })
     }
@@ -211,7 +211,6 @@ fn document(
     }
     let aliases_and_tags = page.aliases.iter().chain(&page.tags).map(String::as_str);
     let words = super::words::of_text(&super::words::searchable_text(&page.title, heading, aliases_and_tags, body), analyzer);
-    doc.add_text(f.words, words.terms);
-    doc.add_text(f.sounds, words.sounds);
+    doc.add_bytes(f.words, &words.to_bytes());
     doc
 }

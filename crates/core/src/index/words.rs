@@ -1,8 +1,10 @@
 //! Which words does a document have? Its words and the readings of its content words, found
-//! when it is indexed and stored with it, a sorted list each. The verdict asks whether the best
-//! hits have the question's topic words ([`crate::search::page_words`]): reading them from the
-//! store costs a few microseconds, where analyzing a page at query time cost about a
-//! millisecond on the first question it answered.
+//! when it is indexed and kept in a bytes fast field (`words`), a sorted list each. The verdict
+//! asks whether the best hits have the question's topic words ([`crate::search::page_words`]):
+//! reading them costs a few microseconds, where analyzing a page at query time cost about a
+//! millisecond on the first question it answered. A fast field, not a stored one: the stored
+//! fields of every hit are read for its snippet, and carrying the lists there made the 100
+//! hits of a results page cost more to read.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +15,8 @@ use crate::analysis::tokenizer::indexed_term_tokens;
 /// What separates the words of a stored list (no word contains it: the analyzer splits text
 /// at line breaks).
 pub const SEPARATOR: char = '\n';
+/// What separates the terms from the sounds in the field's value (never a byte of UTF-8).
+pub const SOUNDS_MARK: u8 = 0xFF;
 
 /// A document's words, as stored: each list sorted, without repeats, a word per line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -22,6 +26,17 @@ pub struct DocWords {
     pub terms: String,
     /// The readings of its content words, in katakana.
     pub sounds: String,
+}
+
+impl DocWords {
+    /// The value of the `words` field: the terms, [`SOUNDS_MARK`], the sounds.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.terms.len() + 1 + self.sounds.len());
+        bytes.extend_from_slice(self.terms.as_bytes());
+        bytes.push(SOUNDS_MARK);
+        bytes.extend_from_slice(self.sounds.as_bytes());
+        bytes
+    }
 }
 
 /// The text a document's words are read from: title, heading, aliases and tags, and body, a

@@ -72,6 +72,7 @@ use crate::ranking::{
 };
 use profile::Stage;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
+use page_words::WordsColumns;
 use stored::StoredDocs;
 
 /// An index opened for searching, with the caches of its generation.
@@ -87,6 +88,8 @@ pub struct SearchIndex {
     cache: Arc<ResultCache>,
     /// Decoded stored fields of recent hits ([`stored`]).
     stored: Arc<StoredDocs>,
+    /// The documents' words, for the verdict ([`page_words`]).
+    words: Arc<WordsColumns>,
     /// Term statistics and per-window bounds of the terms searched so far
     /// ([`crate::ranking::stats`]).
     scoring: Arc<ScoringCache>,
@@ -129,6 +132,7 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
+        let words = WordsColumns::open(&reader.searcher()).map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             _index: index,
             reader,
@@ -138,6 +142,7 @@ impl SearchIndex {
             lexicon: Arc::default(),
             cache: Arc::default(),
             stored: Arc::default(),
+            words: Arc::new(words),
             scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
             filters: Arc::default(),
             meaning: None,
@@ -326,16 +331,17 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         words: &[verdict::TopicWord],
-        (scores, best_docs): (&[f32], &[Arc<stored::StoredDoc>]),
+        (scores, best_docs): (&[f32], &[(tantivy::DocAddress, Arc<stored::StoredDoc>)]),
         similarities: Option<&Similarities<'_>>,
     ) -> Result<Verdict> {
-        let coverages: Vec<f32> = best_docs.iter().map(|doc| self.coverage(words, doc)).collect();
+        let coverages: Vec<f32> =
+            best_docs.iter().map(|(address, _)| self.coverage(searcher, words, *address)).collect::<Result<_>>()?;
         let coverage = coverages.iter().copied().fold(0.0f32, f32::max);
         let nearest = similarities.map(|s| s.top(verdict::CLOSEST)).unwrap_or_default();
         let similarity = similarities.map(|_| nearest.first().map_or(0.0, |(_, c)| *c));
         let answered = verdict::decide(!scores.is_empty(), coverage, similarity, &self.weights);
         let confidence = match (scores.first(), best_docs.first()) {
-            (Some(&top), Some(doc)) => {
+            (Some(&top), Some((_, doc))) => {
                 let margin = match scores.get(1) {
                     Some(&r) if top > 0.0 => 1.0 - r / top,
                     _ => 1.0,
@@ -371,9 +377,9 @@ impl SearchIndex {
         verdict::topic_words(question, evidence, &self.weights, searcher.num_docs(), doc_freq, |w| self.lexicon.conjugates(w))
     }
 
-    /// How much of the topic `words` the document `doc` covers.
-    fn coverage(&self, words: &[verdict::TopicWord], doc: &stored::StoredDoc) -> f32 {
-        verdict::topic_coverage(words, doc.words())
+    /// How much of the topic `words` the document at `address` covers.
+    fn coverage(&self, searcher: &tantivy::Searcher, words: &[verdict::TopicWord], address: tantivy::DocAddress) -> Result<f32> {
+        Ok(verdict::topic_coverage(words, &*self.words.of(searcher, address)?))
     }
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
@@ -515,7 +521,7 @@ impl SearchIndex {
         let mut lexical_coverage = 0.0f32;
         if self.meaning.is_some() {
             for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
-                lexical_coverage = lexical_coverage.max(self.coverage(&words, &*self.stored.get(&searcher, &self.fields, *address)?));
+                lexical_coverage = lexical_coverage.max(self.coverage(&searcher, &words, *address)?);
             }
         }
         let leads = match top.as_slice() {
@@ -566,7 +572,7 @@ impl SearchIndex {
         profile::done(Stage::Fusion);
         let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
         for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
-            best_docs.push(self.stored.get(&searcher, &self.fields, *address)?);
+            best_docs.push((*address, self.stored.get(&searcher, &self.fields, *address)?));
         }
         let best_scores: Vec<f32> = top.iter().take(2).map(|(s, _)| *s).collect();
         let top: Vec<(f32, tantivy::DocAddress)> = top.into_iter().skip(offset).take(limit).collect();

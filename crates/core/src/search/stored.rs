@@ -12,7 +12,6 @@ use tantivy::schema::document::{
 };
 use tantivy::{DocAddress, Searcher};
 
-use super::page_words::PageWords;
 use super::results::Hit;
 use super::snippet::{Marker, NormalizedOnce, SNIPPET_CHARS, Snippet};
 use crate::content::Audience;
@@ -37,8 +36,6 @@ pub struct StoredDoc {
     updated: Option<String>,
     review_by: Option<String>,
     body: Arc<str>,
-    /// Its words and sounds, for the verdict.
-    words: PageWords,
     /// The body, trimmed and normalized, for highlighting (`None`: normalizing leaves it as
     /// it is). Made the first time a snippet needs it, and kept with the document.
     normalized_body: NormalizedOnce,
@@ -76,7 +73,6 @@ impl StoredDocs {
         let updated = text(f.updated);
         let review_by = text(f.review_by);
         let body = Arc::from(text(f.body).unwrap_or_default());
-        let words = PageWords::from_stored(text(f.words).unwrap_or_default(), text(f.sounds).unwrap_or_default());
         let stored = Arc::new(StoredDoc {
             key,
             id,
@@ -88,7 +84,6 @@ impl StoredDocs {
             updated,
             review_by,
             body,
-            words,
             normalized_body: NormalizedOnce::new(),
         });
         if let Ok(mut m) = self.docs.lock() {
@@ -146,11 +141,6 @@ impl ValueVisitor for TextVisitor {
 }
 
 impl StoredDoc {
-    /// The words and sounds of its title, heading, aliases, tags and text.
-    pub fn words(&self) -> &PageWords {
-        &self.words
-    }
-
     pub fn category(&self) -> Option<&str> {
         self.category.as_deref()
     }
