@@ -126,3 +126,46 @@ fn the_checks_see_real_hits() {
     let results = snapshot().search(&request).expect("search");
     assert!(results.total > 0 && results.hits.is_empty(), "total {} with {} hits", results.total, results.hits.len());
 }
+
+/// Every page of `request`'s hits, from the first (the sample holds fewer than `MAX_OFFSET`).
+fn every_hit(request: &SearchRequest<'_>) -> Vec<kotae_core::search::Hit> {
+    let mut hits = Vec::new();
+    loop {
+        let page = SearchRequest { offset: hits.len(), limit: 100, snippets: 0, ..request.clone() };
+        let results = snapshot().search(&page).expect("search");
+        if results.hits.is_empty() {
+            return hits;
+        }
+        hits.extend(results.hits);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    /// The category filter's counts, read from the index's category column, are the categories
+    /// of the hits themselves (the sample's searches list fewer than a thousand).
+    #[test]
+    fn category_counts_are_the_categories_of_the_hits(q in query(), audience in audience()) {
+        let request = SearchRequest { audience, ..SearchRequest::new(&q) };
+        let mut counts = snapshot().category_counts(&request).map_err(|e| TestCaseError::fail(format!("{q:?}: {e}")))?;
+        let mut expected: Vec<(Option<String>, usize)> = Vec::new();
+        for hit in every_hit(&request) {
+            match expected.iter_mut().find(|(c, _)| *c == hit.category) {
+                Some((_, n)) => *n += 1,
+                None => expected.push((hit.category, 1)),
+            }
+        }
+        counts.sort();
+        expected.sort();
+        prop_assert_eq!(counts, expected);
+    }
+}
+
+#[test]
+fn category_counts_see_several_categories() {
+    let request = SearchRequest { audience: AudienceFilter::All, ..SearchRequest::new("確認") };
+    let counts = snapshot().category_counts(&request).expect("counts");
+    assert!(counts.len() >= 3, "{counts:?}");
+    assert!(counts.iter().any(|(c, _)| c.as_deref() == Some("manual")), "{counts:?}");
+}

@@ -76,7 +76,7 @@ pub fn schema() -> (Schema, Fields) {
         aliases: b.add_text_field("aliases", text(names::TERMS, false)),
         tags: b.add_text_field("tags", text(names::TERMS, false)),
         body: b.add_text_field("body", text(names::TERMS, true)),
-        category: b.add_text_field("category", STRING | STORED | FAST),
+        category: b.add_text_field(CATEGORY_FIELD, STRING | STORED | FAST),
         audience: b.add_text_field("audience", STRING | STORED | FAST),
         title_reading: b.add_text_field("title_reading", grams(names::READINGS)),
         title_ngram: b.add_text_field("title_ngram", grams(names::NGRAMS)),
@@ -91,6 +91,8 @@ pub fn schema() -> (Schema, Fields) {
 
 /// The name of [`Fields::ord`].
 const ORD_FIELD: &str = "ord";
+/// The name of [`Fields::category`].
+pub const CATEGORY_FIELD: &str = "category";
 /// The name of [`Fields::words`].
 pub const WORDS_FIELD: &str = "words";
 
@@ -117,7 +119,7 @@ impl Fields {
             aliases: f("aliases")?,
             tags: f("tags")?,
             body: f("body")?,
-            category: f("category")?,
+            category: f(CATEGORY_FIELD)?,
             audience: f("audience")?,
             title_reading: f("title_reading")?,
             title_ngram: f("title_ngram")?,

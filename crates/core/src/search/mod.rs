@@ -64,7 +64,7 @@ pub use weights::Weights;
 use crate::analysis::{Analyzer, tokenizer};
 use crate::content::Audience;
 use crate::error::{Error, Result};
-use crate::index::schema::Fields;
+use crate::index::schema::{CATEGORY_FIELD, Fields};
 use crate::lexicon::Lexicon;
 use crate::meaning::{DocVectors, Meaning, Similarities};
 use crate::ranking::{
@@ -86,6 +86,9 @@ pub struct SearchIndex {
     lexicon: Arc<Lexicon>,
     /// Whole results of recent requests ([`result_cache`]).
     cache: Arc<ResultCache>,
+    /// The category counts of recent results pages ([`SearchIndex::category_counts`]), as
+    /// many as results.
+    counts: Arc<ResultCache<CategoryCounts>>,
     /// Decoded stored fields of recent hits ([`stored`]).
     stored: Arc<StoredDocs>,
     /// The documents' words, for the verdict ([`page_words`]).
@@ -141,6 +144,7 @@ impl SearchIndex {
             weights: Weights::default(),
             lexicon: Arc::default(),
             cache: Arc::default(),
+            counts: Arc::default(),
             stored: Arc::default(),
             words: Arc::new(words),
             scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
@@ -162,6 +166,8 @@ impl SearchIndex {
         if vectors.dim() == meaning.dim() && !vectors.is_empty() {
             self.meaning = Some((meaning, Arc::new(vectors)));
             self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
+        self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
+            self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
         }
         self
     }
@@ -200,6 +206,7 @@ impl SearchIndex {
     /// Remember the results of up to `capacity` recent requests (0: search every time).
     pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
         self.cache = Arc::new(ResultCache::new(capacity));
+        self.counts = Arc::new(ResultCache::new(capacity));
         self
     }
 
@@ -263,6 +270,44 @@ impl SearchIndex {
         let results = self.search_question(Arc::new(question), &top, (0, depth.max(1)))?;
         self.cache.put(&query_text, &top, &results);
         Ok(results)
+    }
+
+    /// How many of the best [`COUNT_EXACTLY`] hits of `request` fall in each category (`None`:
+    /// without one), in the order the categories first appear among them: the same hits
+    /// [`SearchIndex::search_top`] would list, their categories read from the `category`
+    /// column instead of their stored fields.
+    pub(crate) fn category_counts(&self, request: &SearchRequest<'_>) -> Result<CategoryCounts> {
+        let all = SearchRequest { snippets: 0, offset: 0, limit: COUNT_EXACTLY, ..request.clone() };
+        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        if let Some(cached) = self.counts.get(&query_text, &all) {
+            return Ok(cached);
+        }
+        let question = self.question(&query_text)?;
+        let ranked = self.ranked(&question, &all, COUNT_EXACTLY)?;
+        let mut columns: Vec<Option<Option<tantivy::columnar::StrColumn>>> = vec![None; ranked.searcher.segment_readers().len()];
+        let mut counts: Vec<(Option<String>, usize)> = Vec::new();
+        let mut name = String::new();
+        for (_, address) in ranked.top.iter().take(COUNT_EXACTLY) {
+            let Some(slot) = columns.get_mut(address.segment_ord as usize) else { continue };
+            if slot.is_none() {
+                *slot = Some(ranked.searcher.segment_reader(address.segment_ord).fast_fields().str(CATEGORY_FIELD)?);
+            }
+            let Some(column) = slot else { continue };
+            name.clear();
+            if let Some(column) = column.as_ref()
+                && let Some(ord) = column.term_ords(address.doc_id).next()
+            {
+                column.ord_to_str(ord, &mut name).map_err(tantivy::TantivyError::from)?;
+            }
+            let category = (!name.is_empty()).then_some(name.as_str());
+            match counts.iter_mut().find(|(c, _)| c.as_deref() == category) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((category.map(str::to_string), 1)),
+            }
+        }
+        let counts = Arc::new(counts);
+        self.counts.put(&query_text, &all, &counts);
+        Ok(counts)
     }
 
     /// The lexical top fused with the documents nearest in meaning ([`fusion`]): (score,
@@ -396,12 +441,9 @@ impl SearchIndex {
         Ok(Some(address))
     }
 
-    fn search_question(
-        &self,
-        question: Arc<Question>,
-        request: &SearchRequest<'_>,
-        (offset, limit): (usize, usize),
-    ) -> Result<SearchResults> {
+    /// The best `depth` documents of `request` for `question` (fused with those nearest in
+    /// meaning when meaning is on), before anything is shown of them.
+    fn ranked(&self, question: &Question, request: &SearchRequest<'_>, depth: usize) -> Result<Ranked<'_>> {
         let searcher = self.reader.searcher();
         let sources = Sources {
             fields: &self.fields,
@@ -462,16 +504,7 @@ impl SearchIndex {
         };
         if weighed.is_empty() {
             let similarities = embed();
-            let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
-            return Ok(SearchResults {
-                total: 0,
-                total_exact: true,
-                hits: Vec::new(),
-                terms,
-                did_you_mean: None,
-                verdict,
-                question,
-            });
+            return Ok(Ranked { searcher, top: Vec::new(), total: 0, total_exact: true, evidence: Vec::new(), words: Vec::new(), similarities, terms });
         }
         let (clauses, evidence): (Vec<_>, Vec<_>) = weighed.into_iter().unzip();
         // Every hit must have each of these terms (see `crate::ranking::filter` for how they are
@@ -490,7 +523,7 @@ impl SearchIndex {
         }
         // With meaning, a deeper lexical list is fused with the documents nearest in meaning.
         let fusing = self.meaning.is_some() && self.weights.meaning > 0.0;
-        let depth = if fusing { (offset + limit).max(FUSION_DEPTH) } else { offset + limit };
+        let depth = if fusing { depth.max(FUSION_DEPTH) } else { depth };
         let mut best = TopK::new(depth, COUNT_EXACTLY);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let mut open = || {
@@ -567,9 +600,25 @@ impl SearchIndex {
             }
             _ => (top, total),
         };
+        profile::done(Stage::Fusion);
+        Ok(Ranked { searcher, top, total, total_exact, evidence, words, similarities, terms })
+    }
+
+    fn search_question(
+        &self,
+        question: Arc<Question>,
+        request: &SearchRequest<'_>,
+        (offset, limit): (usize, usize),
+    ) -> Result<SearchResults> {
+        let Ranked { searcher, top, total, total_exact, evidence, words, similarities, terms } =
+            self.ranked(&question, request, offset + limit)?;
+        if evidence.is_empty() {
+            // Nothing to look for: only meaning can say what is closest.
+            let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
+            return Ok(SearchResults { total, total_exact, hits: Vec::new(), terms, did_you_mean: None, verdict, question });
+        }
         // Whether anything answers, and how surely, is judged on the top of the list, whatever
         // page of it is asked for.
-        profile::done(Stage::Fusion);
         let mut best_docs = Vec::with_capacity(verdict::VERDICT_DEPTH);
         for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
             best_docs.push((*address, self.stored.get(&searcher, &self.fields, *address)?));
@@ -615,4 +664,23 @@ impl SearchIndex {
             question,
         })
     }
+}
+
+/// The category counts of a results page ([`SearchIndex::category_counts`]).
+pub type CategoryCounts = Arc<Vec<(Option<String>, usize)>>;
+
+/// What a search ranked, before anything is shown of it ([`SearchIndex::ranked`]).
+struct Ranked<'a> {
+    searcher: tantivy::Searcher,
+    /// The best documents, best first.
+    top: Vec<(f32, tantivy::DocAddress)>,
+    total: usize,
+    total_exact: bool,
+    /// What the question looked for (none: nothing to look for).
+    evidence: Vec<Evidence>,
+    /// The question's topic words, for the verdict.
+    words: Vec<verdict::TopicWord>,
+    /// The question's closeness in meaning to every document, when it was embedded.
+    similarities: Option<Similarities<'a>>,
+    terms: Vec<String>,
 }

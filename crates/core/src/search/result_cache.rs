@@ -41,18 +41,19 @@ impl Key {
     }
 }
 
-/// A least-recently-used map from requests to their results; capacity 0 turns it off.
-pub struct ResultCache {
-    entries: Option<Mutex<LruCache<Key, SearchResults>>>,
+/// A least-recently-used map from requests to their results (or to what else was found for
+/// them: the category counts of a results page); capacity 0 turns it off.
+pub struct ResultCache<V = SearchResults> {
+    entries: Option<Mutex<LruCache<Key, V>>>,
 }
 
-impl std::fmt::Debug for ResultCache {
+impl<V: Clone> std::fmt::Debug for ResultCache<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResultCache").field("capacity", &self.capacity()).finish()
     }
 }
 
-impl ResultCache {
+impl<V: Clone> ResultCache<V> {
     pub fn new(capacity: usize) -> Self {
         Self { entries: NonZeroUsize::new(capacity).map(|c| Mutex::new(LruCache::new(c))) }
     }
@@ -62,7 +63,7 @@ impl ResultCache {
     }
 
     /// The results stored for `request` (whose query text, already cut to length, is `query`).
-    pub fn get(&self, query: &str, request: &SearchRequest<'_>) -> Option<SearchResults> {
+    pub fn get(&self, query: &str, request: &SearchRequest<'_>) -> Option<V> {
         let entries = self.entries.as_ref()?;
         if request.explain {
             return None;
@@ -72,7 +73,7 @@ impl ResultCache {
     }
 
     /// Remember `results` for `request`.
-    pub fn put(&self, query: &str, request: &SearchRequest<'_>, results: &SearchResults) {
+    pub fn put(&self, query: &str, request: &SearchRequest<'_>, results: &V) {
         let Some(entries) = &self.entries else { return };
         if request.explain {
             return;
@@ -83,7 +84,7 @@ impl ResultCache {
     }
 }
 
-impl Default for ResultCache {
+impl<V: Clone> Default for ResultCache<V> {
     fn default() -> Self {
         Self::new(DEFAULT_CAPACITY)
     }
@@ -99,7 +100,7 @@ mod tests {
 
     #[test]
     fn remembers_by_every_part_of_the_request() {
-        let cache = ResultCache::new(8);
+        let cache: ResultCache = ResultCache::new(8);
         let request = SearchRequest::new("返品");
         cache.put("返品", &request, &results(3));
         assert_eq!(cache.get("返品", &request).map(|r| r.total), Some(3));
@@ -115,13 +116,13 @@ mod tests {
 
     #[test]
     fn forgets_the_least_recently_used_and_can_be_off() {
-        let cache = ResultCache::new(2);
+        let cache: ResultCache = ResultCache::new(2);
         for q in ["a", "b", "c"] {
             cache.put(q, &SearchRequest::new(q), &results(1));
         }
         assert!(cache.get("a", &SearchRequest::new("a")).is_none());
         assert!(cache.get("c", &SearchRequest::new("c")).is_some());
-        let off = ResultCache::new(0);
+        let off: ResultCache = ResultCache::new(0);
         off.put("a", &SearchRequest::new("a"), &results(1));
         assert!(off.get("a", &SearchRequest::new("a")).is_none());
         assert_eq!(off.capacity(), 0);

@@ -8,7 +8,6 @@ use super::verdict::Verdict;
 use super::{AudienceFilter, MAX_LIMIT, MAX_OFFSET, SearchIndex, SearchRequest, SearchResults, Weights};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
-use crate::ranking::COUNT_EXACTLY;
 use crate::index::layout::{self, IndexRoot};
 use crate::index::media::Media;
 use crate::index::stored::StoredCorpus;
@@ -84,23 +83,22 @@ impl Snapshot {
     }
 
     /// How many of `request`'s hits are in each category (`None`: pages without one), counted
-    /// over its first [`COUNT_EXACTLY`] hits whatever its offset and limit, in the order the
+    /// over its first [`COUNT_EXACTLY`](crate::ranking::COUNT_EXACTLY) hits whatever its offset and limit, in the order the
     /// categories first appear: the counts of a category filter. Exact when the search's total
     /// is.
     pub fn category_counts(&self, request: &SearchRequest<'_>) -> Result<Vec<(Option<String>, usize)>> {
-        let all = SearchRequest { snippets: 0, offset: 0, limit: COUNT_EXACTLY, ..request.clone() };
         let mut lists = Vec::new();
         if request.audience != AudienceFilter::Internal {
-            lists.push(self.public.search_top(&SearchRequest { audience: AudienceFilter::Public, ..all.clone() }, COUNT_EXACTLY)?);
+            lists.push(self.public.category_counts(&SearchRequest { audience: AudienceFilter::Public, ..request.clone() })?);
         }
         if request.audience != AudienceFilter::Public {
-            lists.push(self.internal.search_top(&SearchRequest { audience: AudienceFilter::Internal, ..all.clone() }, COUNT_EXACTLY)?);
+            lists.push(self.internal.category_counts(&SearchRequest { audience: AudienceFilter::Internal, ..request.clone() })?);
         }
         let mut counts: Vec<(Option<String>, usize)> = Vec::new();
-        for hit in lists.iter().flat_map(|r| &r.hits) {
-            match counts.iter_mut().find(|(c, _)| *c == hit.category) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((hit.category.clone(), 1)),
+        for (category, n) in lists.iter().flat_map(|list| list.iter()) {
+            match counts.iter_mut().find(|(c, _)| c == category) {
+                Some((_, total)) => *total += n,
+                None => counts.push((category.clone(), *n)),
             }
         }
         Ok(counts)
