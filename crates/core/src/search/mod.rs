@@ -166,7 +166,6 @@ impl SearchIndex {
         if vectors.dim() == meaning.dim() && !vectors.is_empty() {
             self.meaning = Some((meaning, Arc::new(vectors)));
             self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
-        self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
             self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
         }
         self
@@ -195,6 +194,7 @@ impl SearchIndex {
     pub fn with_weights(mut self, weights: Weights) -> Self {
         self.weights = weights;
         self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
+        self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
         self
     }
 
