@@ -203,8 +203,8 @@ fn index_pages(
 ) -> Result<usize, BuildError> {
     let mut documents = 0;
     for chunk in pages.chunks(PAGES_AT_ONCE) {
-        // Each page's first number in `ord`, then its documents (their words found by the
-        // analyzer: the stored lists of [`index::words`]) on rayon's threads, in order.
+        // Each page's first number in `ord`, then its documents (with their words found by the
+        // analyzer, [`index::words`]) on rayon's threads, in order.
         let firsts: Vec<u64> = chunk
             .iter()
             .scan(documents, |next, page| {

@@ -164,7 +164,7 @@ pub fn documents(page: &Page, fields: &Fields, analyzer: &Analyzer, first: u64) 
 pub fn document_key(page: &Page, anchor: Option<&str>, heading: Option<&str>) -> String {
     match anchor {
         Some(a) => format!("{}#{a}", page.id),
-        None if heading.is_none() && page.audience == Audience::Internal && page.sections.len() > 1 => {
+        None if heading.is_none() && per_section(page) => {
             format!("{}#", page.id)
         }
         None => page.id.clone(),

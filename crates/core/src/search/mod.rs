@@ -380,7 +380,7 @@ impl SearchIndex {
         similarities: Option<&Similarities<'_>>,
     ) -> Result<Verdict> {
         let coverages: Vec<f32> =
-            best_docs.iter().map(|(address, _)| self.coverage(searcher, words, *address)).collect::<Result<_>>()?;
+            best_docs.iter().map(|(address, _)| self.coverage(words, *address)).collect::<Result<_>>()?;
         let coverage = coverages.iter().copied().fold(0.0f32, f32::max);
         let nearest = similarities.map(|s| s.top(verdict::CLOSEST)).unwrap_or_default();
         let similarity = similarities.map(|_| nearest.first().map_or(0.0, |(_, c)| *c));
@@ -423,8 +423,8 @@ impl SearchIndex {
     }
 
     /// How much of the topic `words` the document at `address` covers.
-    fn coverage(&self, searcher: &tantivy::Searcher, words: &[verdict::TopicWord], address: tantivy::DocAddress) -> Result<f32> {
-        Ok(verdict::topic_coverage(words, &*self.words.of(searcher, address)?))
+    fn coverage(&self, words: &[verdict::TopicWord], address: tantivy::DocAddress) -> Result<f32> {
+        Ok(verdict::topic_coverage(words, &*self.words.of(address)?))
     }
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
@@ -554,7 +554,7 @@ impl SearchIndex {
         let mut lexical_coverage = 0.0f32;
         if self.meaning.is_some() {
             for (_, address) in top.iter().take(verdict::VERDICT_DEPTH) {
-                lexical_coverage = lexical_coverage.max(self.coverage(&searcher, &words, *address)?);
+                lexical_coverage = lexical_coverage.max(self.coverage(&words, *address)?);
             }
         }
         let leads = match top.as_slice() {

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 use tantivy::columnar::BytesColumn;
-use tantivy::index::SegmentId;
 use tantivy::{DocAddress, Searcher};
 
 use crate::index::schema::WORDS_FIELD;
@@ -56,11 +55,12 @@ impl PageWords {
 /// did); the best three hits of a question are read, and the same pages are the best often.
 pub const KEPT_PAGES: usize = 4096;
 
-/// The `words` columns of an index's segments, opened once (a generation's segments never
-/// change while it serves), and the most recently read documents' words.
+/// The `words` columns of an index's segments, by segment number, and the most recently read
+/// documents' words. Opened once for the searcher of a generation, whose segments never change
+/// while it serves (its reader is never reloaded): the addresses asked about are that searcher's.
 #[derive(Debug)]
 pub struct WordsColumns {
-    segments: Vec<(SegmentId, Option<BytesColumn>)>,
+    segments: Vec<Option<BytesColumn>>,
     kept: Mutex<LruCache<DocAddress, Arc<PageWords>>>,
 }
 
@@ -70,34 +70,26 @@ impl WordsColumns {
         let segments = searcher
             .segment_readers()
             .iter()
-            .map(|reader| Ok((reader.segment_id(), reader.fast_fields().bytes(WORDS_FIELD)?)))
+            .map(|reader| reader.fast_fields().bytes(WORDS_FIELD))
             .collect::<tantivy::Result<_>>()?;
         let kept = Mutex::new(LruCache::new(NonZeroUsize::new(KEPT_PAGES).unwrap_or(NonZeroUsize::MIN)));
         Ok(WordsColumns { segments, kept })
     }
 
     /// The words of the document at `address` (none if it has none).
-    pub fn of(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<Arc<PageWords>> {
+    pub fn of(&self, address: DocAddress) -> tantivy::Result<Arc<PageWords>> {
         if let Some(words) = self.kept.lock().ok().and_then(|mut m| m.get(&address).cloned()) {
             return Ok(words);
         }
-        let words = Arc::new(self.read(searcher, address)?);
+        let words = Arc::new(self.read(address)?);
         if let Ok(mut m) = self.kept.lock() {
             m.put(address, words.clone());
         }
         Ok(words)
     }
 
-    fn read(&self, searcher: &Searcher, address: DocAddress) -> tantivy::Result<PageWords> {
-        let reader = searcher.segment_reader(address.segment_ord);
-        let opened;
-        let column = match self.segments.get(address.segment_ord as usize) {
-            Some((id, column)) if *id == reader.segment_id() => column.as_ref(),
-            _ => {
-                opened = reader.fast_fields().bytes(WORDS_FIELD)?;
-                opened.as_ref()
-            }
-        };
+    fn read(&self, address: DocAddress) -> tantivy::Result<PageWords> {
+        let column = self.segments.get(address.segment_ord as usize).and_then(Option::as_ref);
         let Some((column, ord)) = column.and_then(|c| Some((c, c.term_ords(address.doc_id).next()?))) else {
             return Ok(PageWords::default());
         };
@@ -194,12 +186,12 @@ mod tests {
         let searcher = index.reader()?.searcher();
         let columns = WordsColumns::open(&searcher)?;
         let at = |doc_id| DocAddress::new(0, doc_id);
-        assert!(columns.of(&searcher, at(0))?.has_term("返品"));
-        assert!(!columns.of(&searcher, at(0))?.has_term("駐輪"));
-        assert!(columns.of(&searcher, at(1))?.has_sound("キュウギョウ"));
-        assert!(columns.of(&searcher, at(2))?.has_term("駐輪場") || columns.of(&searcher, at(2))?.has_term("駐輪"));
-        assert!(!columns.of(&searcher, at(3))?.has_term("返品"), "a document without words has none");
-        assert!(columns.of(&searcher, at(0))?.has_term("返品"), "read again from the kept ones");
+        assert!(columns.of(at(0))?.has_term("返品"));
+        assert!(!columns.of(at(0))?.has_term("駐輪"));
+        assert!(columns.of(at(1))?.has_sound("キュウギョウ"));
+        assert!(columns.of(at(2))?.has_term("駐輪場") || columns.of(at(2))?.has_term("駐輪"));
+        assert!(!columns.of(at(3))?.has_term("返品"), "a document without words has none");
+        assert!(columns.of(at(0))?.has_term("返品"), "read again from the kept ones");
         Ok(())
     }
 
