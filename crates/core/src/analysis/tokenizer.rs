@@ -206,8 +206,11 @@ fn bigrams_into(chars: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
         }
         return;
     }
+    tokens.reserve(chars.len().saturating_sub(1));
     for pair in chars.windows(2) {
-        let text: String = [pair[0].0, pair[1].0].iter().collect();
+        let mut text = String::with_capacity(pair[0].0.len_utf8() + pair[1].0.len_utf8());
+        text.push(pair[0].0);
+        text.push(pair[1].0);
         tokens.push(token(
             text,
             tokens.len(),
@@ -301,8 +304,10 @@ fn ngrams_into(run: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
 
 /// Push the trigrams of `run`, each with the byte range of the text it came from.
 fn trigrams_into(run: &[(char, usize, usize)], tokens: &mut Vec<Token>) {
+    tokens.reserve(run.len().saturating_sub(2));
     for three in run.windows(3) {
-        let text: String = three.iter().map(|c| c.0).collect();
+        let mut text = String::with_capacity(three.iter().map(|c| c.0.len_utf8()).sum());
+        text.extend(three.iter().map(|c| c.0));
         tokens.push(token(text, tokens.len(), three[0].1, three[2].2.max(three[0].1)));
     }
 }

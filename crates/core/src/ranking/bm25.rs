@@ -61,6 +61,11 @@ impl Bm25TermQuery {
         self
     }
 
+    /// Set the multiplier [`Bm25TermQuery::with_boost`] sets.
+    pub fn set_boost(&mut self, boost: Score) {
+        self.boost = boost;
+    }
+
     pub fn boost(&self) -> Score {
         self.boost
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use tantivy::Term;
+use tantivy::{Searcher, Term};
 use tantivy::query::Query;
 use tantivy::schema::Field;
 
@@ -44,33 +44,56 @@ pub struct Sources<'a> {
     pub lexicon: &'a Lexicon,
     pub analyzer: &'a Analyzer,
     pub scoring: &'a Arc<ScoringCache>,
+    /// The word fields no document of the index has ([`empty_word_fields`]): nothing is looked
+    /// up there.
+    pub empty: &'a [Field],
+}
+
+/// The fields a word is looked for in (title, aliases, heading, tags, body) that no document of
+/// `searcher` has: an imported collection often has no aliases, tags or headings. A word's
+/// clause leaves them out; they could match nothing, so no score changes.
+pub fn empty_word_fields(fields: &Fields, searcher: &Searcher) -> tantivy::Result<Vec<Field>> {
+    let mut empty = Vec::new();
+    for field in [fields.title, fields.aliases, fields.heading, fields.tags, fields.body] {
+        let mut terms = 0;
+        for segment in searcher.segment_readers() {
+            terms += segment.inverted_index(field)?.terms().num_terms();
+        }
+        if terms == 0 {
+            empty.push(field);
+        }
+    }
+    Ok(empty)
 }
 
 impl Sources<'_> {
-    /// A corpus word looked up in every text field, `factor` times its fields' weights.
-    fn word(&self, kind: &'static str, word: &str, from: Option<String>, factor: f32) -> Evidence {
+    /// The fields a word is looked for in, with their names and weights; none that no document
+    /// has.
+    fn term_fields(&self) -> impl Iterator<Item = (&'static str, Field, f32)> + '_ {
         let (f, w) = (self.fields, self.weights);
-        let term_fields = [
+        [
             ("title", f.title, w.title),
             ("aliases", f.aliases, w.aliases),
             ("heading", f.heading, w.heading),
             ("tags", f.tags, w.tags),
             ("body", f.body, w.body),
-        ];
+        ]
+        .into_iter()
+        .filter(|(_, field, _)| !self.empty.contains(field))
+    }
+
+    /// A corpus word looked up in every text field, `factor` times its fields' weights.
+    fn word(&self, kind: &'static str, word: &str, from: Option<String>, factor: f32) -> Evidence {
+        let bm25 = self.weights.bm25();
         Evidence {
             kind,
             text: word.to_string(),
             from,
             also: Vec::new(),
             spans: Vec::new(),
-            fields: term_fields
-                .iter()
-                .map(|(name, field, weight)| {
-                    (
-                        *name,
-                        weighted(*field, word, weight * factor, w.bm25(), self.scoring),
-                    )
-                })
+            fields: self
+                .term_fields()
+                .map(|(name, field, weight)| (name, weighted(field, word, weight * factor, bm25, self.scoring)))
                 .collect(),
         }
     }
@@ -239,13 +262,6 @@ impl Sources<'_> {
         let w = self.weights;
         let bm25 = w.bm25();
         let terms = &question.terms;
-        let term_fields = [
-            ("title", f.title, w.title),
-            ("aliases", f.aliases, w.aliases),
-            ("heading", f.heading, w.heading),
-            ("tags", f.tags, w.tags),
-            ("body", f.body, w.body),
-        ];
         let words = |kind, word: &str, from: Option<String>, factor: f32| {
             self.word(kind, word, from, factor)
         };
@@ -333,17 +349,17 @@ impl Sources<'_> {
             if let [single] = parts {
                 return words("synonym", single, Some(found.to_string()), factor);
             }
-            let fields = term_fields
-                .iter()
+            let fields = self
+                .term_fields()
                 .map(|(name, field, weight)| {
                     let terms = parts
                         .iter()
-                        .map(|p| Term::from_field_text(*field, p))
+                        .map(|p| Term::from_field_text(field, p))
                         .collect();
                     // A phrase scores every word in it: count it as one word.
                     let boost = weight * factor / parts.len() as f32;
                     (
-                        *name,
+                        name,
                         Box::new(BoostedPhrase::new(terms, boost)) as Box<dyn Query>,
                     )
                 })
@@ -533,9 +549,8 @@ impl Evidence {
     /// The same evidence, counting `factor` times as much.
     pub fn scaled(mut self, factor: f32) -> Self {
         for (_, query) in &mut self.fields {
-            if let Some(term) = query.downcast_ref::<Bm25TermQuery>() {
-                let boost = term.boost() * factor;
-                *query = Box::new(term.clone().with_boost(boost));
+            if let Some(term) = query.downcast_mut::<Bm25TermQuery>() {
+                term.set_boost(term.boost() * factor);
             }
         }
         self

@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tantivy::query::{EnableScoring, Scorer};
+use tantivy::schema::Field;
 use tantivy::{Index, IndexReader, ReloadPolicy, Term};
 
 pub use question::Question;
@@ -93,6 +94,8 @@ pub struct SearchIndex {
     stored: Arc<StoredDocs>,
     /// The documents' words, for the verdict ([`page_words`]).
     words: Arc<WordsColumns>,
+    /// The word fields no document has ([`evidence::empty_word_fields`]).
+    empty: Arc<[Field]>,
     /// Term statistics and per-window bounds of the terms searched so far
     /// ([`crate::ranking::stats`]).
     scoring: Arc<ScoringCache>,
@@ -136,6 +139,7 @@ impl SearchIndex {
             .try_into()
             .map_err(|e: tantivy::TantivyError| bad(e.to_string()))?;
         let words = WordsColumns::open(&reader.searcher()).map_err(|e| bad(e.to_string()))?;
+        let empty = evidence::empty_word_fields(&fields, &reader.searcher()).map_err(|e| bad(e.to_string()))?;
         Ok(Self {
             _index: index,
             reader,
@@ -147,6 +151,7 @@ impl SearchIndex {
             counts: Arc::default(),
             stored: Arc::default(),
             words: Arc::new(words),
+            empty: empty.into(),
             scoring: Arc::new(ScoringCache::new(WINDOW_TERMS)),
             filters: Arc::default(),
             meaning: None,
@@ -451,6 +456,7 @@ impl SearchIndex {
             lexicon: &self.lexicon,
             analyzer: &self.analyzer,
             scoring: &self.scoring,
+            empty: &self.empty,
         };
         // The sum of the evidence, best documents first (see `crate::ranking::topk` for how it
         // avoids scoring every document a common sound matches).
