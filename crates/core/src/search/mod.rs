@@ -420,6 +420,7 @@ impl SearchIndex {
         let doc_freq = |word: &str| {
             [f.title, f.aliases, f.heading, f.tags, f.body]
                 .into_iter()
+                .filter(|field| !self.empty.contains(field))
                 .map(|field| self.scoring.doc_freq(searcher, &Term::from_field_text(field, word)).unwrap_or(0))
                 .max()
                 .unwrap_or(0)
