@@ -94,7 +94,7 @@ const ORD_FIELD: &str = "ord";
 /// The name of [`Fields::category`].
 pub const CATEGORY_FIELD: &str = "category";
 /// The name of [`Fields::words`].
-pub const WORDS_FIELD: &str = "words";
+pub const WORDS_FIELD: &str = "word_frames";
 
 /// The settings of every index Kotae writes: documents sorted by [`Fields::ord`], whatever the
 /// number of indexing threads and the order their segments are merged in.
@@ -213,6 +213,6 @@ fn document(
     }
     let aliases_and_tags = page.aliases.iter().chain(&page.tags).map(String::as_str);
     let words = super::words::of_text(&super::words::searchable_text(&page.title, heading, aliases_and_tags, body), analyzer);
-    doc.add_bytes(f.words, &words.to_bytes());
+    doc.add_bytes(f.words, &words.to_frame());
     doc
 }

@@ -570,3 +570,36 @@ fn weighted(
             .with_cache(cache.clone()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index of `pages`, each (title, tag or none, body).
+    fn searcher_of(pages: &[(&str, Option<&str>, &str)]) -> tantivy::Result<(Searcher, Fields)> {
+        let (schema, fields) = crate::index::schema();
+        let index = tantivy::Index::create_in_ram(schema);
+        crate::analysis::tokenizer::register(&index, crate::analysis::tests::analyzer());
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+        for (title, tag, body) in pages {
+            let mut doc = tantivy::TantivyDocument::new();
+            doc.add_text(fields.title, title);
+            if let Some(tag) = tag {
+                doc.add_text(fields.tags, tag);
+            }
+            doc.add_text(fields.body, body);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        Ok((index.reader()?.searcher(), fields))
+    }
+
+    #[test]
+    fn words_are_not_looked_for_in_fields_no_page_has() -> tantivy::Result<()> {
+        let (searcher, f) = searcher_of(&[("返品の方法", None, "返品は到着から7日以内です")])?;
+        assert_eq!(empty_word_fields(&f, &searcher)?, [f.aliases, f.heading, f.tags]);
+        let (searcher, f) = searcher_of(&[("返品の方法", None, "返品は到着から7日以内です"), ("送料", Some("配送"), "送料は全国一律です")])?;
+        assert_eq!(empty_word_fields(&f, &searcher)?, [f.aliases, f.heading], "one page's tag is enough for the tags to be asked");
+        Ok(())
+    }
+}

@@ -93,10 +93,27 @@ impl WordsColumns {
         let Some((column, ord)) = column.and_then(|c| Some((c, c.term_ords(address.doc_id).next()?))) else {
             return Ok(PageWords::default());
         };
-        let mut bytes = Vec::new();
-        column.ord_to_bytes(ord, &mut bytes)?;
+        let mut frame = Vec::new();
+        column.ord_to_bytes(ord, &mut frame)?;
+        let bytes = DECOMPRESSOR.with_borrow_mut(|kept| {
+            let decompressor = match kept {
+                Some(decompressor) => decompressor,
+                None => kept.insert(zstd::bulk::Decompressor::new()?),
+            };
+            let size = zstd::bulk::Decompressor::upper_bound(&frame).unwrap_or(0).min(MAX_WORDS_BYTES);
+            decompressor.decompress(&frame, size)
+        });
+        let bytes = bytes.map_err(|e| tantivy::TantivyError::InternalError(format!("the words of document {address:?}: {e}")))?;
         Ok(PageWords::from_bytes(&bytes))
     }
+}
+
+/// The most a document's words may take decompressed (a page of a few megabytes).
+const MAX_WORDS_BYTES: usize = 64 << 20;
+
+thread_local! {
+    /// zstd's decompression state, kept: making one per frame cost as much as decompressing it.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Sorted lines, looked up by bisection: one allocation for the text, one for where each
@@ -175,7 +192,7 @@ mod tests {
         for (ord, text) in [(2u64, "駐輪場の場所"), (0, "返品の方法"), (1, "休業期間のお知らせ")] {
             let mut doc = tantivy::TantivyDocument::new();
             doc.add_text(fields.key, text);
-            doc.add_bytes(fields.words, &of_text(text, crate::analysis::tests::analyzer()).to_bytes());
+            doc.add_bytes(fields.words, &of_text(text, crate::analysis::tests::analyzer()).to_frame());
             doc.add_u64(fields.ord, ord);
             writer.add_document(doc)?;
         }
