@@ -94,7 +94,7 @@ const ORD_FIELD: &str = "ord";
 /// The name of [`Fields::category`].
 pub const CATEGORY_FIELD: &str = "category";
 /// The name of [`Fields::words`].
-pub const WORDS_FIELD: &str = "word_frames";
+pub const WORDS_FIELD: &str = "words";
 
 /// The settings of every index Kotae writes: documents sorted by [`Fields::ord`], whatever the
 /// number of indexing threads and the order their segments are merged in.

@@ -18,6 +18,9 @@ pub const SEPARATOR: char = '\n';
 /// What separates the terms from the sounds in the field's value (never a byte of UTF-8).
 pub const SOUNDS_MARK: u8 = 0xFF;
 
+/// The first bytes of a zstd frame.
+pub const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
 /// zstd's level for the words' frames: its decompression is as fast at any level.
 const FRAME_LEVEL: i32 = 3;
 
@@ -45,7 +48,9 @@ impl DocWords {
     /// dictionary compresses its blocks of 4 KB with zstd when that makes them smaller, so
     /// reading one document's words decompressed a block of several documents (0.10M
     /// instructions a page on wiki-qa). Frames compress no further: the blocks are kept as
-    /// they are, and a page's words cost the decompression of its own frame only.
+    /// they are, and a page's words cost the decompression of its own frame only. Indexes
+    /// built before kept [`DocWords::to_bytes`]: a value that does not start with zstd's magic
+    /// number ([`ZSTD_MAGIC`], never the start of UTF-8 text) is read as that.
     pub fn to_frame(&self) -> Vec<u8> {
         let bytes = self.to_bytes();
         zstd::bulk::compress(&bytes, FRAME_LEVEL).unwrap_or(bytes)
