@@ -124,13 +124,11 @@ impl AppState {
     /// How many hits of `query` each category holds ([`Snapshot::category_counts`]).
     pub async fn category_counts(&self, query: String, audience: AudienceFilter) -> Result<Vec<(Option<String>, usize)>, AppError> {
         let snapshot = self.snapshot();
-        tokio::task::spawn_blocking(move || {
+        searching(&snapshot.clone(), move || {
             let request = SearchRequest { audience, ..SearchRequest::new(&query) };
             snapshot.category_counts(&request)
         })
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
-        .map_err(Into::into)
     }
 
     /// [`AppState::search_with`] for the `limit` hits from `offset` on (a page of results).
@@ -158,7 +156,7 @@ impl AppState {
             }
             None => ((offset, limit), snippets),
         };
-        let results = tokio::task::spawn_blocking(move || {
+        let results = searching(&snapshot, move || {
             let request = SearchRequest {
                 query: &query,
                 audience,
@@ -174,10 +172,9 @@ impl AppState {
                 results.hits.drain(..offset.min(results.hits.len()));
                 results.hits.truncate(limit);
             }
-            Ok::<_, kotae_core::Error>(results)
+            Ok(results)
         })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))??;
+        .await?;
         Ok((snapshot, results))
     }
 
@@ -202,15 +199,35 @@ impl AppState {
     pub async fn learned_explain(&self, query: String) -> Result<Vec<Applied>, AppError> {
         let snapshot = self.snapshot();
         let learned = self.learned(&snapshot);
-        tokio::task::spawn_blocking(move || {
+        searching(&snapshot.clone(), move || {
             let request = SearchRequest { limit: learned::DEPTH, snippets: 0, ..SearchRequest::new(&query) };
             let mut results = snapshot.search(&request)?;
-            Ok::<_, kotae_core::Error>(learned.apply(&query, &mut results))
+            Ok(learned.apply(&query, &mut results))
         })
+        .await
+    }
+}
+
+/// Run `search`, a search on `snapshot`, where it costs least.
+///
+/// A lexical search takes a few hundred microseconds of CPU, about what a request's JSON and
+/// gzip take together: handing it to the blocking pool and back (a thread woken on each side)
+/// cost 12–16% of a wiki-qa request's CPU over HTTP (see docs/performance.md, "The HTTP
+/// side"), so it runs on the worker that took the request, like the rest of the handler. With
+/// meaning on, a search may embed its question (milliseconds of model inference): it goes to
+/// the blocking pool, so that the worker's other connections are not held up that long.
+async fn searching<T, F>(snapshot: &Snapshot, search: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> kotae_core::Result<T> + Send + 'static,
+{
+    if !snapshot.has_meaning() {
+        return search().map_err(AppError::from);
+    }
+    tokio::task::spawn_blocking(search)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
         .map_err(AppError::from)
-    }
 }
 
 /// `snapshot` with a result cache of the configured size.

@@ -113,6 +113,12 @@ impl Snapshot {
         }
     }
 
+    /// Whether a search may embed its question (meaning is on in either index): milliseconds
+    /// of model inference rather than a lexical search's fraction of one.
+    pub fn has_meaning(&self) -> bool {
+        self.public.has_meaning() || self.internal.has_meaning()
+    }
+
     /// Number of index documents, both indexes together.
     pub fn num_docs(&self) -> u64 {
         self.public.num_docs() + self.internal.num_docs()
