@@ -162,6 +162,41 @@ proptest! {
     }
 }
 
+/// The sample index without a result cache: every search is ranked anew.
+fn uncached() -> &'static Snapshot {
+    static SNAPSHOT: OnceLock<Snapshot> = OnceLock::new();
+    SNAPSHOT.get_or_init(|| {
+        let analyzer = Analyzer::from_env().expect("IPADIC is installed (apt-get install -y mecab-ipadic)");
+        let root = IndexRoot::new(sample_index().join("index"));
+        Snapshot::open(&root, &analyzer).expect("open the sample index").with_cache_capacity(0)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..config() })]
+
+    /// A results page and its category counts from one ranking are the page a search lists and
+    /// the counts counted on their own, whatever the page (the slice of a deeper ranking is
+    /// the shallower one).
+    #[test]
+    fn a_page_with_counts_is_the_page_and_the_counts(
+        q in query(),
+        audience in audience(),
+        category in category(),
+        offset in prop_oneof![3 => Just(0usize), 1 => 0..120usize],
+        limit in 1..40usize,
+    ) {
+        let request = SearchRequest { audience, category: category.as_deref(), offset, limit, ..SearchRequest::new(&q) };
+        let fail = |e: kotae_core::Error| TestCaseError::fail(format!("{q:?}: {e}"));
+        let (page, counts) = uncached().search_counted(&request).map_err(fail)?;
+        let alone = uncached().search(&request).map_err(fail)?;
+        let counted = uncached().category_counts(&request).map_err(fail)?;
+        let json = |r: &SearchResults| serde_json::to_string(r).expect("results serialize");
+        prop_assert_eq!(json(&page), json(&alone));
+        prop_assert_eq!(counts, counted);
+    }
+}
+
 #[test]
 fn category_counts_see_several_categories() {
     let request = SearchRequest { audience: AudienceFilter::All, ..SearchRequest::new("確認") };

@@ -9,7 +9,8 @@
 # For each round and each binary, in turn: start `kotae serve` on INDEX (lexical unless
 # KOTAE_MEANING is set, result and vector caches off, rate limits off, events in a fresh SQLite
 # file), ask every question of QUERIES once (so that pages analyzed on first use are warm, as
-# in peers.sh), then load `GET /api/search?q=QUESTION` with `oha` (which asks for gzip) for
+# in peers.sh), then load `GET ROUTE?q=QUESTION` (ROUTE: /api/search unless set; /search for
+# the results page) with `oha` (which asks for gzip) for
 # DURATION at CONNECTIONS. Prints requests/s, p50, p99, the service's CPU time per request
 # (user + system, from /proc) and the load average. Only loopback is contacted; each server is
 # stopped before the next starts.
@@ -22,6 +23,7 @@ QUERIES="${QUERIES:-$(cd "$repo/.." && pwd)/shared/eval/wiki-qa/queries.jsonl}"
 DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-2}"
+ROUTE="${ROUTE:-/api/search}"
 export KOTAE_MEANING="${KOTAE_MEANING:-off}"
 export KOTAE_RESULT_CACHE=0 KOTAE_VECTOR_CACHE=0
 ensure_oha
@@ -43,14 +45,14 @@ run() { # binary
         kill -0 "$pid" 2>/dev/null || { cat "$dir/log" >&2; die "$1 did not start"; }
         sleep 0.1
     done
-    python3 - "$QUERIES" "$port" "$dir/urls" <<'EOF'
+    python3 - "$QUERIES" "$port" "$dir/urls" "$ROUTE" <<'EOF'
 import http.client, json, sys, urllib.parse
-queries, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+queries, port, out, route = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 with open(out, "w") as f:
     for line in open(queries, encoding="utf-8"):
         if line.strip():
-            path = "/api/search?q=" + urllib.parse.quote(json.loads(line)["text"])
+            path = route + "?q=" + urllib.parse.quote(json.loads(line)["text"])
             c.request("GET", path)
             c.getresponse().read()
             f.write(f"http://127.0.0.1:{port}{path}\n")

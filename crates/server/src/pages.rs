@@ -194,30 +194,23 @@ pub async fn search(
         }
     };
     let offset = (page_number - 1).saturating_mul(RESULTS_PER_PAGE);
-    // The best 100 matches, for the category filter's counts (all the matches past 100, when
-    // there are more); without a category, page 1 is their first 20 (the same hits a search
-    // for 20 gives), so one search serves both.
-    let first_page = category.is_none() && page_number == 1;
-    let (_, all) = state
-        .search_with(q.clone(), AudienceFilter::Public, None, 100, if first_page { RESULTS_PER_PAGE } else { 0 })
-        .await?;
-    let results = if first_page {
-        SearchResults {
-            total: all.total,
-            total_exact: all.total_exact,
-            hits: all.hits[..all.hits.len().min(RESULTS_PER_PAGE)].to_vec(),
-            terms: all.terms.clone(),
-            did_you_mean: all.did_you_mean.clone(),
-            verdict: all.verdict.clone(),
-            question: all.question.clone(),
-        }
+    // The question's whole list, ranked once, gives the category filter's counts (over its
+    // best thousand hits), the verdict, and without a category the page itself: a slice of
+    // that one order (see `Snapshot::search_counted`). A category's page is the same question
+    // with a filter: a search of its own.
+    let unfiltered = category.is_none() && offset <= kotae_core::search::MAX_OFFSET;
+    let (window, snippets) = if unfiltered { ((offset, RESULTS_PER_PAGE), usize::MAX) } else { ((0, 1), 0) };
+    let (_, all, counts) = state.search_page_counted(q.clone(), AudienceFilter::Public, window, snippets).await?;
+    let filtered = if unfiltered {
+        None
     } else if offset > kotae_core::search::MAX_OFFSET {
         // Past what any search pages to: certainly past the last page.
-        SearchResults { hits: Vec::new(), ..all.clone() }
+        Some(SearchResults { hits: Vec::new(), ..all.clone() })
     } else {
         let window = (offset, RESULTS_PER_PAGE);
-        state.search_page(q.clone(), AudienceFilter::Public, category.clone(), window, usize::MAX).await?.1
+        Some(state.search_page(q.clone(), AudienceFilter::Public, category.clone(), window, usize::MAX).await?.1)
     };
+    let results = filtered.as_ref().unwrap_or(&all);
     // Page 1 is a search; the next pages are the same search, under its id.
     let carried = if page_number > 1 { crate::events::clean_id(chain.sid.as_deref()) } else { None };
     let sid = match carried {
@@ -271,18 +264,6 @@ pub async fn search(
         }
         // Each category's count is its number of hits, so that filtering on it pages through
         // exactly that many.
-        let counts = if all.hits.len() < all.total {
-            state.category_counts(q.clone(), AudienceFilter::Public).await?
-        } else {
-            let mut counts: Vec<(Option<String>, usize)> = Vec::new();
-            for h in &all.hits {
-                match counts.iter_mut().find(|(c, _)| *c == h.category) {
-                    Some((_, n)) => *n += 1,
-                    None => counts.push((h.category.clone(), 1)),
-                }
-            }
-            counts
-        };
         let filters = counts
             .iter()
             .filter_map(|(c, n)| snapshot.corpus.category(c.as_deref()?).map(|cat| (cat, *n)))

@@ -121,31 +121,50 @@ impl AppState {
         self.search_page(query, audience, category, (0, limit), snippets).await
     }
 
-    /// How many hits of `query` each category holds ([`Snapshot::category_counts`]).
-    pub async fn category_counts(&self, query: String, audience: AudienceFilter) -> Result<Vec<(Option<String>, usize)>, AppError> {
-        let snapshot = self.snapshot();
-        searching(&snapshot.clone(), move || {
-            let request = SearchRequest { audience, ..SearchRequest::new(&query) };
-            snapshot.category_counts(&request)
-        })
-        .await
-    }
-
     /// [`AppState::search_with`] for the `limit` hits from `offset` on (a page of results).
     pub async fn search_page(
         &self,
         query: String,
         audience: AudienceFilter,
         category: Option<String>,
-        (offset, limit): (usize, usize),
+        window: (usize, usize),
         snippets: usize,
     ) -> Result<(Arc<Snapshot>, SearchResults), AppError> {
+        let (snapshot, results, _) = self.page(query, audience, category, window, snippets, false).await?;
+        Ok((snapshot, results))
+    }
+
+    /// [`AppState::search_page`], with how many of the best hits each category holds
+    /// ([`Snapshot::search_counted`]): a results page and its category filter, from one
+    /// ranking of the question.
+    pub async fn search_page_counted(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        window: (usize, usize),
+        snippets: usize,
+    ) -> Result<(Arc<Snapshot>, SearchResults, Vec<(Option<String>, usize)>), AppError> {
+        let (snapshot, results, counts) = self.page(query, audience, None, window, snippets, true).await?;
+        Ok((snapshot, results, counts.unwrap_or_default()))
+    }
+
+    /// A page of results, and with `counted` the category counts of the question's best hits.
+    async fn page(
+        &self,
+        query: String,
+        audience: AudienceFilter,
+        category: Option<String>,
+        (offset, limit): (usize, usize),
+        snippets: usize,
+        counted: bool,
+    ) -> Result<(Arc<Snapshot>, SearchResults, Option<Vec<(Option<String>, usize)>>), AppError> {
         let snapshot = self.snapshot();
         let snap = snapshot.clone();
         // What customers taught the ranking applies to customers' results (the public index);
         // a learned query is searched deeper from the first hit, so that a page further down
         // can come up, and the page is cut from that one order. Past the first
-        // `learned::DEPTH` hits, which the learned ranking only reorders, nothing moves.
+        // `learned::DEPTH` hits, which the learned ranking only reorders, nothing moves (nor
+        // do the category counts, over many more).
         let learned = (audience == AudienceFilter::Public && offset < learned::DEPTH)
             .then(|| self.learned(&snapshot))
             .filter(|l| l.knows(&query));
@@ -156,7 +175,7 @@ impl AppState {
             }
             None => ((offset, limit), snippets),
         };
-        let results = searching(&snapshot, move || {
+        let (results, counts) = searching(&snapshot, move || {
             let request = SearchRequest {
                 query: &query,
                 audience,
@@ -166,16 +185,19 @@ impl AppState {
                 explain: false,
                 snippets,
             };
-            let mut results = snap.search(&request)?;
+            let (mut results, counts) = match counted {
+                true => snap.search_counted(&request).map(|(r, c)| (r, Some(c)))?,
+                false => (snap.search(&request)?, None),
+            };
             if let Some(learned) = learned {
                 learned.apply(&query, &mut results);
                 results.hits.drain(..offset.min(results.hits.len()));
                 results.hits.truncate(limit);
             }
-            Ok(results)
+            Ok((results, counts))
         })
         .await?;
-        Ok((snapshot, results))
+        Ok((snapshot, results, counts))
     }
 
     /// The evidence (unless `learned_ranking` is off) and the pins of `snapshot`.

@@ -19,6 +19,7 @@
 //! | [`stored`] | what a hit shows, and the decoded-document cache |
 //! | [`snippet`] | how a snippet is cut and highlighted |
 //! | [`results`] | what a search answers |
+//! | `counts` | how many hits each category holds (a results page's filter) |
 //! | [`page_words`] | which words a page has |
 //! | [`verdict`] | whether anything answers, how sure the best answer is, and what is closest in meaning when nothing does |
 //! | [`did_you_mean`] | what the customer meant to type |
@@ -28,6 +29,7 @@
 //! | [`snapshot`] | one index generation opened for reading |
 
 pub mod context;
+mod counts;
 pub mod did_you_mean;
 pub mod evidence;
 pub mod explain;
@@ -65,7 +67,7 @@ pub use weights::Weights;
 use crate::analysis::{Analyzer, tokenizer};
 use crate::content::Audience;
 use crate::error::{Error, Result};
-use crate::index::schema::{CATEGORY_FIELD, Fields};
+use crate::index::schema::Fields;
 use crate::lexicon::Lexicon;
 use crate::meaning::{DocVectors, Meaning, Similarities};
 use crate::ranking::{
@@ -73,6 +75,7 @@ use crate::ranking::{
 };
 use profile::Stage;
 use evidence::{Evidence, Sources, drop_common_sounds, known_words};
+use counts::CategoryCounts;
 use page_words::WordsColumns;
 use stored::StoredDocs;
 
@@ -275,44 +278,6 @@ impl SearchIndex {
         let results = self.search_question(Arc::new(question), &top, (0, depth.max(1)))?;
         self.cache.put(&query_text, &top, &results);
         Ok(results)
-    }
-
-    /// How many of the best [`COUNT_EXACTLY`] hits of `request` fall in each category (`None`:
-    /// without one), in the order the categories first appear among them: the same hits
-    /// [`SearchIndex::search_top`] would list, their categories read from the `category`
-    /// column instead of their stored fields.
-    pub(crate) fn category_counts(&self, request: &SearchRequest<'_>) -> Result<CategoryCounts> {
-        let all = SearchRequest { snippets: 0, offset: 0, limit: COUNT_EXACTLY, ..request.clone() };
-        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
-        if let Some(cached) = self.counts.get(&query_text, &all) {
-            return Ok(cached);
-        }
-        let question = self.question(&query_text)?;
-        let ranked = self.ranked(&question, &all, COUNT_EXACTLY)?;
-        let mut columns: Vec<Option<Option<tantivy::columnar::StrColumn>>> = vec![None; ranked.searcher.segment_readers().len()];
-        let mut counts: Vec<(Option<String>, usize)> = Vec::new();
-        let mut name = String::new();
-        for (_, address) in ranked.top.iter().take(COUNT_EXACTLY) {
-            let Some(slot) = columns.get_mut(address.segment_ord as usize) else { continue };
-            if slot.is_none() {
-                *slot = Some(ranked.searcher.segment_reader(address.segment_ord).fast_fields().str(CATEGORY_FIELD)?);
-            }
-            let Some(column) = slot else { continue };
-            name.clear();
-            if let Some(column) = column.as_ref()
-                && let Some(ord) = column.term_ords(address.doc_id).next()
-            {
-                column.ord_to_str(ord, &mut name).map_err(tantivy::TantivyError::from)?;
-            }
-            let category = (!name.is_empty()).then_some(name.as_str());
-            match counts.iter_mut().find(|(c, _)| c.as_deref() == category) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((category.map(str::to_string), 1)),
-            }
-        }
-        let counts = Arc::new(counts);
-        self.counts.put(&query_text, &all, &counts);
-        Ok(counts)
     }
 
     /// The lexical top fused with the documents nearest in meaning ([`fusion`]): (score,
@@ -617,8 +582,20 @@ impl SearchIndex {
         request: &SearchRequest<'_>,
         (offset, limit): (usize, usize),
     ) -> Result<SearchResults> {
-        let Ranked { searcher, top, total, total_exact, evidence, words, similarities, terms } =
-            self.ranked(&question, request, offset + limit)?;
+        let ranked = self.ranked(&question, request, offset + limit)?;
+        self.present(question, request, (offset, limit), ranked)
+    }
+
+    /// The hits `offset..offset + limit` of `ranked` as a results page: their stored fields
+    /// and snippets, the verdict and did-you-mean.
+    fn present(
+        &self,
+        question: Arc<Question>,
+        request: &SearchRequest<'_>,
+        (offset, limit): (usize, usize),
+        ranked: Ranked<'_>,
+    ) -> Result<SearchResults> {
+        let Ranked { searcher, top, total, total_exact, evidence, words, similarities, terms } = ranked;
         if evidence.is_empty() {
             // Nothing to look for: only meaning can say what is closest.
             let verdict = self.verdict(&searcher, &[], (&[], &[]), similarities.as_ref())?;
@@ -672,9 +649,6 @@ impl SearchIndex {
         })
     }
 }
-
-/// The category counts of a results page ([`SearchIndex::category_counts`]).
-pub type CategoryCounts = Arc<Vec<(Option<String>, usize)>>;
 
 /// What a search ranked, before anything is shown of it ([`SearchIndex::ranked`]).
 struct Ranked<'a> {

@@ -104,6 +104,19 @@ impl Snapshot {
         Ok(counts)
     }
 
+    /// [`Snapshot::search`] and [`Snapshot::category_counts`] of `request` together: what a
+    /// results page shows. In one index (customers', or the manual's), from one ranking of the
+    /// question (see [`SearchIndex::search_counted`]).
+    pub fn search_counted(&self, request: &SearchRequest<'_>) -> Result<(SearchResults, Vec<(Option<String>, usize)>)> {
+        let index = match request.audience {
+            AudienceFilter::Public => &self.public,
+            AudienceFilter::Internal => &self.internal,
+            AudienceFilter::All => return Ok((self.search(request)?, self.category_counts(request)?)),
+        };
+        let (results, counts) = index.search_counted(request)?;
+        Ok((results, counts.as_ref().clone()))
+    }
+
     /// The index whose analysis of the question goes with results for `audience` (for
     /// [`SearchIndex::confidence`]): the manual's for `internal`, the public one otherwise.
     pub fn for_audience(&self, audience: AudienceFilter) -> &SearchIndex {
