@@ -82,11 +82,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    // Searches run on the blocking pool and are CPU-bound: more threads than two per core add
-    // no throughput, and the searches they share the cores between all finish late. Past
-    // them, searches wait their turn in order. wiki-qa's long questions at 32 connections on
-    // 2 cores (`tests/load/http_cpu.sh`, 3 interleaved runs): 4 threads p99 17.5–18.2 ms,
-    // 3,832–4,011 req/s; 8 threads p99 24.6–25.0 ms, 3,931–3,967 req/s. Each thread also
+    // Lexical searches run on the async workers, one per core (see `searching` in the server's
+    // `state.rs`). Searches that may embed their question run on the blocking pool and are
+    // CPU-bound: more threads than two per core add no throughput, and the searches they
+    // share the cores between all finish late; past them, searches wait their turn in order
+    // (wiki-qa's long questions at 32 connections on 2 cores, `tests/load/http_cpu.sh`, 3
+    // interleaved runs: 4 threads p99 17.5–18.2 ms, 8 threads 24.6–25.0 ms). Each thread also
     // keeps its own allocator heap and analyzer buffers (tokio's default allows 512).
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread().max_blocking_threads((2 * cores).max(4)).enable_all().build()?;
