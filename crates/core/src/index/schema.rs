@@ -107,6 +107,11 @@ pub fn settings() -> IndexSettings {
 }
 
 impl Fields {
+    /// The fields a question's words are looked for in: title, aliases, heading, tags, body.
+    pub fn word_fields(&self) -> [Field; 5] {
+        [self.title, self.aliases, self.heading, self.tags, self.body]
+    }
+
     /// Resolve the fields of an existing index's schema.
     pub fn from_schema(schema: &Schema) -> tantivy::Result<Self> {
         let f = |name: &str| schema.get_field(name);

@@ -54,7 +54,7 @@ pub struct Sources<'a> {
 /// clause leaves them out; they could match nothing, so no score changes.
 pub fn empty_word_fields(fields: &Fields, searcher: &Searcher) -> tantivy::Result<Vec<Field>> {
     let mut empty = Vec::new();
-    for field in [fields.title, fields.aliases, fields.heading, fields.tags, fields.body] {
+    for field in fields.word_fields() {
         let mut terms = 0;
         for segment in searcher.segment_readers() {
             terms += segment.inverted_index(field)?.terms().num_terms();

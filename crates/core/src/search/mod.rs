@@ -379,11 +379,11 @@ impl SearchIndex {
 
     /// The question's topic words ([`verdict::topic_words`]), weighed by their rarity here.
     fn topic_words(&self, searcher: &tantivy::Searcher, question: &Question, evidence: &[Evidence]) -> Vec<verdict::TopicWord> {
-        let f = &self.fields;
         // The question's words were looked up in these fields for its evidence: the scoring
         // cache answers without asking the term dictionaries again.
         let doc_freq = |word: &str| {
-            [f.title, f.aliases, f.heading, f.tags, f.body]
+            self.fields
+                .word_fields()
                 .into_iter()
                 .filter(|field| !self.empty.contains(field))
                 .map(|field| self.scoring.doc_freq(searcher, &Term::from_field_text(field, word)).unwrap_or(0))
