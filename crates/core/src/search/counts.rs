@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, Ranked, SearchIndex, SearchRequest, SearchResults};
+use super::{MAX_LIMIT, MAX_OFFSET, Ranked, SearchIndex, SearchRequest, SearchResults};
 use crate::error::Result;
 use crate::index::schema::CATEGORY_FIELD;
 use crate::ranking::COUNT_EXACTLY;
@@ -25,7 +25,7 @@ impl SearchIndex {
     /// column instead of their stored fields.
     pub(crate) fn category_counts(&self, request: &SearchRequest<'_>) -> Result<CategoryCounts> {
         let all = counted(request);
-        let query_text = query_text(request);
+        let query_text = request.searched_text();
         if let Some(cached) = self.counts.get(&query_text, &all) {
             return Ok(cached);
         }
@@ -41,7 +41,7 @@ impl SearchIndex {
     /// page asked for, when that is deeper).
     pub(crate) fn search_counted(&self, request: &SearchRequest<'_>) -> Result<(SearchResults, CategoryCounts)> {
         let all = counted(request);
-        let query_text = query_text(request);
+        let query_text = request.searched_text();
         let cached = (self.cache.get(&query_text, request), self.counts.get(&query_text, &all));
         if let (Some(results), Some(counts)) = cached {
             return Ok((results, counts));
@@ -61,11 +61,6 @@ impl SearchIndex {
 /// first hit, without snippets.
 fn counted<'a>(request: &SearchRequest<'a>) -> SearchRequest<'a> {
     SearchRequest { snippets: 0, offset: 0, limit: COUNT_EXACTLY, ..request.clone() }
-}
-
-/// The question as it is searched: its first [`MAX_QUERY_CHARS`] characters.
-fn query_text(request: &SearchRequest<'_>) -> String {
-    request.query.chars().take(MAX_QUERY_CHARS).collect()
 }
 
 /// The categories of the first [`COUNT_EXACTLY`] documents of `ranked`.

@@ -242,7 +242,7 @@ impl SearchIndex {
 
     /// Run a search.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
-        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        let query_text = request.searched_text();
         if let Some(cached) = self.cache.get(&query_text, request) {
             return Ok(cached);
         }
@@ -270,7 +270,7 @@ impl SearchIndex {
             limit: depth,
             ..request.clone()
         };
-        let query_text: String = request.query.chars().take(MAX_QUERY_CHARS).collect();
+        let query_text = request.searched_text();
         if let Some(cached) = self.cache.get(&query_text, &top) {
             return Ok(cached);
         }

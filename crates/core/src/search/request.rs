@@ -54,4 +54,9 @@ impl<'a> SearchRequest<'a> {
     pub fn new(query: &'a str) -> Self {
         Self { query, audience: AudienceFilter::Public, category: None, limit: 10, offset: 0, explain: false, snippets: usize::MAX }
     }
+
+    /// The question as it is searched (and cached): its first [`MAX_QUERY_CHARS`] characters.
+    pub fn searched_text(&self) -> String {
+        self.query.chars().take(MAX_QUERY_CHARS).collect()
+    }
 }
