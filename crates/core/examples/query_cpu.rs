@@ -139,9 +139,13 @@ fn main() {
     let profiling = std::env::args().any(|a| a == "--profile");
     let instructions = std::env::args().any(|a| a == "--instructions");
     let unseen = std::env::args().any(|a| a == "--unseen");
+    let scan = std::env::args().any(|a| a == "--scan");
+    // `--threads=N`: N threads search at once, sharing the index and its caches (as the
+    // service's workers do); each prints its own figures.
+    let threads: usize = std::env::args().find_map(|a| a.strip_prefix("--threads=").and_then(|n| n.parse().ok())).unwrap_or(1).max(1);
     let snippets = std::env::args().any(|a| a == "--snippets");
     let dump = snippets || std::env::args().any(|a| a == "--dump");
-    let mut args = std::env::args().skip(1).filter(|a| !matches!(a.as_str(), "--profile" | "--instructions" | "--dump" | "--snippets" | "--unseen"));
+    let mut args = std::env::args().skip(1).filter(|a| !matches!(a.as_str(), "--profile" | "--instructions" | "--dump" | "--snippets" | "--unseen" | "--scan") && !a.starts_with("--threads="));
     let index = PathBuf::from(args.next().unwrap_or_else(|| "index".into()));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(20).max(1);
     let analyzer = Analyzer::from_env().expect("IPADIC (apt-get install -y mecab-ipadic)");
@@ -199,6 +203,37 @@ fn main() {
             uncached.search(&SearchRequest::new(q)).expect("search");
         }
         stages(&uncached, &queries, rounds);
+        return;
+    }
+    if scan {
+        // The scan by meaning alone: each question's best page's title as the query vector, its
+        // five nearest pages found (`SearchIndex::similar`).
+        let keys: Vec<String> = queries
+            .iter()
+            .filter_map(|q| uncached.search(&SearchRequest::new(q)).expect("search").hits.first().map(|h| h.id.clone()))
+            .collect();
+        measure("nearest by meaning (5)", &keys, rounds, |key| {
+            std::hint::black_box(uncached.similar(key, 5, 0.0));
+        });
+        return;
+    }
+    if threads > 1 {
+        for q in &queries {
+            uncached.search(&SearchRequest::new(q)).expect("search");
+        }
+        std::thread::scope(|scope| {
+            for t in 0..threads {
+                let (uncached, queries) = (&uncached, &queries);
+                scope.spawn(move || {
+                    // Each thread starts at another place in the questions.
+                    let mut mine = queries.clone();
+                    mine.rotate_left(t * queries.len() / threads);
+                    measure(&format!("thread {t}: uncached, with snippets"), &mine, rounds, |q| {
+                        uncached.search(&SearchRequest::new(q)).expect("search");
+                    });
+                });
+            }
+        });
         return;
     }
     // Warm the page cache, the allocator and the analyzer's buffers: a whole untimed round of

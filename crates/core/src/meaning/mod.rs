@@ -11,6 +11,7 @@
 //! without vectors and searches are lexical only, with a message saying how to fetch it.
 
 pub mod groups;
+mod scan;
 pub mod vectors;
 
 use std::num::NonZeroUsize;

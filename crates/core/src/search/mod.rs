@@ -172,6 +172,8 @@ impl SearchIndex {
     /// Rank by meaning too, with `meaning` and this index's document vectors.
     pub fn with_meaning(mut self, meaning: Arc<Meaning>, vectors: DocVectors) -> Self {
         if vectors.dim() == meaning.dim() && !vectors.is_empty() {
+            // The scan's integer copy is made now, not by the first question.
+            vectors.prepare();
             self.meaning = Some((meaning, Arc::new(vectors)));
             self.cache = Arc::new(ResultCache::new(self.cache.capacity()));
             self.counts = Arc::new(ResultCache::new(self.cache.capacity()));
