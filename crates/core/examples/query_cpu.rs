@@ -35,6 +35,11 @@
 //!     target/release/examples/query_cpu /tmp/wiki-idx 1 queries.jsonl --instructions
 //! ```
 //!
+//! With `--scan`, it times the scan by meaning alone (an index built with the model): each
+//! question's best page's title vector as the query, its five nearest pages
+//! (`SearchIndex::similar`). With `--threads=N`, N threads search at once, sharing the index and
+//! its caches as the service's workers do, and each prints its own figures.
+//!
 //! With `--unseen`, the first half of the questions warms the caches and the second half is
 //! searched once each, timed (uncached, with snippets) or counted: what the index keeps from
 //! one question to the next (terms and their postings, pages analyzed for the verdict) is then

@@ -48,7 +48,7 @@
 //! only the pages of rows that tokens use become resident, and they are shared with the page
 //! cache. The tokenizer's vocabulary takes about 5 MB; a loaded model, about 40 MB of RSS.
 //! Activations are rounded to the reference's int8 grid before each matrix product, so the
-//! numbers track the reference's int8 × int4 arithmetic closely. A pass of at most 32 tokens (a
+//! numbers track the reference's int8 × int4 arithmetic closely. A pass of at most 128 tokens (a
 //! query) multiplies straight from the 4-bit weights on the calling thread; longer passes
 //! decode each weight matrix and use matrixmultiply (AVX-512 or AVX2 + FMA, chosen at run
 //! time).
