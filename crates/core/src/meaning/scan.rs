@@ -23,11 +23,12 @@ pub(super) struct Scan {
     dim: usize,
     /// The vectors, `dim` integers each: `scale × value` is the float within the vector's error.
     values: Vec<i16>,
-    /// Per vector: its scale, and the length of its error `‖v − scale × q‖`, rounded up.
+    /// Per vector, its scale.
     scales: Vec<f32>,
-    errors: Vec<f32>,
-    /// Per vector, its length (to bound the rounding of the exact sum).
-    lengths: Vec<f32>,
+    /// Per vector, how far its approximate cosine can be from the exact one, per unit of the
+    /// query's length: the length of its error `‖v − scale × q‖`, and the rounding of both sums
+    /// (see [`Scan::of`]), rounded up.
+    slack: Vec<f32>,
 }
 
 /// What one query's scan found, per vector: an approximate cosine and its margin.
@@ -44,12 +45,15 @@ impl Scan {
             dim,
             values: Vec::with_capacity(count * dim),
             scales: Vec::with_capacity(count),
-            errors: Vec::with_capacity(count),
-            lengths: Vec::with_capacity(count),
+            slack: Vec::with_capacity(count),
         };
         if dim == 0 {
             return scan;
         }
+        // Each float sum of `dim` products is off by at most `dim × ε` times the sum of their
+        // magnitudes, itself at most the product of the lengths: once for the exact scan's sum,
+        // once for the copy's (whose products are within its error of the vector's).
+        let rounding = 2.0 * (dim as f32 + 2.0) * f32::EPSILON;
         for v in data.chunks_exact(dim) {
             let largest = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
             let scale = if largest > 0.0 { largest / f32::from(i16::MAX) } else { 0.0 };
@@ -63,9 +67,9 @@ impl Scan {
                 length += f64::from(x) * f64::from(x);
             }
             scan.scales.push(scale);
-            // Rounded up to the next float, so that the bound holds.
-            scan.errors.push(next_up(error.sqrt() as f32));
-            scan.lengths.push(next_up(length.sqrt() as f32));
+            // Each rounded up to the next float, so that the bound holds.
+            let (error, length) = (next_up(error.sqrt() as f32), next_up(length.sqrt() as f32));
+            scan.slack.push(next_up(error + rounding * (length + error)));
         }
         scan
     }
@@ -79,14 +83,8 @@ impl Scan {
             return out;
         }
         let norm = next_up(query.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt() as f32);
-        // Each float sum of `dim` products is off by at most `dim × ε` times the sum of their
-        // magnitudes, itself at most the product of the lengths: once for the exact scan's sum,
-        // once for this one's (whose products are the copy's, within its error of the vector).
-        let rounding = 2.0 * (self.dim as f32 + 2.0) * f32::EPSILON;
         pulp::Arch::new().dispatch(Approximating { scan: self, query, out: &mut out.cosine });
-        for (&error, &length) in self.errors.iter().zip(&self.lengths) {
-            out.margin.push(next_up((error + rounding * (length + error)) * norm * (1.0 + 4.0 * f32::EPSILON)) + f32::MIN_POSITIVE);
-        }
+        out.margin.extend(self.slack.iter().map(|&slack| next_up(slack * norm * (1.0 + 4.0 * f32::EPSILON)) + f32::MIN_POSITIVE));
         out
     }
 }
