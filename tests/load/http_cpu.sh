@@ -14,6 +14,10 @@
 # DURATION at CONNECTIONS. Prints requests/s, p50, p99, the service's CPU time per request
 # (user + system, from /proc) and the load average. Only loopback is contacted; each server is
 # stopped before the next starts.
+#
+# LOADGEN=wrk loads with Debian's `wrk` instead (2 threads, a Lua script rotating through the
+# questions), as issue #21 measured: wrk asks for no compression, so the answers go out
+# uncompressed, and wrk itself takes about half oha's CPU per request.
 set -euo pipefail
 
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -24,15 +28,40 @@ DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-2}"
 ROUTE="${ROUTE:-/api/search}"
+LOADGEN="${LOADGEN:-oha}"
 export KOTAE_MEANING="${KOTAE_MEANING:-off}"
 export KOTAE_RESULT_CACHE=0 KOTAE_VECTOR_CACHE=0
-ensure_oha
+case "$LOADGEN" in
+    oha) ensure_oha ;;
+    wrk) command -v wrk >/dev/null || die "LOADGEN=wrk needs wrk (apt-get install -y wrk)" ;;
+    *) die "LOADGEN is oha or wrk, not $LOADGEN" ;;
+esac
 
 work="$(mktemp -d -t kotae-http-cpu.XXXXXX)"
 pid=""
 stop() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; pid=""; }
 trap 'stop; rm -rf "$work"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk, 2 threads, CONNECTIONS connections, DURATION, rotating through the paths of $1/urls;
+# its `done` hook writes one line to $1/wrk.out.
+wrk_load() { # folder port
+    python3 - "$1/urls" "$1/rotate.lua" <<'EOF'
+import sys
+from urllib.parse import urlsplit
+paths = [urlsplit(u.strip()) for u in open(sys.argv[1]) if u.strip()]
+paths = [p.path + ("?" + p.query if p.query else "") for p in paths]
+with open(sys.argv[2], "w") as f:
+    f.write("paths = {\n" + ",\n".join('"%s"' % p for p in paths) + "\n}\n")
+    f.write("local i = 0\nrequest = function() i = i % #paths + 1; return wrk.format(nil, paths[i]) end\n")
+    f.write("done = function(s, latency, requests)\n"
+            "  local e = s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout + s.errors.status\n"
+            "  io.write(string.format(\"WRK %.1f %.2f %.2f %d %d\\n\", s.requests / (s.duration / 1e6),"
+            " latency:percentile(50) / 1000, latency:percentile(99) / 1000, s.requests, e))\n"
+            "end\n")
+EOF
+    wrk -t2 -c "$CONNECTIONS" -d "$DURATION" -s "$1/rotate.lua" "http://127.0.0.1:$2/" >"$1/wrk.out"
+}
 
 run() { # binary
     local port dir t0
@@ -58,17 +87,29 @@ with open(out, "w") as f:
             f.write(f"http://127.0.0.1:{port}{path}\n")
 EOF
     t0=$(cpu_ticks "$pid")
-    "$OHA" --no-tui --urls-from-file -z "$DURATION" -c "$CONNECTIONS" --output-format json "$dir/urls" >"$dir/oha.json"
-    python3 - "$dir/oha.json" "$(( $(cpu_ticks "$pid") - t0 ))" "$(getconf CLK_TCK)" "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+    if [[ "$LOADGEN" == wrk ]]; then
+        wrk_load "$dir" "$port"
+    else
+        "$OHA" --no-tui --urls-from-file -z "$DURATION" -c "$CONNECTIONS" --output-format json "$dir/urls" >"$dir/oha.json"
+    fi
+    python3 - "$dir" "$LOADGEN" "$(( $(cpu_ticks "$pid") - t0 ))" "$(getconf CLK_TCK)" "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
 import json, sys
-d = json.load(open(sys.argv[1]))
-s, p = d["summary"], d["latencyPercentiles"]
-codes = d.get("statusCodeDistribution", {})
-served = max(sum(codes.values()), 1)
-cpu_ms = int(sys.argv[2]) * 1000 / int(sys.argv[3]) / served
-bad = {c: n for c, n in codes.items() if not c.startswith("2")}
-print(f"{sys.argv[4]}: {s['requestsPerSec']:.0f} req/s, p50 {p['p50'] * 1000:.2f} ms, p99 {p['p99'] * 1000:.2f} ms, "
-      f"{cpu_ms:.3f} ms CPU per request, load average {sys.argv[5]}" + (f", non-2xx {bad}" if bad else ""))
+folder, loadgen = sys.argv[1], sys.argv[2]
+if loadgen == "wrk":
+    # The `done` hook's line: requests/s, p50 and p99 (ms), requests, errors (non-2xx, sockets).
+    line = next(l for l in open(f"{folder}/wrk.out") if l.startswith("WRK "))
+    rate, p50, p99, served, bad = line.split()[1:]
+    rate, p50, p99, served, bad = float(rate), float(p50), float(p99), int(served), int(bad)
+    bad = {"errors": bad} if bad else {}
+else:
+    d = json.load(open(f"{folder}/oha.json"))
+    s, p = d["summary"], d["latencyPercentiles"]
+    codes = d.get("statusCodeDistribution", {})
+    rate, p50, p99, served = s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000, sum(codes.values())
+    bad = {c: n for c, n in codes.items() if not c.startswith("2")}
+cpu_ms = int(sys.argv[3]) * 1000 / int(sys.argv[4]) / max(served, 1)
+print(f"{sys.argv[5]}: {rate:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+      f"{cpu_ms:.3f} ms CPU per request ({loadgen}), load average {sys.argv[6]}" + (f", non-2xx {bad}" if bad else ""))
 EOF
     stop
 }

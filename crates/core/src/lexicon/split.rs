@@ -2,7 +2,7 @@
 //! the run may be, looked up once, and the cheapest split over them.
 
 use super::compounds::MIN_COMPOUND_CHARS;
-use super::pieces::{FUNCTION_KANA, HIRAGANA_FUNCTION, inside_katakana, mixes_scripts, question_words, swallows_question_word};
+use super::pieces::{inside_katakana, is_function_kana, mixes_scripts, question_words, swallows_question_word};
 use super::{
     LEFTOVER_COST, Lexicon, MAX_READING_CHARS, MIN_READING_CHARS, PIECE_COST, Piece, Recognized, SLIPPED_KATAKANA_CHARS,
     SLIPPED_READING_CHARS, SLIPPED_VOICING_CHARS, SLIPPED_WORD_COST, SURE_READING_CHARS, VOICING_SLIP_COST,
@@ -19,7 +19,7 @@ pub(super) struct Stretches {
 
 #[derive(Default)]
 struct Stretch {
-    /// A particle or ending ([`FUNCTION_KANA`]).
+    /// A particle or ending ([`FUNCTION_KANA`](super::pieces::FUNCTION_KANA)).
     function: bool,
     /// Whether a split may read a word here: long enough, and in one script.
     word_may: bool,
@@ -70,8 +70,7 @@ impl Lexicon {
                 }
                 reading.push(chars[i + len - 1]);
                 let here = i..i + len;
-                let function = FUNCTION_KANA.contains(&reading.as_str())
-                    || (HIRAGANA_FUNCTION.contains(&reading.as_str()) && katakana[here.clone()].iter().all(|k| !k))
+                let function = is_function_kana(&reading, || katakana[here.clone()].iter().all(|k| !k))
                     || grammar.iter().any(|t| t.kind == KanaTokenKind::Grammar && t.span == here);
                 // Two-kana words only in runs typed in hiragana, never across scripts.
                 let word_may = len >= MIN_READING_CHARS && (len >= SURE_READING_CHARS || short_words) && !mixes_scripts(i..i + len, chars, katakana);
