@@ -235,8 +235,8 @@ impl AppState {
 /// A lexical search takes a few hundred microseconds of CPU. Handing it to the blocking pool
 /// and back woke a thread on each side and let more searches share the cores at once: run on
 /// the worker that took the request, wiki-qa's p99 at 32 connections fell from 18.9–21.8 to
-/// 15.5–17.8 ms, with the same or less CPU per request (docs/performance.md, "The tenth
-/// round"). With meaning on, a search may embed its question (milliseconds of model
+/// 15.5–17.8 ms, with the same or less CPU per request (docs/performance.md, "What the
+/// long-question path does"). With meaning on, a search may embed its question (milliseconds of model
 /// inference): it goes to the blocking pool, so that the worker's other connections are not
 /// held up that long.
 async fn searching<T, F>(snapshot: &Snapshot, search: F) -> Result<T, AppError>
