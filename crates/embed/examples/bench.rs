@@ -7,8 +7,9 @@
 //!
 //! Prints the load time and the resident memory after it, the mean CPU time and the median
 //! wall time of one query embedding on the calling thread (a typical short question, and a
-//! whole sentence; 200 runs each), the throughput of `embed_passages` on 256 FAQ-length passages (about 200 characters
-//! each) over rayon's threads, and the peak resident memory of the process.
+//! whole sentence; 200 runs each), the throughput of `embed_passages` on 256 FAQ-length
+//! passages (about 200 characters each) over rayon's threads, and the peak resident memory of
+//! the process.
 
 use std::time::Instant;
 
