@@ -37,7 +37,8 @@
 //!
 //! With `--scan`, it times the scan by meaning alone (an index built with the model): each
 //! question's best page's title vector as the query, its five nearest pages
-//! (`SearchIndex::similar`). With `--threads=N`, N threads search at once, sharing the index and
+//! (`SearchIndex::similar`), then all a search ranking by meaning asks of the vectors (the
+//! questions' and the answer leads' scans, and the closest documents it takes from them). With `--threads=N`, N threads search at once, sharing the index and
 //! its caches as the service's workers do, and each prints its own figures.
 //!
 //! With `--unseen`, the first half of the questions warms the caches and the second half is
@@ -219,6 +220,15 @@ fn main() {
             .collect();
         measure("nearest by meaning (5)", &keys, rounds, |key| {
             std::hint::black_box(uncached.similar(key, 5, 0.0));
+        });
+        // What a search that ranks by meaning asks of the vectors: the questions' closest 8,
+        // 30 and 3, and the ranking blended with the answer leads (its closest 10 and 30).
+        let vectors = uncached.vectors().expect("an index built with the model");
+        measure("a hybrid search's vector work", &keys, rounds, |key| {
+            let Some(query) = vectors.first_of(key) else { return };
+            let similarities = vectors.similarities(query);
+            let ranking = similarities.ranking();
+            std::hint::black_box((similarities.top(8), ranking.top(10), similarities.top(30), ranking.top(30), similarities.top(3)));
         });
         return;
     }

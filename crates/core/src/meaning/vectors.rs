@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use super::scan::{self, Scan};
+use super::scan::{self, Bounds, Scan};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"KOTAEVEC";
@@ -44,19 +44,26 @@ pub struct DocVectors {
 /// for every document and computed exactly for those asked about ([`super::scan`]).
 pub struct Similarities<'v> {
     vectors: &'v DocVectors,
-    query: Vec<f32>,
+    query: Arc<[f32]>,
     /// By document number, bounds of its similarity; minus infinity for a document without
     /// vectors.
-    low: Vec<f32>,
-    high: Vec<f32>,
-    /// The bounds of the ranking's similarities, blended with the answer leads' (`None` without
-    /// answer vectors).
-    blended: Option<(Vec<f32>, Vec<f32>)>,
+    bounds: Bounds,
     /// Whether these are the ranking's similarities ([`Similarities::ranking`]).
     ranking: bool,
+    /// The documents that may be among the [`SHORTLIST`] best, with their exact similarity,
+    /// best first: made at the first [`Similarities::top`] and kept for the next ones.
+    shortlist: OnceLock<Vec<(usize, f32)>>,
 }
 
+/// How many of the best documents [`Similarities::top`] finds at its first call, for the next
+/// calls to take from: a search asks for the best 3, 8, 10 and 30.
+const SHORTLIST: usize = 32;
+
 impl<'v> Similarities<'v> {
+    fn new(vectors: &'v DocVectors, query: Arc<[f32]>, bounds: Bounds, ranking: bool) -> Self {
+        Similarities { vectors, query, bounds, ranking, shortlist: OnceLock::new() }
+    }
+
     /// The similarity of the document `key` (0 when it has no vector).
     pub fn of(&self, key: &str) -> f32 {
         self.vectors.positions.get(key).map(|&i| self.exact(i as usize)).filter(|c| c.is_finite()).unwrap_or(0.0)
@@ -66,48 +73,115 @@ impl<'v> Similarities<'v> {
     /// answer lead's (`(q + ANSWER_WEIGHT × a) / (1 + ANSWER_WEIGHT)`), where the index has
     /// answer vectors. A customer who says it in other words than the title often says it in
     /// the answer's (docs/relevance.md, "Meaning"). [`Similarities::of`] stays the questions'
-    /// cosine: the verdict and the closest questions are judged on it.
+    /// cosine: the verdict and the closest questions are judged on it. The answers are scanned
+    /// here, not before: a search that does not rank by meaning does not read them.
     pub fn ranking(&self) -> Similarities<'v> {
-        let (low, high) = self.blended.clone().unwrap_or_else(|| (self.low.clone(), self.high.clone()));
-        Similarities { vectors: self.vectors, query: self.query.clone(), low, high, blended: None, ranking: self.blended.is_some() }
+        let prepared = self.vectors.scan();
+        let blended = prepared.answers.as_ref().filter(|_| !self.ranking && self.query.len() == self.vectors.dim).map(|(answers, place)| {
+            let answer = answers.bounds(&self.query);
+            let mut out = self.bounds.clone();
+            for ((low, high), at) in out.low.iter_mut().zip(out.high.iter_mut()).zip(place) {
+                if let Some(a) = at.map(|a| a as usize)
+                    && low.is_finite()
+                {
+                    *low = (*low + ANSWER_WEIGHT * answer.low[a]) / (1.0 + ANSWER_WEIGHT) - scan::SLACK;
+                    *high = (*high + ANSWER_WEIGHT * answer.high[a]) / (1.0 + ANSWER_WEIGHT) + scan::SLACK;
+                }
+            }
+            out
+        });
+        let ranking = self.ranking || blended.is_some();
+        Similarities::new(self.vectors, self.query.clone(), blended.unwrap_or_else(|| self.bounds.clone()), ranking)
     }
 
     /// The `k` most similar documents, best first (ties: by key).
     pub fn top(&self, k: usize) -> Vec<(&'v str, f32)> {
-        let mut ranked: Vec<(usize, f32)> =
-            scan::contenders(&self.low, &self.high, k).into_iter().map(|d| (d, self.exact(d))).filter(|(_, c)| c.is_finite()).collect();
-        let by_similarity = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then_with(|| self.vectors.keys[a.0].cmp(&self.vectors.keys[b.0]));
-        ranked.sort_by(by_similarity);
-        ranked.truncate(k);
         let vectors = self.vectors;
-        ranked.into_iter().map(|(i, c)| (vectors.keys[i].as_str(), c)).collect()
+        let named = |ranked: &[(usize, f32)]| ranked.iter().take(k).map(|&(d, c)| (vectors.keys[d].as_str(), c)).collect();
+        if k <= SHORTLIST {
+            // The best `k` are among the contenders for the best `SHORTLIST`: a document below
+            // those has `SHORTLIST` documents surely above it.
+            return named(self.shortlist.get_or_init(|| self.best(SHORTLIST)));
+        }
+        named(&self.best(k))
+    }
+
+    /// The `k` most similar documents by number, with their exact similarities, best first.
+    fn best(&self, k: usize) -> Vec<(usize, f32)> {
+        let contenders = scan::contenders(&self.bounds.low, &self.bounds.high, k);
+        let mut ranked: Vec<(usize, f32)> = contenders.iter().copied().zip(self.exact_all(&contenders)).filter(|(_, c)| c.is_finite()).collect();
+        let keys = &self.vectors.keys;
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| keys[a.0].cmp(&keys[b.0])));
+        ranked.truncate(k);
+        ranked
     }
 
     /// The questions' similarities again (what [`Similarities::ranking`] is to the ranking).
     #[cfg(test)]
     fn ranking_free(&self) -> Similarities<'v> {
-        Similarities { vectors: self.vectors, query: self.query.clone(), low: self.low.clone(), high: self.high.clone(), blended: None, ranking: false }
+        assert!(!self.ranking, "made from the questions' similarities");
+        Similarities::new(self.vectors, self.query.clone(), self.bounds.clone(), false)
     }
 
     /// Document `d`'s similarity, as the exact scan computed it: its best vector's cosine (the
     /// products summed in order), blended with its answer lead's in the ranking.
     fn exact(&self, d: usize) -> f32 {
-        let vectors = self.vectors;
-        let scan = vectors.scan();
-        if self.query.len() != vectors.dim {
-            return f32::NEG_INFINITY;
-        }
-        let cosine = |v: &[f32]| -> f32 { v.iter().zip(&self.query).map(|(a, b)| a * b).sum() };
-        let range = scan.ranges[d].clone();
-        let best = scan.grouped[range.start as usize..range.end as usize]
-            .iter()
-            .map(|&v| cosine(&vectors.data[v as usize * vectors.dim..(v as usize + 1) * vectors.dim]))
-            .fold(f32::NEG_INFINITY, f32::max);
-        match vectors.answers.get(d) {
-            Some(Some(answer)) if self.ranking && best.is_finite() => (best + ANSWER_WEIGHT * cosine(answer)) / (1.0 + ANSWER_WEIGHT),
-            _ => best,
-        }
+        self.exact_all(&[d])[0]
     }
+
+    /// [`Similarities::exact`] of each of `docs`, their vectors' sums interleaved
+    /// ([`cosines`]).
+    fn exact_all(&self, docs: &[usize]) -> Vec<f32> {
+        let vectors = self.vectors;
+        if self.query.len() != vectors.dim {
+            return vec![f32::NEG_INFINITY; docs.len()];
+        }
+        let scan = vectors.scan();
+        let range = |d: usize| scan.ranges[d].start as usize..scan.ranges[d].end as usize;
+        let answer = |d: usize| vectors.answers.get(d).and_then(Option::as_deref).filter(|_| self.ranking);
+        // Each document's vectors, then the answer leads wanted, in one batch.
+        let mut rows: Vec<&[f32]> = Vec::with_capacity(docs.len() * 2);
+        for &d in docs {
+            rows.extend(scan.grouped[range(d)].iter().map(|&v| &vectors.data[v as usize * vectors.dim..(v as usize + 1) * vectors.dim]));
+        }
+        rows.extend(docs.iter().filter_map(|&d| answer(d)));
+        let all = cosines(&rows, &self.query);
+        let (mut questions, mut answers) = (all.iter(), all[all.len() - docs.iter().filter(|&&d| answer(d).is_some()).count()..].iter());
+        docs.iter()
+            .map(|&d| {
+                let best = questions.by_ref().take(range(d).len()).fold(f32::NEG_INFINITY, |m, &c| m.max(c));
+                match answer(d) {
+                    Some(_) => {
+                        let a = *answers.next().expect("a cosine per answer lead");
+                        if best.is_finite() { (best + ANSWER_WEIGHT * a) / (1.0 + ANSWER_WEIGHT) } else { best }
+                    }
+                    None => best,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The exact scan's cosine of each of `rows` with `query`: each row's products summed in order,
+/// as `Iterator::sum` adds them. Eight rows go side by side, so that each addition need not
+/// wait for the one before it in the same row; each row's sum is the same to the bit.
+fn cosines(rows: &[&[f32]], query: &[f32]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(rows.len());
+    let mut eights = rows.chunks_exact(8);
+    for eight in &mut eights {
+        let dim = query.len();
+        let rows: [&[f32]; 8] = std::array::from_fn(|j| &eight[j][..dim]);
+        let mut sums = [-0.0f32; 8];
+        for i in 0..dim {
+            let q = query[i];
+            for j in 0..8 {
+                sums[j] += rows[j][i] * q;
+            }
+        }
+        out.extend(sums);
+    }
+    out.extend(eights.remainder().iter().map(|row| row.iter().zip(query).map(|(a, b)| a * b).sum::<f32>()));
+    out
 }
 
 /// What the bounded scan keeps of the vectors ([`super::scan`]), made once per index.
@@ -119,6 +193,8 @@ struct Prepared {
     /// The vectors by document, and each document's part of that list.
     grouped: Vec<u32>,
     ranges: Vec<std::ops::Range<u32>>,
+    /// Whether that is one vector per document, in order ([`scan::one_each`]).
+    one_each: bool,
 }
 
 /// [`Prepared`], made when first needed (shared by copies of the same vectors). Not part of
@@ -197,19 +273,8 @@ impl DocVectors {
     /// same as an exact scan of every vector computes ([`super::scan`]).
     pub fn similarities(&self, query: &[f32]) -> Similarities<'_> {
         let prepared = self.scan();
-        let (low, high) = scan::document_bounds(&prepared.vectors.approximate(query), &prepared.grouped, &prepared.ranges);
-        let blended = prepared.answers.as_ref().filter(|_| query.len() == self.dim).map(|(answers, place)| {
-            let approximate = answers.approximate(query);
-            let blend = |best: f32, answer: Option<f32>, sign: f32| match answer {
-                Some(a) if best.is_finite() => (best + ANSWER_WEIGHT * a) / (1.0 + ANSWER_WEIGHT) + sign * scan::SLACK,
-                _ => best,
-            };
-            let bound = |at: &Option<u32>, sign: f32| at.map(|a| approximate.cosine[a as usize] + sign * (approximate.margin[a as usize] + scan::SLACK));
-            let low_blended = low.iter().zip(place).map(|(&l, at)| blend(l, bound(at, -1.0), -1.0)).collect();
-            let high_blended = high.iter().zip(place).map(|(&h, at)| blend(h, bound(at, 1.0), 1.0)).collect();
-            (low_blended, high_blended)
-        });
-        Similarities { vectors: self, query: query.to_vec(), low, high, blended, ranking: false }
+        let bounds = scan::document_bounds(prepared.vectors.bounds(query), &prepared.grouped, &prepared.ranges, prepared.one_each);
+        Similarities::new(self, query.into(), bounds, false)
     }
 
     /// Make the bounded scan's copy of the vectors now rather than at the first question.
@@ -246,7 +311,8 @@ impl DocVectors {
                 }
                 (Scan::of(&data, self.dim), place)
             });
-            Arc::new(Prepared { vectors: Scan::of(&self.data, self.dim), answers, grouped, ranges })
+            let one_each = scan::one_each(&grouped, &ranges);
+            Arc::new(Prepared { vectors: Scan::of(&self.data, self.dim), answers, grouped, ranges, one_each })
         })
     }
 

@@ -195,6 +195,11 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The documents' vectors, when searches rank by meaning.
+    pub fn vectors(&self) -> Option<&DocVectors> {
+        self.meaning.as_ref().map(|(_, vectors)| vectors.as_ref())
+    }
+
     /// Whether searches rank by meaning too.
     pub fn has_meaning(&self) -> bool {
         self.meaning.is_some()
