@@ -407,10 +407,24 @@ impl SearchIndex {
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
     fn address_of(&self, searcher: &tantivy::Searcher, key: &str, category: Option<&str>) -> Result<Option<tantivy::DocAddress>> {
+        use tantivy::DocSet;
+        // A key names one document: its postings are read directly, without a query's scoring.
         let term = Term::from_field_text(self.fields.key, key);
-        let query = tantivy::query::TermQuery::new(term, tantivy::schema::IndexRecordOption::Basic);
-        let found = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = found.into_iter().next() else { return Ok(None) };
+        let mut found = None;
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let Some(mut postings) = reader.inverted_index(self.fields.key)?.read_postings(&term, tantivy::schema::IndexRecordOption::Basic).map_err(tantivy::TantivyError::from)? else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED && reader.is_deleted(doc) {
+                doc = postings.advance();
+            }
+            if doc != tantivy::TERMINATED {
+                found = Some(tantivy::DocAddress::new(ord as u32, doc));
+                break;
+            }
+        }
+        let Some(address) = found else { return Ok(None) };
         if let Some(category) = category.filter(|c| !c.is_empty())
             && self.stored.get(searcher, &self.fields, address)?.category() != Some(category)
         {
