@@ -523,7 +523,7 @@ pub async fn categories(State(state): State<AppState>) -> Json<Value> {
         .iter()
         .filter(|c| c.audience == Audience::Public)
         .map(|c| {
-            let count = snapshot.corpus.pages.iter().filter(|p| p.category.as_deref() == Some(&c.id) && p.audience == Audience::Public).count();
+            let count = snapshot.corpus.public_in(&c.id);
             json!({ "id": c.id, "name": c.name, "description": c.description, "articles": count })
         })
         .collect();

@@ -136,7 +136,7 @@ async fn health(State(state): State<AppState>) -> Response {
         "generation": snapshot.generation.file_name().and_then(|n| n.to_str()),
         "source_hash": snapshot.source_hash,
         // Public pages only: the health check is public.
-        "pages": snapshot.corpus.pages.iter().filter(|p| p.audience == kotae_core::Audience::Public).count(),
+        "pages": snapshot.corpus.public_pages(),
         "documents": snapshot.public.num_docs(),
         // The events writer: stored, lost (queue full, or a full SQLite disk) and waiting
         // (grows while PostgreSQL is down). Absent when nothing is recorded.

@@ -126,6 +126,10 @@ pub struct StoredCorpus {
     /// Every page, in path order.
     pub pages: Vec<PageInfo>,
     by_id: HashMap<String, usize>,
+    /// How many pages are public, and how many of those each category holds: counted once
+    /// here, not per request (a health check on 100,000 pages read every page's audience).
+    public_pages: usize,
+    public_by_category: HashMap<String, usize>,
     /// Kept open for the life of the snapshot: a build that deletes this generation while a
     /// request still reads from it removes only the name.
     file: File,
@@ -164,16 +168,34 @@ impl StoredCorpus {
             // duplicate id as an error, so a built index has none).
             by_id.entry(p.id.clone()).or_insert(i);
         }
+        let public = catalogue.pages.iter().filter(|p| p.audience == Audience::Public);
+        let public_pages = public.clone().count();
+        let mut public_by_category: HashMap<String, usize> = HashMap::new();
+        for category in public.filter_map(|p| p.category.as_ref()) {
+            *public_by_category.entry(category.clone()).or_default() += 1;
+        }
         Ok(StoredCorpus {
             categories: catalogue.categories,
             site: catalogue.site,
             synonyms: catalogue.synonyms,
             pages: catalogue.pages,
             by_id,
+            public_pages,
+            public_by_category,
             file,
             path,
             decoded: Mutex::new(lru::LruCache::new(NonZeroUsize::new(CACHED_PAGES).expect("nonzero"))),
         })
+    }
+
+    /// How many pages are public.
+    pub fn public_pages(&self) -> usize {
+        self.public_pages
+    }
+
+    /// How many public pages the category `id` holds.
+    pub fn public_in(&self, category: &str) -> usize {
+        self.public_by_category.get(category).copied().unwrap_or(0)
     }
 
     /// What is known about page `id` without reading it.
@@ -264,6 +286,18 @@ mod tests {
         }
         assert_eq!(stored.info("b").unwrap().title, "bの質問");
         assert!(stored.page("c").unwrap().is_none());
+    }
+
+    #[test]
+    fn public_counts_leave_the_manual_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut pages = corpus().pages;
+        pages.push(Page { category: Some("d".into()), ..page("d", Audience::Public, "別") });
+        pages.push(Page { category: Some("d".into()), ..page("e", Audience::Internal, "社内だけ") });
+        write(dir.path(), &Corpus::new(PathBuf::new(), Vec::new(), pages, Site::default(), Vec::new()));
+        let stored = StoredCorpus::open(dir.path()).unwrap();
+        assert_eq!(stored.public_pages(), 3);
+        assert_eq!((stored.public_in("c"), stored.public_in("d"), stored.public_in("none")), (2, 1, 0));
     }
 
     #[test]

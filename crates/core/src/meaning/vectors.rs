@@ -69,6 +69,20 @@ impl<'v> Similarities<'v> {
         self.vectors.positions.get(key).map(|&i| self.exact(i as usize)).filter(|c| c.is_finite()).unwrap_or(0.0)
     }
 
+    /// [`Similarities::of`] of each of `keys`, computed together (eight vectors side by side,
+    /// as the exact scan does: the same values to the bit).
+    pub fn of_all(&self, keys: &[&str]) -> Vec<f32> {
+        let docs: Vec<Option<usize>> = keys.iter().map(|key| self.vectors.positions.get(*key).map(|&i| i as usize)).collect();
+        let known: Vec<usize> = docs.iter().flatten().copied().collect();
+        let mut exact = self.exact_all(&known).into_iter();
+        docs.iter()
+            .map(|d| match d {
+                Some(_) => exact.next().filter(|c| c.is_finite()).unwrap_or(0.0),
+                None => 0.0,
+            })
+            .collect()
+    }
+
     /// The similarities documents are ranked by: each question's cosine blended with the page's
     /// answer lead's (`(q + ANSWER_WEIGHT × a) / (1 + ANSWER_WEIGHT)`), where the index has
     /// answer vectors. A customer who says it in other words than the title often says it in
@@ -498,6 +512,15 @@ mod tests {
                     assert_eq!(view.of(key).to_bits(), c.to_bits(), "{key}");
                 }
                 assert_eq!(view.of("faq/none"), 0.0);
+                // Together, in batches of eight and a rest, unknown keys and repeats among them:
+                // the same values to the bit.
+                let mut keys: Vec<&str> = expected.iter().rev().map(|(key, _)| key.as_str()).step_by(3).collect();
+                keys.extend(["faq/none", "faq/unknown", keys[0]]);
+                let together = view.of_all(&keys);
+                assert_eq!(together.len(), keys.len());
+                for (key, c) in keys.iter().zip(&together) {
+                    assert_eq!(c.to_bits(), view.of(key).to_bits(), "{key}, ranking {ranking}");
+                }
             }
         }
     }

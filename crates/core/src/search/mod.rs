@@ -334,13 +334,9 @@ impl SearchIndex {
         // meaning, never a document further down: so each document's fused score is the same
         // however deep the lexical list went, and the pages of a long list are slices of one
         // order (a deeper list only adds documents below all of these).
-        let lifted: std::collections::HashMap<String, (f32, f32)> = lexical
-            .iter()
-            .take(FUSION_DEPTH)
-            .map(|(_, _, key)| key.as_str())
-            .chain(closest.iter().copied())
-            .map(|key| (key.to_string(), (similarities.of(key), ranking.of(key))))
-            .collect();
+        let keys: Vec<&str> = lexical.iter().take(FUSION_DEPTH).map(|(_, _, key)| key.as_str()).chain(closest.iter().copied()).collect();
+        let (by_questions, by_ranking) = (similarities.of_all(&keys), ranking.of_all(&keys));
+        let lifted: std::collections::HashMap<String, (f32, f32)> = keys.iter().map(|k| k.to_string()).zip(by_questions.into_iter().zip(by_ranking)).collect();
         Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or((0.0, 0.0)), lift)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
