@@ -38,8 +38,10 @@
 //! With `--scan`, it times the scan by meaning alone (an index built with the model): each
 //! question's best page's title vector as the query, its five nearest pages
 //! (`SearchIndex::similar`), then all a search ranking by meaning asks of the vectors (the
-//! questions' and the answer leads' scans, and the closest documents it takes from them). With `--threads=N`, N threads search at once, sharing the index and
-//! its caches as the service's workers do, and each prints its own figures.
+//! questions' and the answer leads' scans, the closest documents it takes from them, and both
+//! similarities of the documents the fusion lifts). With `--threads=N`, N threads search at
+//! once, sharing the index and its caches as the service's workers do, and each prints its
+//! own figures.
 //!
 //! With `--unseen`, the first half of the questions warms the caches and the second half is
 //! searched once each, timed (uncached, with snippets) or counted: what the index keeps from
@@ -222,13 +224,17 @@ fn main() {
             std::hint::black_box(uncached.similar(key, 5, 0.0));
         });
         // What a search that ranks by meaning asks of the vectors: the questions' closest 8,
-        // 30 and 3, and the ranking blended with the answer leads (its closest 10 and 30).
+        // 30 and 3, the ranking blended with the answer leads (its closest 10 and 30), and both
+        // similarities of the documents the fusion lifts (here the closest 30 of each; a search
+        // adds its lexical top 30).
         let vectors = uncached.vectors().expect("an index built with the model");
         measure("a hybrid search's vector work", &keys, rounds, |key| {
             let Some(query) = vectors.first_of(key) else { return };
             let similarities = vectors.similarities(query);
             let ranking = similarities.ranking();
-            std::hint::black_box((similarities.top(8), ranking.top(10), similarities.top(30), ranking.top(30), similarities.top(3)));
+            std::hint::black_box((similarities.top(8), ranking.top(10), similarities.top(3)));
+            let lifted: Vec<&str> = similarities.top(30).into_iter().chain(ranking.top(30)).map(|(key, _)| key).collect();
+            std::hint::black_box((similarities.of_all(&lifted), ranking.of_all(&lifted)));
         });
         return;
     }
