@@ -38,8 +38,13 @@ pub(crate) fn share_255ths(share: Score) -> Option<u8> {
     if !(0.0..=1.0).contains(&share) {
         return None;
     }
-    // One 255th over the rounded-up share: float rounding never makes the bound smaller.
-    Some(((share * 255.0).ceil() as u32 + 1).clamp(1, 255) as u8)
+    // One 255th over the rounded-up share: float rounding never makes the bound smaller. The
+    // ceiling of a value in [0, 255] as its whole part plus one when there is more: `ceil` is a
+    // call into libm on x86-64's baseline (1.4% of a 100k search's first-time walks).
+    let scaled = share * 255.0;
+    let whole = scaled as u32;
+    let ceiling = whole + u32::from((whole as Score) < scaled);
+    Some((ceiling + 1).clamp(1, 255) as u8)
 }
 
 /// The field's average length in tokens, over `docs` documents.

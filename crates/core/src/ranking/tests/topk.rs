@@ -306,6 +306,15 @@ fn shares_in_255ths_bound_the_share_from_above() {
         assert!(q >= 1 && Score::from(q) / 255.0 >= share && Score::from(q) <= share * 255.0 + 2.0, "{share}: {q}");
     }
     assert_eq!(share_255ths(1.0), Some(255));
+    // The same as with `ceil`, at and around every multiple of a 255th too.
+    let with_ceil = |share: Score| ((share * 255.0).ceil() as u32 + 1).clamp(1, 255) as u8;
+    let around = (0..=255u32).flat_map(|k| {
+        let x = k as Score / 255.0;
+        [x, Score::from_bits(x.to_bits().saturating_sub(1)), Score::from_bits(x.to_bits() + 1)]
+    });
+    for share in (0..=1_000_000u32).map(|s| s as Score / 1_000_000.0).chain(around).filter(|s| (0.0..=1.0).contains(s)) {
+        assert_eq!(share_255ths(share), Some(with_ceil(share)), "{share}");
+    }
     for outside in [-0.1, 1.5, Score::NAN, Score::INFINITY] {
         assert_eq!(share_255ths(outside), None);
     }
