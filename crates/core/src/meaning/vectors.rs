@@ -66,11 +66,11 @@ impl<'v> Similarities<'v> {
 
     /// The similarity of the document `key` (0 when it has no vector).
     pub fn of(&self, key: &str) -> f32 {
-        self.vectors.positions.get(key).map(|&i| self.exact(i as usize)).filter(|c| c.is_finite()).unwrap_or(0.0)
+        self.of_all(&[key])[0]
     }
 
     /// [`Similarities::of`] of each of `keys`, computed together (eight vectors side by side,
-    /// as the exact scan does: the same values to the bit).
+    /// as the exact scan does: the same values as one at a time, to the bit).
     pub fn of_all(&self, keys: &[&str]) -> Vec<f32> {
         let docs: Vec<Option<usize>> = keys.iter().map(|key| self.vectors.positions.get(*key).map(|&i| i as usize)).collect();
         let known: Vec<usize> = docs.iter().flatten().copied().collect();
@@ -137,14 +137,9 @@ impl<'v> Similarities<'v> {
         Similarities::new(self.vectors, self.query.clone(), self.bounds.clone(), false)
     }
 
-    /// Document `d`'s similarity, as the exact scan computed it: its best vector's cosine (the
-    /// products summed in order), blended with its answer lead's in the ranking.
-    fn exact(&self, d: usize) -> f32 {
-        self.exact_all(&[d])[0]
-    }
-
-    /// [`Similarities::exact`] of each of `docs`, their vectors' sums interleaved
-    /// ([`cosines`]).
+    /// Each of `docs`' similarity, as the exact scan computed it: its best vector's cosine (the
+    /// products summed in order), blended with its answer lead's in the ranking; their vectors'
+    /// sums interleaved ([`cosines`]).
     fn exact_all(&self, docs: &[usize]) -> Vec<f32> {
         let vectors = self.vectors;
         if self.query.len() != vectors.dim {
