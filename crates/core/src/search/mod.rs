@@ -35,6 +35,7 @@ pub mod evidence;
 pub mod explain;
 pub mod framing;
 pub mod fusion;
+mod keys;
 pub mod learned;
 pub mod page_words;
 pub mod profile;
@@ -88,6 +89,8 @@ pub struct SearchIndex {
     analyzer: Analyzer,
     weights: Weights,
     lexicon: Arc<Lexicon>,
+    /// Each live document's address by its key ([`keys`]), read when first asked.
+    keys: Arc<keys::KeysOnce>,
     /// Whole results of recent requests ([`result_cache`]).
     cache: Arc<ResultCache>,
     /// The category counts of recent results pages ([`SearchIndex::category_counts`]), as
@@ -150,6 +153,7 @@ impl SearchIndex {
             analyzer: analyzer.clone(),
             weights: Weights::default(),
             lexicon: Arc::default(),
+            keys: Arc::default(),
             cache: Arc::default(),
             counts: Arc::default(),
             stored: Arc::default(),
@@ -403,23 +407,7 @@ impl SearchIndex {
 
     /// The address of the live document `key`, if it is in `category` (when one is asked for).
     fn address_of(&self, searcher: &tantivy::Searcher, key: &str, category: Option<&str>) -> Result<Option<tantivy::DocAddress>> {
-        use tantivy::DocSet;
-        // A key names one document: its postings are read directly, without a query's scoring.
-        let term = Term::from_field_text(self.fields.key, key);
-        let mut found = None;
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let Some(mut postings) = reader.inverted_index(self.fields.key)?.read_postings(&term, tantivy::schema::IndexRecordOption::Basic).map_err(tantivy::TantivyError::from)? else {
-                continue;
-            };
-            let mut doc = postings.doc();
-            while doc != tantivy::TERMINATED && reader.is_deleted(doc) {
-                doc = postings.advance();
-            }
-            if doc != tantivy::TERMINATED {
-                found = Some(tantivy::DocAddress::new(ord as u32, doc));
-                break;
-            }
-        }
+        let found = self.keys.get(searcher, self.fields.key)?.get(key);
         let Some(address) = found else { return Ok(None) };
         if let Some(category) = category.filter(|c| !c.is_empty())
             && self.stored.get(searcher, &self.fields, address)?.category() != Some(category)
