@@ -47,7 +47,8 @@
 //! searched once each, timed (uncached, with snippets) or counted: what the index keeps from
 //! one question to the next (terms and their postings, pages analyzed for the verdict) is then
 //! only what earlier, different questions left, as on a help page, where a question is seldom
-//! asked twice. Without it, every round after the warm-up asks questions already asked.
+//! asked twice. Without it, every round after the warm-up asks questions already asked. With
+//! `--profile` too, the second half is profiled stage by stage, each question once.
 
 use std::path::PathBuf;
 
@@ -173,7 +174,9 @@ fn main() {
         for q in warm {
             uncached.search(&SearchRequest::new(q)).expect("search");
         }
-        if instructions {
+        if profiling {
+            stages(&uncached, unseen, 1);
+        } else if instructions {
             let hits = counted(&uncached, unseen, 1);
             println!("{} searches, {hits} hits", unseen.len());
         } else {

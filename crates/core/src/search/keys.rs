@@ -4,8 +4,11 @@
 //!
 //! Reading a key's postings per document asked cost about 30 µs of a hybrid search on wiki-qa:
 //! the fusion asks up to sixty keys, each a term dictionary lookup and a postings list opened.
+//! The other way, the fusion needs the keys of the lexical list's first thirty documents, of
+//! which a page shows ten: reading them from the stored fields decompressed a block of the
+//! store for each document not read before.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED};
@@ -16,7 +19,10 @@ use crate::lexicon::FastMap;
 /// generation's reader is never reloaded).
 #[derive(Debug, Default)]
 pub struct KeyAddresses {
-    by_key: FastMap<Box<str>, DocAddress>,
+    by_key: FastMap<Arc<str>, DocAddress>,
+    /// Per segment, each document's key (none for a deleted document, or one whose key an
+    /// earlier document has).
+    by_doc: Vec<Vec<Option<Arc<str>>>>,
 }
 
 impl KeyAddresses {
@@ -24,8 +30,10 @@ impl KeyAddresses {
     /// segment order (a key names one document; should two have it, the first is taken, as a
     /// search of the key's postings would).
     pub fn read(searcher: &Searcher, field: Field) -> tantivy::Result<Self> {
-        let mut by_key: FastMap<Box<str>, DocAddress> = FastMap::default();
+        let mut by_key: FastMap<Arc<str>, DocAddress> = FastMap::default();
+        let mut by_doc = Vec::with_capacity(searcher.segment_readers().len());
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let mut keys: Vec<Option<Arc<str>>> = vec![None; reader.max_doc() as usize];
             let inverted = reader.inverted_index(field)?;
             let mut terms = inverted.terms().stream()?;
             while terms.advance() {
@@ -39,16 +47,26 @@ impl KeyAddresses {
                     doc = postings.advance();
                 }
                 if doc != TERMINATED {
-                    by_key.insert(key.into(), DocAddress::new(ord as u32, doc));
+                    let key: Arc<str> = key.into();
+                    if let Some(slot) = keys.get_mut(doc as usize) {
+                        *slot = Some(key.clone());
+                    }
+                    by_key.insert(key, DocAddress::new(ord as u32, doc));
                 }
             }
+            by_doc.push(keys);
         }
-        Ok(KeyAddresses { by_key })
+        Ok(KeyAddresses { by_key, by_doc })
     }
 
     /// The address of the live document `key`.
     pub fn get(&self, key: &str) -> Option<DocAddress> {
         self.by_key.get(key).copied()
+    }
+
+    /// The key of the live document at `address`, if that document is the one its key names.
+    pub fn key_of(&self, address: DocAddress) -> Option<&str> {
+        self.by_doc.get(address.segment_ord as usize)?.get(address.doc_id as usize)?.as_deref()
     }
 
     /// How many keys name a live document.
@@ -111,7 +129,14 @@ mod tests {
             assert_eq!(text(fields.key).as_deref(), Some(key));
             assert_eq!(text(fields.title).as_deref(), Some(title), "the live document, not the deleted one");
             assert!(!searcher.segment_reader(address.segment_ord).is_deleted(address.doc_id));
+            assert_eq!(keys.key_of(address), Some(key), "and back from the address to the key");
         }
+        // The deleted shipping page's address names no key.
+        let deleted = searcher.segment_readers().iter().enumerate().find_map(|(ord, reader)| {
+            (0..reader.max_doc()).find(|&doc| reader.is_deleted(doc)).map(|doc| DocAddress::new(ord as u32, doc))
+        });
+        let deleted = deleted.expect("the old shipping page is deleted");
+        assert_eq!(keys.key_of(deleted), None);
         assert_eq!(keys.get("refunds"), None);
         Ok(())
     }

@@ -304,9 +304,16 @@ impl SearchIndex {
         (similarities, ranking): (&Similarities<'_>, &Similarities<'_>),
         lift: fusion::Lift,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
+        let keys = self.keys.get(searcher, self.fields.key)?;
         let lexical = top
             .into_iter()
-            .map(|(score, address)| Ok((score, address, self.stored.get(searcher, &self.fields, address)?.key.clone())))
+            .map(|(score, address)| {
+                let key = match keys.key_of(address) {
+                    Some(key) => key.to_string(),
+                    None => self.stored.get(searcher, &self.fields, address)?.key.clone(),
+                };
+                Ok((score, address, key))
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut nearest: Vec<(tantivy::DocAddress, String)> = Vec::new();
         // The closest documents by the questions and by the ranking blend, sorted once.
