@@ -304,11 +304,11 @@ impl SearchIndex {
         (similarities, ranking): (&Similarities<'_>, &Similarities<'_>),
         lift: fusion::Lift,
     ) -> Result<Vec<(f32, tantivy::DocAddress, bool)>> {
-        let keys = self.keys.get(searcher, self.fields.key)?;
+        let key_map = self.keys.get(searcher, self.fields.key)?;
         let lexical = top
             .into_iter()
             .map(|(score, address)| {
-                let key = match keys.key_of(address) {
+                let key = match key_map.key_of(address) {
                     Some(key) => key.to_string(),
                     None => self.stored.get(searcher, &self.fields, address)?.key.clone(),
                 };
@@ -345,9 +345,9 @@ impl SearchIndex {
         // meaning, never a document further down: so each document's fused score is the same
         // however deep the lexical list went, and the pages of a long list are slices of one
         // order (a deeper list only adds documents below all of these).
-        let keys: Vec<&str> = lexical.iter().take(FUSION_DEPTH).map(|(_, _, key)| key.as_str()).chain(closest.iter().copied()).collect();
-        let (by_questions, by_ranking) = (similarities.of_all(&keys), ranking.of_all(&keys));
-        let lifted: std::collections::HashMap<String, (f32, f32)> = keys.iter().map(|k| k.to_string()).zip(by_questions.into_iter().zip(by_ranking)).collect();
+        let lifted_keys: Vec<&str> = lexical.iter().take(FUSION_DEPTH).map(|(_, _, key)| key.as_str()).chain(closest.iter().copied()).collect();
+        let (by_questions, by_ranking) = (similarities.of_all(&lifted_keys), ranking.of_all(&lifted_keys));
+        let lifted: std::collections::HashMap<String, (f32, f32)> = lifted_keys.iter().map(|k| k.to_string()).zip(by_questions.into_iter().zip(by_ranking)).collect();
         Ok(fusion::fuse(lexical, scored, |key| lifted.get(key).copied().unwrap_or((0.0, 0.0)), lift)
             .into_iter()
             .map(|c| (c.score, c.address, c.lexical > 0.0 || c.on_lexical_list))
