@@ -451,14 +451,21 @@ impl SearchIndex {
         };
         // Words first: the sounds and characters of a word the index knows echo it, and count
         // less (`Weights::echo`), so that one word matched several ways does not outweigh two.
-        let (words, sounds): (Vec<_>, Vec<_>) = sources
-            .evidence(&question)
-            .into_iter()
-            .partition(|e| !matches!(e.kind, "reading" | "characters"));
-        let mut weighed = words
-            .into_iter()
-            .map(weigh)
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        // (The vectors are made to size: growing them moved every piece of evidence so far.)
+        let evidence = sources.evidence(&question);
+        let mut words = Vec::with_capacity(evidence.len());
+        let mut sounds = Vec::with_capacity(evidence.len());
+        for e in evidence {
+            if matches!(e.kind, "reading" | "characters") {
+                sounds.push(e);
+            } else {
+                words.push(e);
+            }
+        }
+        let mut weighed = Vec::with_capacity(words.len() + sounds.len() + 4);
+        for e in words {
+            weighed.push(weigh(e)?);
+        }
         for e in sources.corrections(&question, &weighed) {
             weighed.push(weigh(e)?);
         }
