@@ -25,14 +25,17 @@ struct Stretch {
     word_may: bool,
     /// Whether a word here must be written in katakana ([`inside_katakana`]).
     script: bool,
-    /// The corpus words read so (with their rarity), when `word_may`.
-    word: Option<(u32, Recognized)>,
+    /// The corpus words read so (with their rarity), when `word_may`. Boxed, as `slipped`:
+    /// most stretches read no word, and a run's table of a dozen stretches per kana was
+    /// written into fresh memory whole (most of the kana runs' cache write misses, in
+    /// callgrind's cache simulation).
+    word: Option<Box<(u32, Recognized)>>,
     /// The rarity of the nouns the corpus writes side by side read so ([`compounds`]), taken
     /// as one word.
     compound: Option<u32>,
     /// The words read with one slip and what taking them costs, looked up the first time the
     /// split with slips needs them.
-    slipped: std::cell::OnceCell<Option<(u32, Recognized)>>,
+    slipped: std::cell::OnceCell<Option<Box<(u32, Recognized)>>>,
     /// Whether IPADIC reads a word of its own here ([`KanaTokenKind::Word`]): a two-kana word
     /// there is as sure as a longer one.
     read_so: bool,
@@ -76,7 +79,7 @@ impl Lexicon {
                 let word_may = len >= MIN_READING_CHARS && (len >= SURE_READING_CHARS || short_words) && !mixes_scripts(i..i + len, chars, katakana);
                 let script = both_scripts && inside_katakana(i..i + len, katakana);
                 let word = if word_may {
-                    self.lookup(&reading).and_then(|r| if script { r.katakana_only() } else { Some(r) }).map(|r| (self.rarity(&reading), r))
+                    self.lookup(&reading).and_then(|r| if script { r.katakana_only() } else { Some(r) }).map(|r| Box::new((self.rarity(&reading), r)))
                 } else {
                     None
                 };
@@ -118,9 +121,9 @@ impl Lexicon {
                     return None;
                 };
                 let grammar = if s.takes_in_grammar { super::GRAMMAR_COST } else { 0 };
-                Some((cost + grammar + self.rarity(&r.reading), r))
+                Some(Box::new((cost + grammar + self.rarity(&r.reading), r)))
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The cheapest split of a run (see [`Lexicon::recognize`]), piece by piece.
@@ -160,7 +163,7 @@ impl Lexicon {
                     if !stretch.word_may || (len < SURE_READING_CHARS && state == LEFTOVER) {
                         continue;
                     }
-                    if let Some((rarity, _)) = &stretch.word {
+                    if let Some((rarity, _)) = stretch.word.as_deref() {
                         // A two-kana word costs more than a longer one, so longer words win ties,
                         // unless IPADIC reads a word there too (たまり|かた).
                         let (next, extra) = if len >= SURE_READING_CHARS || stretch.read_so {
@@ -208,8 +211,8 @@ impl Lexicon {
                 }
                 _ => {
                     let word = match word {
-                        Some(EXACT) => stretch.word.as_ref().map(|(_, r)| r.clone()),
-                        Some(_) => stretch.slipped.get().and_then(Option::as_ref).map(|(_, r)| r.clone()),
+                        Some(EXACT) => stretch.word.as_deref().map(|(_, r)| r.clone()),
+                        Some(_) => stretch.slipped.get().and_then(Option::as_deref).map(|(_, r)| r.clone()),
                         None => None,
                     };
                     out.push(Piece { span: previous..i, word, leftover: state == LEFTOVER, compound: false });
