@@ -319,7 +319,9 @@ async fn the_default_limit_lets_a_customer_through_and_zero_switches_it_off() {
     for uri in [format!("/search?{}", q(typed)), format!("/api/search?{}", q(typed)), format!("/api/answer?{}", q(typed))] {
         assert_eq!(send(&s, from_peer(Request::get(uri).body(Body::empty()).unwrap(), "192.0.2.80")).await.status, StatusCode::OK);
     }
-    // A flood from one address is stopped within the burst.
+    // A flood from one address is stopped within the burst, plus what refilled while it ran (a
+    // loaded machine serves the burst slower than a second: 20 more a second).
+    let started = std::time::Instant::now();
     let mut limited_at = None;
     for i in 0..200 {
         let r = send(&s, from_peer(Request::get("/api/categories").body(Body::empty()).unwrap(), "192.0.2.81")).await;
@@ -329,7 +331,8 @@ async fn the_default_limit_lets_a_customer_through_and_zero_switches_it_off() {
         }
     }
     let at = limited_at.expect("a flood is limited");
-    assert!((60..80).contains(&at), "after the burst of 60 (plus what refilled meanwhile): {at}");
+    let refilled = (started.elapsed().as_secs_f64() * 20.0).ceil() as usize;
+    assert!((60..=60 + refilled).contains(&at), "after the burst of 60 (plus the {refilled} that refilled meanwhile): {at}");
     // rate_limit_per_second = 0 (KOTAE_RATE_LIMIT=0) switches it off.
     let off = state_with(|c| c.rate_limit_per_second = 0.0);
     for _ in 0..150 {
