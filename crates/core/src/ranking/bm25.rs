@@ -11,13 +11,13 @@
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{Postings, SegmentPostings, TermInfo};
+use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Term};
 
-use super::stats::{DECODED_POSTINGS, Decoded, NormKey, NormTable, ScoringCache, SegmentFields, Start, TOP_DOCS, TermStats, Walked, WalkedList, field_average, idf, norm_table, share_255ths, window, BLOCK};
+use super::stats::{DECODED_POSTINGS, Decoded, NormKey, NormTable, ScoringCache, SegmentFields, Start, TOP_DOCS, TermStats, Walked, field_average, idf, norm_table, share_255ths, window, BLOCK};
 
 /// BM25's two parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,11 +94,11 @@ impl Bm25TermQuery {
                 };
                 let stats = match cache {
                     Some(cache) => cache.term_stats(searcher, &self.term)?,
-                    None => TermStats::look_up(searcher, &self.term)?,
+                    None => Arc::new(TermStats::look_up(searcher, &self.term)?),
                 };
                 (idf(stats.doc_freq, docs) * (1.0 + self.params.k1), average, stats)
             }
-            EnableScoring::Disabled { .. } => (1.0, 1.0, TermStats { doc_freq: 0, found: Arc::new([]), walked: None }),
+            EnableScoring::Disabled { .. } => (1.0, 1.0, Arc::new(TermStats { doc_freq: 0, found: Box::new([]), walked: None })),
         };
         let norms = match (kept, &self.cache) {
             (Some(norms), _) => norms,
@@ -111,9 +111,7 @@ impl Bm25TermQuery {
             average,
             params: self.params,
             norms,
-            found: stats.found,
-            doc_freq: stats.doc_freq,
-            walked: stats.walked,
+            stats,
         })
     }
 }
@@ -140,13 +138,10 @@ pub(crate) struct Bm25TermWeight {
     average: Score,
     params: Bm25,
     norms: Arc<NormTable>,
-    /// The term in each segment of the searcher the weight was made for.
-    found: Arc<[(SegmentId, Option<TermInfo>)]>,
-    /// How many documents of the searcher have the term (deleted ones included, as in
-    /// tantivy's own statistics); 0 when scoring is disabled.
-    pub(crate) doc_freq: u64,
-    /// Where the term's walks are kept (see [`ScoringCache`]).
-    walked: Option<WalkedList>,
+    /// The term in each segment of the searcher the weight was made for, how many documents
+    /// of the searcher have it (deleted ones included, as in tantivy's own statistics; 0 when
+    /// scoring is disabled), and where its walks are kept (see [`ScoringCache`]).
+    stats: Arc<TermStats>,
 }
 
 impl Bm25TermWeight {
@@ -155,7 +150,7 @@ impl Bm25TermWeight {
     pub(crate) fn term_scorer(&self, fields: &mut SegmentFields<'_>, boost: Score) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
         let segment = fields.reader.segment_id();
         let (index, fieldnorms) = fields.open(self.term.field())?;
-        let postings = match self.found.iter().find(|(id, _)| *id == segment) {
+        let postings = match self.stats.found.iter().find(|(id, _)| *id == segment) {
             Some((_, None)) => return Ok(None),
             Some((_, Some(info))) => index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
             None => match index.read_postings(&self.term, IndexRecordOption::WithFreqs)? {
@@ -168,21 +163,27 @@ impl Bm25TermWeight {
 }
 
 impl Bm25TermWeight {
+    /// How many documents of the searcher have the term (deleted ones included, as in
+    /// tantivy's own statistics); 0 when scoring is disabled.
+    pub(crate) fn doc_freq(&self) -> u64 {
+        self.stats.doc_freq
+    }
+
     /// Whether the term was looked up in the segment and is not there.
     pub(crate) fn absent_from(&self, reader: &SegmentReader) -> bool {
         let segment = reader.segment_id();
-        matches!(self.found.iter().find(|(id, _)| *id == segment), Some((_, None)))
+        matches!(self.stats.found.iter().find(|(id, _)| *id == segment), Some((_, None)))
     }
 
     /// [`Bm25TermWeight::term_scorer`], from a copy of the postings `walked` kept as opened
     /// (the same scorer, at the same first document) when the term was walked on this segment.
     pub(crate) fn term_scorer_from(
         &self,
-        walked: Option<&Walked>,
+        walked: Option<&Arc<Walked>>,
         fields: &mut SegmentFields<'_>,
         boost: Score,
     ) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
-        let Some(Walked { start: Start::Opened(start), .. }) = walked else { return self.term_scorer(fields, boost) };
+        let Some(Start::Opened(start)) = walked.map(|w| &w.start) else { return self.term_scorer(fields, boost) };
         let (_, fieldnorms) = fields.open(self.term.field())?;
         Ok(Some(Box::new(Bm25TermScorer {
             postings: SegmentPostings::clone(start),
@@ -200,15 +201,15 @@ impl Bm25TermWeight {
 
     /// The term's window bounds and best documents in the segment, from the cache or by
     /// walking the postings once.
-    pub(crate) fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Walked>> {
+    pub(crate) fn walked(&self, fields: &mut SegmentFields<'_>) -> tantivy::Result<Option<Arc<Walked>>> {
         let reader = fields.reader;
-        let Some(kept) = &self.walked else { return Ok(None) };
+        let Some(kept) = &self.stats.walked else { return Ok(None) };
         let segment = reader.segment_id();
-        let Some((_, Some(info))) = self.found.iter().find(|(id, _)| *id == segment) else {
+        let Some((_, Some(info))) = self.stats.found.iter().find(|(id, _)| *id == segment) else {
             return Ok(None);
         };
         let params = (self.params.k1.to_bits(), self.params.b.to_bits(), self.average.to_bits());
-        let known = |list: &Vec<(SegmentId, NormKey, Walked)>| list.iter().find(|(s, p, _)| *s == segment && *p == params).map(|(.., w)| w.clone());
+        let known = |list: &Vec<(SegmentId, NormKey, Arc<Walked>)>| list.iter().find(|(s, p, _)| *s == segment && *p == params).map(|(.., w)| w.clone());
         if let Some(walked) = kept.lock().ok().and_then(|list| known(&list)) {
             return Ok(Some(walked));
         }
@@ -216,7 +217,7 @@ impl Bm25TermWeight {
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         // Short postings are kept decoded (read below), longer ones as opened.
         let decode = info.doc_freq <= DECODED_POSTINGS && Decoded::reserve(info.doc_freq);
-        let opened = (!decode).then(|| Arc::new(postings.clone()));
+        let opened = (!decode).then(|| Box::new(postings.clone()));
         let (mut docs, mut scored) = if decode { (Vec::with_capacity(info.doc_freq as usize + 1), Vec::with_capacity(info.doc_freq as usize)) } else { (Vec::new(), Vec::new()) };
         let size = window(reader.max_doc());
         let mut shares = vec![0.0 as Score; reader.max_doc().div_ceil(size) as usize];
@@ -271,7 +272,7 @@ impl Bm25TermWeight {
                 Start::Decoded(Arc::new(Decoded { docs: docs.into(), scored: scored.into(), reserved: info.doc_freq }))
             }
         };
-        let walked = Walked { shares: shares.into(), top: top.into(), blocks: blocks.map(Into::into), start };
+        let walked = Arc::new(Walked { shares: shares.into(), top: top.into(), blocks: blocks.map(Into::into), start });
         if let Ok(mut list) = kept.lock()
             && known(&list).is_none()
         {

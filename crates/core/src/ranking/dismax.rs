@@ -108,7 +108,7 @@ impl BoundedWeight {
     /// single term (a phrase).
     pub fn doc_freqs(&self) -> impl Iterator<Item = Option<u64>> + '_ {
         self.fields.iter().map(|field| match field {
-            FieldWeight::Term(w) => Some(w.doc_freq),
+            FieldWeight::Term(w) => Some(w.doc_freq()),
             FieldWeight::Other(..) => None,
         })
     }
@@ -137,13 +137,11 @@ impl BoundedWeight {
                                 },
                             },
                             max: w.weight.max(0.0),
-                            windows: walked.as_ref().map(|w| w.shares.clone()),
-                            blocks: walked.as_ref().and_then(|w| w.blocks.clone()),
-                            top: walked.map(|w| w.top),
+                            walked,
                         }
                     }
                     FieldWeight::Other(w, max) => {
-                        Unit { scorer: UnitScorer::Other(w.scorer(fields.reader, 1.0)?), max: *max, windows: None, blocks: None, top: None }
+                        Unit { scorer: UnitScorer::Other(w.scorer(fields.reader, 1.0)?), max: *max, walked: None }
                     }
                 })
             })

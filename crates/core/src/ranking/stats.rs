@@ -53,20 +53,22 @@ pub(crate) fn field_average(statistics: &dyn Bm25StatisticsProvider, field: Fiel
     Ok(if docs == 0 { 1.0 } else { (tokens as Score / docs as Score).max(f32::MIN_POSITIVE) })
 }
 
-/// A term's entries in the term dictionaries of a searcher's segments.
-#[derive(Clone)]
+/// A term's entries in the term dictionaries of a searcher's segments, and its walks: one
+/// allocation per term, shared by the cache and every weight made for the term. (Its parts
+/// were three: a search asks for some hundred and seventy terms, and each part cost a cache
+/// miss to share.)
 pub(crate) struct TermStats {
     /// How many documents have the term, over all segments.
     pub(crate) doc_freq: u64,
     /// The term in each segment, in the searcher's order.
-    pub(crate) found: Arc<[(SegmentId, Option<TermInfo>)]>,
+    pub(crate) found: Box<[(SegmentId, Option<TermInfo>)]>,
     /// The term's walks, per segment and parameters, kept with it in the cache (`None` when
     /// nothing is cached).
     pub(crate) walked: Option<WalkedList>,
 }
 
 /// Walks of one term, by segment and parameters: a handful at most.
-pub(crate) type WalkedList = Arc<Mutex<Vec<(SegmentId, NormKey, Walked)>>>;
+pub(crate) type WalkedList = Mutex<Vec<(SegmentId, NormKey, Arc<Walked>)>>;
 
 impl TermStats {
     pub(crate) fn look_up(searcher: &Searcher, term: &Term) -> tantivy::Result<Self> {
@@ -74,7 +76,7 @@ impl TermStats {
             .segment_readers()
             .iter()
             .map(|reader| Ok((reader.segment_id(), reader.inverted_index(term.field())?.get_term_info(term)?)))
-            .collect::<tantivy::Result<Arc<[_]>>>()?;
+            .collect::<tantivy::Result<Box<[_]>>>()?;
         let doc_freq = found.iter().map(|(_, info)| info.as_ref().map_or(0, |i| u64::from(i.doc_freq))).sum();
         Ok(TermStats { doc_freq, found, walked: None })
     }
@@ -120,33 +122,32 @@ impl<'r> SegmentFields<'r> {
     }
 }
 
-/// What one walk over a term's postings in a segment tells [`TopK`](super::TopK).
-#[derive(Clone)]
+/// What one walk over a term's postings in a segment tells [`TopK`](super::TopK): shared, as
+/// one allocation, by the cache and the units made from it.
 pub struct Walked {
     /// The most `tf / (tf + norm)` reaches in each window of [`window`]
     /// documents.
-    pub shares: Arc<[Score]>,
+    pub shares: Box<[Score]>,
     /// [`TOP_DOCS`] documents where the share is highest (at equal shares, the first met),
     /// with their share.
-    pub top: Arc<[(DocId, Score)]>,
+    pub top: Box<[(DocId, Score)]>,
     /// Where windows are longer than a [`BLOCK`] (segments of more than 16,384 documents):
     /// for each block of [`BLOCK`] documents, an upper bound of the share there in 255ths
     /// ([`share_255ths`]; 0 where the term has no document). Finer than the windows, for
     /// judging a candidate before asking the units not read about it; one byte per block.
-    pub blocks: Option<Arc<[u8]>>,
+    pub blocks: Option<Box<[u8]>>,
     /// Where a term's scorer starts from: its postings decoded whole when they are short
     /// ([`Start::Decoded`]), otherwise as opened ([`Start::Opened`]).
     pub(crate) start: Start,
 }
 
 /// The postings a term's scorer starts from (see [`Walked::start`]).
-#[derive(Clone)]
 pub(crate) enum Start {
     /// The postings as opened, at their first document with their first block decoded: a
     /// term's scorer starts from a copy of them. Opening the postings (the term's slice of the
     /// postings file, its first block decoded, and the result moved three times) cost about
     /// three times the copy, and a long question opens some eighty terms' postings.
-    Opened(Arc<SegmentPostings>),
+    Opened(Box<SegmentPostings>),
     /// Postings of at most [`DECODED_POSTINGS`] documents, decoded once when the term is
     /// walked: a scorer over them is a place in two arrays, made without copying a kilobyte of
     /// postings, and read without decoding blocks again.
@@ -247,7 +248,7 @@ type FieldNorms = (Field, (u32, u32), Arc<[SegmentId]>, Score, Arc<NormTable>);
 
 /// A term kept, and the cache's clock when it was last asked for.
 struct Kept {
-    stats: TermStats,
+    stats: Arc<TermStats>,
     used: AtomicU64,
 }
 
@@ -283,11 +284,11 @@ impl ScoringCache {
     /// clock: an LRU list's `get` relinked the term at the list's head (three entries of a
     /// 65,536-entry list written, cache misses for a long question's ~170 terms, under a
     /// mutex). Eviction is by age in batches instead ([`ScoringCache::put`]).
-    pub(crate) fn term_stats(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<TermStats> {
-        if let Some(stats) = self.kept(searcher, term, |s| s.clone()) {
+    pub(crate) fn term_stats(&self, searcher: &Searcher, term: &Term) -> tantivy::Result<Arc<TermStats>> {
+        if let Some(stats) = self.kept(searcher, term, Arc::clone) {
             return Ok(stats);
         }
-        let stats = TermStats { walked: Some(WalkedList::default()), ..TermStats::look_up(searcher, term)? };
+        let stats = Arc::new(TermStats { walked: Some(WalkedList::default()), ..TermStats::look_up(searcher, term)? });
         self.put(term, stats.clone());
         Ok(stats)
     }
@@ -302,7 +303,7 @@ impl ScoringCache {
     }
 
     /// `read` of the term's kept entry, if it is kept for the searcher's segments.
-    fn kept<T>(&self, searcher: &Searcher, term: &Term, read: impl FnOnce(&TermStats) -> T) -> Option<T> {
+    fn kept<T>(&self, searcher: &Searcher, term: &Term, read: impl FnOnce(&Arc<TermStats>) -> T) -> Option<T> {
         let terms = self.terms.read().ok()?;
         let kept = terms.get(term)?;
         if !same_segments(kept.stats.found.iter().map(|(id, _)| id), searcher) {
@@ -318,7 +319,7 @@ impl ScoringCache {
     /// Keep the term's entries. When the cache is full, the eighth of the terms asked for
     /// least recently are let go first (the list of stamps is read once per eighth of the
     /// capacity, not per term).
-    fn put(&self, term: &Term, stats: TermStats) {
+    fn put(&self, term: &Term, stats: Arc<TermStats>) {
         let Ok(mut terms) = self.terms.write() else { return };
         let now = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
         if terms.len() >= self.capacity && !terms.contains_key(term) {

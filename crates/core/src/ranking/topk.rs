@@ -581,7 +581,7 @@ impl TopK {
             // decoded per unit and window, for nothing).
             for (i, (_, u)) in units.iter_mut().enumerate() {
                 if docs[i] < resume {
-                    match &u.windows {
+                    match u.windows() {
                         Some(shares) if resume == end => {
                             docs[i] = next_window(shares, resume, size);
                             behind[i] = true;

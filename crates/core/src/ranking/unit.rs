@@ -4,7 +4,10 @@
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score};
 
+use std::sync::Arc;
+
 use super::bm25::{Bm25TermScorer, DecodedScorer};
+use super::stats::Walked;
 
 
 /// The postings of one field of a clause, on a segment, and the most they score.
@@ -12,23 +15,38 @@ pub struct Unit {
     pub scorer: UnitScorer,
     /// An upper bound of `scorer.score()`; `Score::INFINITY` when unknown (never pruned).
     pub max: Score,
-    /// For each window of [`window`](super::window) documents, the share of `max` the unit can reach there (0
-    /// where it has no document, and more than 0 where it has one: [`TopK`](super::TopK)
-    /// leaves a unit behind until the next window where it has a document), when known.
-    pub windows: Option<std::sync::Arc<[Score]>>,
-    /// For each block of [`BLOCK`](super::stats::BLOCK) documents, an upper bound of the
-    /// share of `max` the unit can reach there, in 255ths, when known (see
-    /// [`Walked::blocks`](super::Walked::blocks)).
-    pub blocks: Option<std::sync::Arc<[u8]>>,
-    /// Some of the unit's best documents in the segment, each with its share of `max`, when
-    /// known: see [`TopK::collect_segment`](super::TopK::collect_segment) for what they are for.
-    pub top: Option<std::sync::Arc<[(DocId, Score)]>>,
+    /// What a walk over the unit's postings found (see [`Walked`]), when known: its
+    /// [`windows`](Unit::windows), [`blocks`](Unit::blocks) and [`top`](Unit::top).
+    pub walked: Option<Arc<Walked>>,
 }
 
 impl Unit {
+    /// For each window of [`window`](super::window) documents, the share of `max` the unit can
+    /// reach there (0 where it has no document, and more than 0 where it has one:
+    /// [`TopK`](super::TopK) leaves a unit behind until the next window where it has a
+    /// document), when known.
+    #[inline]
+    pub fn windows(&self) -> Option<&[Score]> {
+        self.walked.as_deref().map(|w| &*w.shares)
+    }
+
+    /// For each block of [`BLOCK`](super::stats::BLOCK) documents, an upper bound of the share
+    /// of `max` the unit can reach there, in 255ths, when known (see [`Walked::blocks`]).
+    #[inline]
+    pub fn blocks(&self) -> Option<&[u8]> {
+        self.walked.as_deref().and_then(|w| w.blocks.as_deref())
+    }
+
+    /// Some of the unit's best documents in the segment, each with its share of `max`, when
+    /// known: see [`TopK::collect_segment`](super::TopK::collect_segment) for what they are for.
+    #[inline]
+    pub fn top(&self) -> Option<&[(DocId, Score)]> {
+        self.walked.as_deref().map(|w| &*w.top)
+    }
+
     /// The most the unit scores in window `w`.
     pub fn bound_in(&self, w: usize) -> Score {
-        match &self.windows {
+        match self.windows() {
             Some(shares) => shares.get(w).map_or(self.max, |share| self.max * share),
             None => self.max,
         }
@@ -39,7 +57,7 @@ impl Unit {
     /// The most the unit scores in block `b` of [`BLOCK`](super::stats::BLOCK) documents,
     /// when its block bounds are known.
     pub fn bound_in_block(&self, b: usize) -> Option<Score> {
-        let q = *self.blocks.as_ref()?.get(b)?;
+        let q = *self.blocks()?.get(b)?;
         Some(self.max * (Score::from(q) / 255.0))
     }
 }

@@ -194,7 +194,7 @@ fn group_bounds_follow_the_dis_max() {
 fn bounds_hold_for_every_document_and_window() {
     each_unit(&corpus(), |word, reader, mut u| {
         assert!(u.max.is_finite());
-        let shares = u.windows.clone().expect("terms have window bounds");
+        let shares = u.windows().expect("terms have window bounds").to_vec();
         let size = window(reader.max_doc());
         assert_eq!(shares.len(), reader.max_doc().div_ceil(size) as usize);
         let mut best = vec![0.0 as Score; shares.len()];
@@ -276,7 +276,7 @@ fn counted_from_lengths_and_seeded_from_lists_equal_exhaustive_scoring() {
 fn block_bounds_hold_for_every_document() {
     use crate::ranking::stats::BLOCK;
     each_unit(&corpus_in_segments_of(DOCS), |word, reader, mut u| {
-        let blocks = u.blocks.clone().expect("windows longer than blocks: block bounds");
+        let blocks = u.blocks().expect("windows longer than blocks: block bounds").to_vec();
         assert_eq!(blocks.len(), reader.max_doc().div_ceil(BLOCK) as usize);
         let mut best = vec![None::<Score>; blocks.len()];
         while u.scorer.doc() != TERMINATED {
@@ -401,7 +401,7 @@ fn the_floor_from_the_lists_is_the_kth_bound_of_the_listed_documents() {
                 // By document, in a map: each document's entries in clause order.
                 let mut by_doc: std::collections::BTreeMap<DocId, Vec<Scored>> = Default::default();
                 for (at, u) in &units {
-                    for &(doc, share) in u.top.as_deref().unwrap_or(&[]) {
+                    for &(doc, share) in u.top().unwrap_or(&[]) {
                         by_doc.entry(doc).or_default().push((*at, u.max * share));
                     }
                 }

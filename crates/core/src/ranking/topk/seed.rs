@@ -95,7 +95,7 @@ impl TopK {
         // the sort was three quarters of the seeding's cost. The units are taken last to
         // first, so each document's chain is in clause order, as `combine_sorted` wants it
         // (sorting each chain again, as `combine` does, cost 0.2% of a wiki-qa search).
-        let tops = || units.iter().rev().filter_map(|(at, u)| u.top.as_ref().map(|top| (*at, u.max, top)));
+        let tops = || units.iter().rev().filter_map(|(at, u)| u.top().map(|top| (*at, u.max, top)));
         let end = tops().flat_map(|(.., top)| top.iter().map(|&(doc, _)| doc as usize + 1)).max().unwrap_or(0);
         let mut head: Vec<u32> = HEADS.with(|heads| heads.take());
         if head.len() < end {
@@ -221,10 +221,10 @@ pub(super) fn fresh(
 /// clause order.
 fn listed_by_doc(units: &[((usize, usize), Unit)]) -> Vec<(DocId, Scored)> {
     // Sized once: growing it entry by entry was a fifth of the lists' cost.
-    let entries = units.iter().map(|(_, u)| u.top.as_ref().map_or(0, |top| top.len())).sum();
+    let entries = units.iter().map(|(_, u)| u.top().map_or(0, <[_]>::len)).sum();
     let mut listed: Vec<(DocId, Scored)> = Vec::with_capacity(entries);
     for (at, unit) in units {
-        if let Some(top) = &unit.top {
+        if let Some(top) = unit.top() {
             listed.extend(top.iter().map(|&(doc, share)| (doc, (*at, unit.max * share))));
         }
     }
