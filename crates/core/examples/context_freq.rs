@@ -36,18 +36,10 @@ struct Reads {
 }
 
 impl Reads {
-    /// Count the reads of analyzing `text` with `dictionary`.
-    fn count(&mut self, dictionary: &Dictionary, text: &str) {
-        // Compiled id → source id (`perm[source] = compiled`).
-        let inverse = |perm: Option<&Vec<u16>>| -> Vec<usize> {
-            let mut back: Vec<usize> = (0..=usize::from(u16::MAX)).collect();
-            for (source, &compiled) in perm.into_iter().flatten().enumerate() {
-                back[usize::from(compiled)] = source;
-            }
-            back
-        };
-        let map = dictionary.metadata.context_id_map.as_ref();
-        let (left_source, right_source) = (inverse(map.map(|m| &m.left)), inverse(map.map(|m| &m.right)));
+    /// Count the reads of analyzing `text` with `dictionary`, whose left and right context ids
+    /// are `sources` in the source's numbering.
+    fn count(&mut self, (dictionary, sources): &(Dictionary, Sources), text: &str) {
+        let (left_source, right_source) = sources;
         let chars: Vec<(usize, char)> = text.char_indices().collect();
         let n = chars.len();
         let char_at_byte = |byte: usize| chars.partition_point(|(b, _)| *b < byte);
@@ -96,6 +88,24 @@ impl Reads {
     }
 }
 
+/// For each compiled context id, its id in the source (left, then right).
+type Sources = (Vec<usize>, Vec<usize>);
+
+/// `dictionary` with [`Sources`] for its context ids.
+fn with_sources(dictionary: Dictionary) -> (Dictionary, Sources) {
+    // `perm[source] = compiled`.
+    let inverse = |perm: Option<&Vec<u16>>| -> Vec<usize> {
+        let mut back: Vec<usize> = (0..=usize::from(u16::MAX)).collect();
+        for (source, &compiled) in perm.into_iter().flatten().enumerate() {
+            back[usize::from(compiled)] = source;
+        }
+        back
+    };
+    let map = dictionary.metadata.context_id_map.as_ref();
+    let sources = (inverse(map.map(|m| &m.left)), inverse(map.map(|m| &m.right)));
+    (dictionary, sources)
+}
+
 /// A text's runs of kana, in katakana: what a search reads with the reading dictionary.
 fn kana_runs(text: &str) -> Vec<String> {
     let mut runs = Vec::new();
@@ -118,9 +128,9 @@ fn main() {
     let content = args.next().expect("usage: context_freq CONTENT QUESTIONS.jsonl...");
     let config = DictionaryConfig::from_env();
     let analyzer = Analyzer::load(&config).expect("IPADIC (apt-get install -y mecab-ipadic)");
-    let words = dictionary::load(&config).expect("the dictionary");
-    let readings = dictionary::load_readings(&config).expect("the reading dictionary");
-    let matrix = &words.connection_cost_matrix;
+    let words = with_sources(dictionary::load(&config).expect("the dictionary"));
+    let readings = with_sources(dictionary::load_readings(&config).expect("the reading dictionary"));
+    let matrix = &words.0.connection_cost_matrix;
     let mut reads = Reads { rows: vec![0; matrix.backward_size as usize], columns: vec![0; matrix.forward_size as usize] };
     let mut texts = 0usize;
     for entry in walkdir::WalkDir::new(&content).sort_by_file_name() {
