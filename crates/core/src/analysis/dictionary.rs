@@ -33,11 +33,12 @@ const REQUIRED_FILES: [&str; 3] = ["matrix.def", "char.def", "unk.def"];
 /// Bumped when the way we compile changes, so stale caches are not reused.
 pub const CACHE_FORMAT: &str = "lindera-6.2-ipadic-v2";
 
-/// How often searches read each row (a word's left context) and column (the word before's
-/// right context) of the connection-cost matrix, written by the `context_freq` example: the
-/// dictionary is compiled with its contexts renumbered by this count, most read first, so
-/// that the cells a search reads sit in fewer cache lines. The analysis is the same whatever
-/// the numbering: only the matrix's layout changes.
+/// How often analysis reads each row (a word's left context) and column (the word before's
+/// right context) of the connection-cost matrix, as the `context_freq` example counts it over
+/// the sample pages and the repository's questions: the dictionary is compiled with its
+/// contexts renumbered by this count, most read first, so that the cells a search reads sit
+/// in fewer cache lines. The analysis is the same whatever the numbering: only the matrix's
+/// layout changes.
 const CONTEXT_FREQ: &str = include_str!("dictionary/context_freq.txt");
 
 /// Where to read the dictionary source from and where to cache the compiled form.

@@ -1,14 +1,13 @@
 //! What [`TopK`](super::TopK) walks: the postings of one field of one clause (a [`Unit`]), with
 //! the most they can score, grouped by clause ([`Group`]).
 
+use std::sync::Arc;
+
 use tantivy::query::Scorer;
 use tantivy::{DocId, DocSet, Score};
 
-use std::sync::Arc;
-
 use super::bm25::{Bm25TermScorer, DecodedScorer};
 use super::stats::Walked;
-
 
 /// The postings of one field of a clause, on a segment, and the most they score.
 pub struct Unit {
