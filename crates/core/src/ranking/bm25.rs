@@ -98,7 +98,7 @@ impl Bm25TermQuery {
                 };
                 (idf(stats.doc_freq, docs) * (1.0 + self.params.k1), average, stats)
             }
-            EnableScoring::Disabled { .. } => (1.0, 1.0, Arc::new(TermStats { doc_freq: 0, found: Box::new([]), walked: None })),
+            EnableScoring::Disabled { .. } => (1.0, 1.0, Arc::new(TermStats { term: self.term.clone(), doc_freq: 0, found: Box::new([]), walked: None })),
         };
         let norms = match (kept, &self.cache) {
             (Some(norms), _) => norms,
@@ -106,7 +106,6 @@ impl Bm25TermQuery {
             (None, None) => Arc::new(norm_table(self.params, average)),
         };
         Ok(Bm25TermWeight {
-            term: self.term.clone(),
             weight: weight * self.boost,
             average,
             params: self.params,
@@ -131,15 +130,14 @@ impl Query for Bm25TermQuery {
 }
 
 pub(crate) struct Bm25TermWeight {
-    term: Term,
     /// idf × (k1 + 1) × boost: the most one document can score, since tf / (tf + norm) < 1.
     pub(crate) weight: Score,
     /// The field's average length, in tokens.
     average: Score,
     params: Bm25,
     norms: Arc<NormTable>,
-    /// The term in each segment of the searcher the weight was made for, how many documents
-    /// of the searcher have it (deleted ones included, as in tantivy's own statistics; 0 when
+    /// The term, the term in each segment of the searcher the weight was made for, how many
+    /// documents of the searcher have it (deleted ones included, as in tantivy's own statistics; 0 when
     /// scoring is disabled), and where its walks are kept (see [`ScoringCache`]).
     stats: Arc<TermStats>,
 }
@@ -149,11 +147,11 @@ impl Bm25TermWeight {
     /// and moving them into a box after was a fifth of opening them.
     pub(crate) fn term_scorer(&self, fields: &mut SegmentFields<'_>, boost: Score) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
         let segment = fields.reader.segment_id();
-        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let (index, fieldnorms) = fields.open(self.stats.term.field())?;
         let postings = match self.stats.found.iter().find(|(id, _)| *id == segment) {
             Some((_, None)) => return Ok(None),
             Some((_, Some(info))) => index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?,
-            None => match index.read_postings(&self.term, IndexRecordOption::WithFreqs)? {
+            None => match index.read_postings(&self.stats.term, IndexRecordOption::WithFreqs)? {
                 Some(postings) => postings,
                 None => return Ok(None),
             },
@@ -184,7 +182,7 @@ impl Bm25TermWeight {
         boost: Score,
     ) -> tantivy::Result<Option<Box<Bm25TermScorer>>> {
         let Some(Start::Opened(start)) = walked.map(|w| &w.start) else { return self.term_scorer(fields, boost) };
-        let (_, fieldnorms) = fields.open(self.term.field())?;
+        let (_, fieldnorms) = fields.open(self.stats.term.field())?;
         Ok(Some(Box::new(Bm25TermScorer {
             postings: SegmentPostings::clone(start),
             fieldnorms: fieldnorms.clone(),
@@ -213,7 +211,7 @@ impl Bm25TermWeight {
         if let Some(walked) = kept.lock().ok().and_then(|list| known(&list)) {
             return Ok(Some(walked));
         }
-        let (index, fieldnorms) = fields.open(self.term.field())?;
+        let (index, fieldnorms) = fields.open(self.stats.term.field())?;
         let mut postings = index.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         // Short postings are kept decoded (read below), longer ones as opened.
         let decode = info.doc_freq <= DECODED_POSTINGS && Decoded::reserve(info.doc_freq);
@@ -300,7 +298,7 @@ impl Weight for Bm25TermWeight {
         explanation.add_const("k1", self.params.k1);
         explanation.add_const("b", self.params.b);
         explanation.add_const("term frequency", scorer.postings.term_freq() as Score);
-        explanation.add_context(format!("term={:?}", self.term));
+        explanation.add_context(format!("term={:?}", self.stats.term));
         Ok(explanation)
     }
 }

@@ -58,6 +58,9 @@ pub(crate) fn field_average(statistics: &dyn Bm25StatisticsProvider, field: Fiel
 /// were three: a search asks for some hundred and seventy terms, and each part cost a cache
 /// miss to share.)
 pub(crate) struct TermStats {
+    /// The term itself: each search's weights read their postings by it (a copy per weight
+    /// was another allocation for each of a long question's clauses).
+    pub(crate) term: Term,
     /// How many documents have the term, over all segments.
     pub(crate) doc_freq: u64,
     /// The term in each segment, in the searcher's order.
@@ -78,7 +81,7 @@ impl TermStats {
             .map(|reader| Ok((reader.segment_id(), reader.inverted_index(term.field())?.get_term_info(term)?)))
             .collect::<tantivy::Result<Box<[_]>>>()?;
         let doc_freq = found.iter().map(|(_, info)| info.as_ref().map_or(0, |i| u64::from(i.doc_freq))).sum();
-        Ok(TermStats { doc_freq, found, walked: None })
+        Ok(TermStats { term: term.clone(), doc_freq, found, walked: None })
     }
 }
 
@@ -230,7 +233,7 @@ pub const TOP_DOCS: usize = 16;
 /// Entries are checked against the searcher's segments, so a cache shared by two searchers
 /// never answers one with the other's statistics.
 pub struct ScoringCache {
-    terms: RwLock<HashMap<Term, Kept, FastHash>>,
+    terms: RwLock<HashMap<Key, Kept, FastHash>>,
     /// How many terms are kept at most.
     capacity: usize,
     /// Counts the terms put in: a term's `used` is the count when it was last asked for.
@@ -255,6 +258,57 @@ struct Kept {
 /// Keys are terms and segment ids, not chosen by clients in a way that could hurt: a fast
 /// hash instead of the standard library's DoS-resistant one.
 type FastHash = foldhash::fast::RandomState;
+
+/// How many bytes of a term's value a [`Key`] holds in place: its type byte and up to 41 bytes
+/// of text, thirteen kana or kanji: nearly every word, reading and character gram a question
+/// looks up.
+const INLINE: usize = 42;
+
+/// A term as the cache's key: its field and value bytes, in place when they fit. Finding a term
+/// then compares bytes in the table's own slot, where a [`Term`] keeps them in a block of their
+/// own: one more cache line read for each of a long question's lookups.
+enum Key {
+    Inline { field: u32, len: u8, bytes: [u8; INLINE] },
+    Long { field: u32, bytes: Box<[u8]> },
+}
+
+impl Key {
+    fn of(term: &Term) -> Key {
+        let (field, value) = (term.field().field_id(), term.serialized_value_bytes());
+        match u8::try_from(value.len()) {
+            Ok(len) if value.len() <= INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..value.len()].copy_from_slice(value);
+                Key::Inline { field, len, bytes }
+            }
+            _ => Key::Long { field, bytes: value.into() },
+        }
+    }
+
+    /// The field and the value's bytes.
+    fn parts(&self) -> (u32, &[u8]) {
+        match self {
+            Key::Inline { field, len, bytes } => (*field, &bytes[..usize::from(*len)]),
+            Key::Long { field, bytes } => (*field, bytes),
+        }
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let (field, bytes) = self.parts();
+        state.write_u32(field);
+        state.write(bytes);
+    }
+}
 
 /// BM25's length normalization for each field-length code.
 pub(crate) type NormTable = [Score; 256];
@@ -305,7 +359,7 @@ impl ScoringCache {
     /// `read` of the term's kept entry, if it is kept for the searcher's segments.
     fn kept<T>(&self, searcher: &Searcher, term: &Term, read: impl FnOnce(&Arc<TermStats>) -> T) -> Option<T> {
         let terms = self.terms.read().ok()?;
-        let kept = terms.get(term)?;
+        let kept = terms.get(&Key::of(term))?;
         if !same_segments(kept.stats.found.iter().map(|(id, _)| id), searcher) {
             return None;
         }
@@ -322,13 +376,14 @@ impl ScoringCache {
     fn put(&self, term: &Term, stats: Arc<TermStats>) {
         let Ok(mut terms) = self.terms.write() else { return };
         let now = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
-        if terms.len() >= self.capacity && !terms.contains_key(term) {
+        let key = Key::of(term);
+        if terms.len() >= self.capacity && !terms.contains_key(&key) {
             let mut stamps: Vec<u64> = terms.values().map(|k| k.used.load(Ordering::Relaxed)).collect();
             let oldest = (self.capacity / 8).clamp(1, stamps.len());
             let (_, &mut cutoff, _) = stamps.select_nth_unstable(oldest - 1);
             terms.retain(|_, k| k.used.load(Ordering::Relaxed) > cutoff);
         }
-        terms.insert(term.clone(), Kept { stats, used: AtomicU64::new(now) });
+        terms.insert(key, Kept { stats, used: AtomicU64::new(now) });
     }
 
     /// The field's average length over the searcher's `docs` documents and its normalization

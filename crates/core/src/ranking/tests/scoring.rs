@@ -113,6 +113,35 @@ fn a_cache_shared_by_two_searchers_keeps_their_statistics_apart() {
 }
 
 #[test]
+fn the_cache_tells_apart_terms_of_any_length_and_field() {
+    // Words of a few bytes and of more than a key holds in place (the cache keeps those
+    // elsewhere), two long ones that differ only in their last byte, and one word in two
+    // fields: each keeps its own document frequency, asked for once or again.
+    let long = "abcdefghij".repeat(5);
+    let (longer_a, longer_b) = (format!("{long}a"), format!("{long}b"));
+    let texts = ["fig", "fig kiwi", "kiwi", longer_a.as_str(), longer_b.as_str(), longer_b.as_str()];
+    let searcher = searcher_of(&texts);
+    let name = searcher.schema().get_field("name").unwrap();
+    let cache = ScoringCache::new(100);
+    // (The long words are looked up in the untokenized field: the body's tokenizer drops
+    // words over 40 bytes.)
+    let cases = [
+        (body_term("fig"), 2),
+        (body_term("kiwi"), 2),
+        (Term::from_field_text(name, &longer_a), 1),
+        (Term::from_field_text(name, &longer_b), 2),
+        (Term::from_field_text(name, &long), 0),
+        (Term::from_field_text(name, "fig"), 1),
+        (Term::from_field_text(name, "fig kiwi"), 1),
+    ];
+    for _ in 0..2 {
+        for (term, expected) in &cases {
+            assert_eq!(cache.doc_freq(&searcher, term).unwrap(), *expected, "{term:?}");
+        }
+    }
+}
+
+#[test]
 fn b_decides_how_much_a_long_field_is_penalized() {
     let texts = ["apple pear", "apple pear plum fig kiwi lime lemon melon"];
     let flat = ranked(&texts, &Bm25TermQuery::new(body_term("apple"), Bm25 { k1: 1.2, b: 0.0 }));
