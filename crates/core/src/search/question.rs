@@ -142,9 +142,11 @@ impl Question {
     pub fn is_beside_heard_words(&self, from: usize, to: usize) -> bool {
         let original = |r: &std::ops::Range<usize>| self.normalized.original_range(r.start, r.end);
         self.kana_runs.iter().any(|run| {
-            let Some(span) = run.span.as_ref().map(original) else { return false };
-            let heard: Vec<(usize, usize)> = run.places.iter().flatten().map(original).collect();
-            !heard.is_empty() && span.0 <= from && to <= span.1 && heard.iter().all(|&(a, b)| to <= a || b <= from)
+            if !run.span.as_ref().map(original).is_some_and(|span| span.0 <= from && to <= span.1) {
+                return false;
+            }
+            let mut heard = run.places.iter().flatten().map(original).peekable();
+            heard.peek().is_some() && heard.all(|(a, b)| to <= a || b <= from)
         })
     }
 
