@@ -137,8 +137,9 @@ pub(crate) struct Bm25TermWeight {
     params: Bm25,
     norms: Arc<NormTable>,
     /// The term, the term in each segment of the searcher the weight was made for, how many
-    /// documents of the searcher have it (deleted ones included, as in tantivy's own statistics; 0 when
-    /// scoring is disabled), and where its walks are kept (see [`ScoringCache`]).
+    /// documents of the searcher have it (deleted ones included, as in tantivy's own
+    /// statistics; 0 when scoring is disabled), and where its walks are kept (see
+    /// [`ScoringCache`]).
     stats: Arc<TermStats>,
 }
 

@@ -275,14 +275,13 @@ enum Key {
 impl Key {
     fn of(term: &Term) -> Key {
         let (field, value) = (term.field().field_id(), term.serialized_value_bytes());
-        match u8::try_from(value.len()) {
-            Ok(len) if value.len() <= INLINE => {
-                let mut bytes = [0; INLINE];
-                bytes[..value.len()].copy_from_slice(value);
-                Key::Inline { field, len, bytes }
-            }
-            _ => Key::Long { field, bytes: value.into() },
+        if value.len() > INLINE {
+            return Key::Long { field, bytes: value.into() };
         }
+        let mut bytes = [0; INLINE];
+        bytes[..value.len()].copy_from_slice(value);
+        // (INLINE is under 256: the length fits a byte.)
+        Key::Inline { field, len: value.len() as u8, bytes }
     }
 
     /// The field and the value's bytes.
